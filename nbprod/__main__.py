@@ -1,0 +1,7 @@
+"""``python -m nbprod``."""
+
+from __future__ import annotations
+
+from nbprod.cli import main
+
+raise SystemExit(main())

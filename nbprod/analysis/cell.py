@@ -1,0 +1,693 @@
+"""Facts about one cell: scope-exact definitions and uses, imports, calls, magics.
+
+One walk of the cell's AST gives everything the rules, the live extension and the
+converter need. Results are cached by source text, so a cell is analysed once per process.
+Scoping follows Python's own rules (the stdlib ``symtable`` is the oracle in the tests):
+function locals are decided for the whole body, class bodies do not enclose their methods,
+comprehension targets are local to the comprehension while walrus targets escape it,
+``global`` makes a function define a notebook-level name.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbprod.analysis.source import parse_cell, parse_python
+
+
+class _Expr:
+    """Marks an argument that is not a literal."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "EXPR"
+
+
+EXPR: Any = _Expr()
+
+# Magics whose argument or body is Python run in the user's namespace.
+PYTHON_BODY_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+@dataclass(slots=True)
+class Import:
+    """``alias`` is bound to the module or object ``qualified``."""
+
+    alias: str
+    qualified: str
+    line: int
+    deferred: bool = False
+
+
+@dataclass(slots=True)
+class Call:
+    """A call: ``name`` is the callee as written (``np.random.seed``), ``.attr`` when
+    the receiver is not a plain name chain (``pd.read_csv(p).sample`` gives ``.sample``)."""
+
+    name: str
+    line: int
+    args: list[Any]
+    kwargs: dict[str, Any]
+    arg_names: frozenset[str]
+    deferred: bool
+    stmt: int
+    star: bool = False
+    receiver_call: str | None = None
+    targets: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """The callee as a person would name it: ``RandomForestClassifier(...).fit``."""
+        if self.name.startswith(".") and self.receiver_call:
+            return f"{self.receiver_call}(...){self.name}"
+        return self.name
+
+    @property
+    def leaf(self) -> str:
+        return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def root(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+@dataclass(slots=True)
+class Magic:
+    """An IPython escape: kind is line, cell, system or getoutput."""
+
+    kind: str
+    name: str
+    args: str
+    line: int
+    body: str | None = None
+    target: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Stmt:
+    """A top-level statement's data flow: names it binds and reads."""
+
+    line: int
+    end_line: int
+    kind: str
+    defs: set[str] = field(default_factory=set)
+    reads: set[str] = field(default_factory=set)
+    deferred_reads: set[str] = field(default_factory=set)
+    deferred_defs: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class CellFacts:
+    """Everything nbprod knows about one cell's source."""
+
+    source: str
+    python: str
+    tree: ast.Module | None
+    error: str | None = None
+    error_line: int | None = None
+    defs: dict[str, int] = field(default_factory=dict)
+    uses: dict[str, int] = field(default_factory=dict)
+    deferred_uses: dict[str, int] = field(default_factory=dict)
+    global_defs: dict[str, int] = field(default_factory=dict)
+    deletes: dict[str, int] = field(default_factory=dict)
+    imports: list[Import] = field(default_factory=list)
+    star_imports: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    strings: list[tuple[int, str]] = field(default_factory=list)
+    str_assigns: list[tuple[str, int, str]] = field(default_factory=list)
+    magics: list[Magic] = field(default_factory=list)
+    functions: dict[str, int] = field(default_factory=dict)
+    classes: dict[str, int] = field(default_factory=dict)
+    attrs: set[str] = field(default_factory=set)
+    stmts: list[Stmt] = field(default_factory=list)
+    asserts: int = 0
+    injects_unknown: bool = False
+    suppressed: frozenset[str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.tree is not None
+
+
+class _Scope:
+    __slots__ = ("kind", "parent", "bound", "globals", "assigned")
+
+    def __init__(self, kind: str, parent: _Scope | None, bound: set[str] | None = None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.bound = bound if bound is not None else set()
+        self.globals: set[str] = set()
+        self.assigned: set[str] = set()
+
+
+def _target_names(node: ast.AST, out: set[str]) -> None:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name):
+            out.add(n.id)
+        elif isinstance(n, (ast.Tuple, ast.List)):
+            stack.extend(n.elts)
+        elif isinstance(n, ast.Starred):
+            stack.append(n.value)
+
+
+def _function_locals(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
+    """Locals, globals and nonlocals of a function or lambda, decided for its whole body."""
+    bound: set[str] = set()
+    globs: set[str] = set()
+    nonlocs: set[str] = set()
+    args = node.args  # type: ignore[attr-defined]
+    for a in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+        bound.add(a.arg)
+    if args.vararg:
+        bound.add(args.vararg.arg)
+    if args.kwarg:
+        bound.add(args.kwarg.arg)
+    body = node.body if isinstance(node.body, list) else [node.body]  # type: ignore[attr-defined]
+    stack: list[ast.AST] = list(body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(n.name)
+            stack.extend(n.decorator_list)
+            if not isinstance(n, ast.ClassDef):
+                stack.extend(d for d in (*n.args.defaults, *n.args.kw_defaults) if d)
+            else:
+                stack.extend(n.bases)
+            continue
+        if isinstance(n, ast.Lambda):
+            stack.extend(d for d in (*n.args.defaults, *n.args.kw_defaults) if d)
+            continue
+        if isinstance(n, _COMPREHENSIONS):
+            # Only walrus targets inside a comprehension bind in this function.
+            for sub in ast.walk(n):
+                if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+                    bound.add(sub.target.id)
+            continue
+        if isinstance(n, ast.Name):
+            if not isinstance(n.ctx, ast.Load):
+                bound.add(n.id)
+            continue
+        if isinstance(n, ast.Global):
+            globs.update(n.names)
+            continue
+        if isinstance(n, ast.Nonlocal):
+            nonlocs.update(n.names)
+            continue
+        if isinstance(n, (ast.Import, ast.ImportFrom)):
+            for alias in n.names:
+                if alias.name != "*":
+                    bound.add(alias.asname or alias.name.split(".")[0])
+            continue
+        if isinstance(n, ast.ExceptHandler) and n.name:
+            bound.add(n.name)
+        elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
+            bound.add(n.name)
+        elif isinstance(n, ast.MatchMapping) and n.rest:
+            bound.add(n.rest)
+        stack.extend(ast.iter_child_nodes(n))
+    bound -= globs
+    bound -= nonlocs
+    return bound, globs, nonlocs
+
+
+def _literal(node: ast.AST) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if (
+        isinstance(node, ast.UnaryOp)
+        and isinstance(node.op, ast.USub)
+        and isinstance(node.operand, ast.Constant)
+        and isinstance(node.operand.value, (int, float))
+    ):
+        return -node.operand.value
+    return EXPR
+
+
+def dotted_name(node: ast.AST) -> str | None:
+    """``a.b.c`` for a chain of attributes on a name, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _names_in(node: ast.AST) -> frozenset[str]:
+    return frozenset(
+        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    )
+
+
+def _magic_call(node: ast.Call) -> tuple[str, list[str]] | None:
+    """('run_line_magic', [name, args]) for ``get_ipython().x(...)`` with literal args."""
+    func = node.func
+    if not (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "get_ipython"
+        and func.attr in ("run_line_magic", "run_cell_magic", "system", "getoutput")
+    ):
+        return None
+    args = []
+    for a in node.args:
+        if not (isinstance(a, ast.Constant) and isinstance(a.value, str)):
+            return None
+        args.append(a.value)
+    return func.attr, args
+
+
+class _Analyzer:
+    def __init__(self, facts: CellFacts) -> None:
+        self.f = facts
+        self.scope = _Scope("module", None)
+        self.defined: set[str] = set()
+        self.deferred = False
+        self.offset = 0
+        self.stmt: Stmt | None = None
+        self.stmt_index = -1
+        self.assign_targets: tuple[str, ...] = ()
+        self.assign_value: ast.AST | None = None
+        self._dispatch: dict[type, Any] = {}
+
+    # -- driving -------------------------------------------------------------
+    def run(self, tree: ast.Module) -> None:
+        for node in tree.body:
+            self.stmt_index += 1
+            self.stmt = Stmt(
+                node.lineno + self.offset,
+                (node.end_lineno or node.lineno) + self.offset,
+                type(node).__name__,
+            )
+            self.f.stmts.append(self.stmt)
+            self.visit(node)
+
+    def visit(self, node: ast.AST) -> None:
+        cls = type(node)
+        method = self._dispatch.get(cls)
+        if method is None:
+            method = getattr(self, "v_" + cls.__name__, self.generic)
+            self._dispatch[cls] = method
+        method(node)
+
+    def generic(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_all(self, nodes: list[Any]) -> None:
+        for n in nodes:
+            if n is not None:
+                self.visit(n)
+
+    # -- names ---------------------------------------------------------------
+    def load(self, name: str, line: int) -> None:
+        scope = self.scope
+        s: _Scope | None = scope
+        while s is not None and s.kind != "module":
+            if s.kind == "class":
+                if s is scope and name in s.assigned:
+                    return
+            elif name in s.globals:
+                break
+            elif name in s.bound:
+                return
+            s = s.parent
+        stmt = self.stmt
+        if self.deferred:
+            self.f.deferred_uses.setdefault(name, line)
+            if stmt is not None:
+                stmt.deferred_reads.add(name)
+            return
+        if stmt is not None:
+            stmt.reads.add(name)
+        if name not in self.defined:
+            self.f.uses.setdefault(name, line)
+
+    def store(self, name: str, line: int, scope: _Scope | None = None) -> None:
+        scope = scope or self.scope
+        if scope.kind == "module":
+            self.defined.add(name)
+            self.f.defs.setdefault(name, line)
+            if self.stmt is not None:
+                self.stmt.defs.add(name)
+        elif scope.kind == "class":
+            scope.assigned.add(name)
+        elif name in scope.globals:
+            self.f.global_defs.setdefault(name, line)
+            if self.stmt is not None:
+                self.stmt.deferred_defs.add(name)
+
+    def v_Name(self, node: ast.Name) -> None:
+        line = node.lineno + self.offset
+        if isinstance(node.ctx, ast.Load):
+            self.load(node.id, line)
+        elif isinstance(node.ctx, ast.Store):
+            self.store(node.id, line)
+        else:
+            self.load(node.id, line)
+            if self.scope.kind == "module":
+                self.defined.discard(node.id)
+                self.f.deletes.setdefault(node.id, line)
+
+    # -- statements ----------------------------------------------------------
+    def v_Assign(self, node: ast.Assign) -> None:
+        names: set[str] = set()
+        for t in node.targets:
+            _target_names(t, names)
+        self.assign_targets = tuple(sorted(names))
+        self.assign_value = node.value
+        self.visit(node.value)
+        self.assign_targets = ()
+        self.assign_value = None
+        if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for name in names:
+                self.f.str_assigns.append((name, node.lineno + self.offset, node.value.value))
+        self.visit_all(node.targets)
+
+    def v_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            self.load(node.target.id, node.lineno + self.offset)
+            self.visit(node.value)
+            self.store(node.target.id, node.lineno + self.offset)
+        else:
+            self.visit(node.value)
+            self.visit(node.target)
+
+    def v_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if self.scope.kind != "function":
+            self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+            self.visit(node.target)
+        elif not isinstance(node.target, ast.Name):
+            self.visit(node.target)
+
+    def v_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.visit(node.target)
+        self.visit_all(node.body)
+        self.visit_all(node.orelse)
+
+    v_AsyncFor = v_For
+
+    def v_Import(self, node: ast.Import) -> None:
+        line = node.lineno + self.offset
+        for alias in node.names:
+            if alias.asname:
+                bound, qualified = alias.asname, alias.name
+            else:
+                bound = qualified = alias.name.split(".")[0]
+            self.f.imports.append(Import(bound, qualified, line, self.deferred))
+            self.store(bound, line)
+
+    def v_ImportFrom(self, node: ast.ImportFrom) -> None:
+        line = node.lineno + self.offset
+        module = "." * (node.level or 0) + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                self.f.star_imports.append(module)
+                self.f.injects_unknown = True
+                continue
+            bound = alias.asname or alias.name
+            qualified = f"{module}.{alias.name}" if node.module else module + alias.name
+            self.f.imports.append(Import(bound, qualified, line, self.deferred))
+            self.store(bound, line)
+
+    def v_Global(self, node: ast.Global) -> None:
+        pass
+
+    v_Nonlocal = v_Global
+
+    def v_Assert(self, node: ast.Assert) -> None:
+        self.f.asserts += 1
+        self.generic(node)
+
+    def v_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self.store(node.name, node.lineno + self.offset)
+        self.visit_all(node.body)
+
+    def v_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self.store(node.name, node.lineno + self.offset)
+
+    def v_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self.store(node.name, node.lineno + self.offset)
+
+    def v_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.visit_all(node.keys)
+        self.visit_all(node.patterns)
+        if node.rest:
+            self.store(node.rest, node.lineno + self.offset)
+
+    # -- scopes --------------------------------------------------------------
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
+        args = node.args
+        self.visit_all(args.defaults)
+        self.visit_all(args.kw_defaults)
+        if not isinstance(node, ast.Lambda):
+            self.visit_all(node.decorator_list)
+            for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                if a is not None and a.annotation is not None:
+                    self.visit(a.annotation)
+            if node.returns is not None:
+                self.visit(node.returns)
+            line = node.lineno + self.offset
+            self.store(node.name, line)
+            if self.scope.kind == "module":
+                self.f.functions.setdefault(node.name, line)
+        bound, globs, _ = _function_locals(node)
+        scope = _Scope("function", self.scope, bound)
+        scope.globals = globs
+        saved = self.scope, self.deferred
+        self.scope, self.deferred = scope, True
+        if isinstance(node, ast.Lambda):
+            self.visit(node.body)
+        else:
+            self.visit_all(node.body)
+        self.scope, self.deferred = saved
+
+    v_FunctionDef = _function
+    v_AsyncFunctionDef = _function
+    v_Lambda = _function
+
+    def v_ClassDef(self, node: ast.ClassDef) -> None:
+        self.visit_all(node.decorator_list)
+        self.visit_all(node.bases)
+        self.visit_all(node.keywords)
+        saved = self.scope
+        self.scope = _Scope("class", saved)
+        self.visit_all(node.body)
+        self.scope = saved
+        line = node.lineno + self.offset
+        self.store(node.name, line)
+        if self.scope.kind == "module":
+            self.f.classes.setdefault(node.name, line)
+
+    def _comprehension(self, node: Any) -> None:
+        gens = node.generators
+        self.visit(gens[0].iter)
+        bound: set[str] = set()
+        for g in gens:
+            _target_names(g.target, bound)
+        saved = self.scope
+        self.scope = _Scope("comprehension", saved, bound)
+        for i, g in enumerate(gens):
+            if i:
+                self.visit(g.iter)
+            self.visit_all(g.ifs)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.scope = saved
+
+    v_ListComp = _comprehension
+    v_SetComp = _comprehension
+    v_GeneratorExp = _comprehension
+    v_DictComp = _comprehension
+
+    def v_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        scope = self.scope
+        while scope.kind == "comprehension" and scope.parent is not None:
+            scope = scope.parent
+        if isinstance(node.target, ast.Name):
+            self.store(node.target.id, node.lineno + self.offset, scope)
+
+    # -- expressions ---------------------------------------------------------
+    def v_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self.f.attrs.add(node.attr)
+        self.visit(node.value)
+
+    def v_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and node.value:
+            self.f.strings.append((node.lineno + self.offset, node.value))
+
+    def v_Call(self, node: ast.Call) -> None:
+        line = node.lineno + self.offset
+        magic = _magic_call(node)
+        if magic is not None:
+            self._magic(magic[0], magic[1], line)
+        func = node.func
+        name = dotted_name(func)
+        receiver_call = None
+        if name is None:
+            if isinstance(func, ast.Attribute):
+                name = "." + func.attr
+                inner = func.value
+                if isinstance(inner, ast.Call):
+                    receiver_call = dotted_name(inner.func)
+            else:
+                name = ""
+        names: set[str] = set()
+        star = False
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                star = True
+            names |= _names_in(a)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                star = True
+            else:
+                kwargs[kw.arg] = _literal(kw.value)
+            names |= _names_in(kw.value)
+        self.f.calls.append(
+            Call(
+                name,
+                line,
+                [_literal(a) for a in node.args],
+                kwargs,
+                frozenset(names),
+                self.deferred,
+                self.stmt_index,
+                star,
+                receiver_call,
+                self.assign_targets if node is self.assign_value else (),
+            )
+        )
+        self.generic(node)
+
+    def _magic(self, kind: str, args: list[str], line: int) -> None:
+        if kind in ("system", "getoutput"):
+            self.f.magics.append(
+                Magic(kind, "", args[0] if args else "", line, target=self.assign_targets)
+            )
+            return
+        if not args:
+            return
+        name = args[0]
+        if kind == "run_line_magic":
+            margs = args[1] if len(args) > 1 else ""
+            self.f.magics.append(Magic("line", name, margs, line, target=self.assign_targets))
+            if name in PYTHON_BODY_MAGICS:
+                self._splice(margs, line - 1)
+            elif name == "store" and margs.split()[:1] == ["-r"]:
+                for var in margs.split()[1:]:
+                    self.store(var, line)
+            elif name in ("run", "pylab"):
+                self.f.injects_unknown = True
+            return
+        margs = args[1] if len(args) > 1 else ""
+        body = args[2] if len(args) > 2 else ""
+        self.f.magics.append(Magic("cell", name, margs, line, body, self.assign_targets))
+        if name in PYTHON_BODY_MAGICS:
+            if name == "capture":
+                var = next((a for a in margs.split() if not a.startswith("-")), None)
+                if var and var.isidentifier():
+                    self.store(var, line)
+            self._splice(body, line)
+
+    def _splice(self, code: str, offset: int) -> None:
+        """Analyse Python run by a magic (``%time x = f()``) as if it stood here."""
+        if not code.strip():
+            return
+        parsed = parse_cell(code)
+        if parsed.tree is None:
+            return
+        saved = self.offset
+        self.offset = offset
+        for node in parsed.tree.body:
+            self.visit(node)
+        self.offset = saved
+
+
+_CACHE: dict[str, CellFacts] = {}
+_CACHE_MAX = 8192
+
+
+def analyze_cell(source: str) -> CellFacts:
+    """The facts of a code cell's source, computed once per distinct source."""
+    facts = _CACHE.get(source)
+    if facts is not None:
+        return facts
+    parsed = parse_cell(source)
+    facts = CellFacts(source, parsed.python, parsed.tree, parsed.error, parsed.error_line)
+    if parsed.tree is not None:
+        _Analyzer(facts).run(parsed.tree)
+    facts.suppressed = _suppressions(source)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[source] = facts
+    return facts
+
+
+def analyze_tree(source: str, tree: ast.Module) -> CellFacts:
+    """Facts from an AST the caller already has (IPython's), with no second parse."""
+    facts = _CACHE.get(source)
+    if facts is not None:
+        return facts
+    facts = CellFacts(source, source, tree)
+    _Analyzer(facts).run(tree)
+    facts.suppressed = _suppressions(source)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[source] = facts
+    return facts
+
+
+def _suppressions(source: str) -> frozenset[str] | None:
+    """Rule ids silenced by ``# nbprod: ignore[NB201,NB202]`` (``ALL`` for a bare ignore)."""
+    if "nbprod:" not in source:
+        return None
+    import re
+
+    found: set[str] = set()
+    for m in re.finditer(r"#\s*nbprod:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?", source):
+        if m.group(1) is None:
+            found.add("ALL")
+        else:
+            found.update(p.strip().upper() for p in m.group(1).split(",") if p.strip())
+    return frozenset(found) or None
+
+
+__all__ = [
+    "EXPR",
+    "Call",
+    "CellFacts",
+    "Import",
+    "Magic",
+    "Stmt",
+    "analyze_cell",
+    "analyze_tree",
+    "dotted_name",
+    "parse_python",
+]

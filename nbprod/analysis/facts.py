@@ -1,0 +1,99 @@
+"""Notebook-level facts: every code cell's CellFacts plus what needs the whole notebook."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbprod.analysis.cell import Call, CellFacts, analyze_cell
+from nbprod.notebook import Cell, Notebook
+
+IPYTHON_NAMES = frozenset(
+    {
+        "display", "get_ipython", "In", "Out", "_", "__", "___", "_i", "_ii", "_iii",
+        "_ih", "_oh", "_dh", "exit", "quit", "_exit_code", "__name__", "__doc__",
+        "__builtins__", "__spec__", "__loader__", "__package__", "__builtin__",
+        "__session__", "__vsc_ipynb_file__",
+    }
+)  # fmt: skip
+_IPYTHON_HISTORY = re.compile(r"_i{0,3}\d+$")
+BUILTIN_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES
+
+
+def is_predefined(name: str) -> bool:
+    """Names that exist in a kernel with no definition in the notebook."""
+    return name in BUILTIN_NAMES or bool(_IPYTHON_HISTORY.match(name))
+
+
+@dataclass(eq=False)
+class NotebookFacts:
+    """The analysis of one notebook: the base every rule, face and report works from."""
+
+    notebook: Notebook
+    cells: list[CellFacts | None]
+    imports: dict[str, str]
+    record: Any = None
+    config: dict[str, Any] = field(default_factory=dict)
+    _qual: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def injects_unknown(self) -> bool:
+        """True after ``from x import *``, ``%run`` or ``%pylab``: names may come from anywhere."""
+        return any(f is not None and f.injects_unknown for f in self.cells)
+
+    def code(self) -> Iterator[tuple[Cell, CellFacts]]:
+        """Code cells with their facts, in notebook order."""
+        for cell, facts in zip(self.notebook.cells, self.cells):
+            if facts is not None:
+                yield cell, facts
+
+    def qualify(self, name: str) -> str:
+        """``np.random.seed`` -> ``numpy.random.seed`` through the notebook's imports."""
+        q = self._qual.get(name)
+        if q is None:
+            root, dot, rest = name.partition(".")
+            base = self.imports.get(root)
+            q = (base + dot + rest) if base else name
+            self._qual[name] = q
+        return q
+
+    def is_module_call(self, call: Call) -> bool:
+        """True when the callee's root name is an imported module or object."""
+        return call.root in self.imports
+
+    def calls(self) -> Iterator[tuple[Cell, Call, str]]:
+        """Every call with its cell and qualified name, in notebook order."""
+        for cell, facts in self.code():
+            for call in facts.calls:
+                yield cell, call, self.qualify(call.name)
+
+    def first_definitions(self) -> dict[str, int]:
+        """Name -> index of the first cell that binds it (assignments, defs, imports, global)."""
+        first: dict[str, int] = {}
+        for cell, facts in self.code():
+            for name in facts.defs:
+                first.setdefault(name, cell.index)
+            for name in facts.global_defs:
+                first.setdefault(name, cell.index)
+        return first
+
+
+def analyze_notebook(nb: Notebook, record: Any = None) -> NotebookFacts:
+    """Analyse every code cell of a Python notebook (cells cached by source)."""
+    cells: list[CellFacts | None] = []
+    imports: dict[str, str] = {}
+    deferred: dict[str, str] = {}
+    for cell in nb.cells:
+        if cell.kind != "code":
+            cells.append(None)
+            continue
+        facts = analyze_cell(cell.source)
+        cells.append(facts)
+        for imp in facts.imports:
+            (deferred if imp.deferred else imports).setdefault(imp.alias, imp.qualified)
+    for alias, qualified in deferred.items():
+        imports.setdefault(alias, qualified)
+    return NotebookFacts(nb, cells, imports, record)

@@ -1,0 +1,63 @@
+"""The ``nbprod`` command line: the argparse parser and dispatch, nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from nbprod import __version__
+from nbprod.errors import NbprodError
+
+# sub-command -> module with add_arguments(parser) and run(args) -> int
+COMMANDS = {
+    "check": ("nbprod.commands.check", "static checks of saved notebooks"),
+    "export": ("nbprod.commands.export", "turn a notebook into an installable, tested package"),
+    "verify": ("nbprod.commands.verify", "re-run notebooks in a fresh kernel and compare outputs"),
+    "rules": ("nbprod.commands.rules", "list the rules, or explain one"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nbprod",
+        description="Take a Jupyter notebook to production: check, export, verify.",
+    )
+    parser.add_argument("--version", action="version", version=f"nbprod {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(module).add_arguments(sp)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage or input error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed one usage line
+        return int(exc.code or 0) if exc.code in (0, None) else 2
+    if not args.command:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args))
+    except NbprodError as exc:
+        print(f"nbprod: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nbprod: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # never a traceback for the user; NBPROD_DEBUG=1 shows it
+        if os.environ.get("NBPROD_DEBUG"):
+            raise
+        print(
+            f"nbprod: internal error: {type(exc).__name__}: {exc} "
+            "(set NBPROD_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 2

@@ -1,0 +1,120 @@
+"""``[tool.nbprod]`` in pyproject.toml, found by walking up from the inputs."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbprod.errors import ConfigError
+
+KNOWN_KEYS = {
+    "select": "rule ids or prefixes to run (default: all)",
+    "ignore": "rule ids or prefixes to skip",
+    "fail-on": "error | warning | info | never: lowest severity that fails (default warning)",
+    "exclude": "glob patterns of notebook paths to skip",
+    "per-file-ignores": "table of glob -> rule ids to skip for matching notebooks",
+    "long-notebook-cells": "code cells from which NB306 wants functions (default 10)",
+    "format": "text | json",
+}
+
+
+@dataclass
+class Config:
+    """Effective settings: pyproject values, overridden by command-line flags."""
+
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str = "warning"
+    exclude: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    source: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def enabled(self, rule_id: str, path: str | None = None) -> bool:
+        """Whether a rule runs (prefixes allowed: ``NB2`` selects every NB2xx rule)."""
+        if self.select and not any(rule_id.startswith(s) for s in self.select):
+            return False
+        ignored = list(self.ignore)
+        if path is not None and self.per_file_ignores:
+            from fnmatch import fnmatch
+
+            for pattern, ids in self.per_file_ignores.items():
+                if fnmatch(path, pattern) or fnmatch(Path(path).name, pattern):
+                    ignored.extend(ids)
+        return not any(rule_id.startswith(i) for i in ignored)
+
+    def excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
+        from fnmatch import fnmatch
+
+        return any(fnmatch(path, p) or fnmatch(Path(path).name, p) for p in self.exclude)
+
+
+def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
+    """The nearest pyproject.toml at or above ``start``."""
+    p = Path(start).resolve()
+    if p.is_file() or not p.exists():
+        p = p.parent
+    for folder in (p, *p.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _ids(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(",", " ").split()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"[tool.nbprod] {key} must be a list of rule ids")
+    return [v.strip().upper() for v in value if v.strip()]
+
+
+def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | None = None) -> Config:
+    """Read ``[tool.nbprod]`` from the nearest pyproject.toml (none found: defaults)."""
+    path = pyproject or find_pyproject(start or os.getcwd())
+    config = Config()
+    if path is None:
+        return config
+    text = path.read_bytes()
+    if b"tool.nbprod" not in text:
+        return config
+    import tomllib
+
+    try:
+        data = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    section = data.get("tool", {}).get("nbprod")
+    if not isinstance(section, dict):
+        return config
+    config.source = str(path)
+    for key, value in section.items():
+        if key not in KNOWN_KEYS:
+            config.warnings.append(
+                f"{path}: unknown key '{key}' in [tool.nbprod] (known: {', '.join(sorted(KNOWN_KEYS))})"
+            )
+            continue
+        if key == "select":
+            config.select = _ids(value, key)
+        elif key == "ignore":
+            config.ignore = _ids(value, key)
+        elif key == "fail-on":
+            if value not in ("error", "warning", "info", "never"):
+                raise ConfigError(f"{path}: [tool.nbprod] fail-on must be error, warning, info or never")
+            config.fail_on = value
+        elif key == "exclude":
+            if isinstance(value, str):
+                value = [value]
+            config.exclude = [str(v) for v in value]
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: [tool.nbprod] per-file-ignores must be a table")
+            config.per_file_ignores = {str(k): _ids(v, key) for k, v in value.items()}
+        else:
+            config.options[key] = value
+    return config

@@ -1,0 +1,222 @@
+"""The one place that reads notebook files: a tolerant, fast reader over nbformat's format.
+
+nbformat 4.0-4.5 files (with or without cell ids) are read straight from their JSON,
+which is several times faster than ``nbformat.read`` with schema validation; v3 files
+are upgraded through ``nbformat`` itself (imported only then).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbprod.errors import NotebookError
+
+PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3"})
+
+
+@dataclass(eq=False)
+class Cell:
+    """One cell: its 0-based index among all cells, kind, source and saved run state."""
+
+    index: int
+    kind: str
+    source: str
+    id: str | None = None
+    execution_count: int | None = None
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> list[str]:
+        tags = self.metadata.get("tags") or []
+        return [t for t in tags if isinstance(t, str)]
+
+
+@dataclass(eq=False)
+class Notebook:
+    """A notebook as nbprod sees it, whatever nbformat version it was saved in."""
+
+    path: str
+    cells: list[Cell]
+    metadata: dict[str, Any]
+    nbformat: int = 4
+    nbformat_minor: int = 5
+
+    @property
+    def language(self) -> str:
+        """The kernel's language, lower case ("python" when the file does not say)."""
+        meta = self.metadata
+        info = meta.get("language_info") or {}
+        spec = meta.get("kernelspec") or {}
+        lang = (
+            (isinstance(info, dict) and info.get("name"))
+            or (isinstance(spec, dict) and spec.get("language"))
+            or "python"
+        )
+        return str(lang).strip().lower()
+
+    @property
+    def is_python(self) -> bool:
+        return self.language in PYTHON_LANGUAGES
+
+    @property
+    def python_major(self) -> int | None:
+        """2 for Python 2 kernels, 3 for Python 3, None when unknown."""
+        info = self.metadata.get("language_info") or {}
+        version = str(info.get("version", "")) if isinstance(info, dict) else ""
+        if version[:1] in ("2", "3"):
+            return int(version[0])
+        spec = self.metadata.get("kernelspec") or {}
+        name = str(spec.get("name", "")) if isinstance(spec, dict) else ""
+        if name == "python2":
+            return 2
+        return None
+
+    @property
+    def code_cells(self) -> list[Cell]:
+        return [c for c in self.cells if c.kind == "code"]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+def _cells_v4(raw: dict[str, Any]) -> list[Cell]:
+    cells = raw.get("cells")
+    if not isinstance(cells, list):
+        raise NotebookError("not a notebook: no 'cells' list")
+    out = []
+    for i, c in enumerate(cells):
+        if not isinstance(c, dict):
+            raise NotebookError(f"not a notebook: cell {i} is not an object")
+        kind = c.get("cell_type")
+        if kind not in ("code", "markdown", "raw"):
+            raise NotebookError(f"not a notebook: cell {i} has cell_type {kind!r}")
+        count = c.get("execution_count")
+        outputs = c.get("outputs") or []
+        meta = c.get("metadata") or {}
+        cid = c.get("id")
+        out.append(
+            Cell(
+                index=i,
+                kind=kind,
+                source=_text(c.get("source")),
+                id=cid if isinstance(cid, str) else None,
+                execution_count=count if isinstance(count, int) else None,
+                outputs=outputs if isinstance(outputs, list) else [],
+                metadata=meta if isinstance(meta, dict) else {},
+            )
+        )
+    return out
+
+
+def parse_notebook(text: str | bytes, path: str = "<notebook>") -> Notebook:
+    """Parse notebook JSON text; raise NotebookError with a one-line reason."""
+    try:
+        raw = json.loads(text)
+    except UnicodeDecodeError:
+        raise NotebookError("not a notebook: the file is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise NotebookError(
+            f"not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}"
+            f" ({exc.msg})"
+        ) from None
+    except RecursionError:
+        raise NotebookError("not a notebook: JSON nested too deeply") from None
+    if not isinstance(raw, dict):
+        raise NotebookError("not a notebook: the JSON is not an object")
+    major = raw.get("nbformat")
+    if major is None:
+        raise NotebookError("not a notebook: no 'nbformat' version field")
+    if not isinstance(major, int):
+        raise NotebookError(f"not a notebook: nbformat {major!r} is not a number")
+    if major < 3 or major > 4:
+        raise NotebookError(f"unsupported nbformat version {major} (nbprod reads 3 and 4)")
+    if major == 3:
+        raw = _upgrade_v3(raw)
+    metadata = raw.get("metadata") or {}
+    minor = raw.get("nbformat_minor", 0)
+    return Notebook(
+        path=path,
+        cells=_cells_v4(raw),
+        metadata=metadata if isinstance(metadata, dict) else {},
+        nbformat=4,
+        nbformat_minor=minor if isinstance(minor, int) else 0,
+    )
+
+
+def _upgrade_v3(raw: dict[str, Any]) -> dict[str, Any]:
+    try:
+        import nbformat
+    except ImportError:  # pragma: no cover - nbformat is a dependency
+        raise NotebookError("reading an nbformat 3 notebook needs nbformat") from None
+    try:
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as exc:  # nbformat raises many kinds on malformed v3 files
+        raise NotebookError(f"not a valid nbformat 3 notebook: {exc}".splitlines()[0]) from None
+    return json.loads(nbformat.writes(nb, version=4))
+
+
+def read_notebook(path: str | os.PathLike[str]) -> Notebook:
+    """Read a notebook file; raise NotebookError with a one-line reason on bad input."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise NotebookError("no such file") from None
+    except IsADirectoryError:
+        raise NotebookError("is a directory") from None
+    except PermissionError:
+        raise NotebookError("permission denied") from None
+    except OSError as exc:
+        raise NotebookError(f"cannot read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise NotebookError("not a notebook: the file is empty")
+    return parse_notebook(data, str(path))
+
+
+def iter_notebook_paths(path: str | os.PathLike[str]) -> list[Path]:
+    """Notebooks under a folder (sorted, skipping checkpoints and hidden folders)."""
+    root = Path(path)
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith(".")
+        )
+        for name in sorted(filenames):
+            if name.endswith(".ipynb"):
+                found.append(Path(dirpath) / name)
+    return found
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write a file atomically: a temporary file beside it, then a rename."""
+    import tempfile
+
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            os.chmod(tmp, target.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

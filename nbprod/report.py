@@ -1,0 +1,155 @@
+"""Findings and reports: the one result shape behind text, JSON, DataFrame and widget."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "never": 99}
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: rule id, severity, where (0-based cell index, 1-based line), message."""
+
+    rule: str
+    severity: str
+    cell: int | None
+    cell_id: str | None
+    line: int | None
+    message: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class NotebookReport:
+    """The findings for one notebook (``skipped`` says why when it was not checked)."""
+
+    path: str
+    language: str
+    findings: list[Finding] = field(default_factory=list)
+    skipped: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def score(self) -> dict[str, Any]:
+        counts = {"error": 0, "warning": 0, "info": 0}
+        for f in self.findings:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+        score: dict[str, Any] = {"errors": counts["error"], "warnings": counts["warning"], "info": counts["info"]}
+        checklist = self.extra.get("checklist")
+        if checklist is not None:
+            score["readiness"] = checklist.get("overall")
+            score["sections"] = {s["id"]: s["score"] for s in checklist.get("sections", [])}
+        return score
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "path": self.path,
+            "language": self.language,
+            "findings": [f.to_dict() for f in self.findings],
+            "score": self.score,
+        }
+        if self.skipped:
+            d["skipped"] = self.skipped
+        d.update(self.extra)
+        return d
+
+
+@dataclass
+class Report:
+    """The result of checking one or more notebooks, plus the inputs that failed."""
+
+    notebooks: list[NotebookReport] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for nb in self.notebooks for f in nb.findings]
+
+    @property
+    def score(self) -> dict[str, Any]:
+        """The score of the single notebook, or totals over all of them."""
+        if len(self.notebooks) == 1:
+            return self.notebooks[0].score
+        total = {"errors": 0, "warnings": 0, "info": 0}
+        for nb in self.notebooks:
+            for k in total:
+                total[k] += nb.score[k]
+        return total
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": JSON_VERSION,
+            "notebooks": [nb.to_dict() for nb in self.notebooks],
+            "errors": list(self.errors),
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_frame(self) -> Any:
+        """The findings as a pandas DataFrame (pandas imported only here)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            from nbprod.errors import MissingExtraError
+
+            raise MissingExtraError("pandas", "Report.to_frame()") from None
+        rows = [{"path": nb.path, **f.to_dict()} for nb in self.notebooks for f in nb.findings]
+        columns = ["path", "rule", "severity", "cell", "cell_id", "line", "message", "fix"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def exit_code(self, fail_on: str = "warning") -> int:
+        """0 when nothing at or above ``fail_on`` fired, 1 when something did, 2 on input errors."""
+        if self.errors:
+            return 2
+        threshold = SEVERITY_RANK[fail_on]
+        return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in self.findings) else 0
+
+    def __repr__(self) -> str:
+        s = self.score
+        return (
+            f"<Report {len(self.notebooks)} notebook(s): {s['errors']} error(s), "
+            f"{s['warnings']} warning(s), {s['info']} info>"
+        )
+
+
+def format_text(report: Report, show_fix: bool = True) -> str:
+    """Ruff-style lines, ``path:cell N:line L: NB201 message``, then a summary line.
+
+    Cells are numbered from 1 here, as a person counts them in the notebook; the JSON
+    ``cell`` field is the 0-based index.
+    """
+    lines = []
+    for nb in report.notebooks:
+        if nb.skipped:
+            lines.append(f"{nb.path}: skipped ({nb.skipped})")
+            continue
+        for f in nb.findings:
+            where = nb.path
+            if f.cell is not None:
+                where += f":cell {f.cell + 1}"
+                if f.line is not None:
+                    where += f":line {f.line}"
+            lines.append(f"{where}: {f.rule} [{f.severity}] {f.message}")
+            if show_fix and f.fix:
+                lines.append(f"    fix: {f.fix}")
+    s = report.score if len(report.notebooks) != 1 else report.notebooks[0].score
+    checked = sum(1 for nb in report.notebooks if not nb.skipped)
+    skipped = len(report.notebooks) - checked
+    summary = (
+        f"{checked} notebook(s) checked: {s['errors']} error(s), {s['warnings']} warning(s), "
+        f"{s['info']} info"
+    )
+    if skipped:
+        summary += f"; {skipped} skipped"
+    if report.errors:
+        summary += f"; {len(report.errors)} could not be read"
+    lines.append(summary)
+    return "\n".join(lines)

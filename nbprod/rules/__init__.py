@@ -1,0 +1,67 @@
+"""The rule registry: each rule's id, severity, message, fix and docs in one place."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbprod.analysis.facts import NotebookFacts
+
+SEVERITIES = ("error", "warning", "info")
+FAMILIES = {
+    "NB1": "Execution order and hidden state",
+    "NB2": "Reproducibility",
+    "NB3": "Production readiness",
+    "NB4": "Security",
+    "NB5": "Re-execution",
+}
+# A hit: (cell index or None, line in the cell or None, message).
+Hit = tuple["int | None", "int | None", str]
+CheckFn = Callable[["NotebookFacts"], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: ``check`` yields hits for a notebook; ``static`` is False for rules
+    that need a live session or a re-execution and never run in ``nbprod check``."""
+
+    id: str
+    name: str
+    severity: str
+    summary: str
+    fix: str
+    check: CheckFn | None
+    doc: str = ""
+    static: bool = True
+
+
+REGISTRY: dict[str, Rule] = {}
+_MODULES = ("order", "reproducibility", "readiness", "security", "external")
+
+
+def rule(
+    id: str, name: str, severity: str, summary: str, fix: str, static: bool = True
+) -> Callable[[CheckFn], CheckFn]:
+    """Register a rule function under its stable id."""
+    assert severity in SEVERITIES, severity
+
+    def deco(fn: CheckFn) -> CheckFn:
+        REGISTRY[id] = Rule(id, name, severity, summary, fix, fn, (fn.__doc__ or "").strip(), static)
+        return fn
+
+    return deco
+
+
+def declare(id: str, name: str, severity: str, summary: str, fix: str, doc: str) -> None:
+    """Register a rule found by another face (live session, re-execution)."""
+    REGISTRY[id] = Rule(id, name, severity, summary, fix, None, doc, static=False)
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule, by id, in id order."""
+    for mod in _MODULES:
+        importlib.import_module(f"nbprod.rules.{mod}")
+    return dict(sorted(REGISTRY.items()))

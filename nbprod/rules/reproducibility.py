@@ -1,0 +1,296 @@
+"""NB2: reproducibility (seeds, random_state, environment, paths, pinned installs)."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+from nbprod.analysis.cell import EXPR, Call
+from nbprod.analysis.facts import NotebookFacts
+from nbprod.rules import Hit, rule
+
+# library -> calls that seed it (qualified names, or suffixes after the library's root)
+SEED_CALLS = {
+    "random": {"random.seed"},
+    "numpy": {"numpy.random.seed"},
+    "torch": {"torch.manual_seed", "torch.random.manual_seed"},
+    "tensorflow": {"tensorflow.random.set_seed", "tensorflow.set_random_seed"},
+}
+SEED_ALL = {
+    "keras.utils.set_random_seed",
+    "tensorflow.keras.utils.set_random_seed",
+    "lightning.seed_everything",
+    "pytorch_lightning.seed_everything",
+    "lightning.pytorch.seed_everything",
+    "transformers.set_seed",
+    "lightning.fabric.seed_everything",
+}
+_RANDOM_DRAWS = {
+    "random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
+    "gauss", "normalvariate", "lognormvariate", "triangular", "betavariate", "expovariate",
+    "gammavariate", "paretovariate", "vonmisesvariate", "weibullvariate", "getrandbits",
+    "randbytes", "binomialvariate",
+}  # fmt: skip
+_NUMPY_NOT_DRAWS = {
+    "seed", "default_rng", "RandomState", "Generator", "SeedSequence", "get_state",
+    "set_state", "PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64", "BitGenerator",
+}  # fmt: skip
+_TORCH_DRAWS = {
+    "rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial",
+    "rand_like", "randn_like", "randint_like", "poisson",
+}  # fmt: skip
+_TF_DRAWS = {"normal", "uniform", "shuffle", "truncated_normal", "categorical", "gamma", "poisson"}
+
+
+def draw_library(qual: str) -> str | None:
+    """The library whose global generator a call draws from, or None."""
+    parts = qual.split(".")
+    if parts[0] == "random" and len(parts) == 2 and parts[1] in _RANDOM_DRAWS:
+        return "random"
+    if parts[:2] == ["numpy", "random"] and len(parts) == 3 and parts[2] not in _NUMPY_NOT_DRAWS:
+        return "numpy"
+    if parts[0] == "torch" and (
+        (len(parts) == 2 and parts[1] in _TORCH_DRAWS) or parts[:3] == ["torch", "nn", "init"]
+    ):
+        return "torch"
+    if parts[:2] == ["tensorflow", "random"] and len(parts) == 3 and parts[2] in _TF_DRAWS:
+        return "tensorflow"
+    return None
+
+
+def seeded_libraries(qual: str, call: Call) -> set[str]:
+    """Libraries a call seeds (empty when it seeds nothing)."""
+    if qual in SEED_ALL:
+        return {"random", "numpy", "torch", "tensorflow"}
+    return {lib for lib, calls in SEED_CALLS.items() if qual in calls and call.args[:1] != [None]}
+
+
+@rule(
+    "NB201",
+    "unseeded-randomness",
+    "error",
+    "randomness with no seed: global draws before any seed call, unseeded generators",
+    "Seed once at the top (`%nbprod seed 42`, or random.seed / np.random.seed / "
+    "torch.manual_seed), and pass a seed to default_rng().",
+)
+def unseeded(facts: NotebookFacts) -> Iterator[Hit]:
+    """Draws from ``random``, ``numpy.random``, ``torch`` or ``tensorflow`` with no
+    earlier seed call in notebook order give different numbers on every run;
+    ``default_rng()`` and ``RandomState()`` with no seed likewise (the global seed does
+    not reach them)."""
+    seeded: set[str] = set()
+    reported: set[tuple[int, str]] = set()
+    for cell, call, qual in facts.calls():
+        seeded |= seeded_libraries(qual, call)
+        if qual in ("numpy.random.default_rng", "numpy.random.RandomState"):
+            if not call.star and call.args[:1] in ([], [None]) and call.kwargs.get("seed", None) is None:
+                yield cell.index, call.line, f"{call.display}() creates a generator with no seed"
+            continue
+        lib = draw_library(qual)
+        if lib and lib not in seeded and (cell.index, lib) not in reported:
+            reported.add((cell.index, lib))
+            yield cell.index, call.line, f"{call.display}() draws from the {lib} generator, which is never seeded before it"
+
+
+_SPLITTERS = {"train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit",
+              "RepeatedKFold", "RepeatedStratifiedKFold", "shuffle", "resample",
+              "permutation_test_score", "permutation_importance", "RandomizedSearchCV",
+              "HalvingRandomSearchCV", "ParameterSampler"}  # fmt: skip
+_SHUFFLE_OPTIONAL = {"KFold", "StratifiedKFold", "StratifiedGroupKFold"}
+_ESTIMATORS = {
+    "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
+    "ExtraTreesRegressor", "GradientBoostingClassifier", "GradientBoostingRegressor",
+    "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
+    "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
+    "ExtraTreeRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier",
+    "BaggingRegressor", "IsolationForest", "RandomTreesEmbedding", "KMeans",
+    "MiniBatchKMeans", "BisectingKMeans", "MLPClassifier", "MLPRegressor", "SGDClassifier",
+    "SGDRegressor", "SGDOneClassSVM", "Perceptron", "PassiveAggressiveClassifier",
+    "PassiveAggressiveRegressor", "TSNE", "GaussianMixture", "BayesianGaussianMixture",
+    "RBFSampler", "Nystroem", "SparseRandomProjection", "GaussianRandomProjection",
+    "SpectralClustering", "SpectralEmbedding", "NMF", "LatentDirichletAllocation",
+    "FastICA", "MiniBatchDictionaryLearning", "RANSACRegressor", "StackingClassifier",
+}  # fmt: skip
+_GENERATORS = {"make_classification", "make_regression", "make_blobs", "make_moons",
+               "make_circles", "make_friedman1", "make_multilabel_classification",
+               "make_s_curve", "make_swiss_roll", "make_gaussian_quantiles"}  # fmt: skip
+
+
+def _is_sklearn(facts: NotebookFacts, call: Call, qual: str) -> bool:
+    return qual.startswith("sklearn.") or not facts.is_module_call(call)
+
+
+def needs_random_state(facts: NotebookFacts, call: Call, qual: str) -> bool:
+    """True for a call whose result depends on ``random_state`` and has none."""
+    if call.star or call.kwargs.get("random_state", None) is not None:
+        return False
+    leaf = call.leaf
+    if leaf == "sample" and not facts.is_module_call(call):
+        return call.name != "sample"  # DataFrame.sample / Series.sample
+    if not _is_sklearn(facts, call, qual) or "." in call.name and not facts.is_module_call(call):
+        return False
+    if leaf in _SHUFFLE_OPTIONAL:
+        return call.kwargs.get("shuffle") is True
+    if leaf == "train_test_split":
+        return call.kwargs.get("shuffle", True) is not False
+    if leaf in _SPLITTERS or leaf in _GENERATORS:
+        return leaf != "shuffle" or qual.startswith("sklearn.")
+    return leaf in _ESTIMATORS
+
+
+@rule(
+    "NB202",
+    "missing-random-state",
+    "warning",
+    "random_state missing or None where it decides the result (splits, estimators, sample)",
+    "Pass random_state=SEED (a constant defined once at the top).",
+)
+def missing_random_state(facts: NotebookFacts) -> Iterator[Hit]:
+    """Splitters, randomized estimators, data generators and ``DataFrame.sample`` draw
+    a new random seed on each run unless ``random_state`` is given."""
+    for cell, call, qual in facts.calls():
+        if needs_random_state(facts, call, qual):
+            yield cell.index, call.line, f"{call.display}() has no random_state"
+
+
+_ENV_MAGICS = {"watermark", "version_information", "pip", "conda"}
+_ENV_WORDS = re.compile(r"\b(pip3?|conda|mamba|uv pip)\s+(freeze|list|env export)\b")
+_ENV_CALLS = {"session_info.show", "sinfo.sinfo", "watermark.watermark"}
+_PIN_FILES = ("requirements.txt", "environment.yml", "environment.yaml", "poetry.lock",
+              "uv.lock", "Pipfile.lock", "pdm.lock", "conda-lock.yml", "pylock.toml")  # fmt: skip
+
+
+def environment_recorded(facts: NotebookFacts) -> str | None:
+    """How the notebook's environment is recorded, or None."""
+    if facts.record is not None:
+        return "nbprod session record"
+    for cell, cf in facts.code():
+        for out in cell.outputs:
+            data = out.get("data") if isinstance(out, dict) else None
+            if isinstance(data, dict) and "application/vnd.nbprod.record+json" in data:
+                return "nbprod record in the notebook"
+        for m in cf.magics:
+            if m.name == "watermark" or m.name == "version_information":
+                return f"%{m.name}"
+            text = f"{m.name} {m.args}" if m.kind in ("line", "cell") else m.args
+            if _ENV_WORDS.search(text):
+                return text.strip()
+    for _, call, qual in facts.calls():
+        if qual in _ENV_CALLS:
+            return qual
+    folder = Path(facts.notebook.path).parent
+    for name in _PIN_FILES:
+        p = folder / name
+        if p.is_file():
+            return name
+    return None
+
+
+@rule(
+    "NB203",
+    "no-environment-record",
+    "warning",
+    "no record of the environment: no package versions recorded for the notebook",
+    "`%load_ext nbprod` records versions as you work; or save `%nbprod versions --write "
+    "requirements.txt` next to the notebook.",
+)
+def no_environment(facts: NotebookFacts) -> Iterator[Hit]:
+    """Without the package versions a notebook ran with, nobody can rebuild its
+    environment. Satisfied by an nbprod session record, ``%watermark``, ``pip freeze``
+    output, ``session_info`` or a pinned requirements or lock file beside the notebook."""
+    if not any(True for _ in facts.code()):
+        return
+    if environment_recorded(facts) is None:
+        yield None, None, "no package versions are recorded for this notebook"
+
+
+_USER_PATH = re.compile(
+    r"""^(?:~[/\\]|/home/[^/\s]+|/Users/[^/\s]+|/root/|[A-Za-z]:[\\/]|/mnt/[a-z]/|/content/drive/|\\\\[^\\\s]+\\|/private/var/folders/)"""
+)
+
+
+def user_path(text: str) -> bool:
+    """True for an absolute or user-specific filesystem path."""
+    return len(text) < 512 and "\n" not in text and bool(_USER_PATH.match(text.strip()))
+
+
+@rule(
+    "NB204",
+    "absolute-path",
+    "warning",
+    "an absolute or user-specific path in code (/home/..., /Users/..., C:\\..., ~/...)",
+    "Use a path relative to the notebook or project, or a configurable DATA_DIR.",
+)
+def absolute_path(facts: NotebookFacts) -> Iterator[Hit]:
+    """A path that exists only on one person's machine breaks the notebook everywhere else."""
+    for cell, cf in facts.code():
+        seen: set[str] = set()
+        for line, text in cf.strings:
+            for token in (text, *text.split()[1:2]):
+                if token not in seen and user_path(token):
+                    seen.add(token)
+                    yield cell.index, line, f"user-specific path '{token.strip()}'"
+
+
+_PINNED = re.compile(r"(===?|@|\.whl$|\.tar\.gz$|\.zip$|^git\+|^https?://|^\.|^/|^-)")
+_OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
+                       "--extra-index-url", "-f", "--find-links", "-t", "--target", "-e",
+                       "--editable", "--prefix", "--root", "-n", "--name", "-p", "--prefix",
+                       "-C", "--config-settings", "--python", "--channel"}  # fmt: skip
+
+
+def unpinned_installs(command: str) -> list[str]:
+    """Packages named without an exact version in a pip / conda install command."""
+    try:
+        words = shlex.split(command, comments=True)
+    except ValueError:
+        words = command.split()
+    if "install" not in words:
+        return []
+    head = words[: words.index("install")]
+    tool = next((w for w in head if w in ("pip", "pip3", "conda", "mamba", "uv")), None)
+    if tool is None and not (head == [] or head[-1:] == ["pip"]):
+        return []
+    conda = tool in ("conda", "mamba")
+    found, skip = [], False
+    for w in words[words.index("install") + 1 :]:
+        if skip:
+            skip = False
+            continue
+        if w in _OPTIONS_WITH_VALUE:
+            skip = True
+            continue
+        if w in ("&&", ";", "|"):
+            break
+        if _PINNED.search(w) or (conda and re.search(r"[^=<>!]=[^=]", w)) or w.startswith("$"):
+            continue
+        found.append(w)
+    return found
+
+
+@rule(
+    "NB205",
+    "unpinned-install",
+    "warning",
+    "`!pip install` / `%pip install` of a package without a pinned version",
+    "Pin the version (`%pip install pandas==2.2.3`), or use a requirements file.",
+)
+def unpinned_install(facts: NotebookFacts) -> Iterator[Hit]:
+    """An install without a version gets whatever is newest on the day it runs."""
+    for cell, cf in facts.code():
+        for m in cf.magics:
+            if m.kind in ("system", "getoutput"):
+                cmd = m.args
+            elif m.name in ("pip", "conda", "mamba", "uv"):
+                cmd = f"{m.name} {m.args}"
+            else:
+                continue
+            for part in re.split(r"&&|;", cmd):
+                names = unpinned_installs(part)
+                if names:
+                    yield cell.index, m.line, f"install without a pinned version: {', '.join(names)}"
+
+
+__all__ = ["EXPR", "draw_library", "needs_random_state", "unpinned_installs", "user_path"]
