@@ -10,7 +10,7 @@ from nbprod.analysis.facts import NotebookFacts, analyze_notebook
 from nbprod.config import Config
 from nbprod.errors import NotebookError
 from nbprod.notebook import Notebook, iter_notebook_paths, read_notebook
-from nbprod.record import load_record
+from nbprod.record import find_record, record_findings
 from nbprod.report import Finding, NotebookReport, Report
 from nbprod.rules import all_rules
 
@@ -41,9 +41,34 @@ def check_notebook(nb: Notebook, config: Config | None = None, record: object = 
     if not nb.is_python:
         return NotebookReport(nb.path, nb.language, skipped=f"{nb.language} notebook: nbprod checks Python")
     if record is None:
-        record = load_record(nb.path)
+        record = find_record(nb)  # the file beside the notebook, else the embedded one
     facts = analyze_notebook(nb, record)
-    return NotebookReport(nb.path, nb.language, run_rules(facts, config))
+    findings = _with_live_findings(nb, record, run_rules(facts, config), config)
+    report = NotebookReport(nb.path, nb.language, findings)
+    report.extra["checklist"] = _checklist(facts, findings, config)
+    return report
+
+
+def _with_live_findings(
+    nb: Notebook, record: object, findings: list[Finding], config: Config | None
+) -> list[Finding]:
+    """Add the NB107 findings the live session recorded for cells still unchanged."""
+    if not isinstance(record, dict) or not (config or Config()).enabled("NB107", nb.path):
+        return findings
+    live = record_findings(nb, record)
+    if not live:
+        return findings
+    return sorted(findings + live, key=lambda f: (-1 if f.cell is None else f.cell, f.line or 0, f.rule))
+
+
+def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | None) -> dict[str, object]:
+    """The readiness checklist; it sees every rule, whatever ``--select`` / ``--ignore`` say."""
+    from nbprod.checklist import CHECKLIST_RULES, checklist_extra
+
+    if config is not None and not all(config.enabled(r, facts.notebook.path) for r in CHECKLIST_RULES):
+        everything = run_rules(facts, Config(options=dict(config.options)))
+        findings = _with_live_findings(facts.notebook, facts.record, everything, None)
+    return checklist_extra(facts, findings)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]], config: Config) -> tuple[list[Path], list[dict[str, str]]]:
@@ -76,5 +101,10 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None =
         except NotebookError as exc:
             report.errors.append({"path": str(path), "message": str(exc)})
             continue
-        report.notebooks.append(check_notebook(nb, config))
+        nb_report = check_notebook(nb, config)
+        report.notebooks.append(nb_report)
+        ticks_error = nb_report.extra.get("checklist", {}).get("error")
+        if ticks_error:  # a corrupt ticks file is bad input: exit 2, the file is left as is
+            ticks_file = nb_report.extra["checklist"]["ticks_file"]
+            report.errors.append({"path": ticks_file, "message": ticks_error.removeprefix(f"{ticks_file}: ")})
     return report

@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from nbprod import __version__
 from nbprod.errors import NbprodError
@@ -20,8 +21,16 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on one line: ``nbprod check: error: ... (see --help)``."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = "" if "(see " in message else f" (see '{self.prog} --help')"
+        self.exit(2, f"{self.prog}: error: {message}{hint}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="nbprod",
         description="Take a Jupyter notebook to production: check, export, verify.",
     )

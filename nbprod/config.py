@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,10 @@ KNOWN_KEYS = {
     "per-file-ignores": "table of glob -> rule ids to skip for matching notebooks",
     "long-notebook-cells": "code cells from which NB306 wants functions (default 10)",
     "format": "text | json",
+    "verify-runs": "fresh runs per notebook for nbprod verify / check --verify (default 1)",
+    "verify-timeout": "seconds a cell may run in nbprod verify before its kernel is killed (default 300)",
+    "verify-jobs": "kernels nbprod verify runs at a time (default 1)",
+    "verify-rtol": "relative tolerance for numbers when nbprod verify compares outputs (default 1e-6)",
 }
 
 
@@ -35,6 +40,8 @@ class Config:
 
     def enabled(self, rule_id: str, path: str | None = None) -> bool:
         """Whether a rule runs (prefixes allowed: ``NB2`` selects every NB2xx rule)."""
+        if not (self.select or self.ignore or self.per_file_ignores):
+            return True  # the default, asked ~40 times per notebook
         if self.select and not any(rule_id.startswith(s) for s in self.select):
             return False
         ignored = list(self.ignore)
@@ -66,12 +73,38 @@ def find_pyproject(start: str | os.PathLike[str]) -> Path | None:
     return None
 
 
-def _ids(value: Any, key: str) -> list[str]:
+def check_rule_ids(ids: list[str]) -> list[str]:
+    """The ids, upper case; ConfigError for one that names no rule (``NB2`` is a prefix)."""
+    from nbprod.rules import all_rules
+
+    known = all_rules()
+    out = []
+    for raw in ids:
+        rid = raw.strip().upper()
+        if rid and not any(k.startswith(rid) for k in known):
+            raise ConfigError(f"unknown rule id '{raw.strip()}' (see 'nbprod rules')")
+        if rid:
+            out.append(rid)
+    return out
+
+
+def _ids(value: Any, key: str, path: Path) -> list[str]:
     if isinstance(value, str):
         value = [v for v in value.replace(",", " ").split()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"[tool.nbprod] {key} must be a list of rule ids")
-    return [v.strip().upper() for v in value if v.strip()]
+        raise ConfigError(f"{path}: [tool.nbprod] {key} must be a list of rule ids")
+    try:
+        return check_rule_ids(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: [tool.nbprod] {key}: {exc}") from None
+
+
+def _globs(value: Any, key: str, path: Path) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: [tool.nbprod] {key} must be a list of glob patterns")
+    return list(value)
 
 
 def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | None = None) -> Config:
@@ -83,7 +116,10 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
     text = path.read_bytes()
     if b"tool.nbprod" not in text:
         return config
-    import tomllib
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
 
     try:
         data = tomllib.loads(text.decode("utf-8"))
@@ -100,21 +136,25 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
             )
             continue
         if key == "select":
-            config.select = _ids(value, key)
+            config.select = _ids(value, key, path)
         elif key == "ignore":
-            config.ignore = _ids(value, key)
+            config.ignore = _ids(value, key, path)
         elif key == "fail-on":
             if value not in ("error", "warning", "info", "never"):
                 raise ConfigError(f"{path}: [tool.nbprod] fail-on must be error, warning, info or never")
             config.fail_on = value
         elif key == "exclude":
-            if isinstance(value, str):
-                value = [value]
-            config.exclude = [str(v) for v in value]
+            config.exclude = _globs(value, key, path)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: [tool.nbprod] per-file-ignores must be a table")
-            config.per_file_ignores = {str(k): _ids(v, key) for k, v in value.items()}
+            config.per_file_ignores = {str(k): _ids(v, key, path) for k, v in value.items()}
+        elif key == "long-notebook-cells" and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 1
+        ):
+            raise ConfigError(f"{path}: [tool.nbprod] long-notebook-cells must be a positive integer")
+        elif key == "format" and value not in ("text", "json"):
+            raise ConfigError(f"{path}: [tool.nbprod] format must be text or json")
         else:
             config.options[key] = value
     return config

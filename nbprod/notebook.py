@@ -2,7 +2,8 @@
 
 nbformat 4.0-4.5 files (with or without cell ids) are read straight from their JSON,
 which is several times faster than ``nbformat.read`` with schema validation; v3 files
-are upgraded through ``nbformat`` itself (imported only then).
+are upgraded here the way ``nbformat.v4.convert`` does it (importing nbformat would
+cost up to seconds for its jsonschema validator).
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ class Notebook:
         meta = self.metadata
         info = meta.get("language_info") or {}
         spec = meta.get("kernelspec") or {}
+        jupytext = meta.get("jupytext") or {}  # scripts paired or converted by jupytext
         lang = (
             (isinstance(info, dict) and info.get("name"))
             or (isinstance(spec, dict) and spec.get("language"))
+            or (isinstance(jupytext, dict) and jupytext.get("main_language"))
             or "python"
         )
         return str(lang).strip().lower()
@@ -94,11 +97,13 @@ def _cells_v4(raw: dict[str, Any]) -> list[Cell]:
     if not isinstance(cells, list):
         raise NotebookError("not a notebook: no 'cells' list")
     out = []
+    # nbformat's schema lets a newer 4.x minor version add cell types: keep them, not code
+    future = isinstance(raw.get("nbformat_minor"), int) and raw["nbformat_minor"] > 5
     for i, c in enumerate(cells):
         if not isinstance(c, dict):
             raise NotebookError(f"not a notebook: cell {i} is not an object")
         kind = c.get("cell_type")
-        if kind not in ("code", "markdown", "raw"):
+        if kind not in ("code", "markdown", "raw") and not (future and isinstance(kind, str)):
             raise NotebookError(f"not a notebook: cell {i} has cell_type {kind!r}")
         count = c.get("execution_count")
         outputs = c.get("outputs") or []
@@ -126,8 +131,7 @@ def parse_notebook(text: str | bytes, path: str = "<notebook>") -> Notebook:
         raise NotebookError("not a notebook: the file is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise NotebookError(
-            f"not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}"
-            f" ({exc.msg})"
+            f"not a notebook: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
         ) from None
     except RecursionError:
         raise NotebookError("not a notebook: JSON nested too deeply") from None
@@ -153,16 +157,73 @@ def parse_notebook(text: str | bytes, path: str = "<notebook>") -> Notebook:
     )
 
 
+# nbformat 3 output keys -> MIME types (nbformat.v4.convert's table).
+_V3_MIME = {"text": "text/plain", "html": "text/html", "svg": "image/svg+xml", "png": "image/png",
+            "jpeg": "image/jpeg", "latex": "text/latex", "json": "application/json",
+            "javascript": "application/javascript"}  # fmt: skip
+
+
 def _upgrade_v3(raw: dict[str, Any]) -> dict[str, Any]:
-    try:
-        import nbformat
-    except ImportError:  # pragma: no cover - nbformat is a dependency
-        raise NotebookError("reading an nbformat 3 notebook needs nbformat") from None
-    try:
-        nb = nbformat.reads(json.dumps(raw), as_version=4)
-    except Exception as exc:  # nbformat raises many kinds on malformed v3 files
-        raise NotebookError(f"not a valid nbformat 3 notebook: {exc}".splitlines()[0]) from None
-    return json.loads(nbformat.writes(nb, version=4))
+    """nbformat 3 -> 4 as ``nbformat.v4.convert.upgrade`` does it, without importing
+    nbformat (whose jsonschema import alone can take seconds) and without random cell ids."""
+    worksheets = raw.get("worksheets")
+    if not isinstance(worksheets, list):
+        raise NotebookError("not a valid nbformat 3 notebook: no 'worksheets' list")
+    cells = []
+    for ws in worksheets:
+        ws_cells = ws.get("cells") if isinstance(ws, dict) else None
+        for cell in ws_cells if isinstance(ws_cells, list) else []:
+            if not isinstance(cell, dict):
+                raise NotebookError("not a valid nbformat 3 notebook: a cell is not an object")
+            cells.append(_upgrade_v3_cell(dict(cell)))
+    metadata = raw.get("metadata")
+    metadata = (
+        {k: v for k, v in metadata.items() if k not in ("name", "signature")}
+        if isinstance(metadata, dict)
+        else {}
+    )
+    return {"nbformat": 4, "nbformat_minor": 0, "metadata": metadata, "cells": cells}
+
+
+def _upgrade_v3_cell(cell: dict[str, Any]) -> dict[str, Any]:
+    kind = cell.get("cell_type")
+    meta = cell.get("metadata")
+    cell["metadata"] = meta = dict(meta) if isinstance(meta, dict) else {}
+    if kind == "code":
+        cell.pop("language", None)
+        if "collapsed" in cell:
+            meta["collapsed"] = cell.pop("collapsed")
+        cell["source"] = cell.pop("input", "")
+        cell["execution_count"] = cell.pop("prompt_number", None)
+        outputs = cell.get("outputs")
+        cell["outputs"] = (
+            [_upgrade_v3_output(dict(o)) for o in outputs if isinstance(o, dict)]
+            if isinstance(outputs, list)
+            else []
+        )
+    elif kind == "heading":
+        level = cell.pop("level", 1)
+        text = _text(cell.get("source"))
+        cell["cell_type"] = "markdown"
+        cell["source"] = f"{'#' * level if isinstance(level, int) else '#'} {' '.join(text.splitlines())}"
+    elif kind == "html":
+        cell["cell_type"] = "markdown"
+    return cell
+
+
+def _upgrade_v3_output(output: dict[str, Any]) -> dict[str, Any]:
+    kind = output.get("output_type")
+    if kind in ("pyout", "display_data"):
+        if kind == "pyout":
+            output["output_type"] = "execute_result"
+            output["execution_count"] = output.pop("prompt_number", None)
+        keep = ("output_type", "execution_count", "metadata")
+        output["data"] = {_V3_MIME.get(k, k): output.pop(k) for k in list(output) if k not in keep}
+    elif kind == "pyerr":
+        output["output_type"] = "error"
+    elif kind == "stream":
+        output["name"] = output.pop("stream", "stdout")
+    return output
 
 
 def read_notebook(path: str | os.PathLike[str]) -> Notebook:
@@ -188,9 +249,7 @@ def iter_notebook_paths(path: str | os.PathLike[str]) -> list[Path]:
     root = Path(path)
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith(".")
-        )
+        dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(".ipynb"):
                 found.append(Path(dirpath) / name)

@@ -137,7 +137,7 @@ def format_text(report: Report, show_fix: bool = True) -> str:
                 where += f":cell {f.cell + 1}"
                 if f.line is not None:
                     where += f":line {f.line}"
-            lines.append(f"{where}: {f.rule} [{f.severity}] {f.message}")
+            lines.append(f"{where}: {f.rule} {f.message}")
             if show_fix and f.fix:
                 lines.append(f"    fix: {f.fix}")
     s = report.score if len(report.notebooks) != 1 else report.notebooks[0].score
@@ -152,4 +152,12 @@ def format_text(report: Report, show_fix: bool = True) -> str:
     if report.errors:
         summary += f"; {len(report.errors)} could not be read"
     lines.append(summary)
+    for nb in report.notebooks:  # the readiness checklist, one line per section
+        checklist = nb.extra.get("checklist")
+        if checklist and checklist.get("sections"):
+            from nbprod.checklist import summary_lines
+
+            weakest = next(s["title"] for s in checklist["sections"] if s["id"] == checklist.get("weakest"))
+            lines.append(f"{nb.path}: readiness {checklist['overall']:.0%}, held back by {weakest}")
+            lines.extend(summary_lines(checklist))
     return "\n".join(lines)

@@ -59,12 +59,15 @@ class Call:
     star: bool = False
     receiver_call: str | None = None
     targets: tuple[str, ...] = ()
+    receiver: str | None = None
 
     @property
     def display(self) -> str:
         """The callee as a person would name it: ``RandomForestClassifier(...).fit``."""
         if self.name.startswith(".") and self.receiver_call:
             return f"{self.receiver_call}(...){self.name}"
+        if self.name.startswith(".") and self.receiver:
+            return f"{self.receiver}{self.name}"
         return self.name
 
     @property
@@ -113,6 +116,7 @@ class CellFacts:
     defs: dict[str, int] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
     deferred_uses: dict[str, int] = field(default_factory=dict)
+    function_uses: dict[str, dict[str, int]] = field(default_factory=dict)
     global_defs: dict[str, int] = field(default_factory=dict)
     deletes: dict[str, int] = field(default_factory=dict)
     imports: list[Import] = field(default_factory=list)
@@ -243,9 +247,46 @@ def dotted_name(node: ast.AST) -> str | None:
 
 
 def _names_in(node: ast.AST) -> frozenset[str]:
-    return frozenset(
-        n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+    return frozenset(n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+
+
+_NS_WRITES = frozenset({"update", "setdefault", "__setitem__"})
+
+
+def _namespace(node: ast.AST) -> bool:
+    """True for ``globals()`` or ``vars()`` with no argument: the notebook's namespace."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("globals", "vars")
+        and not node.args
+        and not node.keywords
     )
+
+
+def _module_scope(scope: _Scope) -> _Scope:
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope
+
+
+def _short(node: ast.AST, limit: int = 30) -> str | None:
+    """Source text of a receiver expression, shortened for messages."""
+    try:
+        text = ast.unparse(node)
+    except Exception:  # pragma: no cover - unparse handles every parsed tree
+        return None
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _catches_name_error(node: ast.AST | None) -> bool:
+    """True for an except clause that catches NameError (bare, Exception, a tuple with it)."""
+    if node is None:
+        return True
+    if isinstance(node, ast.Tuple):
+        return any(_catches_name_error(e) for e in node.elts)
+    name = dotted_name(node)
+    return name is not None and name.rsplit(".", 1)[-1] in ("NameError", "Exception", "BaseException")
 
 
 def _magic_call(node: ast.Call) -> tuple[str, list[str]] | None:
@@ -273,6 +314,9 @@ class _Analyzer:
         self.scope = _Scope("module", None)
         self.defined: set[str] = set()
         self.deferred = False
+        self.guarded = 0  # inside ``try:`` bodies whose handlers catch NameError
+        self.arg_names: list[set[str]] = []  # names read by the arguments of the open calls
+        self.function: dict[str, int] | None = None  # reads of the top-level function being walked
         self.offset = 0
         self.stmt: Stmt | None = None
         self.stmt_index = -1
@@ -294,7 +338,7 @@ class _Analyzer:
 
     def visit(self, node: ast.AST) -> None:
         cls = type(node)
-        method = self._dispatch.get(cls)
+        method: Any = self._dispatch.get(cls)
         if method is None:
             method = getattr(self, "v_" + cls.__name__, self.generic)
             self._dispatch[cls] = method
@@ -323,8 +367,14 @@ class _Analyzer:
                 return
             s = s.parent
         stmt = self.stmt
+        if self.guarded:  # ``try: x = raw_input`` + ``except NameError``: runs either way
+            if stmt is not None:
+                (stmt.deferred_reads if self.deferred else stmt.reads).add(name)
+            return
         if self.deferred:
             self.f.deferred_uses.setdefault(name, line)
+            if self.function is not None:
+                self.function.setdefault(name, line)
             if stmt is not None:
                 stmt.deferred_reads.add(name)
             return
@@ -347,9 +397,28 @@ class _Analyzer:
             if self.stmt is not None:
                 self.stmt.deferred_defs.add(name)
 
+    def v_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if _namespace(value) and not isinstance(node.ctx, ast.Load):
+            # globals()['x'] = ... binds x in the notebook; globals()[name] = ... anything
+            key = node.slice
+            name = key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+            line = node.lineno + self.offset
+            if name is None or not name.isidentifier():
+                self.f.injects_unknown = True
+            elif isinstance(node.ctx, ast.Store) and not self.deferred:
+                self.store(name, line, _module_scope(self.scope))
+            elif isinstance(node.ctx, ast.Store):
+                self.f.global_defs.setdefault(name, line)
+                if self.stmt is not None:
+                    self.stmt.deferred_defs.add(name)
+        self.generic(node)
+
     def v_Name(self, node: ast.Name) -> None:
         line = node.lineno + self.offset
         if isinstance(node.ctx, ast.Load):
+            for names in self.arg_names:
+                names.add(node.id)
             self.load(node.id, line)
         elif isinstance(node.ctx, ast.Store):
             self.store(node.id, line)
@@ -428,6 +497,17 @@ class _Analyzer:
 
     v_Nonlocal = v_Global
 
+    def v_Try(self, node: ast.Try) -> None:
+        guard = any(_catches_name_error(h.type) for h in node.handlers)
+        self.guarded += guard
+        self.visit_all(node.body)
+        self.guarded -= guard
+        self.visit_all(node.handlers)
+        self.visit_all(node.orelse)
+        self.visit_all(node.finalbody)
+
+    v_TryStar = v_Try
+
     def v_Assert(self, node: ast.Assert) -> None:
         self.f.asserts += 1
         self.generic(node)
@@ -474,13 +554,16 @@ class _Analyzer:
         bound, globs, _ = _function_locals(node)
         scope = _Scope("function", self.scope, bound)
         scope.globals = globs
-        saved = self.scope, self.deferred
+        saved = self.scope, self.deferred, self.function, self.guarded
+        self.guarded = 0  # a body runs when called, outside any try around its def
+        if self.function is None and not isinstance(node, ast.Lambda) and self.scope.kind == "module":
+            self.function = self.f.function_uses.setdefault(node.name, {})
         self.scope, self.deferred = scope, True
         if isinstance(node, ast.Lambda):
             self.visit(node.body)
         else:
             self.visit_all(node.body)
-        self.scope, self.deferred = saved
+        self.scope, self.deferred, self.function, self.guarded = saved
 
     v_FunctionDef = _function
     v_AsyncFunctionDef = _function
@@ -548,49 +631,59 @@ class _Analyzer:
             self._magic(magic[0], magic[1], line)
         func = node.func
         name = dotted_name(func)
-        receiver_call = None
+        receiver_call = receiver = None
         if name is None:
             if isinstance(func, ast.Attribute):
                 name = "." + func.attr
                 inner = func.value
                 if isinstance(inner, ast.Call):
                     receiver_call = dotted_name(inner.func)
+                if receiver_call is None:
+                    receiver = _short(inner)
             else:
                 name = ""
-        names: set[str] = set()
-        star = False
-        for a in node.args:
-            if isinstance(a, ast.Starred):
-                star = True
-            names |= _names_in(a)
+        star = any(isinstance(a, ast.Starred) for a in node.args)
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:
                 star = True
             else:
                 kwargs[kw.arg] = _literal(kw.value)
-            names |= _names_in(kw.value)
-        self.f.calls.append(
-            Call(
-                name,
-                line,
-                [_literal(a) for a in node.args],
-                kwargs,
-                frozenset(names),
-                self.deferred,
-                self.stmt_index,
-                star,
-                receiver_call,
-                self.assign_targets if node is self.assign_value else (),
-            )
+        call = Call(
+            name,
+            line,
+            [_literal(a) for a in node.args],
+            kwargs,
+            frozenset(),
+            self.deferred,
+            self.stmt_index,
+            star,
+            receiver_call,
+            self.assign_targets if node is self.assign_value else (),
+            receiver,
         )
-        self.generic(node)
+        self.f.calls.append(call)
+        if (
+            (isinstance(func, ast.Name) and func.id in ("exec", "execfile"))
+            or (isinstance(func, ast.Attribute) and _namespace(func.value) and func.attr in _NS_WRITES)
+            or any(_namespace(a) for a in node.args)
+            or any(_namespace(k.value) for k in node.keywords)
+        ):
+            # exec(...), globals().update(...), f(globals()): names nbprod cannot see
+            self.f.injects_unknown = True
+        # The arguments' names are gathered by v_Name during this one walk (an ast.walk of
+        # each argument would walk nested calls again and again).
+        self.visit(func)
+        names: set[str] = set()
+        self.arg_names.append(names)
+        self.visit_all(node.args)
+        self.visit_all(node.keywords)
+        self.arg_names.pop()
+        call.arg_names = frozenset(names)
 
     def _magic(self, kind: str, args: list[str], line: int) -> None:
         if kind in ("system", "getoutput"):
-            self.f.magics.append(
-                Magic(kind, "", args[0] if args else "", line, target=self.assign_targets)
-            )
+            self.f.magics.append(Magic(kind, "", args[0] if args else "", line, target=self.assign_targets))
             return
         if not args:
             return
@@ -601,8 +694,11 @@ class _Analyzer:
             if name in PYTHON_BODY_MAGICS:
                 self._splice(margs, line - 1)
             elif name == "store" and margs.split()[:1] == ["-r"]:
-                for var in margs.split()[1:]:
+                names = margs.split()[1:]
+                for var in names:
                     self.store(var, line)
+                if not names:  # %store -r restores every stored variable
+                    self.f.injects_unknown = True
             elif name in ("run", "pylab"):
                 self.f.injects_unknown = True
             return
@@ -611,9 +707,9 @@ class _Analyzer:
         self.f.magics.append(Magic("cell", name, margs, line, body, self.assign_targets))
         if name in PYTHON_BODY_MAGICS:
             if name == "capture":
-                var = next((a for a in margs.split() if not a.startswith("-")), None)
-                if var and var.isidentifier():
-                    self.store(var, line)
+                target = next((a for a in margs.split() if not a.startswith("-")), None)
+                if target and target.isidentifier():
+                    self.store(target, line)
             self._splice(body, line)
 
     def _splice(self, code: str, offset: int) -> None:

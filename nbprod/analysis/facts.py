@@ -38,6 +38,9 @@ class NotebookFacts:
     record: Any = None
     config: dict[str, Any] = field(default_factory=dict)
     _qual: dict[str, str] = field(default_factory=dict)
+    _first: dict[str, int] | None = None
+    _code: list[tuple[Cell, CellFacts]] | None = None  # built once: every rule walks them
+    _calls: list[tuple[Cell, Call, str]] | None = None
 
     @property
     def injects_unknown(self) -> bool:
@@ -46,9 +49,10 @@ class NotebookFacts:
 
     def code(self) -> Iterator[tuple[Cell, CellFacts]]:
         """Code cells with their facts, in notebook order."""
-        for cell, facts in zip(self.notebook.cells, self.cells):
-            if facts is not None:
-                yield cell, facts
+        if self._code is None:
+            pairs = zip(self.notebook.cells, self.cells, strict=True)
+            self._code = [(cell, facts) for cell, facts in pairs if facts is not None]
+        return iter(self._code)
 
     def qualify(self, name: str) -> str:
         """``np.random.seed`` -> ``numpy.random.seed`` through the notebook's imports."""
@@ -66,19 +70,24 @@ class NotebookFacts:
 
     def calls(self) -> Iterator[tuple[Cell, Call, str]]:
         """Every call with its cell and qualified name, in notebook order."""
-        for cell, facts in self.code():
-            for call in facts.calls:
-                yield cell, call, self.qualify(call.name)
+        if self._calls is None:
+            self._calls = [
+                (cell, call, self.qualify(call.name)) for cell, facts in self.code() for call in facts.calls
+            ]
+        return iter(self._calls)
 
     def first_definitions(self) -> dict[str, int]:
         """Name -> index of the first cell that binds it (assignments, defs, imports, global)."""
+        if self._first is not None:
+            return dict(self._first)
         first: dict[str, int] = {}
         for cell, facts in self.code():
             for name in facts.defs:
                 first.setdefault(name, cell.index)
             for name in facts.global_defs:
                 first.setdefault(name, cell.index)
-        return first
+        self._first = first
+        return dict(first)
 
 
 def analyze_notebook(nb: Notebook, record: Any = None) -> NotebookFacts:

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 _MAGIC_NAME = re.compile(r"%{1,2}([A-Za-z_][\w.]*)")
-_ASSIGN_ESCAPE = re.compile(
-    r"^(?P<indent>\s*)(?P<lhs>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*(?P<esc>!|%)(?P<rest>.*)$"
-)
-_HELP_SUFFIX = re.compile(r"^(?P<indent>\s*)(?P<obj>[A-Za-z_*][\w.*\[\]]*)(?P<q>\?\??)\s*$")
-_HELP_PREFIX = re.compile(r"^(?P<indent>\s*)(?P<q>\?\??)(?P<obj>[A-Za-z_*][\w.*\[\]]*)\s*$")
+# ``lhs = !cmd`` / ``lhs = %magic``: a plain target list, then the escape.
+_ASSIGN_ESCAPE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?P<esc>!|%(?=[A-Za-z_]))")
+# IPython's ``_help_end_re`` anchored to the whole logical line.
+_HELP_SUFFIX = re.compile(r"^(?P<obj>%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+|\[-?[0-9]+\])*)(?P<q>\?\??)$")
+_PROMPT = re.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d+\]: |^\s*\.{3,}: ?", re.M)
+_INDENT = re.compile(r"^[ \t]+")
 
 
 @dataclass(slots=True)
@@ -40,66 +41,98 @@ def parse_python(source: str, filename: str = "<cell>") -> ast.Module:
     return tree
 
 
-def _line_magic(indent: str, body: str) -> str:
-    m = _MAGIC_NAME.match(body)
-    if not m:
-        return indent + body
-    name = m.group(1)
-    args = body[m.end() :].strip()
-    return f"{indent}get_ipython().run_line_magic({name!r}, {args!r})"
+def _escaped(indent: str, line: str) -> str | None:
+    """IPython's ``EscapedCommand`` for a line starting with ``!``, ``!!``, ``%`` or ``?``."""
+    if line.startswith("!!"):
+        return f"{indent}get_ipython().getoutput({line[2:]!r})"
+    if line.startswith("!"):
+        return f"{indent}get_ipython().system({line[1:]!r})"
+    if line.startswith("%"):
+        if line.startswith("%%"):
+            return None
+        name, _, args = line[1:].partition(" ")
+        return f"{indent}get_ipython().run_line_magic({name!r}, {args!r})"
+    esc = "??" if line.startswith("??") else "?"
+    target = line[len(esc) :]
+    if not target or target.endswith("?"):
+        return None
+    return indent + _help_call(target, esc)
+
+
+def _help_call(target: str, esc: str) -> str:
+    method = "pinfo2" if esc == "??" else "psearch" if "*" in target else "pinfo"
+    return f"get_ipython().run_line_magic({method!r}, {target!r})"
 
 
 def fast_transform(source: str) -> str | None:
     """IPython's rewriting of the common escapes, without importing IPython.
 
-    Returns None when the cell uses nothing this transformer knows.
+    The result is exactly what ``TransformerManager().transform_cell(source)`` returns
+    (including its removal of leading blank lines and common leading indentation).
+    Returns None when the cell holds anything this transformer does not handle exactly
+    (prompts, line continuations, multi-line strings, autocall escapes...), so that the
+    caller falls back to IPython.
     """
-    lines = source.splitlines()
+    if not source.endswith("\n"):
+        source += "\n"
+    lines = source.splitlines(keepends=True)
+    while lines and (not lines[0] or lines[0].isspace()):  # leading_empty_lines
+        lines.pop(0)
     if not lines:
         return None
-    first = 0
-    while first < len(lines) and not lines[first].strip():
-        first += 1
-    if first < len(lines) and lines[first].startswith("%%"):
-        m = _MAGIC_NAME.match(lines[first])
-        if not m:
+    m = _INDENT.match(lines[0])  # leading_indent
+    if m:
+        space = m.group(0)
+        lines = [ln[len(space) :] if ln.startswith(space) else ln for ln in lines]
+    if _PROMPT.search("".join(lines[:2])):
+        return None
+    if lines[0].startswith("%%"):  # cell_magic
+        if re.match(r"%%\w+\?", lines[0]):
             return None
-        name = m.group(1)
-        line = lines[first][m.end() :].strip()
-        body = "\n".join(lines[first + 1 :])
-        if source.endswith("\n") or lines[first + 1 :]:
-            body += "\n"
-        return "\n" * first + f"get_ipython().run_cell_magic({name!r}, {line!r}, {body!r})\n"
+        name, _, first = lines[0][2:].rstrip().partition(" ")
+        return f"get_ipython().run_cell_magic({name!r}, {first!r}, {''.join(lines[1:])!r})\n"
+    if "\\\n" in source or "\\\r" in source or '"""' in source or "'''" in source:
+        return None  # continued lines and multi-line strings: left to IPython
     changed = False
     out = []
+    depth = 0  # open brackets so far (a rough count: escapes only start a logical line)
     for raw in lines:
-        stripped = raw.lstrip()
-        indent = raw[: len(raw) - len(stripped)]
-        new = raw
-        if stripped.startswith("!!"):
-            new = f"{indent}get_ipython().getoutput({stripped[2:].strip()!r})"
-        elif stripped.startswith("!"):
-            new = f"{indent}get_ipython().system({stripped[1:].strip()!r})"
-        elif stripped.startswith("%") and not stripped.startswith("%%"):
-            new = _line_magic(indent, stripped)
+        body = raw.rstrip("\r\n")
+        ending = raw[len(body) :]
+        stripped = body.lstrip(" \t")
+        indent = body[: len(body) - len(stripped)]
+        new: str | None = body
+        h = _HELP_SUFFIX.match(stripped) if stripped.endswith("?") else None
+        if h:
+            new = indent + _help_call(h.group("obj"), h.group("q"))
+        elif stripped[:1] in ("!", "%", "?"):
+            new = _escaped(indent, stripped.rstrip())
+        elif stripped[:1] in (",", ";", "/"):
+            return None  # autocall escapes: left to IPython
+        elif stripped.endswith("?") and "#" not in stripped:  # ``# why?`` is no escape
+            return None
         else:
-            m = _ASSIGN_ESCAPE.match(raw)
-            if m:
-                lhs, rest = m.group("lhs"), m.group("rest")
-                if m.group("esc") == "!":
-                    new = f"{m.group('indent')}{lhs} = get_ipython().getoutput({rest.strip()!r})"
-                elif _MAGIC_NAME.match("%" + rest):
-                    new = f"{m.group('indent')}{lhs} = " + _line_magic("", "%" + rest)
-            else:
-                h = _HELP_SUFFIX.match(raw) or _HELP_PREFIX.match(raw)
-                if h:
-                    kind = "pinfo2" if len(h.group("q")) == 2 else "pinfo"
-                    new = f"{h.group('indent')}get_ipython().run_line_magic({kind!r}, {h.group('obj')!r})"
-        changed |= new is not raw
-        out.append(new)
+            a = _ASSIGN_ESCAPE.match(body)
+            if a:
+                lhs, rest = body[: a.start("esc")], body[a.start("esc") + 1 :].rstrip()
+                if a.group("esc") == "!":
+                    new = f"{lhs}get_ipython().getoutput({rest!r})"
+                else:
+                    name, _, args = rest.partition(" ")
+                    new = f"{lhs}get_ipython().run_line_magic({name!r}, {args!r})"
+        if new is None:
+            return None
+        if new is not body:
+            if depth:
+                return None
+            changed = True
+            ending = "\n"
+        else:
+            depth = max(0, depth + sum(body.count(c) for c in "([{") - sum(body.count(c) for c in ")]}"))
+        out.append(new + ending)
     if not changed:
         return None
-    return "\n".join(out) + "\n"
+    return "".join(out)
 
 
 def _ipython_transform(source: str) -> str | None:
@@ -120,17 +153,32 @@ def parse_cell(source: str) -> Parsed:
     except (SyntaxError, ValueError) as exc:
         error = _describe(exc)
         error_line = getattr(exc, "lineno", None)
-    if not any(ch in source for ch in "%!?"):
+    if not any(ch in source for ch in "%!?") and not _PROMPT.search(source):
         return Parsed(source, None, error, error_line)
+    skipped = _leading_blank_lines(source)  # IPython drops them: keep the line numbers
     for transform in (fast_transform, _ipython_transform):
         python = transform(source)
         if python is None or python == source:
             continue
         try:
-            return Parsed(python, parse_python(python), transformed=True)
+            tree = parse_python(python)
         except (SyntaxError, ValueError):
             continue
+        if skipped:
+            ast.increment_lineno(tree, skipped)
+            python = "\n" * skipped + python
+        return Parsed(python, tree, transformed=True)
     return Parsed(source, None, error, error_line)
+
+
+def _leading_blank_lines(source: str) -> int:
+    """How many blank lines IPython's ``leading_empty_lines`` removes from a cell."""
+    count = 0
+    for line in source.splitlines(keepends=True):
+        if line and not line.isspace():
+            return count
+        count += 1
+    return 0
 
 
 def _describe(exc: Exception) -> str:

@@ -9,7 +9,12 @@ from nbprod.errors import ConfigError
 
 
 def _ids(text: str) -> list[str]:
-    return [p.strip().upper() for p in text.split(",") if p.strip()]
+    from nbprod.config import check_rule_ids
+
+    try:
+        return check_rule_ids(text.split(","))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,6 +30,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--config", default=None, help="pyproject.toml to read [tool.nbprod] from")
     p.add_argument("--no-fix", action="store_true", help="do not print fix hints in text output")
+    p.add_argument(
+        "--verify",
+        nargs="?",
+        const=1,
+        type=int,
+        default=None,
+        metavar="RUNS",
+        help="also re-run each notebook in a fresh kernel (RUNS=2 proves determinism); see 'nbprod verify'",
+    )
+    p.add_argument(
+        "--report",
+        metavar="DIR",
+        default=None,
+        help="also save each notebook's readiness checklist as PNG chart + HTML page in DIR (CI artifacts)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,10 +67,22 @@ def run(args: argparse.Namespace) -> int:
         config.fail_on = args.fail_on
     fmt = args.format or config.options.get("format", "text")
     report = check_paths(args.paths, config)
+    if args.verify:
+        from nbprod.commands.verify import verify_for_check
+
+        verify_for_check(report, args.verify, config, fmt)
+        from nbprod.checklist import apply_verify
+
+        for nb_report in report.notebooks:  # C2 "re-running it reproduces its results"
+            apply_verify(nb_report)
     for err in report.errors:
         print(f"nbprod: error: {err['path']}: {err['message']}", file=sys.stderr)
     if fmt == "json":
         print(report.to_json())
     else:
         print(format_text(report, show_fix=not args.no_fix))
+    if args.report:
+        from nbprod.commands.report_files import write_reports
+
+        write_reports(report, args.report)
     return report.exit_code(config.fail_on)

@@ -37,5 +37,7 @@ declare(
     "warning",
     "two fresh runs of the notebook give different outputs",
     "Seed every random generator (`%nbprod seed`) and pass random_state to estimators.",
-    "Found by `nbprod verify --runs 2`: the cell whose outputs differ between two fresh runs.",
+    "Found by `nbprod verify --runs 2`: the first cell whose outputs differ between two fresh "
+    "runs, with the unseeded draw (NB201) or missing random_state (NB202) in or above it that a "
+    "seed would fix, when the analysis finds one.",
 )

@@ -9,11 +9,7 @@ from nbprod.rules import Hit, rule
 
 
 def _executed(facts: NotebookFacts) -> list[tuple[int, int]]:
-    return [
-        (c.index, c.execution_count)
-        for c in facts.notebook.code_cells
-        if c.execution_count is not None
-    ]
+    return [(c.index, c.execution_count) for c in facts.notebook.code_cells if c.execution_count is not None]
 
 
 def _in_order(counts: list[int]) -> set[int]:
@@ -63,9 +59,12 @@ def out_of_order(facts: NotebookFacts) -> Iterator[Hit]:
             i, c = below[0]
             more = f" and {len(below) - 1} more" if len(below) > 1 else ""
             msg = f"cell ran as [{count}], after cell {i + 1} below it ([{c}]){more}"
-        else:
+        elif above:
             i, c = above[-1]
             msg = f"cell ran as [{count}], before cell {i + 1} above it ([{c}])"
+        else:  # equal counts: a copied cell, or one saved with another run's count
+            i = next(i for i, c in executed if c == count and i != index)
+            msg = f"cell has the same execution count [{count}] as cell {i + 1}: one of them did not run as saved"
         yield index, None, msg
 
 
@@ -87,7 +86,11 @@ def gaps(facts: NotebookFacts) -> Iterator[Hit]:
     for index, count in executed:
         if count != expected:
             what = "starts at" if expected == 1 else f"jumps from [{expected - 1}] to"
-            yield (index, None, f"execution count {what} [{count}]: {count - expected} run(s) not in the notebook")
+            yield (
+                index,
+                None,
+                f"execution count {what} [{count}]: {count - expected} run(s) not in the notebook",
+            )
             return
         expected += 1
 
@@ -112,12 +115,34 @@ def skipped(facts: NotebookFacts) -> Iterator[Hit]:
             yield cell.index, None, "cell was never run but cells below it were"
 
 
-def _maybe_in_broken_cell(facts: NotebookFacts, name: str) -> bool:
-    """A cell that does not parse may define anything it mentions."""
+def _broken_words(facts: NotebookFacts) -> frozenset[str]:
+    """Every word in the cells that do not parse: such a cell may define any of them."""
     import re
 
-    pattern = re.compile(rf"\b{re.escape(name)}\b")
-    return any(not cf.ok and pattern.search(cf.source) for _, cf in facts.code())
+    words: set[str] = set()
+    for _, cf in facts.code():
+        if not cf.ok:
+            words.update(re.findall(r"\w+", cf.source))
+    return frozenset(words)
+
+
+def _function_reads(facts: NotebookFacts, cell: int, name: str) -> dict[str, int]:
+    """Notebook names a call of the notebook's function ``name`` reads, through the
+    functions it calls in turn (the definitions nearest above the calling cell)."""
+    defs: dict[str, dict[str, int]] = {}
+    for c, cf in facts.code():
+        if c.index > cell:
+            break
+        defs.update(cf.function_uses)
+    reads: dict[str, int] = {}
+    todo, seen = [name], {name}
+    while todo:
+        for read, line in defs.get(todo.pop(), {}).items():
+            reads.setdefault(read, line)
+            if read in defs and read not in seen:
+                seen.add(read)
+                todo.append(read)
+    return reads
 
 
 @rule(
@@ -129,11 +154,13 @@ def _maybe_in_broken_cell(facts: NotebookFacts, name: str) -> bool:
 )
 def defined_later(facts: NotebookFacts) -> Iterator[Hit]:
     """Restart & Run All would raise NameError: the name exists only because a cell
-    further down the notebook was run first."""
+    further down the notebook was run first. Calls of the notebook's own functions count
+    too: ``f()`` in cell 2 fails when ``f`` reads a name first defined in cell 5."""
     first = facts.first_definitions()
+    broken = _broken_words(facts)
     for cell, cf in facts.code():
         for name, line in cf.uses.items():
-            if _maybe_in_broken_cell(facts, name):
+            if name in broken:
                 continue
             where = first.get(name)
             if where is not None and where > cell.index and not is_predefined(name):
@@ -141,6 +168,22 @@ def defined_later(facts: NotebookFacts) -> Iterator[Hit]:
                     cell.index,
                     line,
                     f"'{name}' is used here but first defined in cell {where + 1}, below",
+                )
+        reported = set(cf.uses)
+        for call in cf.calls:
+            if call.deferred or "." in call.name or not call.name or call.name not in first:
+                continue
+            if first[call.name] > cell.index:
+                continue
+            for name, _ in _function_reads(facts, cell.index, call.name).items():
+                where = first.get(name)
+                if name in reported or name in broken or where is None or where <= cell.index:
+                    continue
+                reported.add(name)
+                yield (
+                    cell.index,
+                    call.line,
+                    f"{call.name}() reads '{name}', which is first defined in cell {where + 1}, below",
                 )
 
 
@@ -158,10 +201,11 @@ def undefined(facts: NotebookFacts) -> Iterator[Hit]:
     if facts.injects_unknown:
         return
     first = facts.first_definitions()
+    broken = _broken_words(facts)
     for cell, cf in facts.code():
         for uses, when in ((cf.uses, ""), (cf.deferred_uses, " (inside a function)")):
             for name, line in uses.items():
-                if name not in first and not is_predefined(name) and not _maybe_in_broken_cell(facts, name):
+                if name not in first and not is_predefined(name) and name not in broken:
                     yield cell.index, line, f"'{name}' is not defined anywhere in the notebook{when}"
 
 

@@ -20,6 +20,13 @@ TRANSFORMERS = {
     "VarianceThreshold", "FunctionTransformer", "Binarizer",
 }  # fmt: skip
 BASELINES = {"DummyClassifier", "DummyRegressor"}
+# Unsupervised estimators: no target, so no baseline to beat.
+UNSUPERVISED = {
+    "KMeans", "MiniBatchKMeans", "BisectingKMeans", "DBSCAN", "HDBSCAN", "OPTICS", "Birch",
+    "AgglomerativeClustering", "SpectralClustering", "MeanShift", "AffinityPropagation",
+    "GaussianMixture", "BayesianGaussianMixture", "IsolationForest", "LocalOutlierFactor",
+    "OneClassSVM", "NearestNeighbors", "TSNE", "UMAP", "KernelDensity", "EllipticEnvelope",
+}  # fmt: skip
 RICH_METRICS = {
     "classification_report", "confusion_matrix", "precision_score", "recall_score",
     "f1_score", "fbeta_score", "roc_auc_score", "roc_curve", "average_precision_score",
@@ -47,7 +54,7 @@ class Fit:
 
     @property
     def is_model(self) -> bool:
-        if self.is_transformer or self.constructor in BASELINES:
+        if self.is_transformer or self.constructor in BASELINES or self.constructor in UNSUPERVISED:
             return False
         if self.call.leaf not in ("fit", "fit_predict", "partial_fit", "train"):
             return False
@@ -84,14 +91,40 @@ def fits(facts: NotebookFacts) -> list[Fit]:
 
 
 def _flows(facts: NotebookFacts, start: tuple[int, int], end: tuple[int, int], names: set[str]) -> set[str]:
-    """Names derived from ``names`` by top-level statements between two positions."""
+    """Names still holding data derived from ``names`` at ``end``, following top-level
+    statements in notebook order (a name rebound from untainted data is clean again)."""
     tainted = set(names)
     for cell, cf in facts.code():
         for stmt in cf.stmts:
             pos = (cell.index, stmt.line)
-            if start < pos < end and stmt.reads & tainted:
+            if not start < pos < end:
+                continue
+            if stmt.reads & tainted:
                 tainted |= stmt.defs
+            else:
+                tainted -= stmt.defs
     return tainted
+
+
+# Calls that split rows into train and test (or folds): fitting on all rows before them leaks.
+SPLITS = {"train_test_split", "cross_val_score", "cross_validate", "cross_val_predict"}
+
+
+def _splits(facts: NotebookFacts) -> list[tuple[int, Call]]:
+    return [
+        (cell.index, call)
+        for cell, call, qual in facts.calls()
+        if call.leaf in SPLITS and (qual.startswith("sklearn") or not facts.is_module_call(call))
+    ]
+
+
+def _fitted_names(fit: Fit) -> set[str]:
+    """The variables holding a fitted transformer: ``scaler`` in ``scaler.fit(X)`` or
+    ``scaler = StandardScaler().fit(X)``."""
+    receiver = fit.call.name.rsplit(".", 1)[0] if "." in fit.call.name else ""
+    if receiver and not receiver.startswith(".") and "." not in receiver:
+        return {receiver}
+    return set(fit.call.targets) if fit.call.leaf == "fit" else set()
 
 
 @rule(
@@ -103,33 +136,56 @@ def _flows(facts: NotebookFacts, start: tuple[int, int], end: tuple[int, int], n
 )
 def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     """Fitting a scaler, imputer, encoder or selector on all rows lets statistics of the
-    test rows leak into training, so the test score is optimistic."""
-    splits = [
-        (cell.index, call)
-        for cell, call, qual in facts.calls()
-        if call.leaf == "train_test_split" and (qual.startswith("sklearn") or not facts.is_module_call(call))
-    ]
+    test rows leak into training, so the test score is optimistic. Fires when the data
+    the transformer was fit on (or data derived from it) is split by
+    ``train_test_split`` or cross-validated later, and when a transformer is fit on the
+    full data after the split and then applied to the split parts."""
+    splits = _splits(facts)
     if not splits:
         return
-    for fit in fits(facts):
+    all_fits = fits(facts)
+    for fit in all_fits:
         if not fit.is_transformer:
             continue
+        fitted = _fitted_names(fit)
         receiver = fit.call.name.rsplit(".", 1)[0]
         data = set(fit.call.arg_names) - {receiver}
         start = (fit.cell, fit.call.line)
+        where = ", ".join(sorted(data)) or "the data"
         for split_cell, split in splits:
             end = (split_cell, split.line)
             if end <= start:
+                # fit after the split: a leak if it saw the unsplit data and is applied to the parts
+                if data & split.arg_names and _applied_to(facts, fitted, start, set(split.targets)):
+                    yield (
+                        fit.cell,
+                        fit.call.line,
+                        f"{fit.constructor or fit.call.display} is fit on {where}, which still holds "
+                        f"the test rows that {split.leaf} in cell {split_cell + 1} split off",
+                    )
+                    break
                 continue
-            tainted = _flows(facts, start, end, data | set(fit.call.targets))
+            tainted = _flows(facts, start, end, data | set(fit.call.targets) | fitted)
             if split.arg_names & tainted:
                 yield (
                     fit.cell,
                     fit.call.line,
-                    f"{fit.constructor} is fit on {', '.join(sorted(data)) or 'the data'} "
-                    f"before train_test_split in cell {split_cell + 1} splits it",
+                    f"{fit.constructor or fit.call.display} is fit on {where} "
+                    f"before {split.leaf} in cell {split_cell + 1} splits it",
                 )
                 break
+
+
+def _applied_to(facts: NotebookFacts, fitted: set[str], after: tuple[int, int], parts: set[str]) -> bool:
+    """True when a fitted transformer's ``.transform`` is called on a split part later."""
+    if not fitted or not parts:
+        return False
+    for cell, call, _ in facts.calls():
+        if (cell.index, call.line) < after or call.leaf != "transform":
+            continue
+        if call.name.rsplit(".", 1)[0] in fitted and call.arg_names & parts:
+            return True
+    return False
 
 
 def has_baseline(facts: NotebookFacts) -> bool:
@@ -138,7 +194,8 @@ def has_baseline(facts: NotebookFacts) -> bool:
         if call.leaf in BASELINES:
             return True
     for _, cf in facts.code():
-        if any(_BASELINE_NAME.search(n) for n in cf.defs):
+        imported = {i.alias for i in cf.imports}
+        if any(_BASELINE_NAME.search(n) for n in cf.defs if n not in imported):
             return True
     return False
 
@@ -159,7 +216,11 @@ def no_baseline(facts: NotebookFacts) -> Iterator[Hit]:
     trained = model_fits(facts)
     if trained and not has_baseline(facts):
         first = trained[0]
-        yield first.cell, first.call.line, f"{first.call.display}() trains a model but no baseline is computed"
+        yield (
+            first.cell,
+            first.call.line,
+            f"{first.call.display}() trains a model but no baseline is computed",
+        )
 
 
 @rule(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Iterator
-from pathlib import Path
 
 from nbprod.analysis.cell import EXPR, Call
 from nbprod.analysis.facts import NotebookFacts
@@ -60,11 +60,38 @@ def draw_library(qual: str) -> str | None:
     return None
 
 
+ALL_LIBRARIES = frozenset({"random", "numpy", "torch", "tensorflow"})
+# Constructors of private generators: unseeded unless given a seed.
+GENERATOR_CALLS = {
+    "numpy.random.default_rng": "seed",
+    "numpy.random.RandomState": "seed",
+    "random.Random": "x",
+}
+
+
+def _seed_value(call: Call, keyword: str) -> object:
+    """The seed a call passes (first positional or ``keyword``), None when it passes none."""
+    if call.star:
+        return EXPR
+    if call.args:
+        return call.args[0]
+    return call.kwargs.get(keyword)
+
+
 def seeded_libraries(qual: str, call: Call) -> set[str]:
-    """Libraries a call seeds (empty when it seeds nothing)."""
+    """Libraries a call seeds (empty when it seeds nothing: ``random.seed()`` uses the clock)."""
     if qual in SEED_ALL:
-        return {"random", "numpy", "torch", "tensorflow"}
-    return {lib for lib, calls in SEED_CALLS.items() if qual in calls and call.args[:1] != [None]}
+        return set(ALL_LIBRARIES)
+    if call.name == ".run_line_magic" and call.receiver_call == "get_ipython":
+        # %nbprod seed 42 seeds every library nbprod knows
+        words = [a for a in call.args if isinstance(a, str)]
+        if words[:1] == ["nbprod"] and len(words) > 1 and words[1].split()[:1] == ["seed"]:
+            return set(ALL_LIBRARIES)
+        return set()
+    keyword = "a" if qual == "random.seed" else "seed"
+    return {
+        lib for lib, calls in SEED_CALLS.items() if qual in calls and _seed_value(call, keyword) is not None
+    }
 
 
 @rule(
@@ -78,20 +105,41 @@ def seeded_libraries(qual: str, call: Call) -> set[str]:
 def unseeded(facts: NotebookFacts) -> Iterator[Hit]:
     """Draws from ``random``, ``numpy.random``, ``torch`` or ``tensorflow`` with no
     earlier seed call in notebook order give different numbers on every run;
-    ``default_rng()`` and ``RandomState()`` with no seed likewise (the global seed does
-    not reach them)."""
+    ``default_rng()``, ``RandomState()`` and ``random.Random()`` with no seed likewise
+    (the global seed does not reach them). ``random.seed()`` with no argument seeds from
+    the clock, so it does not count; ``%nbprod seed N`` seeds every library. A draw
+    inside a function runs when the function is called, so any seed in the notebook
+    satisfies it."""
     seeded: set[str] = set()
+    seeded_anywhere: set[str] = set()
     reported: set[tuple[int, str]] = set()
+    in_functions: list[tuple[int, Call, str]] = []
     for cell, call, qual in facts.calls():
-        seeded |= seeded_libraries(qual, call)
-        if qual in ("numpy.random.default_rng", "numpy.random.RandomState"):
-            if not call.star and call.args[:1] in ([], [None]) and call.kwargs.get("seed", None) is None:
+        libs = seeded_libraries(qual, call)
+        seeded_anywhere |= libs
+        if not call.deferred:
+            seeded |= libs
+        if qual in GENERATOR_CALLS:
+            if _seed_value(call, GENERATOR_CALLS[qual]) is None:
                 yield cell.index, call.line, f"{call.display}() creates a generator with no seed"
             continue
         lib = draw_library(qual)
-        if lib and lib not in seeded and (cell.index, lib) not in reported:
+        if not lib or (cell.index, lib) in reported:
+            continue
+        if call.deferred:
+            # runs when the function is called, usually after the seed cell
+            in_functions.append((cell.index, call, lib))
+        elif lib not in seeded:
             reported.add((cell.index, lib))
-            yield cell.index, call.line, f"{call.display}() draws from the {lib} generator, which is never seeded before it"
+            yield (
+                cell.index,
+                call.line,
+                f"{call.display}() draws from the {lib} generator, which is never seeded before it",
+            )
+    for index, call, lib in in_functions:
+        if lib not in seeded_anywhere and (index, lib) not in reported:
+            reported.add((index, lib))
+            yield index, call.line, f"{call.display}() draws from the {lib} generator, which is never seeded"
 
 
 _SPLITTERS = {"train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "GroupShuffleSplit",
@@ -119,7 +167,24 @@ _GENERATORS = {"make_classification", "make_regression", "make_blobs", "make_moo
 
 
 def _is_sklearn(facts: NotebookFacts, call: Call, qual: str) -> bool:
-    return qual.startswith("sklearn.") or not facts.is_module_call(call)
+    """scikit-learn's, or a name of unknown origin (a star import): not the notebook's own."""
+    if qual.startswith("sklearn."):
+        return True
+    if facts.is_module_call(call) or "." in call.name:
+        return False
+    return call.name not in facts.first_definitions() or facts.injects_unknown
+
+
+# Variables built from these are generators whose ``.sample`` takes no random_state.
+_GENERATOR_CLASSES = {"Random", "default_rng", "RandomState", "Generator", "SystemRandom"}
+
+
+def _generator_variables(facts: NotebookFacts) -> set[str]:
+    found: set[str] = set()
+    for _, call, qual in facts.calls():
+        if call.targets and qual.rsplit(".", 1)[-1] in _GENERATOR_CLASSES:
+            found.update(call.targets)
+    return found
 
 
 def needs_random_state(facts: NotebookFacts, call: Call, qual: str) -> bool:
@@ -128,8 +193,13 @@ def needs_random_state(facts: NotebookFacts, call: Call, qual: str) -> bool:
         return False
     leaf = call.leaf
     if leaf == "sample" and not facts.is_module_call(call):
-        return call.name != "sample"  # DataFrame.sample / Series.sample
-    if not _is_sklearn(facts, call, qual) or "." in call.name and not facts.is_module_call(call):
+        if call.name == "sample" or (call.receiver_call or "").rsplit(".", 1)[-1] in _GENERATOR_CLASSES:
+            return False
+        receiver = call.name.rsplit(".", 1)[0]
+        if receiver in _generator_variables(facts) or "rng" in receiver.lower():
+            return False
+        return True  # DataFrame.sample / Series.sample
+    if not _is_sklearn(facts, call, qual):
         return False
     if leaf in _SHUFFLE_OPTIONAL:
         return call.kwargs.get("shuffle") is True
@@ -152,7 +222,8 @@ def missing_random_state(facts: NotebookFacts) -> Iterator[Hit]:
     a new random seed on each run unless ``random_state`` is given."""
     for cell, call, qual in facts.calls():
         if needs_random_state(facts, call, qual):
-            yield cell.index, call.line, f"{call.display}() has no random_state"
+            what = "random_state=None" if "random_state" in call.kwargs else "no random_state"
+            yield cell.index, call.line, f"{call.display}() has {what}"
 
 
 _ENV_MAGICS = {"watermark", "version_information", "pip", "conda"}
@@ -177,15 +248,33 @@ def environment_recorded(facts: NotebookFacts) -> str | None:
             text = f"{m.name} {m.args}" if m.kind in ("line", "cell") else m.args
             if _ENV_WORDS.search(text):
                 return text.strip()
-    for _, call, qual in facts.calls():
+    for _, _call, qual in facts.calls():
         if qual in _ENV_CALLS:
             return qual
-    folder = Path(facts.notebook.path).parent
-    for name in _PIN_FILES:
-        p = folder / name
-        if p.is_file():
-            return name
-    return None
+    return pin_file(os.path.dirname(facts.notebook.path) or ".")
+
+
+_PIN_CACHE: dict[tuple[str, int], str | None] = {}
+
+
+def pin_file(folder: str) -> str | None:
+    """The first requirements or lock file in a folder (one stat per call: cached by the
+    folder's mtime, which changes when a file is added or removed)."""
+    try:
+        key = (folder, os.stat(folder).st_mtime_ns)
+    except OSError:
+        return None
+    if key not in _PIN_CACHE:
+        if len(_PIN_CACHE) > 1024:
+            _PIN_CACHE.clear()
+        try:
+            names = set(os.listdir(folder))
+        except OSError:
+            names = set()
+        _PIN_CACHE[key] = next(
+            (n for n in _PIN_FILES if n in names and os.path.isfile(os.path.join(folder, n))), None
+        )
+    return _PIN_CACHE[key]
 
 
 @rule(
@@ -207,8 +296,12 @@ def no_environment(facts: NotebookFacts) -> Iterator[Hit]:
 
 
 _USER_PATH = re.compile(
-    r"""^(?:~[/\\]|/home/[^/\s]+|/Users/[^/\s]+|/root/|[A-Za-z]:[\\/]|/mnt/[a-z]/|/content/drive/|\\\\[^\\\s]+\\|/private/var/folders/)"""
+    r"""^~(?:[A-Za-z_][\w.-]*)?[/\\]"""  # ~/x, ~alice/x
+    r"""|^(?:file://)?(?:/home/|/Users/|/root/|/Volumes/[^/\s]+|/media/[^/\s]+/|/mnt/[a-z]/"""
+    r"""|/content/drive/|/private/var/folders/|/var/folders/)"""
+    r"""|^[A-Za-z]:[\\/]|^\\\\[^\\\s]+\\"""  # C:\, C:/, \\server\share
 )
+_QUOTES = "'\"`()[]{},;"
 
 
 def user_path(text: str) -> bool:
@@ -228,16 +321,20 @@ def absolute_path(facts: NotebookFacts) -> Iterator[Hit]:
     for cell, cf in facts.code():
         seen: set[str] = set()
         for line, text in cf.strings:
-            for token in (text, *text.split()[1:2]):
+            if len(text) > 4096:
+                continue
+            tokens = [text] if user_path(text) else [t.strip(_QUOTES) for t in text.split()]
+            for token in tokens:
                 if token not in seen and user_path(token):
                     seen.add(token)
                     yield cell.index, line, f"user-specific path '{token.strip()}'"
+                    break
 
 
 _PINNED = re.compile(r"(===?|@|\.whl$|\.tar\.gz$|\.zip$|^git\+|^https?://|^\.|^/|^-)")
 _OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
                        "--extra-index-url", "-f", "--find-links", "-t", "--target", "-e",
-                       "--editable", "--prefix", "--root", "-n", "--name", "-p", "--prefix",
+                       "--editable", "--prefix", "--root", "-n", "--name", "-p",
                        "-C", "--config-settings", "--python", "--channel"}  # fmt: skip
 
 

@@ -1,0 +1,122 @@
+"""Real notebooks nobody on the team wrote: the ones some PyPI source distributions ship.
+
+``realworld_notebooks()`` downloads pinned sdists with ``pip download`` (the ordinary
+client, once) into a cache folder, ``~/.cache/nbprod-tests/`` or ``$NBPROD_TEST_CACHE``,
+and extracts their ``*.ipynb`` files (plus any requirements or lock file beside them,
+which NB203 looks at). It returns ``None`` when offline so tests can skip. Run it as a
+script to fill the cache and print where the notebooks are.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+# Pinned so the set (and what fires on it) never drifts; each ships test or doc notebooks.
+SDISTS = (
+    "jupytext==1.16.4",  # ~20 Python notebooks under tests/data/notebooks/inputs/ipynb_py, 30 other kernels
+    "nbconvert==7.16.4",
+    "nbformat==5.10.4",
+    "nbclient==0.10.0",
+    "papermill==2.6.0",
+    "nbsphinx==0.9.8",
+    "nbval==0.11.0",
+    "nbmake==1.5.5",
+    "pytest-notebook==0.11.0",
+    "hyperopt==0.3.0",  # three tutorial notebooks
+)
+_KEEP_BESIDE = {
+    "requirements.txt",
+    "environment.yml",
+    "environment.yaml",
+    "poetry.lock",
+    "uv.lock",
+    "Pipfile.lock",
+}
+
+
+def cache_dir() -> Path:
+    """Where sdists and extracted notebooks are kept between runs."""
+    env = os.environ.get("NBPROD_TEST_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "nbprod-tests"
+
+
+def _download(spec: str, dest: Path) -> Path | None:
+    name, _, version = spec.partition("==")
+    stem = f"{name.replace('-', '_')}_{version}".lower()
+    for f in dest.iterdir():
+        if f.name.lower().replace("-", "_").startswith(stem) and f.name.endswith((".tar.gz", ".zip")):
+            return f
+    cmd = [sys.executable, "-m", "pip", "download", spec, "--no-deps", "--no-binary", ":all:"]
+    cmd += ["--disable-pip-version-check", "-q", "-d", str(dest)]
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        return None
+    for f in dest.iterdir():
+        if f.name.lower().replace("-", "_").startswith(stem):
+            return f
+    return None
+
+
+def _wanted(member: str) -> bool:
+    name = member.rsplit("/", 1)[-1]
+    return (member.endswith(".ipynb") or name in _KEEP_BESIDE) and "/.ipynb_checkpoints/" not in member
+
+
+def _extract(archive: Path, out: Path) -> None:
+    """Extract only notebooks (and lock files beside them), never outside ``out``."""
+    tmp = out.with_name(out.name + ".partial")
+    tmp.mkdir(parents=True, exist_ok=True)
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                if _wanted(info.filename) and ".." not in info.filename.split("/"):
+                    zf.extract(info, tmp)
+    else:
+        with tarfile.open(archive) as tf:
+            members = [m for m in tf.getmembers() if m.isfile() and _wanted(m.name)]
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(tmp, members=members, filter="data")
+            else:  # Python < 3.10.12: members were checked by _wanted, no links
+                tf.extractall(tmp, members=[m for m in members if ".." not in m.name.split("/")])
+    tmp.rename(out)
+
+
+def realworld_root() -> Path | None:
+    """The folder holding one sub-folder per sdist, or None when nothing could be fetched."""
+    base = cache_dir()
+    sdists, notebooks = base / "sdists", base / "notebooks"
+    sdists.mkdir(parents=True, exist_ok=True)
+    notebooks.mkdir(parents=True, exist_ok=True)
+    got = 0
+    for spec in SDISTS:
+        out = notebooks / spec.replace("==", "-")
+        if out.is_dir():
+            got += 1
+            continue
+        archive = _download(spec, sdists)
+        if archive is None:
+            continue
+        _extract(archive, out)
+        got += 1
+    return notebooks if got else None
+
+
+def realworld_notebooks() -> list[Path] | None:
+    """Every downloaded real notebook, sorted; None when offline and nothing is cached."""
+    root = realworld_root()
+    if root is None:
+        return None
+    return sorted(root.rglob("*.ipynb"))
+
+
+if __name__ == "__main__":
+    found = realworld_notebooks()
+    if found is None:
+        raise SystemExit("offline: no sdist could be downloaded")
+    print(f"{len(found)} notebooks under {cache_dir() / 'notebooks'}")

@@ -1,0 +1,365 @@
+"""``nbprod check`` end to end: exit codes, text and JSON output, config, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES, REPO, SAMPLES
+
+import nbprod
+from nbprod.cli import main
+from nbprod.rules import all_rules
+
+CLEAN = ["x = 1\nassert x == 1"]  # with requirements.txt beside it: no finding at all
+INFO_ONLY = ["x = 1"]  # NB305 (info) once the environment is pinned
+WARNING = ["import numpy as np\nnp.random.seed(0)\nnp.random.rand()\n!pip install xgboost\nassert True"]
+ERROR = ["print(ghost)\nassert True"]
+
+
+@pytest.fixture
+def nb(make_notebook: Callable[..., Path], tmp_path: Path) -> Callable[..., Path]:
+    """A notebook in a folder whose environment is pinned (so NB203 stays quiet)."""
+    (tmp_path / "requirements.txt").write_text("numpy==1.26.4\n")
+    return make_notebook
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | os.PathLike[str]) -> tuple[int, str, str]:
+    code = main(["check", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cli(*argv: str | os.PathLike[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nbprod", *map(str, argv)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+# -- exit codes ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "fail_on", "code"),
+    [
+        (CLEAN, None, 0),
+        (INFO_ONLY, None, 0),
+        (INFO_ONLY, "info", 1),
+        (WARNING, None, 1),
+        (WARNING, "error", 0),
+        (ERROR, "error", 1),
+        (ERROR, "never", 0),
+    ],
+)
+def test_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+    nb: Callable[..., Path],
+    cells: list[str],
+    fail_on: str | None,
+    code: int,
+) -> None:
+    path = nb(cells)
+    args = [path] if fail_on is None else [path, "--fail-on", fail_on]
+    assert run(capsys, *args)[0] == code
+
+
+def test_unreadable_input_is_2_and_others_still_checked(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path
+) -> None:
+    good = nb(ERROR)
+    code, out, err = run(capsys, good, tmp_path / "missing.ipynb", "--format", "json")
+    assert code == 2
+    doc = json.loads(out)
+    assert [n["path"] for n in doc["notebooks"]] == [str(good)]
+    assert doc["notebooks"][0]["findings"]
+    assert doc["errors"] == [{"path": str(tmp_path / "missing.ipynb"), "message": "no such file or folder"}]
+    assert err.strip().splitlines() == [
+        f"nbprod: error: {tmp_path / 'missing.ipynb'}: no such file or folder"
+    ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["check"],
+        ["check", "x.ipynb", "--fail-on", "sometimes"],
+        ["check", "x.ipynb", "--format", "xml"],
+        ["check", "x.ipynb", "--select", "NB999"],
+        ["check", "x.ipynb", "--bogus"],
+        ["nonsense"],
+    ],
+)
+def test_usage_errors_exit_2_on_one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2
+    if argv:
+        assert len(err.strip().splitlines()) == 1 and "error:" in err
+
+
+def test_non_python_notebook_is_skipped_not_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, FIXTURES / "r_kernel.ipynb")
+    assert code == 0 and err == ""
+    assert "skipped" in out and "1 skipped" in out.splitlines()[-1]
+    code, out, _ = run(capsys, FIXTURES / "r_kernel.ipynb", "--format", "json")
+    (entry,) = json.loads(out)["notebooks"]
+    assert entry["findings"] == [] and entry["language"] == "r" and "skipped" in entry
+
+
+# -- text and JSON output ---------------------------------------------------------
+
+
+def test_text_format_is_ruff_style(capsys: pytest.CaptureFixture[str], nb: Callable[..., Path]) -> None:
+    path = nb(["import numpy as np", "x = np.random.rand()\nassert x"])
+    code, out, _ = run(capsys, path, "--no-fix")
+    lines = out.strip().splitlines()
+    assert f"{path}:cell 2:line 1: NB201 np.random.rand() draws from the numpy generator" in lines[0]
+    summary = [ln for ln in lines if "notebook(s) checked" in ln]
+    assert summary == ["1 notebook(s) checked: 1 error(s), 0 warning(s), 0 info"]
+    code, out, _ = run(capsys, path)
+    assert f"    fix: {all_rules()['NB201'].fix}" in out.splitlines()
+
+
+def test_notebook_level_findings_have_no_cell(
+    capsys: pytest.CaptureFixture[str], make_notebook: Callable[..., Path]
+) -> None:
+    path = make_notebook(["x = 1"])
+    _, out, _ = run(capsys, path, "--select", "NB203", "--no-fix")
+    assert (
+        out.splitlines()[0] == f"{path}: NB203 no package versions are recorded for this notebook"
+    )
+
+
+def _check_finding(f: dict[str, Any], n_cells: int) -> None:
+    assert set(f) >= {"rule", "severity", "cell", "cell_id", "line", "message"}
+    assert f["rule"] in all_rules() and f["severity"] == all_rules()[f["rule"]].severity
+    assert f["cell"] is None or (isinstance(f["cell"], int) and 0 <= f["cell"] < n_cells)
+    assert f["cell_id"] is None or isinstance(f["cell_id"], str)
+    assert f["line"] is None or (isinstance(f["line"], int) and f["line"] >= 1)
+    assert isinstance(f["message"], str) and f["message"] and "\n" not in f["message"]
+
+
+def test_json_shape_matches_contract(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    for p in SAMPLES.glob("*.ipynb"):
+        (folder / p.name).write_bytes(p.read_bytes())
+    (folder / "broken.ipynb").write_text("{ nope")
+    code, out, _ = run(capsys, folder, "--format", "json")
+    assert code == 2
+    doc = json.loads(out)
+    assert set(doc) == {"version", "notebooks", "errors"} and doc["version"] == 1
+    assert doc["errors"] == [{"path": str(folder / "broken.ipynb"), "message": doc["errors"][0]["message"]}]
+    assert doc["errors"][0]["message"].startswith("not a notebook: invalid JSON")
+    assert len(doc["notebooks"]) == len(list(SAMPLES.glob("*.ipynb")))
+    for entry in doc["notebooks"]:
+        assert isinstance(entry["path"], str) and entry["language"] == "python"
+        n_cells = len(json.loads(Path(entry["path"]).read_text())["cells"])
+        for f in entry["findings"]:
+            _check_finding(f, n_cells)
+        score = entry["score"]
+        assert isinstance(score, dict)
+        for key, severity in (("errors", "error"), ("warnings", "warning"), ("info", "info")):
+            assert score[key] == sum(f["severity"] == severity for f in entry["findings"])
+
+
+def test_folders_are_searched_recursively(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    src = (SAMPLES / "iris_quick.ipynb").read_bytes()
+    for rel in ["a.ipynb", "deep/er/b.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(src)
+    _, out, _ = run(capsys, tmp_path, "--format", "json")
+    paths = [Path(n["path"]).relative_to(tmp_path).as_posix() for n in json.loads(out)["notebooks"]]
+    assert paths == ["a.ipynb", "deep/er/b.ipynb"]
+
+
+def test_folder_without_notebooks_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hi")
+    code, _, err = run(capsys, tmp_path)
+    assert code == 2 and "no notebooks" in err and len(err.strip().splitlines()) == 1
+
+
+# -- configuration -----------------------------------------------------------------
+
+
+def _pyproject(folder: Path, body: str) -> None:
+    (folder / "pyproject.toml").write_text(f"[project]\nname = 'x'\n\n[tool.nbprod]\n{body}\n")
+
+
+def test_pyproject_select_ignore_fail_on(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = nb(["import numpy as np\nx = np.random.rand()", "print(ghost)\nassert True"])
+    _pyproject(tmp_path, 'select = ["NB2"]')
+    _, out, _ = run(capsys, path, "--format", "json")
+    assert {f["rule"] for f in json.loads(out)["notebooks"][0]["findings"]} == {"NB201"}
+    _pyproject(tmp_path, 'ignore = ["NB201", "NB105"]\nfail-on = "error"')
+    code, out, _ = run(capsys, path, "--format", "json")
+    assert json.loads(out)["notebooks"][0]["findings"] == [] and code == 0
+    code, out, _ = run(capsys, path, "--format", "json", "--ignore", "NB105")  # flags override
+    assert {f["rule"] for f in json.loads(out)["notebooks"][0]["findings"]} == {"NB201"} and code == 1
+
+
+def test_pyproject_exclude_and_per_file_ignores(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path
+) -> None:
+    nb(ERROR, name="keep.ipynb")
+    nb(ERROR, name="scratch/skip.ipynb")
+    nb(ERROR, name="legacy_old.ipynb")
+    _pyproject(
+        tmp_path, 'exclude = ["*/scratch/*"]\n[tool.nbprod.per-file-ignores]\n"legacy_*.ipynb" = ["NB1"]'
+    )
+    _, out, _ = run(capsys, tmp_path, "--format", "json")
+    found = {Path(n["path"]).name: {f["rule"] for f in n["findings"]} for n in json.loads(out)["notebooks"]}
+    assert found == {"keep.ipynb": {"NB105"}, "legacy_old.ipynb": set()}
+
+
+def test_unknown_config_key_is_warned(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = nb(CLEAN)
+    _pyproject(tmp_path, 'selct = ["NB2"]')
+    code, _, err = run(capsys, path)
+    assert code == 0
+    from nbprod.config import KNOWN_KEYS
+
+    assert err.splitlines() == [
+        f"nbprod: warning: {tmp_path / 'pyproject.toml'}: unknown key 'selct' in [tool.nbprod] "
+        f"(known: {', '.join(sorted(KNOWN_KEYS))})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ('fail-on = "sometimes"', "fail-on must be"),
+        ("select = 5", "select must be a list"),
+        ('select = ["NB999"]', "unknown rule id 'NB999'"),
+        ("exclude = 3", "exclude must be a list"),
+        ('per-file-ignores = "x"', "per-file-ignores must be a table"),
+        ('long-notebook-cells = "many"', "long-notebook-cells must be"),
+        ('format = "xml"', "format must be"),
+        ("select = [", "invalid TOML"),
+    ],
+)
+def test_bad_config_values_exit_2_one_line(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path, body: str, words: str
+) -> None:
+    path = nb(CLEAN)
+    _pyproject(tmp_path, body)
+    code, out, err = run(capsys, path)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and words in err and err.startswith("nbprod: error:")
+
+
+def test_long_notebook_cells_option(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = nb([f"x{i} = {i}" for i in range(4)])
+    _pyproject(tmp_path, 'long-notebook-cells = 4\nselect = ["NB306"]')
+    _, out, _ = run(capsys, path, "--format", "json")
+    (finding,) = json.loads(out)["notebooks"][0]["findings"]
+    assert finding["message"] == "4 code cells and not one function"
+
+
+# -- bad input, as a user sees it -------------------------------------------------------
+
+
+def test_bad_inputs_one_line_each_no_traceback(tmp_path: Path) -> None:
+    names = ["malformed.ipynb", "binary_junk.ipynb", "not_a_notebook.json", "syntax_error.ipynb",
+             "python2_cells.ipynb", "r_kernel.ipynb", "v3_notebook.ipynb", "nbformat40_no_ids.ipynb",
+             "await_top_level.ipynb"]  # fmt: skip
+    for name in names:
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = [tmp_path / n for n in names] + [tmp_path / "missing.ipynb", empty]
+    proc = cli("check", *args, "--format", "json")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 5, err  # malformed, binary, not a notebook, missing, empty folder
+    assert all(line.startswith("nbprod: error: ") for line in err)
+    doc = json.loads(proc.stdout)
+    checked = {Path(n["path"]).name: n for n in doc["notebooks"]}
+    assert set(checked) == {"syntax_error.ipynb", "python2_cells.ipynb", "r_kernel.ipynb", "v3_notebook.ipynb",
+                            "nbformat40_no_ids.ipynb", "await_top_level.ipynb"}  # fmt: skip
+    assert "skipped" in checked["r_kernel.ipynb"]
+    assert {f["rule"] for f in checked["syntax_error.ipynb"]["findings"]} > {
+        "NB106"
+    }  # the rest still checked
+    assert "NB106" not in {f["rule"] for f in checked["await_top_level.ipynb"]["findings"]}
+
+
+def test_check_never_writes_the_notebook(tmp_path: Path) -> None:
+    paths = []
+    for p in [*SAMPLES.glob("*.ipynb"), FIXTURES / "v3_notebook.ipynb", FIXTURES / "malformed.ipynb"]:
+        target = tmp_path / p.name
+        target.write_bytes(p.read_bytes())
+        os.utime(target, (1_000_000_000, 1_000_000_000))
+        paths.append(target)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    proc = cli("check", tmp_path)
+    assert proc.returncode == 2
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing
+
+
+@pytest.mark.slow
+def test_fifty_megabyte_notebook_via_cli(tmp_path: Path) -> None:
+    from test_notebook import _big_notebook
+
+    path = tmp_path / "big.ipynb"
+    _big_notebook(path, 50)
+    start = time.perf_counter()
+    proc = cli("check", path, "--format", "json")
+    elapsed = time.perf_counter() - start
+    assert proc.returncode in (0, 1) and proc.stderr == ""
+    (entry,) = json.loads(proc.stdout)["notebooks"]
+    assert "NB201" not in {f["rule"] for f in entry["findings"]}
+    print(f"50 MB notebook checked in {elapsed:.2f}s")
+    assert elapsed < 20
+
+
+# -- Python API and start-up cost ---------------------------------------------------------
+
+
+def test_python_api(nb: Callable[..., Path]) -> None:
+    path = nb(["import numpy as np\nx = np.random.rand()", "print(ghost)\nassert True"])
+    report = nbprod.check(path)
+    assert {f.rule for f in report.findings} == {"NB201", "NB105"}
+    assert report.score["errors"] == 2 and report.score["warnings"] == 0
+    doc = json.loads(report.to_json())
+    assert [f["rule"] for f in doc["notebooks"][0]["findings"]] == [f.rule for f in report.findings]
+    frame = report.to_frame()
+    assert list(frame["rule"]) == [f.rule for f in report.findings]
+    assert set(frame.columns) >= {"path", "rule", "severity", "cell", "cell_id", "line", "message", "fix"}
+    assert report.exit_code("error") == 1 and report.exit_code("never") == 0
+    with pytest.raises(TypeError):
+        nbprod.check(path, colour="red")
+
+
+def test_cli_does_not_import_heavy_modules(tmp_path: Path) -> None:
+    (tmp_path / "nb.ipynb").write_bytes((SAMPLES / "credit_risk_messy.ipynb").read_bytes())
+    code = (
+        "import sys\nfrom nbprod.cli import main\n"
+        f"rc = main(['check', {str(tmp_path / 'nb.ipynb')!r}, '--format', 'json'])\n"
+        "heavy = sorted(m for m in ('IPython', 'pandas', 'matplotlib', 'nbformat', 'numpy', 'ipywidgets', 'black')"
+        " if m in sys.modules)\n"
+        "print('HEAVY', heavy, rc, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert proc.stderr.strip().splitlines()[-1] == "HEAVY [] 1"

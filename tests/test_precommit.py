@@ -1,0 +1,183 @@
+"""End to end: the ``nbprod-check`` pre-commit hook of this checkout, in a real git repo.
+
+The working tree (with its uncommitted changes) is copied into a temporary git repo and
+committed there, so pre-commit clones exactly the code under test. pre-commit builds the
+hook's virtualenv itself; it sees the system site-packages (``VIRTUALENV_SYSTEM_SITE_PACKAGES``)
+so nbprod's dependencies need no download, and pip runs with ``--no-index`` against a
+cached setuptools wheel for the isolated build: no network once the wheel is cached.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, build_notebook
+from realworld import cache_dir
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+]
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "nbprod tests",
+    "GIT_AUTHOR_EMAIL": "tests@nbprod.invalid",
+    "GIT_COMMITTER_NAME": "nbprod tests",
+    "GIT_COMMITTER_EMAIL": "tests@nbprod.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+# What `pip install .` of the checkout needs to build it (pyproject's build-system).
+BUILD_REQUIREMENT = "setuptools>=77"
+
+
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+def _wheelhouse() -> Path | None:
+    """A folder with a setuptools wheel for the hook's build, downloaded once; None offline."""
+    wheels = cache_dir() / "wheels"
+    wheels.mkdir(parents=True, exist_ok=True)
+    if any(wheels.glob("setuptools-*.whl")):
+        return wheels
+    cmd = [sys.executable, "-m", "pip", "download", BUILD_REQUIREMENT, "--only-binary", ":all:"]
+    cmd += ["--no-deps", "--disable-pip-version-check", "-q", "-d", str(wheels)]
+    try:
+        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+        return None
+    return wheels if any(wheels.glob("setuptools-*.whl")) else None
+
+
+def _hook_repo(dest: Path, env: dict[str, str]) -> str:
+    """Copy the checkout's installable files into a new git repo; return the commit id."""
+    dest.mkdir()
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(REPO / "nbprod", dest / "nbprod", ignore=ignore)
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
+        if (REPO / name).is_file():
+            shutil.copy2(REPO / name, dest / name)
+    _run(["git", "init", "-q"], dest, env)
+    _run(["git", "add", "-A"], dest, env)
+    _run(["git", "commit", "-q", "-m", "nbprod under test"], dest, env)
+    return _run(["git", "rev-parse", "HEAD"], dest, env).stdout.strip()
+
+
+def _write_notebook(path: Path, cells: list[str], counts: list[int]) -> None:
+    import nbformat
+
+    nb = build_notebook(cells, executed=False)
+    for cell, count in zip(nb.cells, counts, strict=True):
+        cell.execution_count = count
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A user's git repo whose .pre-commit-config.yaml uses this checkout's hook."""
+    wheels = _wheelhouse()
+    if wheels is None:
+        pytest.skip("offline: no setuptools wheel to build the hook's environment")
+    base = tmp_path_factory.mktemp("precommit")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUALENV_", "PRE_COMMIT"))}
+    env.update(GIT_ENV)
+    env.update(
+        {
+            "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
+            "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheels),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
+    rev = _hook_repo(base / "hooks", env)
+    repo = base / "project"
+    repo.mkdir()
+    _run(["git", "init", "-q"], repo, env)
+    config = f"repos:\n  - repo: {base / 'hooks'}\n    rev: {rev}\n    hooks:\n      - id: nbprod-check\n"
+    (repo / ".pre-commit-config.yaml").write_text(config)
+    # The environment is recorded beside the notebook, as a team would do (NB203).
+    (repo / "requirements.txt").write_text("numpy==2.1.0\n")
+    (repo / "README.md").write_text("a project with notebooks\n")
+    _run(["git", "add", "-A"], repo, env)
+    _run(["git", "commit", "-q", "-m", "start"], repo, env)
+    _run([sys.executable, "-m", "pre_commit", "install"], repo, env)
+    return repo, env
+
+
+def test_commit_refused_for_nb1_error_then_accepted(project: tuple[Path, dict[str, str]]) -> None:
+    repo, env = project
+    nb = repo / "analysis.ipynb"
+    # Cell 1 reads `total`, which only cell 2 defines: Restart & Run All fails (NB104).
+    _write_notebook(nb, ["print(total)", "total = 41 + 1"], counts=[2, 1])
+    _run(["git", "add", "analysis.ipynb"], repo, env)
+    before = nb.read_bytes()
+
+    refused = _run(["git", "commit", "-m", "add analysis"], repo, env, check=False)
+    assert refused.returncode != 0
+    out = refused.stdout + refused.stderr
+    assert "nbprod check" in out and "Failed" in out
+    assert "analysis.ipynb:cell 1:line 1: NB104" in out
+    assert "'total' is used here but first defined in cell 2" in out
+    log = _run(["git", "log", "--oneline"], repo, env).stdout
+    assert "add analysis" not in log  # nothing was committed
+    assert nb.read_bytes() == before  # the hook never edits the notebook
+
+    # Fixed: definition first, counts in order.
+    _write_notebook(nb, ["total = 41 + 1", "print(total)"], counts=[1, 2])
+    _run(["git", "add", "analysis.ipynb"], repo, env)
+    accepted = _run(["git", "commit", "-m", "add analysis"], repo, env, check=False)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    out = accepted.stdout + accepted.stderr
+    assert "nbprod check" in out and "Passed" in out
+    assert "add analysis" in _run(["git", "log", "--oneline"], repo, env).stdout
+
+
+def test_pre_commit_run_only_sees_notebooks(project: tuple[Path, dict[str, str]]) -> None:
+    repo, env = project
+    (repo / "notes.py").write_text("print(undefined_name)\n")  # not a notebook: types: [jupyter]
+    bad = repo / "scratch.ipynb"
+    _write_notebook(bad, ["x = 1", "y = x + z"], counts=[1, 2])  # z defined nowhere: NB105
+    _run(["git", "add", "notes.py", "scratch.ipynb"], repo, env)
+
+    result = _run([sys.executable, "-m", "pre_commit", "run", "--all-files"], repo, env, check=False)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "scratch.ipynb:cell 2:line 1: NB105" in out
+    assert "notes.py" not in out
+
+    result = _run(
+        [sys.executable, "-m", "pre_commit", "run", "nbprod-check", "--files", "notes.py"],
+        repo,
+        env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no files to check" in result.stdout.lower()
+
+
+def test_hook_runs_the_copy_pre_commit_installed(project: tuple[Path, dict[str, str]]) -> None:
+    """The hook's virtualenv has its own nbprod, not the checkout's editable install."""
+    repo, env = project
+    home = Path(env["PRE_COMMIT_HOME"])
+    pythons = sorted(home.glob("*/py_env-*/bin/python"))
+    if not pythons:  # an earlier test builds the environment; run it when alone
+        _run([sys.executable, "-m", "pre_commit", "install-hooks"], repo, env)
+        pythons = sorted(home.glob("*/py_env-*/bin/python"))
+    assert len(pythons) == 1
+    where = _run([str(pythons[0]), "-c", "import nbprod; print(nbprod.__file__)"], repo, env).stdout
+    assert where.startswith(str(home)), where
+    assert (pythons[0].parent / "nbprod").is_file()  # the console script of `entry: nbprod check`
