@@ -1,0 +1,342 @@
+"""IPython's events and a read-only AST transformer, feeding the session; all guarded.
+
+Every entry point catches its own exceptions: an error inside nbprod is logged (logger
+``nbprod.live``) and counted, never shown in the user's cell and never changes its
+result; after ``MAX_ERRORS`` the hooks switch themselves off.
+
+The AST transformer sits in ``shell.ast_transformers`` only while a cell runs whose
+source was never seen: IPython runs ``ast.fix_missing_locations`` over every tree as soon
+as that list is non-empty (about 11 µs on ``x = x + 1``, 180 µs on a 12-line cell), so
+keeping it there permanently would cost more than the whole budget on every re-run.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from nbprod.analysis.cell import analyze_tree
+from nbprod.live import alerts
+from nbprod.live.data import DataTracker
+from nbprod.live.nbfile import NotebookFile, find_notebook_path
+from nbprod.live.session import LiveCell, Session
+from nbprod.record import RECORD_MIME, record_path, save_record
+
+log = logging.getLogger("nbprod.live")
+MAX_ERRORS = 50
+_EMPTY: dict[str, Any] = {}
+SAVE_EVERY = 5.0  # seconds between saves when only the execution log changed
+
+
+class TreeTap(ast.NodeTransformer):
+    """Hands IPython's own tree of a new cell to the extension; returns it unchanged."""
+
+    def __init__(self, hooks: LiveHooks) -> None:
+        self.hooks = hooks
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        try:
+            self.hooks.tap(node)
+        except Exception:
+            self.hooks.failed("ast transformer")
+        return node
+
+
+def _error_line(result: Any) -> int | None:
+    exc = getattr(result, "error_in_exec", None)
+    tb = getattr(exc, "__traceback__", None)
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "<module>":
+            return int(tb.tb_lineno)
+        tb = tb.tb_next
+    return None
+
+
+class LiveHooks:
+    """The extension's state inside one shell: session, data tracker, record sync."""
+
+    def __init__(self, shell: Any, settings: Any) -> None:
+        self.shell = shell
+        self.settings = settings
+        self.session = Session(max_history=settings.max_history)
+        self.session.disabled = set(settings.ignore)
+        self.data = DataTracker(stats=settings.data_stats)
+        self.session.data = self.data.files
+        self.tap_transformer = TreeTap(self)
+        self.rich = hasattr(shell, "kernel")
+        self.disabled = False
+        self._raw: str | None = None
+        self._cell_id: str | None = None
+        self._t0 = 0.0
+        self._live: LiveCell | None = None
+        self._need_tree = False
+        self._tapped = False
+        self._synced_rev = -1
+        self._nb_path: Path | None = None
+        self._path_tries = 0
+        self._embed: Any = None
+        self._embedded_rev = -1
+        self._saved_rev = -1
+        self._saved_seq = 0
+        self._saved_at = 0.0
+        self.save_error: str | None = None
+
+    # -- wiring ------------------------------------------------------------------
+    def register(self) -> None:
+        """Hook into the shell's events and wrap the data readers already imported."""
+        self.shell.events.register("pre_run_cell", self.pre_run_cell)
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+        atexit.register(self.final_save)
+        self._guard(self._scan_namespace)
+        self._guard(self.data.patch_loaded)
+
+    def unregister(self) -> None:
+        """Remove every trace of the extension from the shell and the libraries it wrapped."""
+        for event, fn in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
+            try:
+                self.shell.events.unregister(event, fn)
+            except ValueError:
+                pass
+        self._drop_tap()
+        self.data.unpatch()
+        atexit.unregister(self.final_save)
+        self.final_save()
+
+    def _drop_tap(self) -> None:
+        transformers = self.shell.ast_transformers
+        if self.tap_transformer in transformers:
+            transformers.remove(self.tap_transformer)
+
+    # -- guards ------------------------------------------------------------------
+    def failed(self, where: str) -> None:
+        """Log an internal error (never shown in the cell); switch off after too many."""
+        self.session.internal_errors += 1
+        try:
+            exc = sys.exc_info()[1]
+            self.session.last_internal_error = f"{where}: {type(exc).__name__}: {exc}"
+            log.warning("nbprod: internal error in %s (the cell is not affected)", where, exc_info=True)
+            if self.session.internal_errors >= MAX_ERRORS and not self.disabled:
+                self.disabled = True
+                self._drop_tap()
+                log.error("nbprod: %d internal errors, live tracking switched off", MAX_ERRORS)
+        except Exception:
+            pass
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception:
+            self.failed(getattr(fn, "__name__", "hook"))
+            return None
+
+    # -- events ------------------------------------------------------------------
+    def pre_run_cell(self, info: Any) -> None:
+        """Before a cell: note its source and id; tap the AST only for a new source."""
+        if self.disabled:
+            return
+        try:
+            raw = info.raw_cell
+            self._raw = raw
+            self._cell_id = getattr(info, "cell_id", None)
+            live = self._live = self.session._live.get(raw)
+            if live is None:
+                self._need_tree = self._tapped = True
+                transformers = self.shell.ast_transformers
+                if self.tap_transformer not in transformers:
+                    transformers.insert(0, self.tap_transformer)
+            self.data.active = True
+            self._t0 = time.perf_counter()
+        except Exception:
+            self.failed("pre_run_cell")
+
+    def tap(self, node: ast.AST) -> None:
+        """Called by the transformer with IPython's tree: analyse it once (cached by source)."""
+        if not self._need_tree or self._raw is None or not isinstance(node, ast.Module):
+            return
+        self._need_tree = False
+        self._live = self.session.remember(self._raw, analyze_tree(self._raw, node))
+
+    def post_run_cell(self, result: Any) -> None:
+        """After a cell: record the execution, show its warnings, keep the record in sync."""
+        if self.disabled:
+            return
+        try:
+            seconds = time.perf_counter() - self._t0
+            data = self.data
+            data.active = False
+            raw, self._raw = self._raw, None
+            if self._tapped:
+                self._need_tree = self._tapped = False
+                self._drop_tap()
+            if raw is None:
+                return
+            live = self._live
+            if live is None:  # the cell never reached the AST stage (syntax error, empty)
+                live = self.session.remember(raw, None)
+            ok = result.error_in_exec is None and result.error_before_exec is None
+            session = self.session
+            count = result.execution_count
+            found = session.run(
+                live,
+                raw,
+                self._cell_id,
+                count,
+                seconds,
+                ok,
+                None if ok else _error_line(result),
+                self.shell.user_ns if live.calls else _EMPTY,
+            )
+            if live.imports:
+                data.patch_loaded()
+            if data.pending or session.pending_opens:
+                self._flush_data(count)
+            if found:
+                self._show(found)
+            if self._nb_path is None:
+                self._path_tries += 1
+                if (self._path_tries & 63) == 1:
+                    self.notebook_path()
+            if session.revision != self._synced_rev or self._nb_path is not None:
+                self.sync()
+        except Exception:
+            self.failed("post_run_cell")
+
+    def _flush_data(self, count: int | None) -> None:
+        for path in self.session.pending_opens:
+            self.data.note_open(path)
+        self.session.pending_opens.clear()
+        base = self._nb_path.parent if self._nb_path else None
+        if self.data.flush(base, self._cell_id, self.session.seq, count):
+            self.session.revision += 1
+
+    def _show(self, found: list[dict[str, Any]]) -> None:
+        style = self.settings.show_warnings
+        if style == "off":
+            return
+        rich = self.rich if style == "auto" else style == "display"
+        alerts.show(found, rich)
+
+    def _scan_namespace(self) -> None:
+        """Modules already imported when the extension loads count as imported by the user."""
+        import types
+
+        from nbprod.analysis.facts import is_predefined
+
+        for alias, value in list(self.shell.user_ns.items()):
+            if alias.startswith("_") or is_predefined(alias):
+                continue
+            try:  # user objects may do anything on attribute access
+                if isinstance(value, types.ModuleType):
+                    name = value.__name__
+                else:
+                    module = getattr(value, "__module__", None) if callable(value) else None
+                    if not isinstance(module, str) or module == "__main__":
+                        continue
+                    name = f"{module}.{getattr(value, '__name__', alias)}"
+            except Exception:
+                continue
+            if not isinstance(name, str):
+                continue
+            self.session.imports.setdefault(alias, name)
+            top = name.split(".", 1)[0]
+            if top not in self.session.modules_seen:
+                self.session.note_module(top)
+        self.session.imports_version += 1
+
+    # -- the notebook, the record ------------------------------------------------
+    def notebook_path(self) -> Path | None:
+        """The notebook file behind this kernel, once it can be found."""
+        if self._nb_path is None:
+            explicit = self.settings.notebook or None
+            path = find_notebook_path(self.shell.user_ns, explicit)
+            if path is not None:
+                self.set_notebook(path)
+        return self._nb_path
+
+    def set_notebook(self, path: Path) -> None:
+        """Use this notebook file for cell order and for saving the record beside it."""
+        self._nb_path = path
+        self.session.nbfile = NotebookFile(path)
+        self._saved_rev = -1
+
+    def record(self, full: bool = True) -> dict[str, Any]:
+        """The current record as a dict."""
+        return self.session.to_record(self._nb_path, full=full)
+
+    def embed(self) -> None:
+        """In a kernel, show the record as this cell's output (updated in place later)."""
+        mode = self.settings.embed_record
+        if mode == "never" or (mode == "auto" and not (self.rich and _in_cell(self.shell))):
+            return
+        from IPython.display import display
+
+        self._embed = display(self._bundle(), raw=True, display_id=True)
+        self._embedded_rev = self.session.revision
+
+    def _bundle(self) -> dict[str, Any]:
+        s = self.session
+        text = (
+            f"nbprod: recording this session ({len(s.packages)} packages, {len(s.seeds)} seeds, "
+            f"{len(s.data)} data files). `%nbprod record` shows it."
+        )
+        return {"text/plain": text, RECORD_MIME: self.record(full=False)}
+
+    def sync(self, force: bool = False) -> None:
+        """Update the embedded record and save the file when something changed."""
+        rev = self._synced_rev = self.session.revision
+        if self._embed is not None and (rev != self._embedded_rev or force):
+            self._embedded_rev = rev
+            self._embed.update(self._bundle(), raw=True)
+        if self._nb_path is None or not self.settings.save_record or self.save_error:
+            return
+        now = time.monotonic()
+        if (
+            force
+            or rev != self._saved_rev
+            or (self.session.seq != self._saved_seq and now - self._saved_at >= SAVE_EVERY)
+        ):
+            self.save()
+
+    def save(self, path: Path | None = None) -> Path | None:
+        """Write the record beside the notebook (or to ``path``), atomically."""
+        target = path or (record_path(self._nb_path) if self._nb_path else None)
+        if target is None:
+            return None
+        from nbprod.errors import NbprodError
+
+        self._saved_rev, self._saved_seq, self._saved_at = (
+            self.session.revision,
+            self.session.seq,
+            time.monotonic(),
+        )
+        try:
+            return save_record(target, self.record())
+        except (NbprodError, OSError) as exc:
+            if path is not None:
+                raise
+            self.save_error = str(exc)
+            log.warning("nbprod: not saving the session record: %s", exc)
+            return None
+
+    def final_save(self) -> None:
+        """Save once more at unload or exit (never raises)."""
+        try:
+            if self._nb_path is not None and self.settings.save_record and not self.save_error:
+                if self.session.seq != self._saved_seq or self.session.revision != self._saved_rev:
+                    self.save()
+        except Exception:
+            self.failed("final save")
+
+
+def _in_cell(shell: Any) -> bool:
+    """True while a kernel executes a request (so a display lands in a cell's outputs)."""
+    try:
+        parent = shell.kernel.get_parent()
+        return bool(parent) and parent.get("header", {}).get("msg_type") == "execute_request"
+    except Exception:
+        return False

@@ -1,0 +1,479 @@
+"""The live session model: executions, who defined each name, seeds, packages, data, warnings.
+
+Pure bookkeeping over CellFacts (no IPython import). Everything per cell is keyed by
+source (cached, bounded) or by cell id (bounded LRU); the execution log is a bounded
+deque, so memory and time per cell stay flat however long the session runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbprod.analysis.cell import EXPR, Call, CellFacts
+from nbprod.live.nbfile import NotebookFile
+from nbprod.record import RECORD_KEY, RECORD_VERSION, source_hash
+from nbprod.rules.reproducibility import draw_library, seeded_libraries
+
+LIVE_RULES = ("NB104", "NB107", "NB201")
+FIXES = {
+    "NB104": "Move the definition above this cell, or this cell below it.",
+    "NB107": "Re-run the defining cell, or restart the kernel and run all cells.",
+    "NB201": "Seed first: `%nbprod seed 42`, or random.seed / np.random.seed / torch.manual_seed.",
+}
+_GENERATORS = ("numpy.random.default_rng", "numpy.random.RandomState")
+_OPEN_READ_MODES = ("r", "rb", "rt", "br", "tr")
+
+
+@dataclass(slots=True)
+class Version:
+    """One execution of one version of a cell: what defined a name."""
+
+    key: str | None
+    hash: str
+    seq: int
+    count: int | None
+    time: float
+
+
+_ANONYMOUS = Version(None, "", 0, None, 0.0)  # defined by a run with no cell id (terminal)
+
+
+@dataclass(slots=True)
+class CellState:
+    """The latest version of a cell (by id) the session ran."""
+
+    hash: str
+    source: str
+    first_seq: int
+    last_seq: int = 0
+    runs: int = 0
+    ok: bool = True
+    defines: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class LiveCell:
+    """Per distinct source: the facts and what the live checks need from them."""
+
+    facts: CellFacts | None
+    hash: str
+    defs: dict[str, int] = field(default_factory=dict)
+    uses: dict[str, int] = field(default_factory=dict)
+    def_names: tuple[str, ...] = ()
+    use_names: tuple[str, ...] = ()
+    deletes: tuple[str, ...] = ()
+    imports: tuple[tuple[str, str], ...] = ()
+    calls: tuple[Call, ...] = ()  # top-level (not deferred) calls with a name
+    seed_functions: dict[str, set[str]] = field(default_factory=dict)
+    events: list[tuple[str, Call, str, Any]] = field(default_factory=list)
+    events_version: int = -1
+
+
+def make_live_cell(source: str, facts: CellFacts | None) -> LiveCell:
+    """Precompute, once per source, what every run of it needs."""
+    lc = LiveCell(facts, source_hash(source))
+    if facts is None or not facts.ok:
+        return lc
+    lc.defs = facts.defs
+    lc.uses = facts.uses
+    lc.def_names = tuple(facts.defs)
+    lc.use_names = tuple(facts.uses)
+    lc.deletes = tuple(facts.deletes)
+    lc.imports = tuple((i.alias, i.qualified) for i in facts.imports if not i.qualified.startswith("."))
+    lc.calls = tuple(c for c in facts.calls if not c.deferred and c.name and not c.name.startswith("."))
+    for call in facts.calls:
+        if call.deferred and 0 <= call.stmt < len(facts.stmts) and call.leaf in _SEED_LEAVES:
+            stmt = facts.stmts[call.stmt]
+            if stmt.kind in ("FunctionDef", "AsyncFunctionDef"):
+                for name in stmt.defs:
+                    lc.seed_functions.setdefault(name, set()).add(call.name)
+    return lc
+
+
+_SEED_LEAVES = frozenset({"seed", "manual_seed", "set_seed", "set_random_seed", "seed_everything"})
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class Session:
+    """Everything the extension records while the user works."""
+
+    def __init__(self, max_history: int = 1000, max_cells: int = 2000) -> None:
+        self.started = time.time()
+        self.updated = self.started
+        self.seq = 0
+        self.failed = 0
+        self.revision = 0  # bumped when anything worth saving besides the log changes
+        self.executions: deque[tuple[int, int | None, str | None, str, float, bool]] = deque(
+            maxlen=max_history
+        )
+        self.cells: OrderedDict[str, CellState] = OrderedDict()
+        self.max_cells = max_cells
+        self.definers: dict[str, Version] = {}
+        self.imports: dict[str, str] = {}
+        self.imports_version = 0
+        self.modules_seen: set[str] = set()
+        self.module_dist: dict[str, str | None] = {}
+        self.packages: dict[str, dict[str, Any]] = {}
+        self.seeded: set[str] = set()
+        self.seeds: deque[dict[str, Any]] = deque(maxlen=200)
+        self.seed_functions: dict[str, set[str]] = {}
+        self.data: dict[str, dict[str, Any]] = {}
+        self.warnings: deque[dict[str, Any]] = deque(maxlen=200)
+        self.disabled: set[str] = set()
+        self.internal_errors = 0
+        self.last_internal_error: str | None = None
+        self.nbfile: NotebookFile | None = None
+        self.pending_opens: list[str] = []
+        self._live: dict[str, LiveCell] = {}
+
+    # -- cache -----------------------------------------------------------------
+    def cached(self, source: str) -> LiveCell | None:
+        """The precomputed cell for this exact source, if it ran before."""
+        return self._live.get(source)
+
+    def remember(self, source: str, facts: CellFacts | None) -> LiveCell:
+        """Analyse-once: store the live cell for a source (bounded cache)."""
+        lc = make_live_cell(source, facts)
+        if len(self._live) >= 2048:
+            self._live.clear()
+        self._live[source] = lc
+        return lc
+
+    # -- one execution ---------------------------------------------------------
+    def run(
+        self,
+        lc: LiveCell,
+        source: str,
+        cell_id: str | None,
+        count: int | None,
+        seconds: float,
+        ok: bool,
+        error_line: int | None,
+        user_ns: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """Record one execution; returns the live warnings it raised."""
+        self.seq += 1
+        seq = self.seq
+        now = time.time()
+        self.updated = now
+        if not ok:
+            self.failed += 1
+        self.executions.append((seq, count, cell_id, lc.hash, seconds, ok))
+        found: list[dict[str, Any]] = []
+        if lc.uses and cell_id is not None and self.definers:
+            self._check_reads(lc, cell_id, seq, count, found)
+        if lc.imports:
+            self._note_imports(lc)
+        if lc.calls:
+            self._randomness(lc, cell_id, seq, count, user_ns, found)
+        if lc.seed_functions:
+            self.seed_functions.update(lc.seed_functions)
+        if cell_id is not None:
+            self._note_cell(cell_id, lc, source, seq, ok)
+        if lc.defs:
+            # without a cell id nothing is checked against the definer: share one object
+            version = Version(cell_id, lc.hash, seq, count, now) if cell_id is not None else _ANONYMOUS
+            definers = self.definers
+            if ok:
+                for name in lc.defs:
+                    definers[name] = version
+            else:
+                for name, line in lc.defs.items():
+                    if error_line is None or line < error_line:
+                        definers[name] = version
+        for name in lc.deletes:
+            self.definers.pop(name, None)
+        if found:
+            self.warnings.extend(found)
+            self.revision += 1
+        return found
+
+    def _note_cell(self, cell_id: str, lc: LiveCell, source: str, seq: int, ok: bool) -> None:
+        cells = self.cells
+        state = cells.get(cell_id)
+        if state is None:
+            state = cells[cell_id] = CellState(lc.hash, source, seq)
+            if len(cells) > self.max_cells:
+                cells.popitem(last=False)
+        else:
+            if state.last_seq != self.seq - 1:  # not the cell that ran just before
+                cells.move_to_end(cell_id)
+            if state.hash != lc.hash:
+                state.hash, state.source = lc.hash, source
+        state.last_seq = seq
+        state.runs += 1
+        state.ok = ok
+        state.defines = lc.def_names
+        state.reads = lc.use_names
+
+    # -- NB104 / NB107 ---------------------------------------------------------
+    def _label(self, cell_id: str) -> str:
+        nbf = self.nbfile
+        if nbf is not None and cell_id in nbf.positions:
+            return f"cell {nbf.positions[cell_id] + 1}"
+        return f"cell {cell_id[:8]}"
+
+    def _check_reads(
+        self, lc: LiveCell, cell_id: str, seq: int, count: int | None, found: list[dict[str, Any]]
+    ) -> None:
+        definers = self.definers
+        nbf = self.nbfile
+        file_ok: bool | None = None
+        for name, line in lc.uses.items():
+            d = definers.get(name)
+            if d is None or d.key is None or d.key == cell_id:
+                continue
+            rule = message = None
+            current = self.cells.get(d.key)
+            if current is not None and current.hash != d.hash and "NB107" not in self.disabled:
+                rule = "NB107"
+                message = (
+                    f"'{name}' is left over from an earlier version of {self._label(d.key)}, "
+                    "which was edited and re-run and no longer sets it"
+                )
+            elif nbf is not None:
+                if file_ok is None:
+                    file_ok = nbf.refresh() and cell_id in nbf.positions
+                if not file_ok:
+                    continue
+                rule, message = self._against_file(nbf, name, d, cell_id)
+            if rule is not None and rule not in self.disabled:
+                found.append(self._warning(rule, cell_id, seq, count, line, name, message or "", lc.hash))
+
+    def _against_file(
+        self, nbf: NotebookFile, name: str, d: Version, cell_id: str
+    ) -> tuple[str | None, str | None]:
+        assert d.key is not None
+        if nbf.saved_after(d.time):
+            if d.key not in nbf.positions:
+                return "NB107", f"'{name}' was set by a cell that has since been deleted"
+            if nbf.hashes.get(d.key) != d.hash:
+                return "NB107", (
+                    f"'{name}' comes from {self._label(d.key)} as it was before its last edit "
+                    "(the edited cell has not been run)"
+                )
+        here, there = nbf.positions[cell_id], nbf.positions.get(d.key)
+        if there is None or there <= here:
+            return None, None
+        first = nbf.first_defs.get(name)
+        if first is not None and first < here:
+            return "NB107", (
+                f"'{name}' was last set by cell {there + 1}, below this one; a top-to-bottom run "
+                f"would give this cell the value from cell {first + 1}"
+            )
+        return (
+            "NB104",
+            f"'{name}' is defined only in cell {there + 1}, below this one: Restart & Run All fails here",
+        )
+
+    def _warning(
+        self, rule: str, cell_id: str | None, seq: int, count: int | None, line: int | None,
+        name: str | None, message: str, shash: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        return {
+            "rule": rule, "cell_id": cell_id, "execution": seq, "execution_count": count,
+            "line": line, "name": name, "message": message, "fix": FIXES[rule],
+            "source_hash": shash,
+        }  # fmt: skip
+
+    # -- packages --------------------------------------------------------------
+    def qualify(self, name: str) -> str:
+        """``np.random.seed`` -> ``numpy.random.seed`` through the session's imports."""
+        root, dot, rest = name.partition(".")
+        base = self.imports.get(root)
+        return base + dot + rest if base else name
+
+    def _note_imports(self, lc: LiveCell) -> None:
+        imports = self.imports
+        for alias, qualified in lc.imports:
+            if imports.get(alias) != qualified:
+                imports[alias] = qualified
+                self.imports_version += 1
+            top = qualified.split(".", 1)[0]
+            if top not in self.modules_seen and top in sys.modules:
+                self.note_module(top)
+
+    def note_module(self, top: str) -> None:
+        """Record the distribution and version behind an imported top-level module."""
+        from nbprod.live.versions import STDLIB, module_info
+
+        self.modules_seen.add(top)
+        if top in STDLIB:
+            return
+        info = module_info(top)
+        if info is None:
+            return
+        dist = info["distribution"]
+        self.module_dist[top] = dist
+        if dist is not None:
+            entry = self.packages.setdefault(dist, {"version": info["version"], "modules": []})
+            if top not in entry["modules"]:
+                entry["modules"].append(top)
+        self.revision += 1
+
+    # -- NB201 -----------------------------------------------------------------
+    def _events(self, lc: LiveCell) -> list[tuple[str, Call, str, Any]]:
+        if lc.events_version == self.imports_version:
+            return lc.events
+        events: list[tuple[str, Call, str, Any]] = []
+        for call in lc.calls:
+            qual = self.qualify(call.name)
+            libs = seeded_libraries(qual, call)
+            if libs:
+                events.append(("seed", call, qual, libs))
+            elif qual in _GENERATORS:
+                events.append(("generator", call, qual, None))
+            elif qual == "open" or qual.endswith("io.open"):
+                events.append(("open", call, qual, None))
+            else:
+                lib = draw_library(qual)
+                if lib is not None:
+                    events.append(("draw", call, qual, lib))
+                elif "." not in call.name:
+                    events.append(("plain", call, qual, None))
+        lc.events, lc.events_version = events, self.imports_version
+        return events
+
+    def _randomness(
+        self, lc: LiveCell, cell_id: str | None, seq: int, count: int | None,
+        user_ns: dict[str, Any], found: list[dict[str, Any]],
+    ) -> None:  # fmt: skip
+        reported: set[str] = set()
+        for kind, call, qual, extra in self._events(lc):
+            if kind == "seed":
+                self.note_seed(qual, sorted(extra), _value(call, user_ns), cell_id, seq, count)
+            elif kind == "plain":
+                libs = self.seed_functions.get(call.name)
+                if libs:
+                    seeded = {lib for q in libs for lib in seeded_libraries(self.qualify(q), call)}
+                    libs_seeded = sorted(seeded or {"random", "numpy"})
+                    self.note_seed(f"{call.name}()", libs_seeded, None, cell_id, seq, count)
+            elif kind == "generator":
+                value = _value(call, user_ns)
+                if value is None and not call.star:
+                    if "NB201" not in self.disabled:
+                        msg = f"{call.display}() creates a generator with no seed"
+                        found.append(
+                            self._warning("NB201", cell_id, seq, count, call.line, None, msg, lc.hash)
+                        )
+                elif value is not None:
+                    self.note_seed(qual, ["numpy-generator"], value, cell_id, seq, count, scope="generator")
+            elif kind == "draw":
+                if extra not in self.seeded and extra not in reported and "NB201" not in self.disabled:
+                    reported.add(extra)
+                    msg = f"{call.display}() draws from the {extra} generator, which was never seeded in this session"
+                    found.append(self._warning("NB201", cell_id, seq, count, call.line, None, msg, lc.hash))
+            elif kind == "open":
+                self._note_open(call, user_ns)
+
+    def note_seed(
+        self,
+        call: str,
+        libraries: list[str],
+        value: Any,
+        cell_id: str | None,
+        seq: int,
+        count: int | None = None,
+        scope: str = "global",
+    ) -> None:
+        """Record a seed call; global seeds make their libraries count as seeded."""
+        if scope == "global":
+            self.seeded.update(libraries)
+        entry = {
+            "call": call, "libraries": libraries, "value": value, "cell_id": cell_id,
+            "execution": seq, "execution_count": count,
+        }  # fmt: skip
+        last = self.seeds[-1] if self.seeds else None
+        if last is None or any(last[k] != entry[k] for k in ("call", "value", "cell_id")):
+            self.revision += 1
+        self.seeds.append(entry)
+
+    def _note_open(self, call: Call, user_ns: dict[str, Any]) -> None:
+        mode = call.args[1] if len(call.args) > 1 else call.kwargs.get("mode", "r")
+        if mode is EXPR or (isinstance(mode, str) and mode not in _OPEN_READ_MODES):
+            return
+        path = _value(call, user_ns, positional_only=True, kinds=(str, Path))
+        if path is not None:
+            self.pending_opens.append(str(path))
+
+    # -- the record ------------------------------------------------------------
+    def to_record(self, notebook: Path | None = None, full: bool = True) -> dict[str, Any]:
+        """The record as saved (``full``) or embedded in the notebook (no log, cells, summary)."""
+        from nbprod import __version__
+        from nbprod.live.versions import environment
+
+        record: dict[str, Any] = {
+            RECORD_KEY: RECORD_VERSION,
+            "nbprod": __version__,
+            "notebook": notebook.name if notebook else None,
+            "started": _iso(self.started),
+            "updated": _iso(self.updated),
+            "python": environment(),
+            "packages": {k: dict(v, modules=sorted(v["modules"])) for k, v in sorted(self.packages.items())},
+            "imports": dict(sorted(self.module_dist.items())),
+            "seeds": list(self.seeds),
+            "data": list(self.data.values()),
+            "warnings": list(self.warnings),
+        }
+        if full:  # the notebook's copy is updated only when the above changes: no counters in it
+            record["summary"] = {
+                "executions": self.seq,
+                "failed": self.failed,
+                "cells": len(self.cells),
+                "internal_errors": self.internal_errors,
+            }
+            record["cells"] = {
+                cid: {
+                    "source_hash": s.hash,
+                    "runs": s.runs,
+                    "first_execution": s.first_seq,
+                    "last_execution": s.last_seq,
+                    "ok": s.ok,
+                    "defines": list(s.defines),
+                    "reads": list(s.reads),
+                }  # fmt: skip
+                for cid, s in self.cells.items()
+            }
+            record["executions"] = [
+                {
+                    "execution": seq,
+                    "execution_count": count,
+                    "cell_id": cid,
+                    "source_hash": h,
+                    "ms": round(sec * 1000, 3),
+                    "ok": ok,
+                }  # fmt: skip
+                for seq, count, cid, h, sec, ok in self.executions
+            ]
+        return record
+
+
+def _value(
+    call: Call, user_ns: dict[str, Any], positional_only: bool = False, kinds: tuple[type, ...] = (int,)
+) -> Any:
+    """The literal first argument (or ``seed=``), or the value of the single name it reads."""
+    if call.args:
+        value = call.args[0]
+    elif not positional_only and "seed" in call.kwargs:
+        value = call.kwargs["seed"]
+    else:
+        return None
+    if value is EXPR:
+        if len(call.arg_names) == 1:
+            (name,) = call.arg_names
+            v = user_ns.get(name)
+            if isinstance(v, kinds) and not isinstance(v, bool):
+                return v if not isinstance(v, Path) else str(v)
+        return "<expression>" if not positional_only else None
+    if positional_only and not isinstance(value, str):
+        return None
+    return value
