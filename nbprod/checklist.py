@@ -1,0 +1,367 @@
+"""The readiness checklist: items, scoring per section, overall = the weakest section.
+
+The model only; no widget or plotting imports. ``shared/CHECKLIST.md`` is the source of
+the items. Auto items are filled by ``nbprod.autochecks`` from rule findings, the session
+record, re-execution and export state; manual items from the ticks file (``nbprod.manual``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbprod.analysis.facts import NotebookFacts
+    from nbprod.manual import Tick
+    from nbprod.report import Finding
+
+# status -> (icon, label); the score is decided by the evaluator, the status explains it
+STATUS = {
+    "pass": ("✔", "done, enforced"),
+    "partial": ("◐", "partly done"),
+    "fail": ("✘", "not done"),
+    "unknown": ("?", "not known yet"),
+    "n/a": ("–", "not applicable"),
+    "ticked": ("☑", "ticked by hand"),
+    "automated": ("✔", "ticked, automated"),
+    "open": ("☐", "to do"),
+}
+STATUS_COLORS = {"pass": "#2e7d32", "automated": "#2e7d32", "partial": "#c77700", "ticked": "#c77700",
+                 "fail": "#c62828", "unknown": "#6a1b9a", "n/a": "#777777", "open": "#777777"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Item:
+    """One checklist item: ``kind`` is ``auto`` (filled by nbprod) or ``manual`` (ticked)."""
+
+    id: str
+    title: str
+    kind: str
+    filled_by: str = ""
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A checklist section with its items."""
+
+    id: str
+    title: str
+    items: tuple[Item, ...]
+
+
+def _auto(id: str, title: str, filled_by: str, *rules: str) -> Item:
+    return Item(id, title, "auto", filled_by, rules)
+
+
+def _manual(id: str, title: str) -> Item:
+    return Item(id, title, "manual")
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("data", "Data", (
+        _auto("D1", "every raw data source is listed and fingerprinted (path or query, content hash, rows)",
+              "files read during the recorded session"),
+        _auto("D2", "summary statistics of the inputs are recorded, to compare environments", "record present"),
+        _auto("D3", "missing and extreme values are handled explicitly",
+              "imputers, fillna/dropna/clip, validation"),
+        _auto("D4", "categories unseen in training are handled",
+              "encoders with handle_unknown, explicit mapping"),
+        _manual("D5", "features that may vanish or arrive rarely in production are known"),
+        _manual("D6", "privacy and compliance of the data and its transformations are reviewed"),
+    )),
+    Section("features", "Features and split", (
+        _auto("F1", "every sampling step is seeded", "NB201", "NB201"),
+        _auto("F2", "splits and cross-validation are reproducible (random_state)", "NB202", "NB202"),
+        _auto("F3", "preprocessing is fit on training data only", "NB301", "NB301"),
+        _manual("F4", "row order is fixed where it matters (sorted before splitting)"),
+    )),
+    Section("model", "Model and evaluation", (
+        _auto("M1", "the model beats a baseline (dummy model or simple heuristic)", "NB302", "NB302"),
+        _auto("M2", "evaluation goes beyond accuracy (report, confusion matrix, AUC, lift)", "NB303", "NB303"),
+        _auto("M3", "predictions are checked for NaN, infinities and out-of-range values",
+              "checks on predictions"),
+        _auto("M4", "the trained model is saved with its version", "NB304", "NB304"),
+        _manual("M5", "prediction latency and model size fit the use case"),
+        _auto("M6", "predictions can be explained (importances, SHAP)", "explanation calls"),
+        _manual("M7", "performance is compared across cohorts for bias"),
+        _manual("M8", "the metric is translated into business impact (costs, lift plot)"),
+    )),
+    Section("code", "Code and environment", (
+        _auto("C1", "the notebook runs top to bottom with no hidden state", "NB101-NB107, NB501",
+              "NB101", "NB102", "NB103", "NB104", "NB105", "NB106", "NB107", "NB501"),
+        _auto("C2", "re-running it reproduces its results", "NB5xx (nbprod verify)", "NB501", "NB502", "NB503"),
+        _auto("C3", "package versions are recorded and pinned", "NB203, NB205", "NB203", "NB205"),
+        _auto("C4", "no absolute or personal paths", "NB204", "NB204"),
+        _auto("C5", "no secrets in code or outputs", "NB401, NB402", "NB401", "NB402"),
+        _auto("C6", "code lives in functions and an exported, in-sync package", "NB306, export state", "NB306"),
+        _auto("C7", "tests exist", "NB305, exported tests", "NB305"),
+        _manual("C8", "checks run in CI or pre-commit"),
+    )),
+    Section("deployment", "Deployment and monitoring", (
+        _manual("O1", "rollout is planned as an A/B test or shadow deployment, with a fallback model"),
+        _auto("O2", "input drift is monitored against saved reference statistics", "reference profile exported"),
+        _manual("O3", "the prediction distribution is monitored, with alerts"),
+        _manual("O4", "system health (latency, memory, CPU) is monitored"),
+        _manual("O5", "ground truth feeds back and a retraining cadence is set"),
+        _manual("O6", "predictions are logged for audit"),
+    )),
+)  # fmt: skip
+ITEMS: dict[str, Item] = {item.id: item for s in SECTIONS for item in s.items}
+MANUAL_IDS: tuple[str, ...] = tuple(i.id for i in ITEMS.values() if i.kind == "manual")
+CHECKLIST_RULES: frozenset[str] = frozenset(r for i in ITEMS.values() for r in i.rules)
+
+
+@dataclass
+class ItemResult:
+    """An item's state: score 0/1/2 (None when not applicable), why, and what to do."""
+
+    item: Item
+    score: int | None
+    status: str
+    reason: str = ""
+    fix: str = ""
+    cell: int | None = None
+    cell_id: str | None = None
+    line: int | None = None
+    tick: Tick | None = None
+
+    @property
+    def icon(self) -> str:
+        return STATUS[self.status][0]
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.item.id,
+            "title": self.item.title,
+            "kind": self.item.kind,
+            "score": self.score,
+            "status": self.status,
+            "reason": self.reason,
+            "fix": self.fix,
+            "cell": self.cell,
+            "cell_id": self.cell_id,
+            "line": self.line,
+        }
+        if self.item.rules:
+            d["rules"] = list(self.item.rules)
+        if self.tick is not None:
+            d["tick"] = self.tick.to_dict()
+        return d
+
+
+@dataclass
+class SectionResult:
+    """A section's items and its score = points / maximum over applicable items."""
+
+    section: Section
+    items: list[ItemResult]
+
+    @property
+    def points(self) -> int:
+        return sum(r.score for r in self.items if r.score is not None)
+
+    @property
+    def maximum(self) -> int:
+        return 2 * sum(1 for r in self.items if r.score is not None)
+
+    @property
+    def score(self) -> float:
+        return round(self.points / self.maximum, 3) if self.maximum else 0.0
+
+    def next_steps(self) -> list[ItemResult]:
+        """Items not fully done, lowest score first (auto items before manual ones)."""
+        todo = [r for r in self.items if r.score is not None and r.score < 2]
+        return sorted(todo, key=lambda r: (r.score or 0, r.item.kind != "auto"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.section.id,
+            "title": self.section.title,
+            "score": self.score,
+            "points": self.points,
+            "max": self.maximum,
+            "items": [r.to_dict() for r in self.items],
+        }
+
+
+@dataclass
+class Checklist:
+    """The checklist of one notebook: overall readiness = the weakest section's score."""
+
+    path: str
+    sections: list[SectionResult]
+    ticks_path: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def overall(self) -> float:
+        return min((s.score for s in self.sections), default=0.0)
+
+    @property
+    def weakest(self) -> SectionResult:
+        """The section holding the notebook back (the first of equals, in checklist order)."""
+        return min(self.sections, key=lambda s: s.score)
+
+    def item(self, item_id: str) -> ItemResult:
+        for s in self.sections:
+            for r in s.items:
+                if r.item.id == item_id:
+                    return r
+        raise KeyError(item_id)
+
+    def section(self, section_id: str) -> SectionResult:
+        return next(s for s in self.sections if s.section.id == section_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "overall": self.overall,
+            "weakest": self.weakest.section.id,
+            "ticks_file": self.ticks_path,
+            "sections": [s.to_dict() for s in self.sections],
+        }
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
+        return d
+
+    @classmethod
+    def from_dict(cls, path: str, data: dict[str, Any]) -> Checklist:
+        """Rebuild a checklist from its JSON form (``NotebookReport.extra["checklist"]``)."""
+        from nbprod.manual import Tick
+
+        sections = []
+        by_id = {s.get("id"): s for s in data.get("sections", [])}
+        for section in SECTIONS:
+            items = {i.get("id"): i for i in by_id.get(section.id, {}).get("items", [])}
+            results = []
+            for item in section.items:
+                d = items.get(item.id, {})
+                tick = Tick(**d["tick"]) if isinstance(d.get("tick"), dict) else None
+                r = ItemResult(item, d.get("score", 0), d.get("status", "unknown"), d.get("reason", ""))
+                r.fix, r.cell, r.cell_id, r.line, r.tick = (
+                    d.get("fix", ""),
+                    d.get("cell"),
+                    d.get("cell_id"),
+                    d.get("line"),
+                    tick,
+                )
+                results.append(r)
+            sections.append(SectionResult(section, results))
+        return cls(path, sections, data.get("ticks_file"), list(data.get("warnings", [])))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        from nbprod.render import to_html, to_text
+
+        return {"text/plain": to_text(self), "text/html": to_html(self)}
+
+
+def build_checklist(
+    facts: NotebookFacts,
+    findings: list[Finding],
+    ticks: dict[str, Tick] | None = None,
+    *,
+    ticks_path: str | None = None,
+    warnings: list[str] | None = None,
+) -> Checklist:
+    """Fill every item from findings, facts, record and ticks, and score the sections."""
+    from nbprod.autochecks import Evidence, evaluate
+    from nbprod.manual import manual_result
+
+    evidence = Evidence.collect(facts, findings)
+    sections = []
+    for section in SECTIONS:
+        results = []
+        for item in section.items:
+            if item.kind == "auto":
+                results.append(evaluate(item, evidence))
+            else:
+                results.append(manual_result(item, (ticks or {}).get(item.id)))
+        sections.append(SectionResult(section, results))
+    return Checklist(facts.notebook.path, sections, ticks_path, list(warnings or []))
+
+
+def checklist_for(path: str | os.PathLike[str], record: Any = None, strict: bool = True) -> Checklist:
+    """Read a notebook, run every rule and the ticks file, and build its checklist.
+
+    Raises ``NbprodError`` for an unreadable notebook, and for a corrupt ticks file unless
+    ``strict`` is False (then the ticks are left out and the problem is a warning).
+    """
+    from nbprod.analysis.facts import analyze_notebook
+    from nbprod.checker import run_rules
+    from nbprod.errors import NbprodError
+    from nbprod.manual import load_ticks, ticks_path
+    from nbprod.notebook import read_notebook
+    from nbprod.record import load_record
+
+    nb = read_notebook(path)
+    if not nb.is_python:
+        raise NbprodError(f"{path}: {nb.language} notebook: the readiness checklist needs Python")
+    facts = analyze_notebook(nb, record if record is not None else load_record(nb.path))
+    findings = run_rules(facts)
+    warnings = []
+    try:
+        ticks = load_ticks(nb.path)
+    except NbprodError as exc:
+        if strict:
+            raise
+        ticks, warnings = {}, [str(exc)]
+    return build_checklist(facts, findings, ticks, ticks_path=str(ticks_path(nb.path)), warnings=warnings)
+
+
+def checklist_extra(facts: NotebookFacts, findings: list[Finding]) -> dict[str, Any]:
+    """The checklist as a JSON-ready dict for ``NotebookReport.extra``; a corrupt ticks file
+    gives the checklist without ticks and its message under ``"error"``."""
+    from nbprod.errors import NbprodError
+    from nbprod.manual import load_ticks, ticks_path
+
+    path = facts.notebook.path
+    error = None
+    try:
+        ticks = load_ticks(path)
+    except NbprodError as exc:
+        ticks, error = {}, str(exc)
+    checklist = build_checklist(facts, findings, ticks, ticks_path=str(ticks_path(path)))
+    d = checklist.to_dict()
+    if error:
+        d["error"] = error
+    return d
+
+
+def apply_verify(nb_report: Any) -> None:
+    """Refill C2 (and C1 when a fresh run failed) once ``nbprod check --verify`` has added
+    its NB5xx findings and ``extra["verify"]`` to a notebook's report."""
+    from typing import cast
+
+    from nbprod.autochecks import Evidence, by_rule, check_c1, check_c2
+
+    data, verify = nb_report.extra.get("checklist"), nb_report.extra.get("verify")
+    if not data or not isinstance(verify, dict):
+        return
+    checklist = Checklist.from_dict(nb_report.path, data)
+    ev = Evidence(cast("NotebookFacts", None), by_rule(nb_report.findings), None, verify=verify)
+    fresh = {"C2": check_c2(ITEMS["C2"], ev)}
+    if ev.fired("NB501"):
+        fresh["C1"] = check_c1(ITEMS["C1"], ev)
+    for section in checklist.sections:
+        section.items = [fresh.get(r.item.id, r) for r in section.items]
+    new = checklist.to_dict()
+    if "error" in data:
+        new["error"] = data["error"]
+    nb_report.extra["checklist"] = new
+
+
+def summary_lines(checklist: dict[str, Any]) -> list[str]:
+    """One line per section for the text report, from the checklist dict."""
+    lines = []
+    for s in checklist.get("sections", []):
+        todo = [i["id"] for i in s.get("items", []) if i.get("score") is not None and i["score"] < 2]
+        bar = _bar(float(s.get("score", 0)))
+        more = f"  to do: {', '.join(todo)}" if todo else ""
+        lines.append(f"  {s['title']:<27} {bar} {float(s['score']):4.0%} ({s['points']}/{s['max']}){more}")
+    return lines
+
+
+def _bar(score: float, width: int = 10) -> str:
+    filled = round(score * width)
+    return "█" * filled + "░" * (width - filled)

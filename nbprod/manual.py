@@ -1,0 +1,190 @@
+"""Manual checklist ticks in a git-friendly TOML file beside the notebook.
+
+``analysis.ipynb`` -> ``analysis.checklist.toml``. Every manual item always has the same
+five lines in checklist order, separated by its header, so two people ticking different
+items change different hunks and git merges them cleanly. Reading uses ``tomllib`` and
+never executes anything; a corrupt file raises a one-line ``NbprodError`` and is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nbprod.errors import NbprodError
+from nbprod.notebook import atomic_write
+
+if TYPE_CHECKING:
+    from nbprod.checklist import Item, ItemResult
+
+TICKS_SUFFIX = ".checklist.toml"
+MAX_BYTES = 1_000_000
+# a note naming an automated check (CI job, hook, monitor) makes a tick worth 2 points
+_AUTOMATED = re.compile(
+    r"\b(ci|ci/cd|github actions?|gitlab|jenkins|circleci|buildkite|pre-commit|workflow|"
+    r"cron|airflow|dagster|prefect|automated|alerting|alerts?|grafana|prometheus|datadog|"
+    r"evidently|monitor(?:ed|ing)? by)\b|https?://\S*(?:actions|pipelines|jobs|ci|workflows)",
+    re.IGNORECASE,
+)
+
+
+class TicksFileError(NbprodError):
+    """The ticks file cannot be read; it is left untouched."""
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A manual item's state: done or not, with an optional note, who and when."""
+
+    done: bool
+    note: str = ""
+    by: str = ""
+    at: str = ""
+
+    @property
+    def automated(self) -> bool:
+        """True when the note points at an automated check (CI job, monitor, hook)."""
+        return self.done and bool(_AUTOMATED.search(self.note))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"done": self.done, "note": self.note, "by": self.by, "at": self.at}
+
+
+def ticks_path(notebook_path: str | os.PathLike[str]) -> Path:
+    """``analysis.ipynb`` -> ``analysis.checklist.toml`` beside it."""
+    p = Path(notebook_path)
+    return p.with_name(p.stem + TICKS_SUFFIX)
+
+
+def load_ticks(notebook_path: str | os.PathLike[str]) -> dict[str, Tick]:
+    """The ticks saved beside a notebook (empty when there is no file)."""
+    path = ticks_path(notebook_path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise TicksFileError(f"{path}: checklist file is larger than 1 MB; fix or delete it")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise TicksFileError(f"{path}: cannot read the checklist file: {exc.strerror or exc}") from None
+    return parse_ticks(raw, str(path))
+
+
+def parse_ticks(raw: bytes, name: str = "<ticks>") -> dict[str, Tick]:
+    """Parse a ticks file's bytes; raises ``TicksFileError`` naming the problem."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    hint = "fix it by hand or delete it (nbprod will not overwrite it)"
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise TicksFileError(f"{name}: checklist file is not UTF-8 text; {hint}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TicksFileError(f"{name}: checklist file is not valid TOML ({exc}); {hint}") from None
+    ticks = {}
+    for key, entry in data.items():
+        if not isinstance(entry, dict):
+            raise TicksFileError(f"{name}: '{key}' must be a table like [D5]; {hint}")
+        done = entry.get("done", False)
+        fields = {k: entry.get(k, "") for k in ("note", "by", "at")}
+        if not isinstance(done, bool) or not all(isinstance(v, str) for v in fields.values()):
+            raise TicksFileError(f"{name}: [{key}] needs done = true/false and text note/by/at; {hint}")
+        ticks[key] = Tick(done, **fields)
+    return ticks
+
+
+def _toml_str(text: str) -> str:
+    # JSON string escapes are a subset of TOML basic-string escapes
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_ticks(ticks: dict[str, Tick], notebook_name: str) -> str:
+    """The canonical file text: every manual item in checklist order, then unknown ids sorted."""
+    from nbprod.checklist import ITEMS, MANUAL_IDS
+
+    lines = [
+        f"# nbprod readiness checklist: manual items of {notebook_name}.",
+        "# Tick with the widget (%nbprod check) or edit by hand: done = true, an optional note.",
+        "# A note naming an automated check (CI job, monitor) scores 2 instead of 1.",
+    ]
+    unknown = sorted(k for k in ticks if k not in ITEMS)
+    for key in (*MANUAL_IDS, *unknown):
+        tick = ticks.get(key, Tick(False))
+        title = ITEMS[key].title if key in ITEMS else "not a manual item of this nbprod version"
+        lines += [
+            "",
+            f"[{key}]",
+            f"# {title}",
+            f"done = {'true' if tick.done else 'false'}",
+            f"note = {_toml_str(tick.note)}",
+            f"by = {_toml_str(tick.by)}",
+            f"at = {_toml_str(tick.at)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def current_user() -> str:
+    """Who ticks: ``$NBPROD_USER``, else the login name."""
+    user = os.environ.get("NBPROD_USER")
+    if user:
+        return user
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return ""
+
+
+def save_tick(
+    notebook_path: str | os.PathLike[str], item_id: str, done: bool, note: str = "", by: str | None = None
+) -> Tick:
+    """Set one manual item and write the file atomically; a corrupt file is not overwritten."""
+    from nbprod.checklist import ITEMS
+
+    if item_id not in ITEMS or ITEMS[item_id].kind != "manual":
+        raise NbprodError(f"{item_id} is not a manual checklist item (auto items cannot be ticked)")
+    ticks = load_ticks(notebook_path)  # raises on a corrupt file, before any write
+    old = ticks.get(item_id)
+    if old is not None and old.done == done and old.note == note:
+        return old
+    from datetime import datetime, timezone
+
+    at = datetime.now(timezone.utc).replace(microsecond=0).isoformat() if done or note else ""
+    tick = Tick(done, note, (by if by is not None else current_user()) if done or note else "", at)
+    ticks[item_id] = tick
+    path = ticks_path(notebook_path)
+    atomic_write(path, render_ticks(ticks, Path(notebook_path).name))
+    return tick
+
+
+def manual_result(item: Item, tick: Tick | None) -> ItemResult:
+    """Score a manual item: 0 open, 1 ticked, 2 ticked with a note naming an automated check."""
+    from nbprod.checklist import ItemResult
+
+    if tick is None or not tick.done:
+        return ItemResult(
+            item, 0, "open", "not ticked yet", "Tick it once it is done (add a note)", tick=tick
+        )
+    who = f" by {tick.by}" if tick.by else ""
+    when = f" on {tick.at[:10]}" if tick.at else ""
+    if tick.automated:
+        return ItemResult(item, 2, "automated", f"ticked{who}{when}; automated: {tick.note}", tick=tick)
+    note = f": {tick.note}" if tick.note else ""
+    return ItemResult(
+        item,
+        1,
+        "ticked",
+        f"ticked{who}{when}{note}",
+        "Name the CI job or monitor that enforces it in the note to score 2",
+        tick=tick,
+    )
