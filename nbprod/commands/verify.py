@@ -1,15 +1,144 @@
-"""``nbprod verify``: placeholder until its issue lands."""
+"""``nbprod verify NOTEBOOK... [--runs N] [--timeout S] [--jobs J]``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from nbprod.commands.check import _ids
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def add_verify_options(p: argparse.ArgumentParser) -> None:
+    """The options shared by ``verify`` and ``check --verify``."""
+    p.add_argument(
+        "--runs",
+        type=_positive_int,
+        default=None,
+        help="fresh runs per notebook; 2 proves determinism (default 1)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=None,
+        help="seconds a cell may run before its kernel is killed (default 300)",
+    )
+    p.add_argument(
+        "--jobs", "-j", type=_positive_int, default=None, help="kernels running at a time (default 1)"
+    )
+    p.add_argument(
+        "--rtol", type=float, default=None, help="relative tolerance for numbers in outputs (default 1e-6)"
+    )
+    p.add_argument("--kernel", default=None, help="kernel to use instead of the one the notebook names")
+    p.add_argument("--root", default=None, help="folder copied for the run (default: the notebook's folder)")
+    p.add_argument(
+        "--max-copy",
+        type=_positive_int,
+        default=None,
+        metavar="MB",
+        help="largest folder copied for a run (default 1024 MB)",
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("notebook", nargs="+")
+    p.add_argument("paths", nargs="+", metavar="NOTEBOOK", help="notebooks or folders (searched for *.ipynb)")
+    add_verify_options(p)
+    p.add_argument("--format", choices=("text", "json"), default=None, help="output format (default text)")
+    p.add_argument("--select", type=_ids, default=None, help="comma-separated rule ids or prefixes to report")
+    p.add_argument("--ignore", type=_ids, default=None, help="comma-separated rule ids or prefixes to skip")
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        default=None,
+        help="lowest severity that makes the exit code 1 (default warning)",
+    )
+    p.add_argument("--config", default=None, help="pyproject.toml to read [tool.nbprod] from")
+    p.add_argument("--no-fix", action="store_true", help="do not print fix hints in text output")
+
+
+def options_from(args: argparse.Namespace, config: object) -> object:
+    """VerifyOptions from ``[tool.nbprod]`` and the command-line flags."""
+    from nbprod.verify.session import VerifyOptions
+
+    max_copy = getattr(args, "max_copy", None)
+    return VerifyOptions.from_config(
+        config,  # type: ignore[arg-type]
+        runs=args.runs, timeout=args.timeout, jobs=args.jobs, rtol=args.rtol,
+        kernel=args.kernel, root=args.root, max_copy_mb=max_copy,
+    )  # fmt: skip
+
+
+def summaries(report: object) -> list[str]:
+    """One line per verified notebook: cells compared, matched, differed; runs; time."""
+    from nbprod.verify.result import VerifyResult
+
+    lines = []
+    for nb in getattr(report, "notebooks", []):
+        data = nb.extra.get("verify")
+        if data is not None:
+            lines.append(f"{nb.path}: {VerifyResult.summary_of(data)}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
-    from nbprod.errors import NbprodError
+    from pathlib import Path
 
-    raise NbprodError("'nbprod verify' is not available yet")
+    from nbprod.config import load_config
+    from nbprod.errors import ConfigError
+    from nbprod.report import format_text
+    from nbprod.verify.session import verify_paths
+
+    if args.config and not Path(args.config).is_file():
+        raise ConfigError(f"--config {args.config}: no such file")
+    config = load_config(args.paths[0], Path(args.config) if args.config else None)
+    for warning in config.warnings:
+        print(f"nbprod: warning: {warning}", file=sys.stderr)
+    if args.select is not None:
+        config.select = args.select
+    if args.ignore is not None:
+        config.ignore = args.ignore
+    if args.fail_on is not None:
+        config.fail_on = args.fail_on
+    fmt = args.format or config.options.get("format", "text")
+    options = options_from(args, config)
+    report = verify_paths(args.paths, options, config)  # type: ignore[arg-type]
+    for err in report.errors:
+        print(f"nbprod: error: {err['path']}: {err['message']}", file=sys.stderr)
+    if fmt == "json":
+        print(report.to_json())
+    else:
+        text = format_text(report, show_fix=not args.no_fix)
+        print("\n".join([*summaries(report), text]))
+    return report.exit_code(config.fail_on)
+
+
+def verify_for_check(report: object, runs: int, config: object, fmt: str) -> None:
+    """``nbprod check --verify``: add the re-execution findings to the check report."""
+    from nbprod.errors import ConfigError
+    from nbprod.verify.session import VerifyOptions, verify_into
+
+    if runs < 1:
+        raise ConfigError(f"--verify {runs}: the number of runs must be at least 1")
+    verify_into(report, VerifyOptions.from_config(config, runs=runs), config)  # type: ignore[arg-type]
+    if fmt != "json":
+        for line in summaries(report):
+            print(line)
