@@ -162,6 +162,12 @@ class Session:
     ) -> list[dict[str, Any]]:
         """Record one execution; returns the live warnings it raised."""
         self.seq += 1
+        # Seeds noted while the cell ran (``%nbprod seed``) learn its execution count
+        # only now: IPython 8 and 9 update ``shell.execution_count`` at different times.
+        for entry in reversed(self.seeds):
+            if entry["execution"] != self.seq:
+                break
+            entry["execution_count"] = count
         seq = self.seq
         now = time.time()
         self.updated = now
