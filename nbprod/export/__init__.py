@@ -1,0 +1,369 @@
+"""The converter: a notebook becomes a modular, installable, tested package.
+
+``export_notebook()`` plans (sections, data flow), renders, formats and writes;
+``check_export()`` tells whether a package is in sync with its notebook.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nbprod.errors import NbprodError
+from nbprod.export.report import ExportReport
+
+__all__ = ["CheckResult", "ExportResult", "check_export", "default_out_dir", "export_notebook", "names_for"]
+
+
+@dataclass
+class ExportResult:
+    """What an export produced."""
+
+    out_dir: Path
+    package: str
+    files: dict[str, str]
+    report: ExportReport
+
+
+@dataclass
+class CheckResult:
+    """Whether a package is in sync with its notebook."""
+
+    notebook: str
+    out_dir: Path
+    in_sync: bool
+    messages: list[str] = field(default_factory=list)
+
+
+def names_for(notebook: str | os.PathLike[str], name: str | None = None) -> tuple[str, str]:
+    """(distribution name, import name) from ``--name`` or the notebook's file name."""
+    from nbprod.export.plan import slug
+
+    raw = name or Path(notebook).stem
+    package = slug(raw, "notebook")
+    if package in sys.stdlib_module_names or package in ("test", "tests", "src", "nbprod"):
+        package += "_pipeline"
+    dist = package.replace("_", "-")
+    if name and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        dist = name
+    return dist, package
+
+
+def default_out_dir(notebook: str | os.PathLike[str], name: str | None = None) -> Path:
+    """``<notebook folder>/<distribution name>``."""
+    return Path(notebook).parent / names_for(notebook, name)[0]
+
+
+def _read(notebook: str | os.PathLike[str]) -> Any:
+    from nbprod.errors import NotebookError
+    from nbprod.notebook import read_notebook
+
+    try:
+        nb = read_notebook(notebook)
+    except NotebookError as exc:
+        raise NbprodError(f"{notebook}: {exc}") from None
+    if not nb.is_python:
+        raise NbprodError(f"{notebook}: a {nb.language} notebook; nbprod exports Python notebooks")
+    return nb
+
+
+def export_notebook(
+    notebook: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    force: bool = False,
+    capture: bool = False,
+    write: bool = True,
+) -> ExportResult:
+    """Export a notebook to a package folder; never modifies the notebook."""
+    from nbprod.analysis.facts import analyze_notebook
+    from nbprod.export import deps, render, testgen, writer
+    from nbprod.export.magics import runtime
+    from nbprod.export.plan import plan_export
+    from nbprod.export.report import build_report, format_markdown
+    from nbprod.export.snapshot import TESTING_SOURCE
+    from nbprod.record import find_record
+
+    start = time.perf_counter()
+    nb = _read(notebook)
+    dist, package = names_for(notebook, name)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(notebook, name)
+    if write:
+        writer.prepare_out_dir(out, Path(notebook), force)
+    record = find_record(nb)
+    facts = analyze_notebook(nb, record)
+    if package in {q.split(".")[0] for q in facts.imports.values()}:
+        package += "_pipeline"  # never shadow a module the notebook imports
+    plan = plan_export(nb, facts, package)
+    _flag_secrets(plan, facts)
+    for u in plan.units:
+        if u.kind in ("code", "helper", "plot") and "get_ipython" in (u.reads | u.deferred):
+            plan.warnings.append(
+                f"cell {u.cell} line {u.line} calls get_ipython(): that code runs only inside IPython"
+            )
+    nbname = Path(notebook).name
+    title = _title(nb) or Path(notebook).stem.replace("_", " ")
+    pkg_dir = f"src/{package}"
+    files: dict[str, str] = {}
+    notes: list[str] = []
+    for s in plan.sections:
+        files[f"{pkg_dir}/{s.module}.py"] = render.render_section(plan, s)
+    if plan.helpers:
+        files[f"{pkg_dir}/helpers.py"] = render.render_helpers(plan)
+    for mod, body in plan.module_files.items():
+        files[f"{pkg_dir}/{mod}.py"] = body
+    files[f"{pkg_dir}/config.py"] = render.render_config(plan)
+    files[f"{pkg_dir}/pipeline.py"] = render.render_pipeline(plan, title, dist)
+    files[f"{pkg_dir}/__init__.py"] = render.render_init(title, nbname)
+    files[f"{pkg_dir}/__main__.py"] = render.MAIN
+    files[f"{pkg_dir}/_testing.py"] = TESTING_SOURCE
+    all_text = "\n".join(files.values())
+    if "from ._magics import" in all_text:
+        files[f"{pkg_dir}/_magics.py"] = runtime()
+    for path, text in files.items():
+        if path.endswith(".py") and not render.literal_ok(text):
+            notes.append(f"{path} is not valid Python: please report this export as a bug")
+    evidence = _evidence(plan, facts, notebook, capture)
+    files.update(testgen.render_tests(plan, evidence, package, testgen.workdir_relative(notebook, out)))
+    modules = {plan.import_roots[a] for a in plan.imports if plan.import_roots.get(a)}
+    modules |= {s.split()[1].split(".")[0] for s in plan.star_imports if not s.split()[1].startswith(".")}
+    if "display" in all_text and "from IPython.display import display" in all_text:
+        modules.add("IPython")
+    here = Path(notebook).parent
+    local = {m for m in modules if (here / f"{m}.py").is_file() or (here / m / "__init__.py").is_file()}
+    for m in sorted(local):
+        plan.warnings.append(f"`{m}` is a local module beside the notebook: copy it into the package")
+    requirements, origins, dep_warnings = deps.resolve(modules - local, plan.requirements, record)
+    plan.warnings.extend(dep_warnings)
+    rep = build_report(plan, str(out), pkg_dir)
+    rep.dependencies = requirements
+    files["pyproject.toml"] = writer.pyproject(
+        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title
+    )
+    writer.black_format(files, notes)
+    user = {f"{pkg_dir}/{s.module}.py" for s in plan.sections} | {
+        f"{pkg_dir}/{m}.py" for m in plan.module_files
+    }
+    writer.lint_marks(files, user | {f"{pkg_dir}/helpers.py"}, notes)
+    plan.warnings.extend(notes)
+    rep.warnings = list(dict.fromkeys(plan.warnings))
+    rep.tests = _count_tests(files)
+    nb_hash = writer.notebook_hash(nb)
+    files["README.md"] = _readme(
+        plan, title, nbname, nb_hash, dist, package, requirements, origins, record, rep, evidence
+    )
+    files["EXPORT_REPORT.md"] = format_markdown(rep)
+    rep.seconds = time.perf_counter() - start
+    import json
+
+    from nbprod import __version__
+
+    manifest = {
+        "nbprod": __version__,
+        "notebook": os.path.relpath(Path(notebook).resolve(), out.resolve()),
+        "notebook_sha256": nb_hash,
+        "options": {"name": name, "capture": capture},
+        "files": {p: writer.file_hash(t) for p, t in sorted(files.items())},
+        "report": rep.to_dict(),
+    }
+    files[writer.MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
+    if write:
+        writer.write_tree(out, files)
+    return ExportResult(out, package, files, rep)
+
+
+def _title(nb: Any) -> str | None:
+    for cell in nb.cells:
+        if cell.kind == "markdown":
+            for line in cell.source.splitlines():
+                m = re.match(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", line)
+                if m:
+                    return re.sub(r"[`*_]", "", m.group(1)).strip()[:80]
+    return None
+
+
+def _flag_secrets(plan: Any, facts: Any) -> None:
+    """Secrets and personal paths stay as the notebook wrote them, but are never CLI defaults."""
+    from nbprod.checker import run_rules
+    from nbprod.config import Config
+
+    config = Config()
+    config.select = ["NB401", "NB204"]
+    found = {(f.cell, f.line): f for f in run_rules(facts, config) if f.rule in ("NB401", "NB204")}
+    for u in plan.units:
+        for line in range(u.line, u.end_line + 1):
+            f = found.get((u.cell, line))
+            if f is None:
+                continue
+            where = "config.py" if u.kind == "config" else (u.where or "the package")
+            what = "a secret" if f.rule == "NB401" else "an absolute or personal path"
+            plan.warnings.append(
+                f"cell {u.cell} line {line}: {what} ({f.rule}) kept as written in {where}: "
+                "move it to an environment variable or a relative path"
+            )
+            if u.kind == "config":
+                plan.hidden_options.update(u.defs)
+
+
+def _evidence(plan: Any, facts: Any, notebook: Any, capture: bool) -> Any:
+    from nbprod.checker import run_rules
+    from nbprod.config import Config
+    from nbprod.export import snapshot, testgen
+
+    if capture:
+        ends = [(s.cells[-1], s.returns) for s in plan.sections if s.cells]
+        ev = testgen.captured_evidence(snapshot.capture(notebook, ends))
+    else:
+        ev = testgen.saved_evidence(plan)
+    random = [f for f in run_rules(facts, Config()) if f.rule in ("NB201", "NB202")]
+    if random:
+        ev.reproducible = False
+        first = random[0]
+        ev.random_note = (
+            f"the notebook is not reproducible ({first.rule} at cell {first.cell}: {first.message}); "
+            "seed it, re-export, and this test will compare"
+        )
+    return ev
+
+
+def _count_tests(files: dict[str, str]) -> dict[str, int]:
+    real = stub = 0
+    for path, text in files.items():
+        if path.startswith("tests/test_") and path.endswith(".py"):
+            for block in re.split(r"\n(?=def test_)", text)[1:]:
+                if "pytest.skip(" in block:
+                    stub += 1
+                else:
+                    real += 1
+    return {"real": real, "TODO stubs": stub}
+
+
+def _readme(
+    plan: Any, title: str, nbname: str, nb_hash: str, dist: str, package: str, requirements: list[str],
+    origins: dict[str, str], record: Any, rep: ExportReport, evidence: Any,
+) -> str:  # fmt: skip
+    from nbprod.export import deps
+    from nbprod.export.render import option_name
+
+    c = rep.counts
+    lines = [
+        f"# {title}",
+        "",
+        f"Exported by `nbprod export` from the notebook `{nbname}`",
+        f"(sha256 of its cells: `{nb_hash}`). Do not edit by hand what you want to keep in",
+        "sync with the notebook: re-export instead (`nbprod export --check` tells when it is stale).",
+        "",
+        "## Use",
+        "",
+        "```",
+        "pip install -e '.[test]'",
+        f"{dist}            # or: python -m {package}",
+        f"{dist} --help     # the notebook's parameters are options",
+        "pytest",
+        "```",
+        "",
+        f"Run it from the notebook's folder, where its relative paths resolve. `{package}.run()` returns",
+        "the values the notebook's sections produce.",
+        "",
+        "## Layout",
+        "",
+    ]
+    for s in plan.sections:
+        extra = " and `plot()` (with `--plots`)" if s.plots else ""
+        lines.append(f"- `src/{package}/{s.module}.py`: {s.title} — `run()`{extra}")
+    if plan.helpers:
+        lines.append(f"- `src/{package}/helpers.py`: the notebook's functions and classes")
+    lines.append(
+        f"- `src/{package}/config.py`: parameters; `src/{package}/pipeline.py`: `run()` and `main()`"
+    )
+    lines += ["", "## Parameters", ""]
+    if plan.config:
+        lines += ["| name | value | option |", "|---|---|---|"]
+        for n, v in plan.config.items():
+            opt = f"`{option_name(n)}`" if isinstance(v, (bool, int, float, str)) else "(run() argument)"
+            lines.append(f"| `{n}` | `{plan.config_text[n]}` | {opt} |")
+    else:
+        lines.append("None found (no cell tagged `parameters`, no literal UPPER_CASE constants).")
+    lines += ["", "## Recorded seeds and versions", ""]
+    seeds = deps.recorded_seeds(record)
+    lines.append(
+        "Seeds recorded by the nbprod extension: " + (", ".join(seeds) if seeds else "none recorded.")
+    )
+    lines += ["", "| requirement | version from |", "|---|---|"]
+    lines += [f"| `{r}` | {origins.get(r, '')} |" for r in requirements]
+    lines += [
+        "",
+        "## Tests",
+        "",
+        f"Derived from: {evidence.source}"
+        + (f" ({evidence.why_not})" if evidence.why_not else "")
+        + f". {rep.tests.get('real', 0)} real tests, {rep.tests.get('TODO stubs', 0)} TODO stubs that skip and say what to check.",
+        "",
+        "## Export report",
+        "",
+        f"{sum(c.values())} statements: {c.get('kept', 0)} kept, {c.get('dropped', 0)} dropped, "
+        f"{c.get('todo', 0)} TODO. See `EXPORT_REPORT.md`.",
+    ]
+    if rep.warnings:
+        lines += [""] + [f"- {w}" for w in rep.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def check_export(
+    notebook: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None, name: str | None = None
+) -> CheckResult:
+    """Compare the notebook's content hash with the one the package was exported from."""
+    from nbprod.export import writer
+
+    nb = _read(notebook)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(notebook, name)
+    result = CheckResult(str(notebook), out, True)
+    manifest = writer.read_manifest(out)
+    if manifest is None:
+        result.in_sync = False
+        result.messages.append(f"{notebook}: no exported package at {out} (run: nbprod export {notebook})")
+        return result
+    if manifest.get("notebook_sha256") != writer.notebook_hash(nb):
+        result.in_sync = False
+        result.messages.append(
+            f"{notebook}: changed since {out} was exported (re-run: nbprod export {notebook} --force)"
+        )
+    files = manifest.get("files") or {}
+    missing = [p for p in files if not (out / p).is_file()]
+    if missing:
+        result.in_sync = False
+        result.messages.append(f"{out}: {len(missing)} exported file(s) missing, e.g. {missing[0]}")
+    edited = [
+        p
+        for p, h in files.items()
+        if (out / p).is_file() and writer.file_hash((out / p).read_text(encoding="utf-8")) != h
+    ]
+    if edited:
+        result.messages.append(f"{out}: {len(edited)} file(s) edited since the export, e.g. {edited[0]}")
+    if result.in_sync:
+        result.messages.insert(0, f"{notebook}: {out} is in sync")
+    return result
+
+
+class _CallableModule(types.ModuleType):
+    """Importing ``nbprod.export`` rebinds that attribute to this package: keep it callable."""
+
+    def __call__(
+        self,
+        path: str | os.PathLike[str],
+        out_dir: str | os.PathLike[str] | None = None,
+        *,
+        name: str | None = None,
+        force: bool = False,
+        capture: bool = False,
+    ) -> ExportResult:
+        return export_notebook(path, out_dir, name=name, force=force, capture=capture)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -1,0 +1,166 @@
+"""Dependencies: imports mapped to distributions, pinned to recorded or installed versions."""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+# Import names whose distribution is named differently (when it is not installed here).
+KNOWN = {
+    "sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "pillow", "yaml": "PyYAML",
+    "bs4": "beautifulsoup4", "skimage": "scikit-image", "dateutil": "python-dateutil",
+    "dotenv": "python-dotenv", "Crypto": "pycryptodome", "google.protobuf": "protobuf",
+    "attr": "attrs", "jwt": "PyJWT", "magic": "python-magic", "serial": "pyserial",
+    "usb": "pyusb", "Bio": "biopython", "OpenSSL": "pyOpenSSL", "docx": "python-docx",
+    "pptx": "python-pptx", "fitz": "PyMuPDF", "tensorflow_hub": "tensorflow-hub",
+    "lightgbm": "lightgbm", "xgboost": "xgboost", "catboost": "catboost", "IPython": "ipython",
+    "sentencepiece": "sentencepiece", "umap": "umap-learn", "hdbscan": "hdbscan",
+    "statsmodels": "statsmodels", "git": "GitPython", "slugify": "python-slugify",
+    "mpl_toolkits": "matplotlib", "pkg_resources": "setuptools", "ipywidgets": "ipywidgets",
+    "sqlalchemy": "SQLAlchemy", "psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient",
+    "zmq": "pyzmq", "lxml": "lxml", "win32api": "pywin32", "gi": "PyGObject",
+    "Levenshtein": "python-Levenshtein", "sentence_transformers": "sentence-transformers",
+    "tables": "tables", "nltk": "nltk", "spacy": "spacy", "torchvision": "torchvision",
+}  # fmt: skip
+_REQ_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_map() -> dict[str, list[str]]:
+    from importlib.metadata import packages_distributions
+
+    try:
+        return dict(packages_distributions())
+    except Exception:  # a broken installed distribution must not stop an export
+        return {}
+
+
+def distribution(module: str) -> str | None:
+    """The distribution that provides a top-level import name (None for the stdlib)."""
+    root = module.split(".")[0]
+    if not root or root in sys.stdlib_module_names or root == "__future__":
+        return None
+    dists = _installed_map().get(root)
+    if dists:
+        return sorted(dists, key=lambda d: (d.lower() != KNOWN.get(root, root).lower(), d))[0]
+    return KNOWN.get(module) or KNOWN.get(root) or root
+
+
+def _recorded(record: Any) -> dict[str, str]:
+    """Package versions from a session record, whatever shape it stores them in."""
+    if not isinstance(record, dict):
+        return {}
+    found: dict[str, str] = {}
+    for key in ("packages", "versions", "environment", "env"):
+        value = record.get(key)
+        if isinstance(value, dict) and key in ("environment", "env"):
+            value = value.get("packages") or value.get("versions")
+        if isinstance(value, dict):
+            for name, version in value.items():
+                if isinstance(version, dict):
+                    version = version.get("version")
+                if isinstance(name, str) and isinstance(version, str):
+                    found[_norm(name)] = version
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    v = item.get("version")
+                    if isinstance(v, str):
+                        found[_norm(item["name"])] = v
+    return found
+
+
+def _recorded_modules(record: Any) -> dict[str, str]:
+    """Import name -> distribution, from a record whose packages list the modules they provide."""
+    out: dict[str, str] = {}
+    packages = record.get("packages") if isinstance(record, dict) else None
+    if isinstance(packages, dict):
+        for dist, info in packages.items():
+            if isinstance(info, dict) and isinstance(info.get("modules"), list):
+                for m in info["modules"]:
+                    if isinstance(m, str) and isinstance(dist, str):
+                        out.setdefault(m.split(".")[0], dist)
+    return out
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _installed_version(dist: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except (PackageNotFoundError, ValueError):
+        return None
+
+
+def resolve(
+    modules: Iterable[str], requirements: Iterable[str], record: Any = None
+) -> tuple[list[str], dict[str, str], list[str]]:
+    """(pinned requirement lines, requirement -> where its version came from, warnings)."""
+    recorded = _recorded(record)
+    by_module = _recorded_modules(record)
+    lines: dict[str, str] = {}
+    source: dict[str, str] = {}
+    warnings: list[str] = []
+
+    def pin(dist: str, spec: str = "", extras: str = "") -> None:
+        key = _norm(dist)
+        if key in lines:
+            return
+        if spec:
+            lines[key] = f"{dist}{extras}{spec}"
+            source[lines[key]] = "as installed by the notebook"
+            return
+        v = recorded.get(key)
+        origin = "recorded by the nbprod extension"
+        if v is None:
+            v = _installed_version(dist)
+            origin = "installed where nbprod ran"
+        if v is None:
+            lines[key] = f"{dist}{extras}"
+            source[lines[key]] = "unpinned: not installed here and not recorded"
+            warnings.append(
+                f"dependency `{dist}` is not installed here and has no recorded version: unpinned"
+            )
+            return
+        lines[key] = f"{dist}{extras}=={v}"
+        source[lines[key]] = origin
+
+    for req in requirements:
+        m = _REQ_NAME.match(req.strip())
+        if m:
+            pin(m.group(1), m.group(3).replace(" ", ""), m.group(2) or "")
+    for module in sorted(set(modules)):
+        dist = by_module.get(module.split(".")[0]) or distribution(module)
+        if dist:
+            pin(dist)
+    return sorted(lines.values(), key=str.lower), source, warnings
+
+
+def recorded_seeds(record: Any) -> list[str]:
+    """Seeds the extension recorded, as short text, when the record has them."""
+    if not isinstance(record, dict):
+        return []
+    seeds = record.get("seeds")
+    out: list[str] = []
+    if isinstance(seeds, dict):
+        out = [f"{k}: {v}" for k, v in seeds.items()]
+    elif isinstance(seeds, list):
+        for s in seeds:
+            if isinstance(s, dict) and "call" in s:
+                value = s.get("value")
+                out.append(f"{s['call']}({'' if value is None else value})")
+            elif isinstance(s, dict):
+                out.append(", ".join(f"{k}={v}" for k, v in s.items()))
+            else:
+                out.append(str(s))
+    return out[:50]
+
+
+__all__ = ["distribution", "recorded_seeds", "resolve"]

@@ -1,0 +1,230 @@
+"""Package files: black in-process, lint marks, pyproject, README, atomic write, in-sync check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nbprod.errors import NbprodError
+from nbprod.notebook import Notebook, atomic_write
+
+MANIFEST = "nbprod-export.json"
+PREFORMATTED = ("/_testing.py", "/_magics.py", "/__main__.py")  # templates kept black-formatted
+
+
+def notebook_hash(nb: Notebook) -> str:
+    """Content hash of what the export depends on: cell kinds, sources and tags (not outputs)."""
+    payload = json.dumps([[c.kind, c.source, c.tags] for c in nb.cells], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def file_hash(text: str) -> str:
+    """sha256 of a file's text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def black_format(files: dict[str, str], notes: list[str]) -> None:
+    """Format the Python files in place with black (in-process); keep the text when black fails."""
+    try:
+        import black
+    except ImportError:
+        notes.append("black is not installed: the code is not formatted")
+        return
+    mode = black.Mode()
+    for path, text in files.items():
+        if not path.endswith(".py") or path.endswith(PREFORMATTED):
+            continue
+        try:
+            files[path] = black.format_str(text, mode=mode)
+        except Exception as exc:  # black rejects some code that Python accepts; keep it as is
+            notes.append(f"black could not format {path}: {type(exc).__name__}")
+
+
+def _ruff() -> str | None:
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return str(find_ruff_bin())
+    except Exception:
+        return shutil.which("ruff")
+
+
+def lint_marks(files: dict[str, str], user_files: set[str], notes: list[str]) -> None:
+    """Sort imports, then mark lines of the notebook's own code that break ruff's default rules."""
+    ruff = _ruff()
+    if ruff is None:
+        notes.append("ruff is not installed: lint of the generated code not checked")
+        return
+    with tempfile.TemporaryDirectory(prefix="nbprod-lint-") as tmp:
+        py = [p for p in files if p.endswith(".py")]
+        for path in py:
+            p = Path(tmp, path)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(files[path], encoding="utf-8")
+        base = [ruff, "check", "--isolated", "--no-cache", "--exit-zero"]
+        try:
+            subprocess.run([*base, "--select", "I001", "--fix", "--quiet", tmp],
+                           capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+            for path in py:
+                files[path] = Path(tmp, path).read_text(encoding="utf-8")
+            done = subprocess.run([*base, "--output-format", "json", tmp],
+                                  capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+            found = json.loads(done.stdout or "[]")
+        except (OSError, ValueError, subprocess.SubprocessError) as exc:
+            notes.append(f"ruff could not check the package: {exc}")
+            return
+    marks: dict[str, dict[int, set[str]]] = {}
+    for item in found:
+        rel = os.path.relpath(item["filename"], tmp)
+        code = item.get("code") or "E999"
+        row = item["location"]["row"]
+        marks.setdefault(rel, {}).setdefault(row, set()).add(code)
+    total: dict[str, int] = {}
+    for rel, rows in marks.items():
+        if rel not in files:
+            continue
+        if rel not in user_files:
+            notes.append(
+                f"{rel}: generated code breaks ruff rules {sorted(set().union(*rows.values()))}: please report"
+            )
+            continue
+        lines = files[rel].split("\n")
+        for row, found_codes in sorted(rows.items()):
+            codes = set(found_codes)
+            if "F821" in codes:
+                notes.append(f"{rel} line {row}: uses a name the notebook never defines (F821)")
+            if 0 < row <= len(lines):
+                line = lines[row - 1].rstrip()
+                if "RUF100" in codes:  # the notebook's own stale noqa comment: drop it
+                    line = re.sub(r"\s*#\s*noqa\b(:\s*[A-Z0-9, ]*)?", "", line, flags=re.I).rstrip()
+                    codes = codes - {"RUF100"}
+                    if not codes:
+                        lines[row - 1] = line
+                        continue
+                candidate = line + f"  # noqa: {', '.join(sorted(codes))}"
+                trial = lines[: row - 1] + [candidate] + lines[row:]
+                try:
+                    compile("\n".join(trial), rel, "exec", dont_inherit=True)
+                except SyntaxError:
+                    continue
+                lines = trial
+                for c in codes:
+                    total[c] = total.get(c, 0) + 1
+        files[rel] = "\n".join(lines)
+    if total:
+        summary = ", ".join(f"{c} x{n}" for c, n in sorted(total.items()))
+        notes.append(
+            f"{sum(total.values())} lint finding(s) in the notebook's own code marked `# noqa` for review ({summary})"
+        )
+
+
+def pyproject(
+    dist: str, package: str, version: str, python: str, deps: list[str], script: str, title: str
+) -> str:
+    """The package's ``pyproject.toml``."""
+    dep_lines = "".join(f'  "{d}",\n' for d in deps)
+    return f'''[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{dist}"
+version = "{version}"
+description = {json.dumps(title)}
+readme = "README.md"
+requires-python = ">={python}"
+dependencies = [
+{dep_lines}]
+
+[project.optional-dependencies]
+test = ["pytest"]
+
+[project.scripts]
+{script} = "{package}.pipeline:main"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+'''
+
+
+def prepare_out_dir(out: Path, notebook: Path, force: bool) -> None:
+    """Refuse to overwrite a directory without ``--force``, or one nbprod did not make."""
+    nb = notebook.resolve()
+    target = out.resolve()
+    if target == nb.parent or target in nb.parents:
+        raise NbprodError(f"{out} contains the notebook itself: choose another output directory (-o)")
+    if target.exists():
+        if not target.is_dir():
+            raise NbprodError(f"{out} exists and is not a directory")
+        if any(target.iterdir()):
+            if not force:
+                raise NbprodError(f"{out} already exists: use --force to replace it")
+            if not (target / MANIFEST).is_file():
+                raise NbprodError(f"{out} was not made by nbprod export (no {MANIFEST}); not replacing it")
+
+
+def write_tree(out: Path, files: dict[str, str]) -> None:
+    """Write all files into a fresh folder beside ``out``, then swap it in."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for rel, text in sorted(files.items()):
+            p = tmp / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(p, text)
+        os.chmod(tmp, 0o755)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+        os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of an exported package, or None."""
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def python_requirement(nb: Notebook) -> str:
+    """``3.11`` from the notebook's kernel metadata, else this interpreter's version."""
+    info = nb.metadata.get("language_info") or {}
+    version = str(info.get("version", "")) if isinstance(info, dict) else ""
+    parts = version.split(".")
+    if len(parts) >= 2 and parts[0] == "3" and parts[1].isdigit():
+        return f"3.{min(int(parts[1]), sys.version_info.minor)}"
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+__all__ = [
+    "MANIFEST",
+    "black_format",
+    "file_hash",
+    "lint_marks",
+    "notebook_hash",
+    "prepare_out_dir",
+    "pyproject",
+    "python_requirement",
+    "read_manifest",
+    "write_tree",
+]

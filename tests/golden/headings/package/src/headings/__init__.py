@@ -1,0 +1,5 @@
+"""Credit default model: exported from headings.ipynb by nbprod."""
+
+from .pipeline import main, run
+
+__all__ = ["main", "run"]

@@ -1,0 +1,11 @@
+"""Data (cells 6-8 of headings.ipynb)."""
+
+from .helpers import load_data
+
+
+def run(DATA_PATH, TARGET):
+    """Data: the code of cells 6-8."""
+    df = load_data(DATA_PATH)
+    print(df.shape)
+    print(f"default rate: {df[TARGET].mean():.3f}")
+    return df

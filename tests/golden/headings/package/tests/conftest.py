@@ -1,0 +1,44 @@
+"""Fixtures: the notebook's folder as working directory, and one run of the sections."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from headings import _testing, config, pipeline
+
+# The notebook's folder, where its relative paths (data files...) resolve; override with $HEADINGS_WORKDIR.
+WORKDIR = Path(
+    os.environ.get("HEADINGS_WORKDIR") or Path(__file__).resolve().parent / "../.."
+)
+PARAMETERS = {
+    name: getattr(config, name)
+    for name in [
+        "SEED",
+        "TEST_SIZE",
+        "N_ESTIMATORS",
+        "NUMERIC",
+        "CATEGORICAL",
+        "TARGET",
+    ]
+}
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    """Run in the notebook's folder, as the notebook did."""
+    if not WORKDIR.is_dir():
+        pytest.skip(
+            f"the notebook's folder {WORKDIR} is missing: set $HEADINGS_WORKDIR"
+        )
+    old = Path.cwd()
+    os.chdir(WORKDIR)
+    yield WORKDIR
+    os.chdir(old)
+
+
+@pytest.fixture(scope="session")
+def sections(workdir):
+    """Each section's returned values and printed text, from one run in notebook order."""
+    return _testing.run_sections(pipeline.SECTIONS, PARAMETERS)

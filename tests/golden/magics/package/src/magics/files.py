@@ -1,0 +1,18 @@
+"""Files (cells 12-17 of magics.ipynb)."""
+
+import asyncio
+from pathlib import Path
+
+from ._magics import sh
+from .golden_helper import double
+
+
+async def run():
+    """Files: the code of cells 12-17."""
+    print(double(21))
+    Path("golden_notes.txt").write_text("some notes\n")
+    sh("echo from bash\n")
+    for i in range(2):
+        sh(f"echo loop {i}")
+    await asyncio.sleep(0)
+    print("awaited")

@@ -1,0 +1,11 @@
+"""Timing and capture (cells 7-10 of magics.ipynb)."""
+
+
+def run():
+    """Timing and capture: the code of cells 7-10."""
+    squares = [i * i for i in range(10)]
+    print(sum(squares))
+    cubes = [i**3 for i in range(5)]
+    print(cubes)
+    print("hidden in the notebook")
+    return squares, cubes

@@ -1,0 +1,24 @@
+"""Tests of magics.display_and_leftovers.run(): Display and leftovers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SNAPSHOT = json.loads(
+    (Path(__file__).parent / "snapshots" / "display_and_leftovers.json").read_text()
+)
+
+
+def test_display_and_leftovers_prints_what_the_notebook_printed(sections):
+    pytest.skip(
+        "TODO: check what display_and_leftovers.run() prints; no comparison derived: cell 19 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+    )
+
+
+def test_display_and_leftovers_returns_match_the_recorded_run(sections):
+    pytest.skip(
+        "TODO: check display_and_leftovers.run() -> its effects (files written, state changed): type, shape, columns, values; no recorded run to derive them from (run `nbprod export --capture`)"
+    )

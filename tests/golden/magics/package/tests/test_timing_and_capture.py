@@ -1,0 +1,24 @@
+"""Tests of magics.timing_and_capture.run(): Timing and capture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+SNAPSHOT = json.loads(
+    (Path(__file__).parent / "snapshots" / "timing_and_capture.json").read_text()
+)
+
+
+def test_timing_and_capture_prints_what_the_notebook_printed(sections):
+    pytest.skip(
+        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 7 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+    )
+
+
+def test_timing_and_capture_returns_match_the_recorded_run(sections):
+    pytest.skip(
+        "TODO: check timing_and_capture.run() -> squares, cubes: type, shape, columns, values; no recorded run to derive them from (run `nbprod export --capture`)"
+    )

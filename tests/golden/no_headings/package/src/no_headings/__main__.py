@@ -1,0 +1,5 @@
+"""``python -m`` runs the pipeline."""
+
+from .pipeline import main
+
+raise SystemExit(main())

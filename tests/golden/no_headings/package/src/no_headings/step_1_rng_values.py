@@ -1,0 +1,20 @@
+"""step 1 rng values (cells 1-3 of no_headings.ipynb)."""
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from .helpers import transform
+
+
+def run():
+    """step 1 rng values: the code of cells 1-3."""
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=200)
+    df = pd.DataFrame({"x": values, "g": np.arange(200) % 3})
+    scale = 2.5
+    offset = 1.0
+    df["y"] = df["x"].apply(functools.partial(transform, offset=offset, scale=scale))
+    print(round(df["y"].mean(), 6))
+    return rng, values, df, scale, offset

@@ -1,0 +1,20 @@
+"""Tests of no_headings.helpers: the functions and classes written in the notebook."""
+
+from __future__ import annotations
+
+import pytest
+from no_headings import helpers
+
+
+def test_transform():
+    assert callable(helpers.transform)
+    pytest.skip(
+        "TODO: test helpers.transform: call it on a small input and check what it returns (the notebook defines this function in cell 2 and gives no recorded example)"
+    )
+
+
+def test_Summary():
+    assert callable(helpers.Summary)
+    pytest.skip(
+        "TODO: test helpers.Summary: call it on a small input and check what it returns (the notebook defines this class in cell 6 and gives no recorded example)"
+    )

@@ -1,0 +1,5 @@
+"""Plots and parameters: exported from plots_params.ipynb by nbprod."""
+
+from .pipeline import main, run
+
+__all__ = ["main", "run"]

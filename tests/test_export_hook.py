@@ -1,0 +1,128 @@
+"""End to end: the ``nbprod-export`` pre-commit hook of this checkout, with real pre-commit and git.
+
+The checkout's installable files are committed into a temporary hook repository (so the
+uncommitted work is what runs); pre-commit builds the hook's virtualenv with the system
+site-packages visible and pip offline against a cached setuptools wheel.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import REPO, build_notebook
+from test_export_install import _wheels
+
+from nbprod.export import export_notebook
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+]
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "nbprod tests",
+    "GIT_AUTHOR_EMAIL": "tests@nbprod.invalid",
+    "GIT_COMMITTER_NAME": "nbprod tests",
+    "GIT_COMMITTER_EMAIL": "tests@nbprod.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def _run(
+    cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def _write(path: Path, cells: list[str]) -> None:
+    nbformat.write(build_notebook(cells), str(path))
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    wheels = _wheels()
+    if wheels is None:
+        pytest.skip("offline: no setuptools wheel to build the hook's environment")
+    base = tmp_path_factory.mktemp("export-hook")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUALENV_", "PRE_COMMIT"))}
+    env.update(GIT_ENV)
+    env.update(
+        {
+            "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
+            "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+            "PIP_NO_INDEX": "1",
+            "PIP_FIND_LINKS": str(wheels),
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+    )
+    hooks = base / "hooks"
+    hooks.mkdir()
+    shutil.copytree(REPO / "nbprod", hooks / "nbprod", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
+        if (REPO / name).is_file():
+            shutil.copy2(REPO / name, hooks / name)
+    _run(["git", "init", "-q"], hooks, env)
+    _run(["git", "add", "-A"], hooks, env)
+    _run(["git", "commit", "-q", "-m", "nbprod under test"], hooks, env)
+    rev = _run(["git", "rev-parse", "HEAD"], hooks, env).stdout.strip()
+    repo = base / "project"
+    repo.mkdir()
+    _run(["git", "init", "-q"], repo, env)
+    config = f"repos:\n  - repo: {hooks}\n    rev: {rev}\n    hooks:\n      - id: nbprod-export\n"
+    (repo / ".pre-commit-config.yaml").write_text(config)
+    _write(repo / "model.ipynb", ["import math\nSCALE = 2.0", "print(math.sqrt(SCALE))"])
+    export_notebook(repo / "model.ipynb")  # -> repo/model/
+    _run(["git", "add", "-A"], repo, env)
+    _run(["git", "commit", "-q", "-m", "notebook and its package"], repo, env)
+    _run([sys.executable, "-m", "pre_commit", "install"], repo, env)
+    return repo, env
+
+
+def test_stale_package_blocks_the_commit_until_re_exported(project: tuple[Path, dict[str, str]]) -> None:
+    repo, env = project
+    nb = repo / "model.ipynb"
+    _write(nb, ["import math\nSCALE = 3.0", "print(math.sqrt(SCALE))"])
+    before = nb.read_bytes()
+    _run(["git", "add", "model.ipynb"], repo, env)
+    refused = _run(["git", "commit", "-m", "new scale"], repo, env, check=False)
+    out = refused.stdout + refused.stderr
+    assert refused.returncode != 0, out
+    assert "nbprod export --check" in out and "Failed" in out
+    assert "model.ipynb: changed since" in out
+    assert nb.read_bytes() == before  # the hook never edits the notebook or the package
+    assert "new scale" not in _run(["git", "log", "--oneline"], repo, env).stdout
+
+    export_notebook(nb, force=True)
+    assert "SCALE = 3.0" in (repo / "model" / "src" / "model" / "config.py").read_text()
+    _run(["git", "add", "-A"], repo, env)
+    accepted = _run(["git", "commit", "-m", "new scale"], repo, env, check=False)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    assert "Passed" in accepted.stdout + accepted.stderr
+
+
+def test_notebooks_without_a_package_are_not_blocked(project: tuple[Path, dict[str, str]]) -> None:
+    repo, env = project
+    _write(repo / "scratch.ipynb", ["x = 1"])
+    _run(["git", "add", "scratch.ipynb"], repo, env)
+    done = _run(
+        [sys.executable, "-m", "pre_commit", "run", "nbprod-export", "--all-files"], repo, env, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    # touching only the outputs keeps the package in sync (content hashes of the cells)
+    data = nbformat.read(str(repo / "model.ipynb"), as_version=4)
+    data.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1.7\n")]
+    nbformat.write(data, str(repo / "model.ipynb"))
+    done = _run(
+        [sys.executable, "-m", "pre_commit", "run", "nbprod-export", "--all-files"], repo, env, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
