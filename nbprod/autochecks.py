@@ -49,7 +49,7 @@ EXPLAIN_ROOTS = ("shap", "lime", "eli5", "dalex", "interpret", "captum")
 _VERSIONED = re.compile(r"v\d|version|\d{8}|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Evidence:
     """Everything the auto items look at, gathered once per notebook."""
 
@@ -419,11 +419,13 @@ def export_state(ev: Evidence) -> dict[str, Any] | None:
         return value
     path = ev.facts.notebook.path
     try:
-        from nbprod.export import default_out_dir, writer
+        from nbprod.naming import default_out_dir
 
         out = default_out_dir(path)
         if not out.is_dir():
             return None
+        from nbprod.export import writer
+
         manifest = writer.read_manifest(out)
         if manifest is None:
             return None

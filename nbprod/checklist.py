@@ -151,7 +151,7 @@ class ItemResult:
         return d
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class SectionResult:
     """A section's items and its score = points / maximum over applicable items."""
 
@@ -186,7 +186,7 @@ class SectionResult:
         }
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Checklist:
     """The checklist of one notebook: overall readiness = the weakest section's score."""
 

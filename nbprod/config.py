@@ -25,7 +25,7 @@ KNOWN_KEYS = {
 }
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Config:
     """Effective settings: pyproject values, overridden by command-line flags."""
 

@@ -91,7 +91,7 @@ class Magic:
     target: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Stmt:
     """A top-level statement's data flow: names it binds and reads."""
 
@@ -104,7 +104,7 @@ class Stmt:
     deferred_defs: set[str] = field(default_factory=set)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class CellFacts:
     """Everything nbprod knows about one cell's source."""
 

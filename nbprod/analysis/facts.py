@@ -28,7 +28,7 @@ def is_predefined(name: str) -> bool:
     return name in BUILTIN_NAMES or bool(_IPYTHON_HISTORY.match(name))
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class NotebookFacts:
     """The analysis of one notebook: the base every rule, face and report works from."""
 

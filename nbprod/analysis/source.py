@@ -24,7 +24,7 @@ _PROMPT = re.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d
 _INDENT = re.compile(r"^[ \t]+")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False, repr=False)
 class Parsed:
     """A cell's Python source and tree, or the syntax error that stopped it."""
 

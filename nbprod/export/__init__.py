@@ -13,10 +13,13 @@ import time
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbprod.errors import NbprodError
-from nbprod.export.report import ExportReport
+from nbprod.naming import default_out_dir, names_for
+
+if TYPE_CHECKING:  # the planner is heavy: ``nbprod check`` asks only for names_for()
+    from nbprod.export.report import ExportReport
 
 __all__ = ["CheckResult", "ExportResult", "check_export", "default_out_dir", "export_notebook", "names_for"]
 
@@ -39,25 +42,6 @@ class CheckResult:
     out_dir: Path
     in_sync: bool
     messages: list[str] = field(default_factory=list)
-
-
-def names_for(notebook: str | os.PathLike[str], name: str | None = None) -> tuple[str, str]:
-    """(distribution name, import name) from ``--name`` or the notebook's file name."""
-    from nbprod.export.plan import slug
-
-    raw = name or Path(notebook).stem
-    package = slug(raw, "notebook")
-    if package in sys.stdlib_module_names or package in ("test", "tests", "src", "nbprod"):
-        package += "_pipeline"
-    dist = package.replace("_", "-")
-    if name and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
-        dist = name
-    return dist, package
-
-
-def default_out_dir(notebook: str | os.PathLike[str], name: str | None = None) -> Path:
-    """``<notebook folder>/<distribution name>``."""
-    return Path(notebook).parent / names_for(notebook, name)[0]
 
 
 def _read(notebook: str | os.PathLike[str]) -> Any:

@@ -6,7 +6,6 @@ Pure: takes a notebook and its facts, returns a Plan that the writer renders.
 from __future__ import annotations
 
 import ast
-import keyword
 import re
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from nbprod.analysis.facts import NotebookFacts, is_predefined
 from nbprod.export import magics
 from nbprod.export.inject import inject_unit
 from nbprod.export.units import Unit, cell_units, rewrite
+from nbprod.naming import slug
 from nbprod.notebook import Notebook
 
 PLOT_LIBS = ("matplotlib", "seaborn", "plotly", "bokeh", "altair", "pandas.plotting", "missingno",
@@ -89,18 +89,6 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
     hidden_options: set[str] = field(default_factory=set)  # config names never shown as CLI defaults
-
-
-def slug(text: str, fallback: str = "section") -> str:
-    """A lower-case Python identifier from free text."""
-    text = re.sub(r"<[^>]+>|`|\*|\[|\]\([^)]*\)", " ", text)
-    words = re.findall(r"[A-Za-z0-9]+", text.lower())
-    name = "_".join(words)[:40].strip("_") or fallback
-    if name[0].isdigit():
-        name = f"{fallback}_{name}"
-    if keyword.iskeyword(name):
-        name += "_"
-    return name
 
 
 def _heading(source: str) -> str | None:

@@ -23,7 +23,7 @@ Hit = tuple["int | None", "int | None", str]
 CheckFn = Callable[["NotebookFacts"], Iterable[Hit]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Rule:
     """A rule: ``check`` yields hits for a notebook; ``static`` is False for rules
     that need a live session or a re-execution and never run in ``nbprod check``."""

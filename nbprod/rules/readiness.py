@@ -40,7 +40,7 @@ SAVE_CALLS = {"dump", "save", "save_model", "save_pretrained", "save_weights", "
 _BASELINE_NAME = re.compile(r"baseline|naive|dummy|benchmark", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Fit:
     """A ``.fit``-family call with the constructor of the object it was called on."""
 

@@ -1,0 +1,38 @@
+"""Names of exported packages, cheap to import: `nbprod check` needs them, not the converter."""
+
+from __future__ import annotations
+
+import keyword
+import os
+import re
+import sys
+from pathlib import Path
+
+
+def slug(text: str, fallback: str = "section") -> str:
+    """A lower-case Python identifier from free text."""
+    text = re.sub(r"<[^>]+>|`|\*|\[|\]\([^)]*\)", " ", text)
+    words = re.findall(r"[A-Za-z0-9]+", text.lower())
+    name = "_".join(words)[:40].strip("_") or fallback
+    if name[0].isdigit():
+        name = f"{fallback}_{name}"
+    if keyword.iskeyword(name):
+        name += "_"
+    return name
+
+
+def names_for(notebook: str | os.PathLike[str], name: str | None = None) -> tuple[str, str]:
+    """(distribution name, import name) from ``--name`` or the notebook's file name."""
+    raw = name or Path(notebook).stem
+    package = slug(raw, "notebook")
+    if package in sys.stdlib_module_names or package in ("test", "tests", "src", "nbprod"):
+        package += "_pipeline"
+    dist = package.replace("_", "-")
+    if name and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        dist = name
+    return dist, package
+
+
+def default_out_dir(notebook: str | os.PathLike[str], name: str | None = None) -> Path:
+    """``<notebook folder>/<distribution name>``."""
+    return Path(notebook).parent / names_for(notebook, name)[0]
