@@ -7,16 +7,15 @@ site-packages visible and pip offline against a cached setuptools wheel.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO, build_notebook
-from test_export_install import _wheels
+from conftest import build_notebook
+from hookrepo import hook_env, hook_repo, wheelhouse
+from hookrepo import run as _run
 
 from nbprod.export import export_notebook
 
@@ -25,24 +24,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
 ]
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "nbprod tests",
-    "GIT_AUTHOR_EMAIL": "tests@nbprod.invalid",
-    "GIT_COMMITTER_NAME": "nbprod tests",
-    "GIT_COMMITTER_EMAIL": "tests@nbprod.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def _run(
-    cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
-    if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done
-
 
 def _write(path: Path, cells: list[str]) -> None:
     nbformat.write(build_notebook(cells), str(path))
@@ -50,31 +31,13 @@ def _write(path: Path, cells: list[str]) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
-    wheels = _wheels()
+    wheels = wheelhouse()
     if wheels is None:
         pytest.skip("offline: no setuptools wheel to build the hook's environment")
     base = tmp_path_factory.mktemp("export-hook")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUALENV_", "PRE_COMMIT"))}
-    env.update(GIT_ENV)
-    env.update(
-        {
-            "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
-            "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
-            "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(wheels),
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        }
-    )
+    env = hook_env(base, wheels)
     hooks = base / "hooks"
-    hooks.mkdir()
-    shutil.copytree(REPO / "nbprod", hooks / "nbprod", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
-        if (REPO / name).is_file():
-            shutil.copy2(REPO / name, hooks / name)
-    _run(["git", "init", "-q"], hooks, env)
-    _run(["git", "add", "-A"], hooks, env)
-    _run(["git", "commit", "-q", "-m", "nbprod under test"], hooks, env)
-    rev = _run(["git", "rev-parse", "HEAD"], hooks, env).stdout.strip()
+    rev = hook_repo(hooks, env)
     repo = base / "project"
     repo.mkdir()
     _run(["git", "init", "-q"], repo, env)

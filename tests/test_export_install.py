@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
-from realworld import cache_dir
+from hookrepo import BUILD_REQUIREMENT, wheelhouse
 
 from nbprod.export import export_notebook
 
 pytestmark = pytest.mark.slow
 
 GOLDEN = REPO / "tests" / "golden"
-BUILD_REQUIREMENT = "setuptools>=77"  # builds wheels with no separate `wheel` package
 # notebook -> does its saved run let the generated tests compare the printed output?
 CASES = {
     SAMPLES / "credit_risk_clean.ipynb": True,
@@ -38,32 +37,10 @@ CASES = {
 }
 
 
-def _wheels() -> Path | None:
-    wheels = cache_dir() / "export-wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    if not any(wheels.glob("setuptools-*.whl")):
-        cmd = [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            BUILD_REQUIREMENT,
-            "--only-binary",
-            ":all:",
-            "--no-deps",
-        ]
-        cmd += ["--disable-pip-version-check", "-q", "-d", str(wheels)]
-        try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-            return None
-    return wheels if any(wheels.glob("setuptools-*.whl")) else None
-
-
 @pytest.fixture(scope="session")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtualenv that sees the system's site-packages; returns its python."""
-    wheels = _wheels()
+    wheels = wheelhouse()
     if wheels is None:
         pytest.skip("offline: no setuptools wheel to build the exported packages")
     root = tmp_path_factory.mktemp("venv") / "env"

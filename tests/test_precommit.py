@@ -9,71 +9,19 @@ cached setuptools wheel for the isolated build: no network once the wheel is cac
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, build_notebook
-from realworld import cache_dir
+from conftest import build_notebook
+from hookrepo import hook_env, hook_repo, wheelhouse
+from hookrepo import run as _run
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
 ]
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "nbprod tests",
-    "GIT_AUTHOR_EMAIL": "tests@nbprod.invalid",
-    "GIT_COMMITTER_NAME": "nbprod tests",
-    "GIT_COMMITTER_EMAIL": "tests@nbprod.invalid",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-# What `pip install .` of the checkout needs to build it (pyproject's build-system).
-BUILD_REQUIREMENT = "setuptools>=77"
-
-
-def _run(
-    cmd: list[str], cwd: Path, env: dict[str, str], check: bool = True
-) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(cmd)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-        )
-    return result
-
-
-def _wheelhouse() -> Path | None:
-    """A folder with a setuptools wheel for the hook's build, downloaded once; None offline."""
-    wheels = cache_dir() / "wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    if any(wheels.glob("setuptools-*.whl")):
-        return wheels
-    cmd = [sys.executable, "-m", "pip", "download", BUILD_REQUIREMENT, "--only-binary", ":all:"]
-    cmd += ["--no-deps", "--disable-pip-version-check", "-q", "-d", str(wheels)]
-    try:
-        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
-        return None
-    return wheels if any(wheels.glob("setuptools-*.whl")) else None
-
-
-def _hook_repo(dest: Path, env: dict[str, str]) -> str:
-    """Copy the checkout's installable files into a new git repo; return the commit id."""
-    dest.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    shutil.copytree(REPO / "nbprod", dest / "nbprod", ignore=ignore)
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
-        if (REPO / name).is_file():
-            shutil.copy2(REPO / name, dest / name)
-    _run(["git", "init", "-q"], dest, env)
-    _run(["git", "add", "-A"], dest, env)
-    _run(["git", "commit", "-q", "-m", "nbprod under test"], dest, env)
-    return _run(["git", "rev-parse", "HEAD"], dest, env).stdout.strip()
 
 
 def _write_notebook(path: Path, cells: list[str], counts: list[int]) -> None:
@@ -88,22 +36,12 @@ def _write_notebook(path: Path, cells: list[str], counts: list[int]) -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A user's git repo whose .pre-commit-config.yaml uses this checkout's hook."""
-    wheels = _wheelhouse()
+    wheels = wheelhouse()
     if wheels is None:
         pytest.skip("offline: no setuptools wheel to build the hook's environment")
     base = tmp_path_factory.mktemp("precommit")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUALENV_", "PRE_COMMIT"))}
-    env.update(GIT_ENV)
-    env.update(
-        {
-            "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
-            "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
-            "PIP_NO_INDEX": "1",
-            "PIP_FIND_LINKS": str(wheels),
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        }
-    )
-    rev = _hook_repo(base / "hooks", env)
+    env = hook_env(base, wheels)
+    rev = hook_repo(base / "hooks", env)
     repo = base / "project"
     repo.mkdir()
     _run(["git", "init", "-q"], repo, env)

@@ -289,8 +289,11 @@ def _catches_name_error(node: ast.AST | None) -> bool:
     return name is not None and name.rsplit(".", 1)[-1] in ("NameError", "Exception", "BaseException")
 
 
-def _magic_call(node: ast.Call) -> tuple[str, list[str]] | None:
-    """('run_line_magic', [name, args]) for ``get_ipython().x(...)`` with literal args."""
+def magic_call(node: ast.AST) -> tuple[str, list[str]] | None:
+    """('run_line_magic' | 'run_cell_magic' | 'system' | 'getoutput', literal args) for
+    ``get_ipython().x(...)`` as IPython's transforms write a magic, else None."""
+    if not isinstance(node, ast.Call):
+        return None
     func = node.func
     if not (
         isinstance(func, ast.Attribute)
@@ -626,7 +629,7 @@ class _Analyzer:
 
     def v_Call(self, node: ast.Call) -> None:
         line = node.lineno + self.offset
-        magic = _magic_call(node)
+        magic = magic_call(node)
         if magic is not None:
             self._magic(magic[0], magic[1], line)
         func = node.func
@@ -785,5 +788,6 @@ __all__ = [
     "analyze_cell",
     "analyze_tree",
     "dotted_name",
+    "magic_call",
     "parse_python",
 ]

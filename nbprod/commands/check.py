@@ -48,23 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from nbprod.checker import check_paths
-    from nbprod.config import load_config
+    from nbprod.commands import config_from_args
     from nbprod.report import format_text
 
-    if args.config and not Path(args.config).is_file():
-        raise ConfigError(f"--config {args.config}: no such file")
-    config = load_config(args.paths[0], Path(args.config) if args.config else None)
-    for warning in config.warnings:
-        print(f"nbprod: warning: {warning}", file=sys.stderr)
-    if args.select is not None:
-        config.select = args.select
-    if args.ignore is not None:
-        config.ignore = args.ignore
-    if args.fail_on is not None:
-        config.fail_on = args.fail_on
+    config = config_from_args(args)
     fmt = args.format or config.options.get("format", "text")
     report = check_paths(args.paths, config)
     if args.verify:

@@ -11,6 +11,8 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
+from nbprod.analysis.cell import magic_call
+
 # Magics that only change how the notebook displays or reloads things.
 DISPLAY_MAGICS = frozenset(
     {
@@ -49,25 +51,7 @@ class Translation:
     module_file: tuple[str, str] | None = None  # (%%writefile path, body) for .py files
 
 
-def magic_of(node: ast.AST) -> tuple[str, list[str]] | None:
-    """('run_line_magic' | 'run_cell_magic' | 'system' | 'getoutput', literal args) or None."""
-    if not isinstance(node, ast.Call):
-        return None
-    func = node.func
-    if not (
-        isinstance(func, ast.Attribute)
-        and isinstance(func.value, ast.Call)
-        and isinstance(func.value.func, ast.Name)
-        and func.value.func.id == "get_ipython"
-        and func.attr in ("run_line_magic", "run_cell_magic", "system", "getoutput")
-    ):
-        return None
-    args = []
-    for a in node.args:
-        if not (isinstance(a, ast.Constant) and isinstance(a.value, str)):
-            return None
-        args.append(a.value)
-    return func.attr, args
+magic_of = magic_call  # the core recognises magics for the converter too
 
 
 def describe(kind: str, args: list[str]) -> str:
