@@ -10,6 +10,32 @@ if TYPE_CHECKING:
     from nbprod.config import Config
 
 
+def rule_ids(text: str) -> list[str]:
+    """``--select NB1,NB201``: rule ids or prefixes, checked against the registry."""
+    from nbprod.config import check_rule_ids
+    from nbprod.errors import ConfigError
+
+    try:
+        return check_rule_ids(text.split(","))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_report_arguments(p: argparse.ArgumentParser) -> None:
+    """The options every command that reports findings shares (check, verify)."""
+    p.add_argument("--format", choices=("text", "json"), default=None, help="output format (default text)")
+    p.add_argument("--select", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to report")
+    p.add_argument("--ignore", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to skip")
+    p.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info", "never"),
+        default=None,
+        help="lowest severity that makes the exit code 1 (default warning)",
+    )
+    p.add_argument("--config", default=None, help="pyproject.toml to read [tool.nbprod] from")
+    p.add_argument("--no-fix", action="store_true", help="do not print fix hints in text output")
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
     """``[tool.nbprod]`` for the first input (or ``--config``), overridden by the flags;
     unknown keys are warned about on stderr."""

@@ -5,31 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nbprod.errors import ConfigError
-
-
-def _ids(text: str) -> list[str]:
-    from nbprod.config import check_rule_ids
-
-    try:
-        return check_rule_ids(text.split(","))
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+from nbprod.commands import add_report_arguments
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks or folders (searched for *.ipynb)")
-    p.add_argument("--format", choices=("text", "json"), default=None, help="output format (default text)")
-    p.add_argument("--select", type=_ids, default=None, help="comma-separated rule ids or prefixes to run")
-    p.add_argument("--ignore", type=_ids, default=None, help="comma-separated rule ids or prefixes to skip")
-    p.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "info", "never"),
-        default=None,
-        help="lowest severity that makes the exit code 1 (default warning)",
-    )
-    p.add_argument("--config", default=None, help="pyproject.toml to read [tool.nbprod] from")
-    p.add_argument("--no-fix", action="store_true", help="do not print fix hints in text output")
+    add_report_arguments(p)
     p.add_argument(
         "--verify",
         nargs="?",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nbprod.commands.check import _ids
+from nbprod.commands import add_report_arguments
 
 
 def _positive_int(text: str) -> int:
@@ -62,17 +62,7 @@ def add_verify_options(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="NOTEBOOK", help="notebooks or folders (searched for *.ipynb)")
     add_verify_options(p)
-    p.add_argument("--format", choices=("text", "json"), default=None, help="output format (default text)")
-    p.add_argument("--select", type=_ids, default=None, help="comma-separated rule ids or prefixes to report")
-    p.add_argument("--ignore", type=_ids, default=None, help="comma-separated rule ids or prefixes to skip")
-    p.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "info", "never"),
-        default=None,
-        help="lowest severity that makes the exit code 1 (default warning)",
-    )
-    p.add_argument("--config", default=None, help="pyproject.toml to read [tool.nbprod] from")
-    p.add_argument("--no-fix", action="store_true", help="do not print fix hints in text output")
+    add_report_arguments(p)
 
 
 def options_from(args: argparse.Namespace, config: object) -> object:
