@@ -158,17 +158,26 @@ class SectionResult:
     section: Section
     items: list[ItemResult]
 
+    def _tally(self) -> tuple[int, int]:
+        points = maximum = 0
+        for r in self.items:
+            if r.score is not None:
+                points += r.score
+                maximum += 2
+        return points, maximum
+
     @property
     def points(self) -> int:
-        return sum(r.score for r in self.items if r.score is not None)
+        return self._tally()[0]
 
     @property
     def maximum(self) -> int:
-        return 2 * sum(1 for r in self.items if r.score is not None)
+        return self._tally()[1]
 
     @property
     def score(self) -> float:
-        return round(self.points / self.maximum, 3) if self.maximum else 0.0
+        points, maximum = self._tally()
+        return round(points / maximum, 3) if maximum else 0.0
 
     def next_steps(self) -> list[ItemResult]:
         """Items not fully done, lowest score first (auto items before manual ones)."""
@@ -176,12 +185,13 @@ class SectionResult:
         return sorted(todo, key=lambda r: (r.score or 0, r.item.kind != "auto"))
 
     def to_dict(self) -> dict[str, Any]:
+        points, maximum = self._tally()
         return {
             "id": self.section.id,
             "title": self.section.title,
-            "score": self.score,
-            "points": self.points,
-            "max": self.maximum,
+            "score": round(points / maximum, 3) if maximum else 0.0,
+            "points": points,
+            "max": maximum,
             "items": [r.to_dict() for r in self.items],
         }
 
