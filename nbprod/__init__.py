@@ -83,4 +83,12 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-__all__ = ["__version__", "check", "export", "load_ipython_extension", "unload_ipython_extension", "verify", "widget"]
+__all__ = [
+    "__version__",
+    "check",
+    "export",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    "verify",
+    "widget",
+]

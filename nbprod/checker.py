@@ -71,7 +71,9 @@ def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | N
     return checklist_extra(facts, findings)
 
 
-def expand_paths(paths: Iterable[str | os.PathLike[str]], config: Config) -> tuple[list[Path], list[dict[str, str]]]:
+def expand_paths(
+    paths: Iterable[str | os.PathLike[str]], config: Config
+) -> tuple[list[Path], list[dict[str, str]]]:
     """Files as given, folders searched for ``*.ipynb``; missing inputs become errors."""
     files: list[Path] = []
     errors: list[dict[str, str]] = []

@@ -19,6 +19,4 @@ class MissingExtraError(NbprodError):
     """An optional dependency is needed for this path and is not installed."""
 
     def __init__(self, package: str, purpose: str) -> None:
-        super().__init__(
-            f"{purpose} needs the '{package}' package: pip install '{package}'"
-        )
+        super().__init__(f"{purpose} needs the '{package}' package: pip install '{package}'")

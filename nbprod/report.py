@@ -41,7 +41,11 @@ class NotebookReport:
         counts = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             counts[f.severity] = counts.get(f.severity, 0) + 1
-        score: dict[str, Any] = {"errors": counts["error"], "warnings": counts["warning"], "info": counts["info"]}
+        score: dict[str, Any] = {
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "info": counts["info"],
+        }
         checklist = self.extra.get("checklist")
         if checklist is not None:
             score["readiness"] = checklist.get("overall")
@@ -144,8 +148,7 @@ def format_text(report: Report, show_fix: bool = True) -> str:
     checked = sum(1 for nb in report.notebooks if not nb.skipped)
     skipped = len(report.notebooks) - checked
     summary = (
-        f"{checked} notebook(s) checked: {s['errors']} error(s), {s['warnings']} warning(s), "
-        f"{s['info']} info"
+        f"{checked} notebook(s) checked: {s['errors']} error(s), {s['warnings']} warning(s), {s['info']} info"
     )
     if skipped:
         summary += f"; {skipped} skipped"

@@ -137,9 +137,7 @@ def test_notebook_level_findings_have_no_cell(
 ) -> None:
     path = make_notebook(["x = 1"])
     _, out, _ = run(capsys, path, "--select", "NB203", "--no-fix")
-    assert (
-        out.splitlines()[0] == f"{path}: NB203 no package versions are recorded for this notebook"
-    )
+    assert out.splitlines()[0] == f"{path}: NB203 no package versions are recorded for this notebook"
 
 
 def _check_finding(f: dict[str, Any], n_cells: int) -> None:

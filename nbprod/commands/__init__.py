@@ -24,8 +24,12 @@ def rule_ids(text: str) -> list[str]:
 def add_report_arguments(p: argparse.ArgumentParser) -> None:
     """The options every command that reports findings shares (check, verify)."""
     p.add_argument("--format", choices=("text", "json"), default=None, help="output format (default text)")
-    p.add_argument("--select", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to report")
-    p.add_argument("--ignore", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to skip")
+    p.add_argument(
+        "--select", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to report"
+    )
+    p.add_argument(
+        "--ignore", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to skip"
+    )
     p.add_argument(
         "--fail-on",
         choices=("error", "warning", "info", "never"),
