@@ -103,7 +103,17 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None =
         except NotebookError as exc:
             report.errors.append({"path": str(path), "message": str(exc)})
             continue
-        nb_report = check_notebook(nb, config)
+        try:
+            nb_report = check_notebook(nb, config)
+        except RecursionError:
+            report.errors.append({"path": str(path), "message": "code nested too deeply to analyse"})
+            continue
+        except Exception as exc:  # a bug in one rule must not stop the other notebooks
+            if os.environ.get("NBPROD_DEBUG"):
+                raise
+            message = f"internal error: {type(exc).__name__}: {exc} (please report it; NBPROD_DEBUG=1 shows the traceback)"
+            report.errors.append({"path": str(path), "message": message})
+            continue
         report.notebooks.append(nb_report)
         ticks_error = nb_report.extra.get("checklist", {}).get("error")
         if ticks_error:  # a corrupt ticks file is bad input: exit 2, the file is left as is

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
-from conftest import FIXTURES, REPO, SAMPLES
+from conftest import FIXTURES, REPO, SAMPLES, build_notebook
 
 import nbprod
 from nbprod.cli import main
@@ -361,3 +362,30 @@ def test_cli_does_not_import_heavy_modules(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.stderr.strip().splitlines()[-1] == "HEAVY [] 1"
+
+
+def test_a_bug_in_one_rule_spares_the_other_notebooks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An internal error while checking one notebook is one line for that notebook and
+    exit 2; the other notebooks are still checked and reported."""
+    import nbprod.checker as checker
+
+    for name in ("a.ipynb", "b.ipynb"):
+        nbformat.write(build_notebook(["x = 1", "print(x)"]), str(tmp_path / name))
+    real = checker.check_notebook
+
+    def flaky(nb, config=None, record=None):  # type: ignore[no-untyped-def]
+        if nb.path.endswith("a.ipynb"):
+            raise KeyError("boom")
+        return real(nb, config, record)
+
+    monkeypatch.setattr(checker, "check_notebook", flaky)
+    code = main(["check", "--format", "json", str(tmp_path)])
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert code == 2
+    assert [Path(nb["path"]).name for nb in doc["notebooks"]] == ["b.ipynb"]
+    assert [Path(e["path"]).name for e in doc["errors"]] == ["a.ipynb"]
+    assert "internal error: KeyError" in doc["errors"][0]["message"]
+    assert err.count("\n") == 1 and "Traceback" not in err
