@@ -146,12 +146,7 @@ _TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "application/json", "
 
 
 def output_texts(output: dict) -> Iterator[str]:
-    """The text parts of one saved output (no images).
-
-    An HTML part is read only when the output has no plain-text part: rich reprs
-    (DataFrames) carry both and show the same values, while large script-laden HTML
-    (plotly, bokeh) would dominate the checker's time for no secret the plain part lacks.
-    """
+    """The text parts of one saved output (no images)."""
     if not isinstance(output, dict):
         return
     text = output.get("text")
@@ -160,8 +155,6 @@ def output_texts(output: dict) -> Iterator[str]:
     data = output.get("data")
     if isinstance(data, dict):
         for mime in _TEXT_MIMES:
-            if mime == "text/html" and "text/plain" in data:
-                continue
             value = data.get(mime)
             if value:
                 yield "".join(value) if isinstance(value, list) else str(value)
