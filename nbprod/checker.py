@@ -11,7 +11,7 @@ from nbprod.config import Config
 from nbprod.errors import NotebookError
 from nbprod.notebook import Notebook, iter_notebook_paths, read_notebook
 from nbprod.record import find_record, record_findings
-from nbprod.report import Finding, NotebookReport, Report
+from nbprod.report import Finding, NotebookReport, Report, finding_order
 from nbprod.rules import all_rules
 
 
@@ -32,7 +32,7 @@ def run_rules(facts: NotebookFacts, config: Config | None = None) -> list[Findin
                     continue
             cell_id = nb.cells[cell].id if cell is not None else None
             findings.append(Finding(rule.id, rule.severity, cell, cell_id, line, message, rule.fix))
-    findings.sort(key=lambda f: (-1 if f.cell is None else f.cell, f.line or 0, f.rule))
+    findings.sort(key=finding_order)
     return findings
 
 
@@ -58,7 +58,7 @@ def _with_live_findings(
     live = record_findings(nb, record)
     if not live:
         return findings
-    return sorted(findings + live, key=lambda f: (-1 if f.cell is None else f.cell, f.line or 0, f.rule))
+    return sorted(findings + live, key=finding_order)
 
 
 def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | None) -> dict[str, object]:

@@ -26,6 +26,11 @@ class Finding:
         return asdict(self)
 
 
+def finding_order(f: Finding) -> tuple[int, int, str]:
+    """Notebook-wide findings first, then by cell, line and rule id."""
+    return (-1 if f.cell is None else f.cell, f.line or 0, f.rule)
+
+
 @dataclass
 class NotebookReport:
     """The findings for one notebook (``skipped`` says why when it was not checked)."""

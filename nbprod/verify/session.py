@@ -15,7 +15,7 @@ from nbprod.analysis.facts import NotebookFacts, analyze_notebook
 from nbprod.config import Config
 from nbprod.errors import NbprodError, NotebookError
 from nbprod.notebook import Notebook, read_notebook
-from nbprod.report import Finding, NotebookReport, Report
+from nbprod.report import Finding, NotebookReport, Report, finding_order
 from nbprod.verify.causes import classify, seed_hint
 from nbprod.verify.compare import Options, compare_outputs
 from nbprod.verify.result import CellResult, VerifyResult
@@ -317,7 +317,7 @@ def _findings(nb: Notebook, facts: NotebookFacts, result: VerifyResult, config: 
                 if f else "ran through") for i, f in enumerate(result.run_failures)]  # fmt: skip
         cells = [f.cell for f in result.run_failures if f is not None and f.cell is not None]
         add("NB503", min(cells) if cells else None, None, "fresh runs end differently: " + "; ".join(desc))
-    found.sort(key=lambda f: (-1 if f.cell is None else f.cell, f.line or 0, f.rule))
+    found.sort(key=finding_order)
     return found
 
 
@@ -426,7 +426,7 @@ def verify_into(report: Report, options: VerifyOptions, config: Config | None = 
             report.errors.append({"path": nb_report.path, "message": str(res)})
             continue
         nb_report.findings.extend(res.findings)
-        nb_report.findings.sort(key=lambda f: (-1 if f.cell is None else f.cell, f.line or 0, f.rule))
+        nb_report.findings.sort(key=finding_order)
         nb_report.extra["verify"] = res.to_dict()
     return report
 
