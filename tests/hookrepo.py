@@ -1,9 +1,15 @@
 """Shared helpers for the tests that install nbprod into real pre-commit or venv setups:
-a cached setuptools wheel (pip offline after the first run), git with a fixed identity,
-and a git repo holding this checkout's installable files for pre-commit to use."""
+a wheelhouse of nbprod's build and runtime dependencies (built once from the package
+indexes, then pip runs offline against it), git with a fixed identity, and a git repo
+holding this checkout's installable files for pre-commit to use.
+
+Nothing here relies on the interpreter running the tests: the environments are built
+without system site-packages, so the suite passes in a fresh venv exactly as in CI.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -35,28 +41,48 @@ def run(
     return done
 
 
+def requirements() -> list[str]:
+    """nbprod's build requirement and runtime dependencies, read from pyproject.toml."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    return [*project["build-system"]["requires"], *project["project"]["dependencies"]]
+
+
 def wheelhouse() -> Path | None:
-    """A folder with a setuptools wheel for offline builds, downloaded once; None offline."""
-    wheels = cache_dir() / "wheels"
-    wheels.mkdir(parents=True, exist_ok=True)
-    if not any(wheels.glob("setuptools-*.whl")):
-        cmd = [sys.executable, "-m", "pip", "download", BUILD_REQUIREMENT, "--only-binary", ":all:"]
-        cmd += ["--no-deps", "--disable-pip-version-check", "-q", "-d", str(wheels)]
+    """Wheels of everything ``pip install`` of the checkout needs, built once from the
+    package indexes (one folder per requirement list); None when they cannot be fetched."""
+    reqs = requirements()
+    key = hashlib.sha256("\n".join([sys.version, *reqs]).encode()).hexdigest()[:12]
+    wheels = cache_dir() / f"wheelhouse-{key}"
+    done = wheels / ".complete"
+    if not done.is_file():
+        partial = wheels.with_name(wheels.name + f".partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "-w", str(partial)]
         try:
-            subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+            subprocess.run([*cmd, *reqs], check=True, capture_output=True, timeout=900)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError):
+            shutil.rmtree(partial, ignore_errors=True)
             return None
-    return wheels if any(wheels.glob("setuptools-*.whl")) else None
+        (partial / ".complete").write_text("\n".join(reqs) + "\n")
+        shutil.rmtree(wheels, ignore_errors=True)
+        partial.rename(wheels)
+    return wheels
 
 
 def hook_env(base: Path, wheels: Path) -> dict[str, str]:
-    """Environment for pre-commit: its own home, system site-packages, pip offline."""
+    """Environment for pre-commit: its own home, no system site-packages, pip offline
+    against the wheelhouse (what a new user's machine has, minus the download)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUALENV_", "PRE_COMMIT"))}
     env.update(GIT_ENV)
     env.update(
         {
             "PRE_COMMIT_HOME": str(base / "pre-commit-home"),
-            "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+            "VIRTUALENV_SYSTEM_SITE_PACKAGES": "0",
             "PIP_NO_INDEX": "1",
             "PIP_FIND_LINKS": str(wheels),
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",

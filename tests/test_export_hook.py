@@ -1,8 +1,8 @@
 """End to end: the ``nbprod-export`` pre-commit hook of this checkout, with real pre-commit and git.
 
 The checkout's installable files are committed into a temporary hook repository (so the
-uncommitted work is what runs); pre-commit builds the hook's virtualenv with the system
-site-packages visible and pip offline against a cached setuptools wheel.
+uncommitted work is what runs); pre-commit builds the hook's virtualenv without system
+site-packages, pip offline against the wheelhouse of ``hookrepo.wheelhouse``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _write(path: Path, cells: list[str]) -> None:
 def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     wheels = wheelhouse()
     if wheels is None:
-        pytest.skip("offline: no setuptools wheel to build the hook's environment")
+        pytest.skip("offline: no wheelhouse of nbprod's dependencies to build the hook's environment")
     base = tmp_path_factory.mktemp("export-hook")
     env = hook_env(base, wheels)
     hooks = base / "hooks"

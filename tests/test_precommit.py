@@ -2,9 +2,9 @@
 
 The working tree (with its uncommitted changes) is copied into a temporary git repo and
 committed there, so pre-commit clones exactly the code under test. pre-commit builds the
-hook's virtualenv itself; it sees the system site-packages (``VIRTUALENV_SYSTEM_SITE_PACKAGES``)
-so nbprod's dependencies need no download, and pip runs with ``--no-index`` against a
-cached setuptools wheel for the isolated build: no network once the wheel is cached.
+hook's virtualenv itself, without system site-packages, and pip installs nbprod and its
+dependencies offline from a wheelhouse built once from the package indexes
+(``hookrepo.wheelhouse``): the hook gets only what a new user's machine would get.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
     """A user's git repo whose .pre-commit-config.yaml uses this checkout's hook."""
     wheels = wheelhouse()
     if wheels is None:
-        pytest.skip("offline: no setuptools wheel to build the hook's environment")
+        pytest.skip("offline: no wheelhouse of nbprod's dependencies to build the hook's environment")
     base = tmp_path_factory.mktemp("precommit")
     env = hook_env(base, wheels)
     rev = hook_repo(base / "hooks", env)

@@ -57,6 +57,13 @@ def add_verify_options(p: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="largest folder copied for a run (default 1024 MB)",
     )
+    p.add_argument(
+        "--allow-installs",
+        action="store_true",
+        default=None,
+        help="run install lines (!pip, %%conda, !apt ...) in a throw-away venv built from the "
+        "notebook's pins (default: they are skipped, your environment is never changed)",
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -74,6 +81,7 @@ def options_from(args: argparse.Namespace, config: object) -> object:
         config,  # type: ignore[arg-type]
         runs=args.runs, timeout=args.timeout, jobs=args.jobs, rtol=args.rtol,
         kernel=args.kernel, root=args.root, max_copy_mb=max_copy,
+        allow_installs=getattr(args, "allow_installs", None),
     )  # fmt: skip
 
 
@@ -86,6 +94,7 @@ def summaries(report: object) -> list[str]:
         data = nb.extra.get("verify")
         if data is not None:
             lines.append(f"{nb.path}: {VerifyResult.summary_of(data)}")
+            lines.extend(f"{nb.path}: note: {note}" for note in data.get("notes", []))
     return lines
 
 

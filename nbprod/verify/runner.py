@@ -49,27 +49,98 @@ class Run:
     kernel: str
     language_info: dict[str, Any] = field(default_factory=dict)
     workdir: str = ""
+    installs: dict[int, list[str]] = field(default_factory=dict)  # cell -> install lines skipped
 
 
 class CopyTooLarge(NbprodError):
     """The folder to copy is larger than the limit."""
 
 
+class CopyRefused(NbprodError):
+    """The folder holds something that cannot be copied safely (a FIFO, a device, a link loop)."""
+
+
+def _copy_file(src: str, dest: Path, size: int) -> None:
+    """Copy one regular file's bytes (opened non-blocking, re-checked after opening)."""
+    import stat
+
+    fd = os.open(src, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise CopyRefused(f"{_safe(src)}: changed into a special file while copying; not run")
+        with open(fd, "rb", closefd=False) as fin, open(dest, "xb") as fout:
+            remaining = max(size, st.st_size)
+            while remaining > 0:
+                chunk = fin.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                fout.write(chunk)
+                remaining -= len(chunk)
+        os.utime(dest, ns=(st.st_atime_ns, st.st_mtime_ns))
+        os.chmod(dest, stat.S_IMODE(st.st_mode) | 0o200)
+    finally:
+        os.close(fd)
+
+
+def _safe(path: str | Path) -> str:
+    """A path for a one-line message: control characters escaped."""
+    text = str(path)
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
 def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
-    """Copy ``src`` to ``dest`` (symlinks kept as links), refusing to copy more than the limit."""
+    """Copy ``src`` to ``dest`` with every symlink resolved into a real copy of what it
+    points at, so that the run can never write through a link into the user's files.
+
+    Refuses (one line, before anything runs) FIFOs, sockets and devices (also behind
+    links), link loops, and more than ``limit_bytes`` in total; dangling links are left out.
+    """
+    import stat
+
     total = 0
 
-    def copy(s: str, d: str) -> str:
+    def walk(s: Path, d: Path, parents: tuple[tuple[int, int], ...]) -> None:
         nonlocal total
-        total += os.path.getsize(s)
-        if limit_bytes is not None and total > limit_bytes:
-            raise CopyTooLarge(
-                f"{src} holds more than {limit_bytes // 2**20} MB to copy for the run; "
-                "pass --root with a smaller folder, or raise --max-copy"
-            )
-        return str(shutil.copy2(s, d))
+        d.mkdir(parents=True)
+        try:
+            entries = sorted(os.scandir(s), key=lambda e: e.name)
+        except OSError as exc:
+            raise CopyRefused(f"{_safe(s)}: cannot read the folder to copy it: {exc.strerror or exc}") from None
+        for entry in entries:
+            if entry.name in COPY_IGNORE:
+                continue
+            try:
+                st = os.stat(entry.path)  # follows links: what the run would see
+            except FileNotFoundError:
+                if entry.is_symlink():
+                    continue  # a dangling link: nothing to copy
+                raise
+            except OSError as exc:
+                raise CopyRefused(f"{_safe(entry.path)}: cannot read it to copy it: {exc.strerror or exc}") from None
+            target = d / entry.name
+            if stat.S_ISDIR(st.st_mode):
+                key = (st.st_dev, st.st_ino)
+                if key in parents:
+                    raise CopyRefused(f"{_safe(entry.path)}: a symlink loop (it points at a folder above it); not run")
+                walk(Path(entry.path), target, (*parents, key))
+            elif stat.S_ISREG(st.st_mode):
+                total += st.st_size
+                if limit_bytes is not None and total > limit_bytes:
+                    raise CopyTooLarge(
+                        f"{src} holds more than {limit_bytes // 2**20} MB to copy for the run; "
+                        "pass --root with a smaller folder, or raise --max-copy"
+                    )
+                try:
+                    _copy_file(entry.path, target, st.st_size)
+                except PermissionError:
+                    raise CopyRefused(f"{_safe(entry.path)}: permission denied while copying it; not run") from None
+            else:
+                what = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket or device"
+                raise CopyRefused(f"{_safe(entry.path)}: {what}, not a regular file; verify copies only files; not run")
 
-    shutil.copytree(src, dest, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE), copy_function=copy)
+    root = src.stat()
+    walk(src, dest, ((root.st_dev, root.st_ino),))
 
 
 def expected_errors(cells: list[Any]) -> dict[int, str | None]:
@@ -129,6 +200,54 @@ def kill_kernel(km: Any) -> None:
         pass
 
 
+MARKER = "NBPROD_VERIFY_RUN"
+
+
+def _strays(marker: str, folder: str) -> list[int]:
+    """Processes of this run still alive: they carry its marker in their environment or
+    run in its folder (Linux ``/proc``; a double-forked daemon has left the kernel's group)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []  # pragma: no cover - macOS, Windows: the process group kill is all there is
+    needle = f"{MARKER}={marker}".encode()
+    me = os.getpid()
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            env = b""
+        hit = needle in env.split(b"\0")
+        if not hit:
+            try:
+                cwd = os.readlink(entry / "cwd")
+                hit = cwd == folder or cwd.startswith(folder + os.sep)
+            except OSError:
+                pass
+        if hit:
+            found.append(int(entry.name))
+    return found
+
+
+def reap_strays(marker: str, folder: str) -> int:
+    """SIGKILL every process left by the run (daemons included); return how many."""
+    killed = 0
+    for _ in range(20):  # a daemon may fork while it is being killed: repeat until none
+        pids = _strays(marker, folder)
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.05)
+    return killed
+
+
 async def run_notebook(
     nb: Any,
     notebook_path: Path,
@@ -138,12 +257,19 @@ async def run_notebook(
     root: Path | None = None,
     startup_timeout: float = 60,
     max_copy_bytes: int | None = 2**30,
+    allow_installs: bool = False,
+    pins: list[str] | None = None,
 ) -> Run:
     """Execute an nbformat notebook in a fresh kernel in a temporary copy of its folder.
 
     ``root`` (default: the notebook's folder) is what gets copied; the kernel's working
     directory is the notebook's folder inside the copy. ``timeout`` is per cell; a cell
     that runs longer stops the run and its kernel is killed.
+
+    Install lines are made no-ops (``Run.installs`` lists them) unless ``allow_installs``:
+    then the kernel runs in a throw-away venv inside the temporary folder, built with
+    ``pins`` (``name==version``) and ipykernel, where the notebook may install what it likes.
+    Every process the kernel started, daemons included, is killed at the end.
     """
     import nbformat
     from jupyter_client.manager import AsyncKernelManager
@@ -166,12 +292,26 @@ async def run_notebook(
         (Path(tmp) / "tmp").mkdir()
         nb = nbformat.from_dict(nb)
         expected = expected_errors(nb.cells)
-        km = AsyncKernelManager(kernel_name=kernel, connection_file=str(Path(tmp) / "kernel.json"))
+        installs: dict[int, list[str]] = {}
+        if not allow_installs:
+            from nbprod.verify.installs import skip_installs
+
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    cell.source, skipped = skip_installs(cell.source)
+                    if skipped:
+                        installs[index] = skipped
+        km_args: dict[str, Any] = {}
+        if allow_installs:
+            kernel = "nbprod-throwaway"
+            km_args["kernel_spec_manager"] = await _throwaway_venv(Path(tmp), kernel, pins or [], startup_timeout)
+        km = AsyncKernelManager(kernel_name=kernel, connection_file=str(Path(tmp) / "kernel.json"), **km_args)
         client = NotebookClient(
             nb, km=km, timeout=timeout, allow_errors=True, startup_timeout=int(startup_timeout)
         )
         client.reset_execution_trackers()
-        env = {**os.environ, "TMPDIR": str(Path(tmp) / "tmp"), "NBPROD_VERIFY": "1"}
+        marker = Path(tmp).name
+        env = {**os.environ, "TMPDIR": str(Path(tmp) / "tmp"), "NBPROD_VERIFY": "1", MARKER: marker}
         env.pop("JPY_PARENT_PID", None)
         with open(Path(tmp) / "kernel.log", "wb") as log:
             _LIVE_KERNELS.add(km)
@@ -185,7 +325,7 @@ async def run_notebook(
             except Exception as exc:
                 message = (str(exc).strip().splitlines() or [""])[0][:300]
                 no_start = Failure(None, "kernel", type(exc).__name__, message)
-                return Run({}, no_start, time.perf_counter() - start, kernel, workdir=str(cwd))
+                return Run({}, no_start, time.perf_counter() - start, kernel, workdir=str(cwd), installs=installs)
             kc = client.kc
             assert kc is not None
             info = await client.async_wait_for_reply(kc.kernel_info())
@@ -213,14 +353,50 @@ async def run_notebook(
                     tb = [str(t) for t in error.get("traceback") or []]
                     failure = Failure(index, "error", str(error.get("ename")), str(error.get("evalue")), tb)
                     break
-            return Run(outputs, failure, time.perf_counter() - start, kernel, language_info, str(cwd))
+            return Run(
+                outputs, failure, time.perf_counter() - start, kernel, language_info, str(cwd), installs
+            )
     finally:
         if km is not None:
             # killed at once: the kernel ran in a throw-away folder with history in memory, so a
             # graceful shutdown (0.3-0.5 s) would only wait; the whole process group goes
             await _shutdown(km, kc, now=True)
+        reap_strays(Path(tmp).name, os.path.realpath(tmp))
         shutil.rmtree(tmp, ignore_errors=True)
         _LIVE_DIRS.discard(tmp)
+
+
+async def _throwaway_venv(tmp: Path, name: str, pins: list[str], timeout: float) -> Any:
+    """A venv inside ``tmp`` with ipykernel and the pins; a kernel spec manager naming it."""
+    import json
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    venv = tmp / "venv"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    steps = [
+        [sys.executable, "-m", "venv", str(venv)],
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "ipykernel", *pins],
+    ]
+    for cmd in steps:
+        proc = await asyncio.create_subprocess_exec(
+            *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout=max(timeout, 600))
+        except asyncio.TimeoutError:
+            proc.kill()
+            raise NbprodError("--allow-installs: building the throw-away venv took too long") from None
+        if proc.returncode != 0:
+            last = (out.decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1][:300]
+            raise NbprodError(f"--allow-installs: could not build the throw-away venv: {last}")
+    spec_dir = tmp / "kernels" / name
+    spec_dir.mkdir(parents=True)
+    spec = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "nbprod throw-away venv", "language": "python"}  # fmt: skip
+    (spec_dir / "kernel.json").write_text(json.dumps(spec))
+    return KernelSpecManager(kernel_dirs=[str(tmp / "kernels")])
 
 
 def _log_tail(path: Path, lines: int = 3) -> str:
@@ -242,5 +418,6 @@ def emergency_cleanup() -> None:
             pass
         _LIVE_KERNELS.discard(km)
     for tmp in list(_LIVE_DIRS):
+        reap_strays(Path(tmp).name, os.path.realpath(tmp))
         shutil.rmtree(tmp, ignore_errors=True)
         _LIVE_DIRS.discard(tmp)

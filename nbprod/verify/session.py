@@ -43,6 +43,7 @@ class VerifyOptions:
     root: str | None = None
     startup_timeout: float = 60
     max_copy_mb: int | None = 1024
+    allow_installs: bool = False  # run install lines, in a throw-away venv built from the pins
 
     @classmethod
     def from_config(cls, config: Config, **overrides: Any) -> VerifyOptions:
@@ -140,6 +141,8 @@ async def _run_all(jobs: list[tuple[Notebook, str]], options: VerifyOptions) -> 
             return await run_notebook(
                 node, Path(nb.path), kernel=kernel, timeout=options.timeout, root=root,
                 startup_timeout=options.startup_timeout, max_copy_bytes=max_copy,
+                allow_installs=options.allow_installs,
+                pins=notebook_pins(nb) if options.allow_installs else None,
             )  # fmt: skip
 
     tasks = [asyncio.ensure_future(one(nb, kernel)) for nb, kernel in jobs]
@@ -150,6 +153,22 @@ async def _run_all(jobs: list[tuple[Notebook, str]], options: VerifyOptions) -> 
             t.cancel()
         if tasks:
             await asyncio.wait(tasks)
+
+
+def notebook_pins(nb: Notebook) -> list[str]:
+    """``name==version`` for the packages the notebook's session record saw (its pins)."""
+    from nbprod.record import find_record
+
+    record = find_record(nb) or {}
+    packages = record.get("packages")
+    if not isinstance(packages, dict):
+        return []
+    pins = []
+    for name, info in sorted(packages.items()):
+        version = info.get("version") if isinstance(info, dict) else None
+        if isinstance(name, str) and isinstance(version, str) and name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            pins.append(f"{name}=={version}")
+    return pins
 
 
 def to_nbformat(nb: Notebook) -> dict[str, Any]:
@@ -226,8 +245,22 @@ def build_result(
     if note:
         result.notes.append(note)
     facts = analyze_notebook(nb)
+    import time
+
+    # linear-time comparison, and bounded: no longer than one --timeout for the notebook
+    deadline = time.monotonic() + options.timeout if options.timeout else None
     for cell in nb.code_cells:
+        if deadline is not None and time.monotonic() > deadline:
+            note = f"not compared: comparing the outputs took longer than --timeout {options.timeout:g} s"
+            result.cells.append(CellResult(cell.index, cell.id, "not-comparable", notes=[note]))
+            continue
         cr = _compare_cell(cell, first, opts)
+        skipped = first.installs.get(cell.index)
+        if skipped:
+            what = f"install line(s) skipped: {'; '.join(skipped)}"
+            if cr.status == "differed":
+                cr.status, cr.detail = "not-comparable", ""
+            cr.notes.append(what)
         if cr.status not in ("failed", "not-run"):
             for other in runs[1:]:
                 if cell.index in other.outputs and not (other.failure and other.failure.cell == cell.index):
@@ -239,6 +272,13 @@ def build_result(
                         cr.order_only = cr.order_only or between.order_only
                         break
         result.cells.append(cr)
+    if first.installs:
+        where = ", ".join(str(i + 1) for i in sorted(first.installs))
+        count = sum(len(v) for v in first.installs.values())
+        result.notes.append(
+            f"{count} install line(s) not run (cell {where}): verify never changes your environment; "
+            "--allow-installs runs them in a throw-away venv built from the notebook's pins"
+        )
     if first.failure is not None:
         python = _python_change(nb, first)
         result.cause = classify(first.failure, facts, options.timeout, python)
