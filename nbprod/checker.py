@@ -80,8 +80,8 @@ def expand_paths(
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = [f for f in iter_notebook_paths(p) if not config.excluded(str(f))]
-            if not found:
+            found = [f for f in iter_notebook_paths(p, errors) if not config.excluded(str(f))]
+            if not found and not any(e["path"].startswith(str(p)) for e in errors):
                 errors.append({"path": str(p), "message": "no notebooks (*.ipynb) found in this folder"})
             files.extend(found)
         elif p.exists():
@@ -115,6 +115,7 @@ def check_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None =
             report.errors.append({"path": str(path), "message": message})
             continue
         report.notebooks.append(nb_report)
+        report.errors.extend(nb.problems)  # side files (record) that could not be used
         ticks_error = nb_report.extra.get("checklist", {}).get("error")
         if ticks_error:  # a corrupt ticks file is bad input: exit 2, the file is left as is
             ticks_file = nb_report.extra["checklist"]["ticks_file"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nbprod.errors import NbprodError
-from nbprod.notebook import atomic_write
+from nbprod.notebook import atomic_write, display_path, read_regular
 
 if TYPE_CHECKING:
     from nbprod.checklist import Item, ItemResult
@@ -64,16 +64,19 @@ def ticks_path(notebook_path: str | os.PathLike[str]) -> Path:
 
 def load_ticks(notebook_path: str | os.PathLike[str]) -> dict[str, Tick]:
     """The ticks saved beside a notebook (empty when there is no file)."""
-    path = ticks_path(notebook_path)
+    raw = _read(ticks_path(notebook_path))
+    return {} if raw is None else parse_ticks(raw, display_path(ticks_path(notebook_path)))
+
+
+def _read(path: Path) -> bytes | None:
+    """The ticks file's bytes (None when missing): only a regular file, at most 1 MB."""
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise TicksFileError(f"{path}: checklist file is larger than 1 MB; fix or delete it")
-        raw = path.read_bytes()
+        return read_regular(path, MAX_BYTES)
     except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise TicksFileError(f"{path}: cannot read the checklist file: {exc.strerror or exc}") from None
-    return parse_ticks(raw, str(path))
+        return None
+    except NbprodError as exc:
+        reason = str(exc).replace("larger than 0 MB", "larger than 1 MB")
+        raise TicksFileError(f"{display_path(path)}: cannot read the checklist file: {reason}") from None
 
 
 def parse_ticks(raw: bytes, name: str = "<ticks>") -> dict[str, Tick]:
@@ -89,7 +92,10 @@ def parse_ticks(raw: bytes, name: str = "<ticks>") -> dict[str, Tick]:
     except UnicodeDecodeError:
         raise TicksFileError(f"{name}: checklist file is not UTF-8 text; {hint}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise TicksFileError(f"{name}: checklist file is not valid TOML ({exc}); {hint}") from None
+        reason = " ".join(str(exc).split())
+        raise TicksFileError(f"{name}: checklist file is not valid TOML ({reason}); {hint}") from None
+    except RecursionError:
+        raise TicksFileError(f"{name}: checklist file nests too deeply; {hint}") from None
     ticks = {}
     for key, entry in data.items():
         if not isinstance(entry, dict):
@@ -153,7 +159,9 @@ def save_tick(
 
     if item_id not in ITEMS or ITEMS[item_id].kind != "manual":
         raise NbprodError(f"{item_id} is not a manual checklist item (auto items cannot be ticked)")
-    ticks = load_ticks(notebook_path)  # raises on a corrupt file, before any write
+    path = ticks_path(notebook_path)
+    raw = _read(path)  # raises on an unreadable file, before any write
+    ticks = {} if raw is None else parse_ticks(raw, display_path(path))  # raises on a corrupt one
     old = ticks.get(item_id)
     if old is not None and old.done == done and old.note == note:
         return old
@@ -162,9 +170,61 @@ def save_tick(
     at = datetime.now(timezone.utc).replace(microsecond=0).isoformat() if done or note else ""
     tick = Tick(done, note, (by if by is not None else current_user()) if done or note else "", at)
     ticks[item_id] = tick
-    path = ticks_path(notebook_path)
-    atomic_write(path, render_ticks(ticks, Path(notebook_path).name))
+    text = None if raw is None else edit_ticks(raw.decode("utf-8"), item_id, tick)
+    if text is None:
+        text = render_ticks(ticks, Path(notebook_path).name)
+    # a symlinked ticks file stays a link: the file it points at is replaced, atomically
+    atomic_write(path, text, follow_symlinks=True)
     return tick
+
+
+def _toml_load(text: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def edit_ticks(text: str, item_id: str, tick: Tick) -> str | None:
+    """The file's text with only ``[item_id]``'s done/note/by/at lines changed, so the
+    user's comments, order and extra keys stay; None when it cannot be edited in place
+    (then the canonical text is written)."""
+    lines = text.split("\n")
+    header = re.compile(
+        r"^\s*\[\s*(?:" + re.escape(item_id) + r'|"' + re.escape(item_id) + r'")\s*\]\s*(?:#.*)?$'
+    )
+    values = {"done": "true" if tick.done else "false", "note": _toml_str(tick.note),
+              "by": _toml_str(tick.by), "at": _toml_str(tick.at)}  # fmt: skip
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        block = ["", f"[{item_id}]", *(f"{k} = {v}" for k, v in values.items())]
+        while lines and lines[-1] == "":
+            lines.pop()
+        new = "\n".join(lines + block) + "\n"
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+        last = start
+        for i in range(start + 1, end):
+            m = re.match(r"^\s*(done|note|by|at)\s*=(.*)$", lines[i])
+            if m is None:
+                continue
+            rest = m.group(2)
+            if '"""' in rest or "'''" in rest:
+                return None  # a multi-line string: not edited line by line
+            lines[i] = f"{m.group(1)} = {values.pop(m.group(1))}"
+            last = i
+        for k, v in values.items():  # keys the table did not have yet
+            last += 1
+            lines.insert(last, f"{k} = {v}")
+        new = "\n".join(lines)
+    try:  # the edit must change exactly this item, nothing else
+        before, after = _toml_load(text), _toml_load(new)
+    except Exception:
+        return None
+    expected = dict(before)
+    expected[item_id] = {**(before.get(item_id) or {}), **tick.to_dict()}
+    return new if after == expected else None
 
 
 def manual_result(item: Item, tick: Tick | None) -> ItemResult:

@@ -51,34 +51,174 @@ def is_record(data: Any) -> bool:
     return isinstance(data, dict) and isinstance(data.get(RECORD_KEY), int)
 
 
-def read_record_file(path: str | Path) -> dict[str, Any] | None:
-    """The record in a file, or None when it is missing, unreadable or not a record."""
+MAX_DEPTH = 64  # a record nests 4 levels; anything far deeper is not one nbprod wrote
+
+# Expected JSON types of the fields of list entries / table values; an entry with a field of
+# another type is left out (one line says so), so no reader ever sees e.g. a list as a cell id.
+_TEXT, _OPT_TEXT, _OPT_INT = (str,), (str, type(None)), (int, type(None))
+_ENTRY_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "seeds": {"call": _TEXT, "libraries": (list,), "cell_id": _OPT_TEXT, "execution": _OPT_INT},
+    "data": {"path": _TEXT, "reader": _OPT_TEXT, "size": _OPT_INT, "sha256": _OPT_TEXT,
+             "rows": _OPT_INT, "columns": _OPT_INT, "stats": (dict, type(None)), "cell_id": _OPT_TEXT},
+    "warnings": {"rule": _TEXT, "cell_id": _OPT_TEXT, "execution": _OPT_INT, "execution_count": _OPT_INT,
+                 "line": _OPT_INT, "name": _OPT_TEXT, "message": _OPT_TEXT, "fix": _OPT_TEXT,
+                 "source_hash": _OPT_TEXT},
+    "executions": {"execution": _OPT_INT, "execution_count": _OPT_INT, "cell_id": _OPT_TEXT,
+                   "source_hash": _OPT_TEXT, "ms": (int, float, type(None)), "ok": (bool, type(None))},
+    "packages": {"version": _OPT_TEXT, "modules": (list,)},
+    "cells": {"source_hash": _OPT_TEXT, "runs": _OPT_INT, "ok": (bool, type(None)),
+              "defines": (list,), "reads": (list,)},
+}  # fmt: skip
+_TOP_TYPES: dict[str, tuple[type, ...]] = {
+    "nbprod": _OPT_TEXT, "notebook": _OPT_TEXT, "started": _OPT_TEXT, "updated": _OPT_TEXT,
+    "python": (dict,), "packages": (dict,), "imports": (dict,), "seeds": (list,), "data": (list,),
+    "warnings": (list,), "summary": (dict,), "cells": (dict,), "executions": (list,),
+}  # fmt: skip
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)  # fmt: skip
+
+
+def _entry_ok(entry: Any, fields: dict[str, tuple[type, ...]]) -> str | None:
+    """None when a list entry / table value has the expected field types, else why not."""
+    if not isinstance(entry, dict):
+        return f"is {_type_name(entry)}, not an object"
+    for key, types in fields.items():
+        if key in entry:
+            value = entry[key]
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                return f"'{key}' is {_type_name(value)}"
+            if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+                return f"'{key}' holds something other than text"
+    return None
+
+
+def clean_record(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The record with every part of an unexpected type left out, and what was left out.
+
+    Readers (checker, checklist, converter, verify) can then trust the types of the schema
+    in ``docs/record-format.md``; unknown keys are kept as they are.
+    """
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in data.items():
+        types = _TOP_TYPES.get(key)
+        if types is not None and (not isinstance(value, types) or isinstance(value, bool)):
+            problems.append(f"'{key}' is {_type_name(value)}")
+            continue
+        fields = _ENTRY_FIELDS.get(key)
+        if fields is not None:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            kept: Any = {} if isinstance(value, dict) else []
+            for k, entry in items:
+                why = _entry_ok(entry, fields)
+                if why is not None:
+                    problems.append(f"{key}[{k!r}]: {why}" if isinstance(k, str) else f"{key}[{k}]: {why}")
+                elif isinstance(kept, dict):
+                    kept[k] = entry
+                else:
+                    kept.append(entry)
+            value = kept
+        elif key == "imports":
+            value = {k: v for k, v in value.items() if isinstance(v, str | type(None))}
+            if len(value) != len(data[key]):
+                problems.append("'imports' maps a module to something other than text")
+        out[key] = value
+    return out, problems
+
+
+def _problem_line(path: str, problems: list[str]) -> str:
+    shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    return f"session record: {len(problems)} part(s) of an unexpected type left out ({shown})"
+
+
+def read_record_file(path: str | Path, problems: list[dict[str, str]] | None = None) -> dict[str, Any] | None:
+    """The record in a file (cleaned, see ``clean_record``), or None when it is missing,
+    unreadable or not a record. What went wrong is added to ``problems`` as error lines."""
+    from nbprod.notebook import MAX_SIDE_FILE_BYTES, display_path, json_depth, read_regular
+
+    def problem(message: str) -> None:
+        if problems is not None:
+            problems.append(
+                {"path": display_path(path), "message": message + "; the notebook was checked without it"}
+            )
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
+        raw = read_regular(path, MAX_SIDE_FILE_BYTES)
+    except FileNotFoundError:
         return None
-    return data if is_record(data) else None
+    except NbprodError as exc:
+        problem(f"session record: {exc}")
+        return None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        problem("session record: not UTF-8 text")
+        return None
+    except RecursionError:
+        problem("session record: JSON nested too deeply")
+        return None
+    except ValueError as exc:
+        problem(f"session record: invalid JSON ({str(exc).splitlines()[0][:120]})")
+        return None
+    if not is_record(data):
+        problem("session record: not an nbprod record (no 'nbprod_record' version)")
+        return None
+    if not json_depth(data, MAX_DEPTH):
+        problem(f"session record: nested more than {MAX_DEPTH} levels deep")
+        return None
+    cleaned, left_out = clean_record(data)
+    if left_out:
+        problem(_problem_line(str(path), left_out))
+    return cleaned
 
 
-def load_record(notebook_path: str | Path) -> dict[str, Any] | None:
+def load_record(
+    notebook_path: str | Path, problems: list[dict[str, str]] | None = None
+) -> dict[str, Any] | None:
     """The record saved beside a notebook, or None when there is none or it is unreadable."""
-    return read_record_file(record_path(notebook_path))
+    return read_record_file(record_path(notebook_path), problems)
 
 
 def embedded_record(nb: Notebook) -> dict[str, Any] | None:
-    """The last record embedded in the notebook's outputs, or None."""
+    """The last record embedded in the notebook's outputs (cleaned), or None."""
+    from nbprod.notebook import display_path, json_depth
+
     found = None
     for cell in nb.cells:
         for out in cell.outputs:
             data = out.get("data") if isinstance(out, dict) else None
             if isinstance(data, dict) and is_record(data.get(RECORD_MIME)):
                 found = data[RECORD_MIME]
-    return found
+    if found is None:
+        return None
+    where = display_path(nb.path)
+    message = None
+    cleaned: dict[str, Any] | None = None
+    if not json_depth(found, MAX_DEPTH):
+        message = f"embedded session record: nested more than {MAX_DEPTH} levels deep; ignored"
+    else:
+        cleaned, left_out = clean_record(found)
+        if left_out:
+            message = "embedded " + _problem_line(nb.path, left_out)
+    if message is not None and {"path": where, "message": message} not in nb.problems:
+        nb.problems.append({"path": where, "message": message})
+    return cleaned
 
 
 def find_record(nb: Notebook) -> dict[str, Any] | None:
-    """The notebook's record: the file beside it, else the one embedded in its outputs."""
-    return load_record(nb.path) or embedded_record(nb)
+    """The notebook's record: the file beside it, else the one embedded in its outputs.
+
+    A side file or embedded record that cannot be used is reported in ``nb.problems``.
+    """
+    problems: list[dict[str, str]] = []
+    record = load_record(nb.path, problems) or embedded_record(nb)
+    for p in problems:
+        if p not in nb.problems:
+            nb.problems.append(p)
+    return record
 
 
 def dumps_record(record: dict[str, Any]) -> str:

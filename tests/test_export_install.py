@@ -45,9 +45,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if wheels is None:
         pytest.skip("offline: no setuptools wheel to build the exported packages")
     root = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run(
-        [sys.executable, "-m", "venv", str(root)], check=True, timeout=300
-    )
+    subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=300)
     python = root / "bin" / "python"
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheels), BUILD_REQUIREMENT],

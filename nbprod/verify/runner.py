@@ -106,7 +106,9 @@ def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
         try:
             entries = sorted(os.scandir(s), key=lambda e: e.name)
         except OSError as exc:
-            raise CopyRefused(f"{_safe(s)}: cannot read the folder to copy it: {exc.strerror or exc}") from None
+            raise CopyRefused(
+                f"{_safe(s)}: cannot read the folder to copy it: {exc.strerror or exc}"
+            ) from None
         for entry in entries:
             if entry.name in COPY_IGNORE:
                 continue
@@ -117,12 +119,16 @@ def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
                     continue  # a dangling link: nothing to copy
                 raise
             except OSError as exc:
-                raise CopyRefused(f"{_safe(entry.path)}: cannot read it to copy it: {exc.strerror or exc}") from None
+                raise CopyRefused(
+                    f"{_safe(entry.path)}: cannot read it to copy it: {exc.strerror or exc}"
+                ) from None
             target = d / entry.name
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
                 if key in parents:
-                    raise CopyRefused(f"{_safe(entry.path)}: a symlink loop (it points at a folder above it); not run")
+                    raise CopyRefused(
+                        f"{_safe(entry.path)}: a symlink loop (it points at a folder above it); not run"
+                    )
                 walk(Path(entry.path), target, (*parents, key))
             elif stat.S_ISREG(st.st_mode):
                 total += st.st_size
@@ -134,10 +140,14 @@ def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
                 try:
                     _copy_file(entry.path, target, st.st_size)
                 except PermissionError:
-                    raise CopyRefused(f"{_safe(entry.path)}: permission denied while copying it; not run") from None
+                    raise CopyRefused(
+                        f"{_safe(entry.path)}: permission denied while copying it; not run"
+                    ) from None
             else:
                 what = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket or device"
-                raise CopyRefused(f"{_safe(entry.path)}: {what}, not a regular file; verify copies only files; not run")
+                raise CopyRefused(
+                    f"{_safe(entry.path)}: {what}, not a regular file; verify copies only files; not run"
+                )
 
     root = src.stat()
     walk(src, dest, ((root.st_dev, root.st_ino),))
@@ -304,7 +314,9 @@ async def run_notebook(
         km_args: dict[str, Any] = {}
         if allow_installs:
             kernel = "nbprod-throwaway"
-            km_args["kernel_spec_manager"] = await _throwaway_venv(Path(tmp), kernel, pins or [], startup_timeout)
+            km_args["kernel_spec_manager"] = await _throwaway_venv(
+                Path(tmp), kernel, pins or [], startup_timeout
+            )
         km = AsyncKernelManager(kernel_name=kernel, connection_file=str(Path(tmp) / "kernel.json"), **km_args)
         client = NotebookClient(
             nb, km=km, timeout=timeout, allow_errors=True, startup_timeout=int(startup_timeout)
@@ -325,7 +337,9 @@ async def run_notebook(
             except Exception as exc:
                 message = (str(exc).strip().splitlines() or [""])[0][:300]
                 no_start = Failure(None, "kernel", type(exc).__name__, message)
-                return Run({}, no_start, time.perf_counter() - start, kernel, workdir=str(cwd), installs=installs)
+                return Run(
+                    {}, no_start, time.perf_counter() - start, kernel, workdir=str(cwd), installs=installs
+                )
             kc = client.kc
             assert kc is not None
             info = await client.async_wait_for_reply(kc.kernel_info())

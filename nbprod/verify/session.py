@@ -166,7 +166,11 @@ def notebook_pins(nb: Notebook) -> list[str]:
     pins = []
     for name, info in sorted(packages.items()):
         version = info.get("version") if isinstance(info, dict) else None
-        if isinstance(name, str) and isinstance(version, str) and name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if (
+            isinstance(name, str)
+            and isinstance(version, str)
+            and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+        ):
             pins.append(f"{name}=={version}")
     return pins
 
