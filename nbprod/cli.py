@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from nbprod import __version__
-from nbprod.errors import NbprodError
+from nbprod.errors import NbprodError, one_line
 
 # sub-command -> module with add_arguments(parser) and run(args) -> int
 COMMANDS = {
@@ -62,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(module.run(args))
     except NbprodError as exc:
-        print(f"nbprod: error: {exc}", file=sys.stderr)
+        print(f"nbprod: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("nbprod: interrupted", file=sys.stderr)

@@ -113,7 +113,15 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
     config = Config()
     if path is None:
         return config
-    text = path.read_bytes()
+    from nbprod.errors import NbprodError
+    from nbprod.notebook import MAX_SIDE_FILE_BYTES, display_path, read_regular
+
+    try:  # only a regular file, non-blocking, at most 64 MB
+        text = read_regular(path, MAX_SIDE_FILE_BYTES)
+    except FileNotFoundError:
+        return config
+    except NbprodError as exc:
+        raise ConfigError(f"{display_path(path)}: cannot read the configuration: {exc}") from None
     if b"tool.nbprod" not in text:
         return config
     if sys.version_info >= (3, 11):
@@ -124,7 +132,9 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
     try:
         data = tomllib.loads(text.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{display_path(path)}: invalid TOML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise ConfigError(f"{display_path(path)}: invalid TOML: nested too deeply") from None
     section = data.get("tool", {}).get("nbprod")
     if not isinstance(section, dict):
         return config

@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 
+def one_line(text: object) -> str:
+    """Text for a one-line message: newlines and other control characters escaped (a file
+    name holding a newline must not split the error line in two)."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in s)
+
+
 class NbprodError(Exception):
     """Base error: its message is shown to the user as is and tells what to do."""
 

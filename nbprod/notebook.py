@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nbprod.errors import NbprodError, NotebookError
+from nbprod.errors import NbprodError, NotebookError, one_line
 
 PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3"})
 MAX_NOTEBOOK_BYTES = 512 * 2**20  # larger files are refused, not read
@@ -24,10 +24,7 @@ MAX_SIDE_FILE_BYTES = 64 * 2**20  # records, ticks files, pyproject.toml
 
 def display_path(path: str | os.PathLike[str]) -> str:
     """A path for a one-line message: newlines and other control characters escaped."""
-    text = os.fspath(path)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    return one_line(os.fspath(path))
 
 
 def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:

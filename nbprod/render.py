@@ -156,15 +156,84 @@ def chart_png(checklist: Checklist) -> bytes:
     return buf.getvalue()
 
 
+REPORT_MANIFEST = ".nbprod-report.json"  # the files nbprod wrote into a report folder, with hashes
+
+
+def _digest(path: Path) -> str | None:
+    """SHA-256 of a regular file (not followed through a link), None for anything else."""
+    import hashlib
+
+    from nbprod.errors import NbprodError
+    from nbprod.notebook import read_regular
+
+    if path.is_symlink():
+        return None
+    try:
+        return hashlib.sha256(read_regular(path, 256 * 2**20)).hexdigest()
+    except (OSError, NbprodError):
+        return None
+
+
+def guard_report_files(out: Path, names: list[str]) -> dict[str, str]:
+    """Refuse (one line) to replace a file in ``out`` that nbprod did not write, or that
+    changed since it did (the manifest keeps each written file's hash); return the manifest."""
+    import json
+
+    from nbprod.errors import NbprodError
+    from nbprod.notebook import display_path, read_regular
+
+    manifest: dict[str, str] = {}
+    mpath = out / REPORT_MANIFEST
+    if mpath.exists() or mpath.is_symlink():
+        try:
+            data = json.loads(read_regular(mpath, 2**20)) if not mpath.is_symlink() else None
+        except (OSError, NbprodError, ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise NbprodError(
+                f"{display_path(mpath)}: not a report manifest nbprod wrote; not overwriting it"
+            )
+        manifest = data
+    for name in names:
+        target = out / name
+        if not (target.exists() or target.is_symlink()):
+            continue
+        if manifest.get(name) is None or _digest(target) != manifest[name]:
+            raise NbprodError(
+                f"{display_path(target)}: exists and was not written by nbprod (or changed since); "
+                "not overwriting it: choose another --report folder or remove the file"
+            )
+    return manifest
+
+
+def record_report_files(out: Path, manifest: dict[str, str], files: list[Path]) -> None:
+    """Add the files just written to the folder's manifest (atomically)."""
+    import json
+
+    from nbprod.notebook import atomic_write
+
+    for f in files:
+        digest = _digest(f)
+        if digest is not None:
+            manifest[f.name] = digest
+    atomic_write(out / REPORT_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
 def write_report(
-    checklist: Checklist, out_dir: str | os.PathLike[str], stem: str | None = None
+    checklist: Checklist, out_dir: str | os.PathLike[str], stem: str | None = None, guard: bool = True
 ) -> list[Path]:
-    """Save ``<stem>.readiness.png`` and ``<stem>.readiness.html`` in ``out_dir`` (atomic writes)."""
+    """Save ``<stem>.readiness.png`` and ``<stem>.readiness.html`` in ``out_dir`` (atomic writes).
+
+    With ``guard`` it refuses to replace files nbprod did not write there (see ``REPORT_MANIFEST``).
+    """
     from nbprod.notebook import atomic_write
 
     out = Path(out_dir)
     stem = stem or Path(checklist.path).stem
     png, page = out / f"{stem}.readiness.png", out / f"{stem}.readiness.html"
+    manifest = guard_report_files(out, [png.name, page.name]) if guard else {}
     atomic_write(png, chart_png(checklist))
     atomic_write(page, to_html(checklist, chart=True, full_page=True))
+    if guard:
+        record_report_files(out, manifest, [png, page])
     return [png, page]

@@ -741,7 +741,10 @@ def analyze_cell(source: str) -> CellFacts:
     parsed = parse_cell(source)
     facts = CellFacts(source, parsed.python, parsed.tree, parsed.error, parsed.error_line)
     if parsed.tree is not None:
-        _Analyzer(facts).run(parsed.tree)
+        try:
+            _Analyzer(facts).run(parsed.tree)
+        except RecursionError:  # parses, but nests too deeply to walk: NB106 for this cell only
+            facts = CellFacts(source, parsed.python, None, "nested too deeply for nbprod to analyse", 1)
     facts.suppressed = _suppressions(source)
     if len(_CACHE) >= _CACHE_MAX:
         _CACHE.clear()

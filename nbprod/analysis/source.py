@@ -153,6 +153,8 @@ def parse_cell(source: str) -> Parsed:
     except (SyntaxError, ValueError) as exc:
         error = _describe(exc)
         error_line = getattr(exc, "lineno", None)
+    except (MemoryError, RecursionError) as exc:  # CPython's parser gives up on deep nesting
+        return Parsed(source, None, f"nested too deeply for Python's parser ({type(exc).__name__})", 1)
     if not any(ch in source for ch in "%!?") and not _PROMPT.search(source):
         return Parsed(source, None, error, error_line)
     skipped = _leading_blank_lines(source)  # IPython drops them: keep the line numbers
@@ -162,7 +164,7 @@ def parse_cell(source: str) -> Parsed:
             continue
         try:
             tree = parse_python(python)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
         if skipped:
             ast.increment_lineno(tree, skipped)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from nbprod.commands import add_report_arguments
+from nbprod.errors import one_line
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         for nb_report in report.notebooks:  # C2 "re-running it reproduces its results"
             apply_verify(nb_report)
     for err in report.errors:
-        print(f"nbprod: error: {err['path']}: {err['message']}", file=sys.stderr)
+        print(f"nbprod: error: {one_line(err['path'])}: {one_line(err['message'])}", file=sys.stderr)
     if fmt == "json":
         print(report.to_json())
     else:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from nbprod.errors import one_line
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("notebook", nargs="+", help="the notebook (several only with --check)")
@@ -66,7 +68,7 @@ def _check(args: argparse.Namespace) -> int:
         try:
             result = check_export(nb, out, args.name)
         except NbprodError as exc:
-            print(f"nbprod: error: {exc}", file=sys.stderr)
+            print(f"nbprod: error: {one_line(exc)}", file=sys.stderr)
             status = max(status, 2)
             continue
         if not result.in_sync:

@@ -14,7 +14,7 @@ def write_reports(report: Report, out_dir: str) -> list[Path]:
     """Write ``<stem>.readiness.png`` / ``.html`` per checked notebook and an ``index.html``."""
     from nbprod.checklist import Checklist
     from nbprod.notebook import atomic_write
-    from nbprod.render import write_report
+    from nbprod.render import guard_report_files, record_report_files, write_report
 
     out = Path(out_dir)
     try:
@@ -24,17 +24,23 @@ def write_reports(report: Report, out_dir: str) -> list[Path]:
     written: list[Path] = []
     rows = []
     used: set[str] = set()
+    plan = []
     for nb in report.notebooks:
         data = nb.extra.get("checklist")
         if not data:
             continue
-        checklist = Checklist.from_dict(nb.path, data)
         stem, n = Path(nb.path).stem, 1
         while stem in used:  # two notebooks with the same name in different folders
             n += 1
             stem = f"{Path(nb.path).stem}-{n}"
         used.add(stem)
-        files = write_report(checklist, out, stem)
+        plan.append((nb, data, stem))
+    # nothing is written when any target is a file nbprod did not write (or one changed since)
+    names = [f"{stem}.readiness.{ext}" for _, _, stem in plan for ext in ("png", "html")]
+    manifest = guard_report_files(out, [*names, "index.html"])
+    for nb, data, stem in plan:
+        checklist = Checklist.from_dict(nb.path, data)
+        files = write_report(checklist, out, stem, guard=False)
         written.extend(files)
         rows.append(
             f"<tr><td><a href='{html.escape(files[1].name)}'>{html.escape(nb.path)}</a></td>"
@@ -49,5 +55,6 @@ def write_reports(report: Report, out_dir: str) -> list[Path]:
         + "</table></body></html>\n",
     )
     written.append(index)
+    record_report_files(out, manifest, written)
     print(f"nbprod: wrote {len(written)} report file(s) to {out}", file=sys.stderr)
     return written

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from nbprod.commands import add_report_arguments
+from nbprod.errors import one_line
 
 
 def _positive_int(text: str) -> int:
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     options = options_from(args, config)
     report = verify_paths(args.paths, options, config)  # type: ignore[arg-type]
     for err in report.errors:
-        print(f"nbprod: error: {err['path']}: {err['message']}", file=sys.stderr)
+        print(f"nbprod: error: {one_line(err['path'])}: {one_line(err['message'])}", file=sys.stderr)
     if fmt == "json":
         print(report.to_json())
     else:

@@ -131,8 +131,8 @@ class NbprodMagics(Magics):
     # -- subcommands ---------------------------------------------------------------
     def _seed(self, args: argparse.Namespace) -> None:
         value = DEFAULT_SEED if args.value is None else args.value
-        if value < 0:
-            raise UsageError("the seed must be a non-negative integer")
+        if not 0 <= value < 2**32:  # numpy's range, checked before anything is seeded
+            raise UsageError(f"the seed must be a whole number from 0 to {2**32 - 1}, not {value}")
         seeded, notes = seed_everything(value)
         session = self.hooks.session
         count = self.shell.execution_count if self.shell is not None else None

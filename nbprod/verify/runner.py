@@ -85,8 +85,9 @@ def _copy_file(src: str, dest: Path, size: int) -> None:
 
 def _safe(path: str | Path) -> str:
     """A path for a one-line message: control characters escaped."""
-    text = str(path)
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    from nbprod.errors import one_line
+
+    return one_line(path)
 
 
 def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
