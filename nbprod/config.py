@@ -135,7 +135,8 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
         raise ConfigError(f"{display_path(path)}: invalid TOML: {' '.join(str(exc).split())}") from None
     except RecursionError:
         raise ConfigError(f"{display_path(path)}: invalid TOML: nested too deeply") from None
-    section = data.get("tool", {}).get("nbprod")
+    tool = data.get("tool")
+    section = tool.get("nbprod") if isinstance(tool, dict) else None
     if not isinstance(section, dict):
         return config
     config.source = str(path)

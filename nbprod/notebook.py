@@ -182,6 +182,7 @@ def _cells_v4(raw: dict[str, Any]) -> list[Cell]:
             raise NotebookError(f"not a notebook: cell {i} has cell_type {kind!r}")
         count = c.get("execution_count")
         outputs = c.get("outputs") or []
+        outputs = [_output(o) for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []
         meta = c.get("metadata") or {}
         cid = c.get("id")
         out.append(
@@ -191,11 +192,28 @@ def _cells_v4(raw: dict[str, Any]) -> list[Cell]:
                 source=_text(c.get("source")),
                 id=cid if isinstance(cid, str) else None,
                 execution_count=count if isinstance(count, int) else None,
-                outputs=outputs if isinstance(outputs, list) else [],
+                outputs=outputs,
                 metadata=meta if isinstance(meta, dict) else {},
             )
         )
     return out
+
+
+def _output(out: dict[str, Any]) -> dict[str, Any]:
+    """An output with its containers of the right type (a mistyped one becomes empty)."""
+    if all(isinstance(out.get(k), dict) for k in ("data", "metadata") if k in out):
+        return out
+    return {k: (v if k not in ("data", "metadata") or isinstance(v, dict) else {}) for k, v in out.items()}
+
+
+def _metadata(meta: Any) -> dict[str, Any]:
+    """Notebook metadata with the sections readers look into typed as objects."""
+    if not isinstance(meta, dict):
+        return {}
+    odd = [
+        k for k in ("kernelspec", "language_info", "jupytext") if k in meta and not isinstance(meta[k], dict)
+    ]
+    return {k: v for k, v in meta.items() if k not in odd} if odd else meta
 
 
 def parse_notebook(text: str | bytes, path: str = "<notebook>") -> Notebook:
@@ -226,7 +244,7 @@ def parse_notebook(text: str | bytes, path: str = "<notebook>") -> Notebook:
     return Notebook(
         path=path,
         cells=_cells_v4(raw),
-        metadata=metadata if isinstance(metadata, dict) else {},
+        metadata=_metadata(metadata),
         nbformat=4,
         nbformat_minor=minor if isinstance(minor, int) else 0,
     )
