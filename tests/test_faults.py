@@ -706,6 +706,33 @@ def test_verify_never_touches_the_environment_or_the_users_files(tmp_path: Path)
 
 
 @pytest.mark.slow
+@pytest.mark.network
+def test_allow_installs_runs_them_in_a_throwaway_venv(tmp_path: Path) -> None:
+    """``--allow-installs``: the install line runs, in a venv built for the run and removed after."""
+    import nbformat
+
+    pytest.importorskip("ipykernel")
+    cells = ["%pip install -q six==1.17.0", "import sys, six\nprint(six.__version__, sys.prefix.startswith(sys.base_prefix))"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
+    (tmp_path / "project").mkdir()
+    path = tmp_path / "project" / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    freeze = [sys.executable, "-m", "pip", "freeze"]
+    before = subprocess.run(freeze, capture_output=True, text=True).stdout
+    results = run_cli([["verify", str(path), "--allow-installs", "--format", "json"]], tmp_path / "run", 900)
+    assert not problems(results)
+    (r,) = results
+    if r["rc"] == 2 and "could not build the throw-away venv" in r["err"]:
+        pytest.skip(f"offline: {r['err'].strip()}")
+    assert r["rc"] in (0, 1), r
+    data = json.loads(r["out"])["notebooks"][0]["verify"]
+    assert data["ran"] and data["kernel"] == "nbprod-throwaway", data
+    assert "notes" not in data or not any("install line" in n for n in data["notes"])
+    assert subprocess.run(freeze, capture_output=True, text=True).stdout == before  # not installed here
+
+
+@pytest.mark.slow
 def test_verify_refuses_special_files_and_link_loops_before_running(tmp_path: Path) -> None:
     import nbformat
 
@@ -724,6 +751,26 @@ def test_verify_refuses_special_files_and_link_loops_before_running(tmp_path: Pa
     assert not problems(results)
     for r, word in zip(results, ("a FIFO", "a socket or device", "symlink loop"), strict=True):
         assert r["rc"] == 2 and word in r["err"] and "not run" in r["err"], r["err"]
+
+
+def test_copy_resolves_links_into_copies_and_never_copies_itself(tmp_path: Path) -> None:
+    from nbprod.verify.runner import copy_folder
+
+    src, outside = tmp_path / "project", tmp_path / "outside"
+    src.mkdir()
+    outside.mkdir()
+    (outside / "real.csv").write_text("a,b\n")
+    (src / "data.csv").symlink_to(outside / "real.csv")
+    (src / "ext").symlink_to(outside, target_is_directory=True)
+    (src / "gone.txt").symlink_to(tmp_path / "missing")
+    work = src / ".tmp-inside" / "work" / "project"  # TMPDIR inside the project
+    work.parent.parent.mkdir()
+    copy_folder(src, work, None, exclude=work.parent.parent)
+    assert not (work / "data.csv").is_symlink() and (work / "data.csv").read_text() == "a,b\n"
+    assert not (work / "ext").is_symlink() and (work / "ext" / "real.csv").is_file()
+    assert not (work / "gone.txt").exists() and not (work / ".tmp-inside").exists()
+    (work / "data.csv").write_text("changed")
+    assert (outside / "real.csv").read_text() == "a,b\n"
 
 
 def test_normaliser_is_linear_on_long_runs() -> None:

@@ -90,7 +90,7 @@ def _safe(path: str | Path) -> str:
     return one_line(path)
 
 
-def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
+def copy_folder(src: Path, dest: Path, limit_bytes: int | None, exclude: Path | None = None) -> None:
     """Copy ``src`` to ``dest`` with every symlink resolved into a real copy of what it
     points at, so that the run can never write through a link into the user's files.
 
@@ -100,10 +100,13 @@ def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
     import stat
 
     total = 0
+    # the copy itself may lie inside ``src`` (TMPDIR under the project): never copy it into itself
+    dest.mkdir(parents=True)
+    skip = {(st.st_dev, st.st_ino) for st in map(os.stat, [dest, *([exclude] if exclude else [])])}
 
     def walk(s: Path, d: Path, parents: tuple[tuple[int, int], ...]) -> None:
         nonlocal total
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
         try:
             entries = sorted(os.scandir(s), key=lambda e: e.name)
         except OSError as exc:
@@ -126,6 +129,8 @@ def copy_folder(src: Path, dest: Path, limit_bytes: int | None) -> None:
             target = d / entry.name
             if stat.S_ISDIR(st.st_mode):
                 key = (st.st_dev, st.st_ino)
+                if key in skip:
+                    continue
                 if key in parents:
                     raise CopyRefused(
                         f"{_safe(entry.path)}: a symlink loop (it points at a folder above it); not run"
@@ -298,7 +303,7 @@ async def run_notebook(
     start = time.perf_counter()
     try:
         copy = Path(tmp) / "work" / (root.name or "root")
-        copy_folder(root, copy, max_copy_bytes)
+        copy_folder(root, copy, max_copy_bytes, exclude=Path(tmp))
         cwd = copy / notebook_path.parent.relative_to(root)
         (Path(tmp) / "tmp").mkdir()
         nb = nbformat.from_dict(nb)
