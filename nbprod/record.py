@@ -108,6 +108,8 @@ def clean_record(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if types is not None and (not isinstance(value, types) or isinstance(value, bool)):
             problems.append(f"'{key}' is {_type_name(value)}")
             continue
+        if key == "packages":  # the short form {"pandas": "2.2.2"} means the version
+            value = {k: {"version": v, "modules": []} if isinstance(v, str) else v for k, v in value.items()}
         fields = _ENTRY_FIELDS.get(key)
         if fields is not None:
             items = value.items() if isinstance(value, dict) else enumerate(value)

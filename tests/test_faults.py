@@ -712,7 +712,10 @@ def test_allow_installs_runs_them_in_a_throwaway_venv(tmp_path: Path) -> None:
     import nbformat
 
     pytest.importorskip("ipykernel")
-    cells = ["%pip install -q six==1.17.0", "import sys, six\nprint(six.__version__, sys.prefix.startswith(sys.base_prefix))"]
+    cells = [
+        "%pip install -q six==1.17.0",
+        "import sys, six\nprint(six.__version__, sys.prefix.startswith(sys.base_prefix))",
+    ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nb.metadata["kernelspec"] = {"name": "python3", "language": "python", "display_name": "Python 3"}
     (tmp_path / "project").mkdir()
