@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, SAMPLES
+from test_verify import alive
 
 SEED = int(os.environ.get("NBPROD_FAULT_SEED", "9"))
 COUNT = int(os.environ.get("NBPROD_FAULT_COUNT", "400"))
@@ -621,16 +622,15 @@ def _daemon_cell(pidfile: Path) -> str:
     return f"import subprocess, sys\nsubprocess.run([sys.executable, '-c', {code!r}])\nprint('started')"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return "\nState:\tZ" not in status  # a zombie is dead, only not reaped by init
+def _linked_project(tmp_path: Path, data: str) -> tuple[Path, Path]:
+    """A project folder whose ``data.txt`` and ``shared/`` are symlinks into another folder."""
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (outside / "data.txt").write_text(data)
+    (project / "data.txt").symlink_to(outside / "data.txt")
+    (project / "shared").symlink_to(outside, target_is_directory=True)
+    return project, outside
 
 
 @pytest.mark.slow
@@ -640,12 +640,7 @@ def test_verify_never_touches_the_environment_or_the_users_files(tmp_path: Path)
     import nbformat
 
     pytest.importorskip("ipykernel")
-    project, outside = tmp_path / "project", tmp_path / "outside"
-    project.mkdir()
-    outside.mkdir()
-    (outside / "data.txt").write_text("the user's real file\n")
-    (project / "data.txt").symlink_to(outside / "data.txt")
-    (project / "shared").symlink_to(outside, target_is_directory=True)
+    project, outside = _linked_project(tmp_path, "the user's real file\n")
     pidfile = tmp_path / "daemon.pid"
     long_line = "y" * 200_000
     cells = [
@@ -694,9 +689,9 @@ def test_verify_never_touches_the_environment_or_the_users_files(tmp_path: Path)
     )
     pid = int(pidfile.read_text())
     deadline = time.time() + 5
-    while _alive(pid) and time.time() < deadline:
+    while alive(pid) and time.time() < deadline:
         time.sleep(0.1)
-    leftover = _alive(pid)
+    leftover = alive(pid)
     if leftover:
         os.kill(pid, signal.SIGKILL)
     TALLY["leftover processes"] += int(leftover)
@@ -759,21 +754,16 @@ def test_verify_refuses_special_files_and_link_loops_before_running(tmp_path: Pa
 def test_copy_resolves_links_into_copies_and_never_copies_itself(tmp_path: Path) -> None:
     from nbprod.verify.runner import copy_folder
 
-    src, outside = tmp_path / "project", tmp_path / "outside"
-    src.mkdir()
-    outside.mkdir()
-    (outside / "real.csv").write_text("a,b\n")
-    (src / "data.csv").symlink_to(outside / "real.csv")
-    (src / "ext").symlink_to(outside, target_is_directory=True)
+    src, outside = _linked_project(tmp_path, "a,b\n")
     (src / "gone.txt").symlink_to(tmp_path / "missing")
     work = src / ".tmp-inside" / "work" / "project"  # TMPDIR inside the project
     work.parent.parent.mkdir()
     copy_folder(src, work, None, exclude=work.parent.parent)
-    assert not (work / "data.csv").is_symlink() and (work / "data.csv").read_text() == "a,b\n"
-    assert not (work / "ext").is_symlink() and (work / "ext" / "real.csv").is_file()
+    assert not (work / "data.txt").is_symlink() and (work / "data.txt").read_text() == "a,b\n"
+    assert not (work / "shared").is_symlink() and (work / "shared" / "data.txt").is_file()
     assert not (work / "gone.txt").exists() and not (work / ".tmp-inside").exists()
-    (work / "data.csv").write_text("changed")
-    assert (outside / "real.csv").read_text() == "a,b\n"
+    (work / "data.txt").write_text("changed")
+    assert (outside / "data.txt").read_text() == "a,b\n"
 
 
 def test_normaliser_is_linear_on_long_runs() -> None:
