@@ -789,6 +789,38 @@ def test_normaliser_is_linear_on_long_runs() -> None:
     assert normalise("ab\x08c\nx\x08\x08y") == "ac\ny"
 
 
+def test_comparing_stops_at_the_timeout() -> None:
+    """The comparison is covered by --timeout: past it, the remaining cells are not compared."""
+    from nbprod.notebook import parse_notebook
+    from nbprod.verify.runner import Run
+    from nbprod.verify.session import VerifyOptions, build_result
+
+    cells = [{"cell_type": "code", "source": f"print({i})", "metadata": {}, "execution_count": i + 1,
+              "outputs": [{"output_type": "stream", "name": "stdout", "text": f"{i}\n"}]} for i in range(3)]  # fmt: skip
+    nb = parse_notebook(json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}))
+    run = Run({i: [dict(c["outputs"][0])] for i, c in enumerate(cells)}, None, 0.1, "python3")
+    assert [c.status for c in build_result(nb, [run], VerifyOptions()).cells] == ["matched"] * 3
+    late = build_result(nb, [run], VerifyOptions(timeout=1e-9)).cells
+    assert all(c.status == "not-comparable" and "--timeout" in c.notes[0] for c in late[1:])
+
+
+def test_export_check_never_hangs_on_a_special_manifest(tmp_path: Path) -> None:
+    """``nbprod export --check`` (the pre-commit hook) reads the package's manifest safely."""
+    from nbprod.export.writer import MANIFEST
+
+    nb = tmp_path / "model.ipynb"
+    shutil.copy(SAMPLES / "iris_quick.ipynb", nb)
+    jobs = []
+    for name, make in (("fifo", _fifo), ("zero", lambda p: p.symlink_to("/dev/zero"))):
+        pkg = tmp_path / name
+        pkg.mkdir()
+        make(pkg / MANIFEST)
+        jobs.append(["export", "--check", str(nb), "-o", str(pkg)])
+    results = run_cli(jobs, tmp_path / "run", per_input=20)
+    assert not problems(results)
+    assert all(r["rc"] in (1, 2) for r in results), results
+
+
 def test_comparison_over_the_size_cap_is_bounded() -> None:
     from nbprod.verify.compare import MAX_TEXT, Options, compare_text
 
@@ -1002,6 +1034,14 @@ def test_faults_injected_into_the_extension_never_reach_the_cell(
 
 def test_zz_print_the_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """The figures of this module's run (quoted in the issue's closing note)."""
+    strays = []  # any process still carrying a verify run's marker, anywhere on the machine
+    for entry in Path("/proc").glob("[0-9]*") if Path("/proc").is_dir() else []:
+        try:
+            if b"NBPROD_VERIFY_RUN=" in (entry / "environ").read_bytes() and alive(int(entry.name)):
+                strays.append(int(entry.name))
+        except OSError:
+            continue
+    TALLY["leftover processes"] += len(strays)
     with capsys.disabled():
         print(
             f"\nfault suite (seed {SEED}, {COUNT} mutants): "

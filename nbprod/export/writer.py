@@ -199,9 +199,11 @@ def write_tree(out: Path, files: dict[str, str]) -> None:
 
 def read_manifest(out: Path) -> dict[str, Any] | None:
     """The manifest of an exported package, or None."""
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from nbprod.notebook import MAX_SIDE_FILE_BYTES, read_regular
+
+    try:  # a regular file only: a FIFO or a link to /dev/zero must not hang the hook
+        data = json.loads(read_regular(out / MANIFEST, MAX_SIDE_FILE_BYTES).decode("utf-8"))
+    except (OSError, ValueError, NbprodError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
