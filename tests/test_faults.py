@@ -1032,12 +1032,16 @@ def test_faults_injected_into_the_extension_never_reach_the_cell(
     TALLY["inputs tried"] += tried
 
 
-def test_zz_print_the_counts(capsys: pytest.CaptureFixture[str]) -> None:
+def test_zz_print_the_counts(
+    capsys: pytest.CaptureFixture[str], tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """The figures of this module's run (quoted in the issue's closing note)."""
-    strays = []  # any process still carrying a verify run's marker, anywhere on the machine
+    strays = []  # any process still carrying the marker of a verify run of this session
+    ours = f"TMPDIR={tmp_path_factory.getbasetemp()}".encode()
     for entry in Path("/proc").glob("[0-9]*") if Path("/proc").is_dir() else []:
         try:
-            if b"NBPROD_VERIFY_RUN=" in (entry / "environ").read_bytes() and alive(int(entry.name)):
+            env = (entry / "environ").read_bytes()
+            if b"NBPROD_VERIFY_RUN=" in env and ours in env and alive(int(entry.name)):
                 strays.append(int(entry.name))
         except OSError:
             continue
