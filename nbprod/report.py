@@ -135,18 +135,20 @@ def format_text(report: Report, show_fix: bool = True) -> str:
     Cells are numbered from 1 here, as a person counts them in the notebook; the JSON
     ``cell`` field is the 0-based index.
     """
+    from nbprod.errors import one_line
+
     lines = []
     for nb in report.notebooks:
         if nb.skipped:
-            lines.append(f"{nb.path}: skipped ({nb.skipped})")
+            lines.append(f"{one_line(nb.path)}: skipped ({nb.skipped})")
             continue
         for f in nb.findings:
-            where = nb.path
+            where = one_line(nb.path)  # a newline in a file name must not split the line
             if f.cell is not None:
                 where += f":cell {f.cell + 1}"
                 if f.line is not None:
                     where += f":line {f.line}"
-            lines.append(f"{where}: {f.rule} {f.message}")
+            lines.append(f"{where}: {f.rule} {one_line(f.message)}")
             if show_fix and f.fix:
                 lines.append(f"    fix: {f.fix}")
     s = report.score if len(report.notebooks) != 1 else report.notebooks[0].score
@@ -166,6 +168,6 @@ def format_text(report: Report, show_fix: bool = True) -> str:
             from nbprod.checklist import summary_lines
 
             weakest = next(s["title"] for s in checklist["sections"] if s["id"] == checklist.get("weakest"))
-            lines.append(f"{nb.path}: readiness {checklist['overall']:.0%}, held back by {weakest}")
+            lines.append(f"{one_line(nb.path)}: readiness {checklist['overall']:.0%}, held back by {weakest}")
             lines.extend(summary_lines(checklist))
     return "\n".join(lines)

@@ -507,6 +507,7 @@ def test_fifos_devices_links_and_odd_names_never_hang(tmp_path: Path) -> None:
             _fifo(side) if kind == "fifo" else side.symlink_to("/dev/zero")
     newline = root / "bad\nname.ipynb"
     newline.write_text("{not json")
+    shutil.copy(good, root / "valid\nname.ipynb")  # checked: its findings stay one line each
     (root / "pyproject.toml").symlink_to("/dev/zero")  # the configuration reader too
     before = tree_state(root)
     jobs = [
@@ -528,6 +529,8 @@ def test_fifos_devices_links_and_odd_names_never_hang(tmp_path: Path) -> None:
     for name in ("pipe.ipynb", "zero.ipynb", "fifo_side.nbprod.json", "zero_side.checklist.toml"):
         assert any(name in line and "not a regular file" in line for line in folder["err"].splitlines()), name
     assert "bad\\nname.ipynb" in folder["err"]  # escaped: the error stays on one line
+    assert "valid\\nname.ipynb: NB" in folder["out"]
+    assert not [line for line in folder["out"].splitlines() if line.startswith("name.ipynb")]
     assert "good.ipynb" in folder["out"]  # the readable notebook is still checked
     TALLY["special files"] += 9
 

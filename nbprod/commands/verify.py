@@ -94,8 +94,8 @@ def summaries(report: object) -> list[str]:
     for nb in getattr(report, "notebooks", []):
         data = nb.extra.get("verify")
         if data is not None:
-            lines.append(f"{nb.path}: {VerifyResult.summary_of(data)}")
-            lines.extend(f"{nb.path}: note: {note}" for note in data.get("notes", []))
+            lines.append(f"{one_line(nb.path)}: {VerifyResult.summary_of(data)}")
+            lines.extend(f"{one_line(nb.path)}: note: {one_line(note)}" for note in data.get("notes", []))
     return lines
 
 
