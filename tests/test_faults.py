@@ -807,6 +807,22 @@ def test_comparing_stops_at_the_timeout() -> None:
     assert all(c.status == "not-comparable" and "--timeout" in c.notes[0] for c in late[1:])
 
 
+def test_a_module_missing_after_a_skipped_install_says_so() -> None:
+    from nbprod.notebook import parse_notebook
+    from nbprod.verify.runner import Failure, Run
+    from nbprod.verify.session import VerifyOptions, build_result
+
+    cells = [{"cell_type": "code", "source": s, "metadata": {}, "execution_count": None, "outputs": []}
+             for s in ("!pip install foo-lib", "import foo_lib")]  # fmt: skip
+    nb = parse_notebook(json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}))
+    failure = Failure(1, "error", "ModuleNotFoundError", "No module named 'foo_lib'")
+    run = Run({0: [], 1: []}, failure, 0.1, "python3", installs={0: ["!pip install foo-lib"]})
+    result = build_result(nb, [run], VerifyOptions())
+    assert result.cause is not None and result.cause.kind == "missing-module"
+    assert "an install line was skipped (--allow-installs" in result.cause.message
+    assert any("1 install line(s) not run (cell 1)" in n for n in result.notes)
+
+
 def test_export_check_never_hangs_on_a_special_manifest(tmp_path: Path) -> None:
     """``nbprod export --check`` (the pre-commit hook) reads the package's manifest safely."""
     from nbprod.export.writer import MANIFEST

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,8 +251,6 @@ def build_result(
     if note:
         result.notes.append(note)
     facts = analyze_notebook(nb)
-    import time
-
     # linear-time comparison, and bounded: no longer than one --timeout for the notebook
     deadline = time.monotonic() + options.timeout if options.timeout else None
     for cell in nb.code_cells:
@@ -286,6 +286,9 @@ def build_result(
     if first.failure is not None:
         python = _python_change(nb, first)
         result.cause = classify(first.failure, facts, options.timeout, python)
+        if first.installs and result.cause.kind == "missing-module":
+            hint = "; an install line was skipped (--allow-installs runs it in a throw-away venv)"
+            result.cause = dataclasses.replace(result.cause, message=result.cause.message + hint)
     nondet = [c for c in result.cells if c.nondeterministic]
     if nondet:
         result.seed_hint = seed_hint(facts, nondet[0].index)
