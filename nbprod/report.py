@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "never": 99}
 JSON_VERSION = 1
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,10 @@ class Report:
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+        if _SURROGATE.search(text):  # lone surrogates (file names, broken JSON escapes): \u-escaped
+            text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=True)
+        return text
 
     def to_frame(self) -> Any:
         """The findings as a pandas DataFrame (pandas imported only here)."""

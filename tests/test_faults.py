@@ -59,7 +59,8 @@ DRIVER = textwrap.dedent(
     jobs = json.load(open(sys.argv[1]))
     with open(sys.argv[2], "w") as results:
         for argv in jobs:
-            out, err = io.StringIO(), io.StringIO()
+            # strict UTF-8, like a pipe or a terminal: text that cannot be printed is a crash
+            out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict") for _ in "12")
             status = "ok"
             rc = None
             signal.alarm(int(sys.argv[3]))
@@ -73,8 +74,15 @@ DRIVER = textwrap.dedent(
                 err.write(traceback.format_exc())
             finally:
                 signal.alarm(0)
+            texts = []
+            for stream in (out, err):
+                try:
+                    stream.flush()
+                except UnicodeEncodeError:
+                    status = "crash"
+                texts.append(stream.buffer.getvalue().decode("utf-8", "replace")[:400000])
             results.write(json.dumps({"argv": argv, "rc": rc, "status": status,
-                                      "out": out.getvalue()[:400000], "err": err.getvalue()[:400000]}) + "\\n")
+                                      "out": texts[0], "err": texts[1]}) + "\\n")
             results.flush()
     """
 )
@@ -508,6 +516,10 @@ def test_fifos_devices_links_and_odd_names_never_hang(tmp_path: Path) -> None:
     newline = root / "bad\nname.ipynb"
     newline.write_text("{not json")
     shutil.copy(good, root / "valid\nname.ipynb")  # checked: its findings stay one line each
+    # a file name that is not UTF-8, and a lone surrogate in a cell id: printable as text and JSON
+    odd = json.loads(good.read_text())
+    odd["cells"][0]["id"] = "\ud800"
+    (root / os.fsdecode(b"latin1-\xff.ipynb")).write_text(json.dumps(odd))
     (root / "pyproject.toml").symlink_to("/dev/zero")  # the configuration reader too
     before = tree_state(root)
     jobs = [
@@ -517,6 +529,7 @@ def test_fifos_devices_links_and_odd_names_never_hang(tmp_path: Path) -> None:
         ["check", str(root / "fifo_side.ipynb")],
         ["check", str(root / "zero_side.ipynb")],
         ["check", str(newline)],
+        ["check", str(root), "--format", "json"],
         ["export", str(root / "fifo_side.ipynb"), "-o", str(tmp_path / "out1")],
         ["export", str(root / "pipe.ipynb"), "-o", str(tmp_path / "out2")],
     ]
