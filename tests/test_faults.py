@@ -1078,10 +1078,10 @@ def test_zz_print_the_counts(
         except OSError:
             continue
     TALLY["leftover processes"] += len(strays)
+    zeros = ("crashes", "hangs", "modified or lost files", "leftover processes", "leftover temp folders")
+    shown = [f"{k}: {TALLY[k]}" for k in ("inputs tried", *zeros)]
+    shown += [f"{k}: {v}" for k, v in sorted(TALLY.items()) if k not in ("inputs tried", *zeros)]
     with capsys.disabled():
-        print(
-            f"\nfault suite (seed {SEED}, {COUNT} mutants): "
-            + ", ".join(f"{k}: {v}" for k, v in sorted(TALLY.items()))
-        )
-    for key in ("crashes", "hangs", "modified or lost files", "leftover processes", "leftover temp folders"):
+        print(f"\nfault suite (seed {SEED}, {COUNT} mutants): " + ", ".join(shown))
+    for key in zeros:
         assert TALLY[key] == 0, key
