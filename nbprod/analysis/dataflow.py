@@ -1,0 +1,462 @@
+"""The notebook-wide def-use graph, statement by statement, in notebook order.
+
+Every top-level statement of every code cell is a node that binds or updates names from
+the names it reads: assignments, tuple unpacking, in-place updates (``df[c] = ...``,
+``df.loc[...] = ...``, ``inplace=True``, ``.append``, ``scaler.fit(X)``), loops over lists
+of frames (``for d in [train, test]`` and ``combine = [train, test]``), and calls of
+helper functions defined in the notebook that update their arguments. ``lineage`` walks
+the graph back ("where did this value come from"); ``rows`` does the same but only
+through values that carry rows (not through fitted objects, modules or functions), which
+is what the leakage rules need. Built once per notebook, on demand.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbprod.analysis.facts import NotebookFacts
+
+# Methods that change their receiver in place.
+MUTATORS = frozenset({
+    "append", "extend", "insert", "update", "add", "pop", "remove", "clear", "setdefault",
+    "fit", "partial_fit", "set_params", "drop_duplicates_inplace",
+})  # fmt: skip
+# Calls that build values holding rows, although their names are capitalised.
+DATA_CONSTRUCTORS = frozenset({
+    "DataFrame", "Series", "Index", "MultiIndex", "Categorical", "Tensor", "FloatTensor",
+    "LongTensor", "DMatrix", "Pool", "Dataset", "TensorDataset", "DataLoader", "Variable",
+    "Array", "DatasetDict",
+})  # fmt: skip
+ID = tuple[int, str]  # (node index, name): one value a statement bound
+
+
+@dataclass(slots=True, eq=False, repr=False)
+class Node:
+    """One top-level statement: the values it binds, each with the names it came from."""
+
+    index: int
+    cell: int
+    line: int
+    stmt: ast.stmt
+    sources: dict[str, frozenset[str]] = field(default_factory=dict)
+    reach: dict[str, int] = field(default_factory=dict)  # name read -> node that bound it
+
+    @property
+    def defs(self) -> frozenset[str]:
+        return frozenset(self.sources)
+
+    def text(self, limit: int = 60) -> str:
+        """The statement's first line, shortened."""
+        try:
+            first = ast.unparse(self.stmt).splitlines()[0]
+        except Exception:  # pragma: no cover - unparse handles every parsed tree
+            return ""
+        return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+@dataclass(slots=True, frozen=True)
+class Origin:
+    """A step of a value's history: ``name`` was bound in ``cell`` (0-based) at ``line``."""
+
+    cell: int
+    line: int
+    name: str
+    code: str
+
+
+def names_in(node: ast.AST | None) -> set[str]:
+    """Names read anywhere in an expression (comprehension variables included)."""
+    if node is None:
+        return set()
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def base_name(node: ast.AST) -> str | None:
+    """``df`` for ``df``, ``df['a']``, ``df.loc[i, 'a']``, ``df.a.b``; else None."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _inplace(call: ast.Call) -> bool:
+    return any(
+        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
+    )
+
+
+class _Builder:
+    """Turns statements into binding maps: name -> the names its new value is made of."""
+
+    def __init__(self, functions: dict[str, frozenset[int]]) -> None:
+        self.functions = functions  # notebook function -> positions of the arguments it updates
+        self.lists: dict[str, tuple[str, ...]] = {}  # combine = [train, test]
+
+    def stmt(self, node: ast.stmt, out: dict[str, set[str]], maybe: bool = False) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self.assign(target, node.value, out)
+            if isinstance(node.value, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Name) for e in node.value.elts):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.lists[target.id] = tuple(e.id for e in node.value.elts)  # type: ignore[attr-defined]
+        elif isinstance(node, ast.AugAssign):
+            name = base_name(node.target)
+            if name:
+                self.bind(out, name, names_in(node.value) | names_in(node.target) | {name})
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            self.assign(node.target, node.value, out)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value, out)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self.loop(node, out)
+        elif isinstance(node, (ast.If, ast.While)):
+            for sub in (*node.body, *node.orelse):
+                self.stmt(sub, out, True)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, item.context_expr, out)
+            for sub in node.body:
+                self.stmt(sub, out, maybe)
+        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            for sub in (*node.body, *node.orelse, *node.finalbody):  # type: ignore[attr-defined]
+                self.stmt(sub, out, True)
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                for sub in handler.body:
+                    self.stmt(sub, out, True)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.setdefault(node.name, set())
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    out.setdefault(alias.asname or alias.name.split(".")[0], set())
+        if maybe:  # a branch may not run: the old value may still be there
+            for name in out:
+                out[name].add(name)
+
+    @staticmethod
+    def bind(out: dict[str, set[str]], name: str, sources: Iterable[str]) -> None:
+        out.setdefault(name, set()).update(sources)
+
+    def receivers(self, value: ast.AST, out: dict[str, set[str]]) -> None:
+        """``Xs = scaler.fit_transform(X)`` also updates ``scaler``."""
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            if value.func.attr in MUTATORS or value.func.attr == "fit_transform" or _inplace(value):
+                name = base_name(value.func.value)
+                if name:
+                    self.bind(out, name, names_in(value) | {name})
+
+    def assign(self, target: ast.AST, value: ast.AST, out: dict[str, set[str]]) -> None:
+        self.receivers(value, out)
+        if isinstance(target, ast.Name):
+            self.bind(out, target.id, names_in(value))
+            self.updated_args(value, out)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elts):
+                for t, v in zip(elts, value.elts, strict=True):
+                    self.assign(t, v, out)
+                return
+            split = _split_parts(value, len(elts))
+            for i, t in enumerate(elts):
+                if isinstance(t, ast.Starred):
+                    t = t.value
+                src = names_in(value) if split is None else split[i]
+                for name in _targets(t):
+                    self.bind(out, name, src)
+            self.updated_args(value, out)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            name = base_name(target)
+            if name:  # df['a'] = ..., df.loc[m, 'a'] = ..., X[:, 1:] = ...: an update of df
+                self.bind(out, name, names_in(value) | names_in(target) | {name})
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value, out)
+
+    def expr(self, value: ast.AST, out: dict[str, set[str]]) -> None:
+        self.receivers(value, out)
+        self.updated_args(value, out)
+
+    def updated_args(self, value: ast.AST, out: dict[str, set[str]]) -> None:
+        """``clean(df)`` where ``clean`` updates its first argument: df is updated."""
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+            return
+        positions = self.functions.get(value.func.id)
+        if not positions:
+            return
+        for i, arg in enumerate(value.args):
+            if i in positions and isinstance(arg, ast.Name):
+                self.bind(out, arg.id, names_in(value) | {arg.id})
+
+    def loop(self, node: ast.For | ast.AsyncFor, out: dict[str, set[str]]) -> None:
+        iter_names = names_in(node.iter)
+        for name in _targets(node.target):
+            self.bind(out, name, iter_names)
+        body: dict[str, set[str]] = {}
+        for sub in (*node.body, *node.orelse):
+            self.stmt(sub, body)
+        aliases: tuple[str, ...] = ()
+        if isinstance(node.iter, (ast.List, ast.Tuple)):
+            aliases = tuple(e.id for e in node.iter.elts if isinstance(e, ast.Name))
+        elif isinstance(node.iter, ast.Name):
+            aliases = self.lists.get(node.iter.id, ())
+        loop_vars = set(_targets(node.target))
+        for name, src in body.items():
+            self.bind(out, name, src)
+            if name in loop_vars:  # for d in [train, test]: d['x'] = ...  updates train and test
+                for alias in aliases:
+                    self.bind(out, alias, src | {alias})
+        for name in out:
+            if name not in loop_vars:
+                out[name] |= {name} & set(body)
+
+
+def _targets(node: ast.AST) -> list[str]:
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Name):
+            out.append(n.id)
+        elif isinstance(n, (ast.Tuple, ast.List)):
+            stack.extend(n.elts)
+        elif isinstance(n, ast.Starred):
+            stack.append(n.value)
+    return out
+
+
+SPLITTERS = frozenset({"train_test_split", "random_split"})
+
+
+def _split_parts(value: ast.AST, n: int) -> list[set[str]] | None:
+    """``a_tr, a_te, b_tr, b_te = train_test_split(a, b)``: each part comes from its array."""
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    arrays = [a for a in value.args if not isinstance(a, ast.Starred)]
+    if leaf not in SPLITTERS or not arrays or n != 2 * len(arrays):
+        return None
+    return [names_in(arrays[i // 2]) for i in range(n)]
+
+
+def function_updates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[int]:
+    """Positions of the parameters a function updates in place (``df[c] = ...``, ``inplace=True``)."""
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    if not params:
+        return frozenset()
+    updated: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Assign, ast.AugAssign)):
+            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+            for t in targets:
+                if isinstance(t, (ast.Subscript, ast.Attribute)):
+                    name = base_name(t)
+                    if name:
+                        updated.add(name)
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and _inplace(sub):
+            name = base_name(sub.func.value)
+            if name:
+                updated.add(name)
+    return frozenset(i for i, p in enumerate(params) if p in updated)
+
+
+class DataFlow:
+    """The def-use graph of a notebook's top-level statements."""
+
+    def __init__(self, nodes: list[Node], objects: frozenset[str], opaque: frozenset[str]) -> None:
+        self.nodes = nodes
+        self.objects = objects  # names bound to estimators, transformers, samplers
+        self.opaque = opaque  # modules and functions: never data
+        self._at: dict[tuple[int, int], int] = {}
+        for n in nodes:
+            self._at.setdefault((n.cell, n.line), n.index)
+        self._rows: dict[ID, frozenset[ID]] = {}
+        self._all: dict[ID, frozenset[ID]] = {}
+
+    def node_at(self, cell: int, line: int) -> Node | None:
+        """The top-level statement of ``cell`` that holds ``line`` (1-based)."""
+        best = None
+        for n in self.nodes:
+            if n.cell == cell and n.line <= line:
+                best = n
+            elif n.cell > cell:
+                break
+        return best
+
+    def node_of(self, cell: int, stmt: int) -> Node | None:
+        """The node of the ``stmt``-th top-level statement of ``cell``."""
+        for n in self.nodes:
+            if n.cell == cell:
+                return self.nodes[n.index + stmt] if n.index + stmt < len(self.nodes) else None
+        return None
+
+    def value(self, node: Node, name: str) -> ID | None:
+        """The value ``name`` holds when ``node`` reads it: (defining node, name)."""
+        d = node.reach.get(name)
+        if d is None:  # bound nowhere above: a value from outside the notebook's top-down run
+            return None if name in self.opaque else (-1, name)
+        return (d, name)
+
+    def values(self, node: Node, names: Iterable[str], rows: bool = False) -> set[ID]:
+        out = set()
+        for name in names:
+            if rows and (name in self.objects or name in self.opaque):
+                continue
+            v = self.value(node, name)
+            if v is not None:
+                out.add(v)
+        return out
+
+    def _walk(self, start: ID, rows: bool) -> frozenset[ID]:
+        memo = self._rows if rows else self._all
+        if start in memo:
+            return memo[start]
+        seen: set[ID] = {start}
+        stack = [start]
+        while stack:
+            idx, name = stack.pop()
+            if idx < 0:
+                continue
+            node = self.nodes[idx]
+            for src in node.sources.get(name, ()):
+                if rows and (src in self.objects or src in self.opaque):
+                    continue
+                if src == name and src not in node.reach:
+                    continue
+                v = self.value(node, src)
+                if v is None or v in seen:
+                    continue
+                if v in memo:
+                    seen |= memo[v]
+                    continue
+                seen.add(v)
+                stack.append(v)
+        result = frozenset(seen)
+        memo[start] = result
+        return result
+
+    def lineage(self, value: ID) -> frozenset[ID]:
+        """Every value this one was computed from, itself included."""
+        return self._walk(value, rows=False)
+
+    def rows(self, value: ID) -> frozenset[ID]:
+        """The values whose rows this one holds (not through fitted objects), itself included."""
+        return self._walk(value, rows=True)
+
+    def chain(self, start: ID, goal: ID, rows: bool = False) -> list[ID]:
+        """The names from ``goal`` forward to ``start`` (``goal`` first), or [] if unrelated."""
+        parents: dict[ID, ID | None] = {start: None}
+        stack = [start]
+        while stack:
+            cur = stack.pop()
+            if cur == goal:
+                path = []
+                step: ID | None = cur
+                while step is not None:
+                    path.append(step)
+                    step = parents[step]
+                return path
+            if cur[0] < 0:
+                continue
+            node = self.nodes[cur[0]]
+            for src in node.sources.get(cur[1], ()):
+                if rows and (src in self.objects or src in self.opaque):
+                    continue
+                v = self.value(node, src)
+                if v is not None and v not in parents:
+                    parents[v] = cur
+                    stack.append(v)
+        return []
+
+    def where_from(self, name: str, cell: int | None = None, line: int | None = None) -> list[Origin]:
+        """Where the value of ``name`` came from, oldest first: the statements that made it.
+        ``cell`` (0-based) and ``line``: the value as that statement reads it; ``cell`` alone:
+        its value at the end of that cell; neither: its last value in the notebook."""
+        start: ID | None = None
+        if line is not None and cell is not None:
+            node = self.node_at(cell, line)
+            start = None if node is None else self.value(node, name)
+        else:
+            for n in self.nodes:
+                if cell is not None and n.cell > cell:
+                    break
+                if name in n.sources:
+                    start = (n.index, name)
+        if start is None:
+            return []
+        out = []
+        for idx, nm in sorted(self.lineage(start)):
+            if nm in self.opaque or idx < 0:
+                continue
+            n = self.nodes[idx]
+            out.append(Origin(n.cell, n.line, nm, n.text()))
+        return out
+
+
+def _constructor_leaf(value: ast.AST) -> str | None:
+    """``StandardScaler`` for ``StandardScaler(...)``, ``StandardScaler().fit(X)``, ``make_pipeline(...)``."""
+    while isinstance(value, ast.Call):
+        func = value.func
+        leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        if leaf is None:
+            return None
+        if leaf[:1].isupper() or leaf in ("make_pipeline", "make_column_transformer", "make_union"):
+            return None if leaf in DATA_CONSTRUCTORS else leaf
+        if leaf in ("fit", "set_params") and isinstance(func, ast.Attribute):
+            value = func.value
+            continue
+        return None
+    return None
+
+
+def build(facts: NotebookFacts) -> DataFlow:
+    """The notebook's def-use graph (cached on the facts)."""
+    cached = getattr(facts, "_flow", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    functions: dict[str, frozenset[int]] = {}
+    from nbprod.analysis.facts import BUILTIN_NAMES
+
+    opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
+    objects: set[str] = set()
+    for _, cf in facts.code():
+        opaque.update(cf.functions)
+        opaque.update(cf.classes)
+        if cf.tree is None:
+            continue
+        for stmt in cf.tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions[stmt.name] = function_updates(stmt)
+    builder = _Builder(functions)
+    nodes: list[Node] = []
+    last: dict[str, int] = {}
+    for cell, cf in facts.code():
+        if cf.tree is None:
+            continue
+        for stmt in cf.tree.body:
+            out: dict[str, set[str]] = {}
+            builder.stmt(stmt, out)
+            node = Node(len(nodes), cell.index, stmt.lineno, stmt)
+            reads = names_in(stmt)
+            for src in out.values():
+                reads |= src
+            node.reach = {r: last[r] for r in reads if r in last}
+            node.sources = {name: frozenset(src) for name, src in out.items()}
+            if isinstance(stmt, ast.Assign):
+                leaf = _constructor_leaf(stmt.value)
+                if leaf is not None:
+                    for t in stmt.targets:
+                        objects.update(_targets(t))
+            nodes.append(node)
+            for name in out:
+                last[name] = node.index
+    flow = DataFlow(nodes, frozenset(objects - opaque), frozenset(opaque))
+    facts._flow = flow
+    return flow
+
+
+__all__ = ["DataFlow", "Node", "Origin", "base_name", "build", "function_updates", "names_in"]
