@@ -13,7 +13,7 @@ is what the leakage rules need. Built once per notebook, on demand.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -75,6 +75,37 @@ def names_in(node: ast.AST | None) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+# Reductions and metadata: a value computed from them holds none of the rows they read.
+REDUCERS = frozenset({"mean", "median", "mode", "std", "var", "sum", "min", "max", "quantile", "count",
+                      "nunique", "unique", "value_counts", "idxmax", "idxmin", "describe", "corr"})  # fmt: skip
+METADATA = frozenset({"columns", "index", "shape", "dtypes", "dtype", "size", "ndim", "classes_"})
+
+
+def data_sources(node: ast.AST | None) -> set[str]:
+    """Names an expression reads; ``~name`` where it reads only a statistic or metadata of
+    ``name`` (``df.mean()``, ``df.columns``, ``len(df)``), which carries none of its rows."""
+    if node is None:
+        return set()
+    rows: set[str] = set()
+    stats: set[str] = set()
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    while stack:
+        n, reduced = stack.pop()
+        if isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load):
+                (stats if reduced else rows).add(n.id)
+            continue
+        if isinstance(n, ast.Attribute) and n.attr in METADATA:
+            reduced = True
+        elif isinstance(n, ast.Call):
+            f = n.func
+            if (isinstance(f, ast.Attribute) and f.attr in REDUCERS) or (isinstance(f, ast.Name) and f.id == "len"):
+                stack.extend((a, True) for a in ast.iter_child_nodes(n))
+                continue
+        stack.extend((c, reduced) for c in ast.iter_child_nodes(n))
+    return rows | {"~" + s for s in stats - rows}
+
+
 def base_name(node: ast.AST) -> str | None:
     """``df`` for ``df``, ``df['a']``, ``df.loc[i, 'a']``, ``df.a.b``; else None."""
     while isinstance(node, (ast.Subscript, ast.Attribute)):
@@ -106,7 +137,7 @@ class _Builder:
         elif isinstance(node, ast.AugAssign):
             name = base_name(node.target)
             if name:
-                self.bind(out, name, names_in(node.value) | names_in(node.target) | {name})
+                self.bind(out, name, data_sources(node.value) | data_sources(node.target) | {name})
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
             self.assign(node.target, node.value, out)
         elif isinstance(node, ast.Expr):
@@ -148,12 +179,12 @@ class _Builder:
             if value.func.attr in MUTATORS or value.func.attr == "fit_transform" or _inplace(value):
                 name = base_name(value.func.value)
                 if name:
-                    self.bind(out, name, names_in(value) | {name})
+                    self.bind(out, name, data_sources(value) | {name})
 
     def assign(self, target: ast.AST, value: ast.AST, out: dict[str, set[str]]) -> None:
         self.receivers(value, out)
         if isinstance(target, ast.Name):
-            self.bind(out, target.id, names_in(value))
+            self.bind(out, target.id, data_sources(value))
             self.updated_args(value, out)
         elif isinstance(target, (ast.Tuple, ast.List)):
             elts = target.elts
@@ -165,14 +196,14 @@ class _Builder:
             for i, t in enumerate(elts):
                 if isinstance(t, ast.Starred):
                     t = t.value
-                src = names_in(value) if split is None else split[i]
+                src = data_sources(value) if split is None else split[i]
                 for name in _targets(t):
                     self.bind(out, name, src)
             self.updated_args(value, out)
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
             name = base_name(target)
             if name:  # df['a'] = ..., df.loc[m, 'a'] = ..., X[:, 1:] = ...: an update of df
-                self.bind(out, name, names_in(value) | names_in(target) | {name})
+                self.bind(out, name, data_sources(value) | data_sources(target) | {name})
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, out)
 
@@ -189,10 +220,10 @@ class _Builder:
             return
         for i, arg in enumerate(value.args):
             if i in positions and isinstance(arg, ast.Name):
-                self.bind(out, arg.id, names_in(value) | {arg.id})
+                self.bind(out, arg.id, data_sources(value) | {arg.id})
 
     def loop(self, node: ast.For | ast.AsyncFor, out: dict[str, set[str]]) -> None:
-        iter_names = names_in(node.iter)
+        iter_names = data_sources(node.iter)
         for name in _targets(node.target):
             self.bind(out, name, iter_names)
         body: dict[str, set[str]] = {}
@@ -208,7 +239,7 @@ class _Builder:
             self.bind(out, name, src)
             if name in loop_vars:  # for d in [train, test]: d['x'] = ...  updates train and test
                 for alias in aliases:
-                    self.bind(out, alias, src | {alias})
+                    self.bind(out, alias, (src - loop_vars) | {alias})
         for name in out:
             if name not in loop_vars:
                 out[name] |= {name} & set(body)
@@ -311,6 +342,25 @@ class DataFlow:
                 out.add(v)
         return out
 
+    def _sources(self, node: Node, name: str, rows: bool) -> Iterator[ID]:
+        """The values the binding of ``name`` at ``node`` was made from."""
+        compound = not isinstance(node.stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr))
+        for src in node.sources.get(name, ()):
+            if src[0] == "~":
+                if rows:
+                    continue
+                src = src[1:]
+            if rows and (src in self.objects or src in self.opaque):
+                continue
+            if src == name and src not in node.reach:
+                continue
+            if compound and src != name and src in node.sources and src not in node.reach:
+                yield (node.index, src)  # a loop variable bound by this same statement
+                continue
+            v = self.value(node, src)
+            if v is not None:
+                yield v
+
     def _walk(self, start: ID, rows: bool) -> frozenset[ID]:
         memo = self._rows if rows else self._all
         if start in memo:
@@ -322,13 +372,8 @@ class DataFlow:
             if idx < 0:
                 continue
             node = self.nodes[idx]
-            for src in node.sources.get(name, ()):
-                if rows and (src in self.objects or src in self.opaque):
-                    continue
-                if src == name and src not in node.reach:
-                    continue
-                v = self.value(node, src)
-                if v is None or v in seen:
+            for v in self._sources(node, name, rows):
+                if v in seen:
                     continue
                 if v in memo:
                     seen |= memo[v]
@@ -363,11 +408,8 @@ class DataFlow:
             if cur[0] < 0:
                 continue
             node = self.nodes[cur[0]]
-            for src in node.sources.get(cur[1], ()):
-                if rows and (src in self.objects or src in self.opaque):
-                    continue
-                v = self.value(node, src)
-                if v is not None and v not in parents:
+            for v in self._sources(node, cur[1], rows):
+                if v not in parents:
                     parents[v] = cur
                     stack.append(v)
         return []
@@ -443,7 +485,7 @@ def build(facts: NotebookFacts) -> DataFlow:
             node = Node(len(nodes), cell.index, stmt.lineno, stmt)
             reads = names_in(stmt)
             for src in out.values():
-                reads |= src
+                reads |= {r.lstrip("~") for r in src}
             node.reach = {r: last[r] for r in reads if r in last}
             node.sources = {name: frozenset(src) for name, src in out.items()}
             if isinstance(stmt, ast.Assign):

@@ -257,14 +257,17 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
             if ctor in PIPELINES and leaf == "fit" and len(call.args) < 2 and not _has_y(call):
                 is_fitter = ctor in ("ColumnTransformer", "make_column_transformer")
             if is_fitter and data is not None:
-                names = sorted(names_in(data) - flow.objects - flow.opaque)
+                names = _data_names(flow, data)
                 state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
                 out = _out(node, flow) if leaf != "fit" or _chained_transform(call, node) else set()
                 ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor))
             elif not is_fitter and ctor not in NOT_MODELS and data is not None and (len(call.args) >= 2 or _has_y(call)):
-                model = base_name(recv) or ""
-                names = sorted(names_in(data) - flow.objects - flow.opaque)
+                model = base_name(recv) or _target(node)
+                names = _data_names(flow, data)
                 ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
+        elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
+            names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
+            ev.fits.append(Fit(node, "target encoding (groupby mean)", _vals(flow, node, names), names, _out(node, flow)))
         elif leaf == "transform" and recv is not None and call.args:
             obj = base_name(recv)
             if obj:
@@ -274,9 +277,6 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
             if stat:
                 names = sorted(_stat_bases(call) - flow.objects - flow.opaque)
                 ev.fits.append(Fit(node, f"{leaf} with {stat}()", _vals(flow, node, names), names, _out(node, flow)))
-        elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
-            names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
-            ev.fits.append(Fit(node, "target encoding (groupby mean)", _vals(flow, node, names), names, _out(node, flow)))
         elif leaf == "train_test_split" or (leaf == "random_split" and call.args):
             arrays = [a for a in call.args if not isinstance(a, ast.Starred)]
             parts: dict[str, str] = {}
@@ -299,7 +299,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
         elif leaf in ("score", "evaluate") and recv is not None and call.args:
             ctor = _ctor_of(recv, ctors)
             if ctor not in NOT_MODELS or ctor in SEARCHES or ctor in PIPELINES:
-                names = sorted(names_in(call.args[0]) - flow.objects - flow.opaque)
+                names = _data_names(flow, call.args[0])
                 ev.scores.append(Score(node, base_name(recv) or "", flow.values(node, names, rows=True), names, leaf))
         elif METRIC.search(leaf) and leaf not in UNSUPERVISED_METRICS and len(call.args) >= 2:
             _metric(node, call, ev)
@@ -314,7 +314,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
         elif leaf in ("concat", "append", "vstack", "concatenate") and not _axis_one(call):
             _duplicates(node, call, ev)
         elif isinstance(func, ast.Name) and func.id in helpers:
-            names = sorted(names_in(call) - flow.objects - flow.opaque - {func.id})
+            names = _data_names(flow, call, {func.id})
             ev.fits.append(Fit(node, f"{func.id}() ({helpers[func.id]})", _vals(flow, node, names), names, _out(node, flow)))
 
 
@@ -326,6 +326,29 @@ def _vals(flow: DataFlow, node: Node, names: list[str]) -> set[ID]:
             if n in node.sources and n not in node.reach:
                 out |= flow.rows((node.index, n))
     return out
+
+
+def _data_names(flow: DataFlow, expr: ast.AST, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Names of the data an expression reads, in source order (no objects, modules, functions)."""
+    found = [
+        (n.lineno, n.col_offset, n.id)
+        for n in ast.walk(expr)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in flow.objects
+        and n.id not in flow.opaque and n.id not in skip
+    ]
+    out: list[str] = []
+    for *_, name in sorted(found):
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _target(node: Node) -> str:
+    """The single name an assignment binds (``m`` in ``m = Model().fit(X, y)``), else ''."""
+    stmt = node.stmt
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return ""
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -405,7 +428,7 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
     for arg in call.args[:2]:
         for sub in ast.walk(arg):
             if isinstance(sub, ast.Call) and _leaf(sub) in PREDICT and isinstance(sub.func, ast.Attribute) and sub.args:
-                names = sorted(names_in(sub.args[0]) - flow.objects - flow.opaque)
+                names = _data_names(flow, sub.args[0])
                 ev.scores.append(Score(node, base_name(sub.func.value) or "", flow.values(node, names, rows=True), names, _leaf(call)))
                 return
         if isinstance(arg, ast.Name):
@@ -415,7 +438,7 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
             src = flow.nodes[d]
             for sub in _calls(src.stmt):
                 if _leaf(sub) in PREDICT and isinstance(sub.func, ast.Attribute) and sub.args:
-                    names = sorted(names_in(sub.args[0]) - flow.objects - flow.opaque)
+                    names = _data_names(flow, sub.args[0])
                     model = base_name(sub.func.value) or ""
                     ev.scores.append(Score(node, model, flow.values(src, names, rows=True), names, _leaf(call)))
                     return
