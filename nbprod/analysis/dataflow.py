@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from nbprod.analysis.cell import CellFacts
     from nbprod.analysis.facts import NotebookFacts
 
 # Methods that change their receiver in place.
@@ -42,6 +43,7 @@ class Node:
     cell: int
     line: int
     stmt: ast.stmt
+    number: int = -1  # the statement's place among the cell's top-level statements (-1: recovered)
     sources: dict[str, frozenset[str]] = field(default_factory=dict)
     reach: dict[str, int] = field(default_factory=dict)  # name read -> node that bound it
 
@@ -455,40 +457,78 @@ def _constructor_leaf(value: ast.AST) -> str | None:
     return None
 
 
+def _statements(cf: CellFacts) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """A cell's top-level statements with their number in the cell and the names they read.
+    The Python that ``%time``/``%%capture``... run is analysed as if it stood in the cell,
+    and a cell that does not parse still gives the top-level blocks that do."""
+    from nbprod.analysis.cell import PYTHON_BODY_MAGICS, magic_call
+
+    if cf.tree is None:
+        yield from _recovered(cf.python or cf.source)
+        return
+    for i, stmt in enumerate(cf.tree.body):
+        magic = magic_call(stmt.value) if isinstance(stmt, ast.Expr) else None
+        if magic is not None and magic[0] in ("run_line_magic", "run_cell_magic") and magic[1][:1]:
+            name, args = magic[1][0], magic[1][1:]
+            code = args[-1] if args else ""
+            if name in PYTHON_BODY_MAGICS and code.strip():
+                try:
+                    body = ast.parse(code).body
+                except (SyntaxError, ValueError):
+                    body = []
+                for sub in body:
+                    ast.increment_lineno(sub, stmt.lineno - 1)
+                    yield sub, i, names_in(sub)
+                continue
+        facts = cf.stmts[i]
+        yield stmt, i, facts.reads | facts.deferred_reads
+
+
+def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """The top-level blocks of a cell that does not parse, each parsed on its own."""
+    lines = source.splitlines()
+    starts = [n for n, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "#", ")", "]", "}")]
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        try:
+            body = ast.parse("\n".join(lines[start:end])).body
+        except (SyntaxError, ValueError):
+            continue
+        for sub in body:
+            ast.increment_lineno(sub, start)
+            yield sub, -1, names_in(sub)
+
+
 def build(facts: NotebookFacts) -> DataFlow:
     """The notebook's def-use graph (cached on the facts)."""
     cached = getattr(facts, "_flow", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    functions: dict[str, frozenset[int]] = {}
     from nbprod.analysis.facts import BUILTIN_NAMES
 
+    functions: dict[str, frozenset[int]] = {}
     opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
     objects: set[str] = set()
     for _, cf in facts.code():
         opaque.update(cf.functions)
         opaque.update(cf.classes)
-        if cf.tree is None:
-            continue
-        for stmt in cf.tree.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                functions[stmt.name] = function_updates(stmt)
+        if cf.tree is not None and cf.functions:
+            for stmt in cf.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    functions[stmt.name] = function_updates(stmt)
     builder = _Builder(functions)
     nodes: list[Node] = []
     last: dict[str, int] = {}
     for cell, cf in facts.code():
-        if cf.tree is None:
-            continue
-        for stmt in cf.tree.body:
+        for stmt, number, reads in _statements(cf):
             out: dict[str, set[str]] = {}
             builder.stmt(stmt, out)
-            node = Node(len(nodes), cell.index, stmt.lineno, stmt)
-            reads = names_in(stmt)
+            node = Node(len(nodes), cell.index, stmt.lineno, stmt, number=number)
             for src in out.values():
-                reads |= {r.lstrip("~") for r in src}
+                reads = reads | {r.lstrip("~") for r in src}
             node.reach = {r: last[r] for r in reads if r in last}
             node.sources = {name: frozenset(src) for name, src in out.items()}
-            if isinstance(stmt, ast.Assign):
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
                 leaf = _constructor_leaf(stmt.value)
                 if leaf is not None:
                     for t in stmt.targets:

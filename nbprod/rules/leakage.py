@@ -46,6 +46,10 @@ PREDICT = {"predict", "predict_proba", "decision_function", "predict_log_proba"}
 SELECT = {"max", "argmax", "idxmax", "nlargest", "sort_values", "sorted", "min", "argmin", "idxmin",
           "nsmallest", "sort"}  # fmt: skip
 METRIC = re.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
+_SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
+                      "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
+                      "sample", "concat", "append", "vstack", "concatenate"} | STAT_USERS | CV_CALLS | PREDICT
+                     | STATS)  # fmt: skip
 _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
                        "resample", "sample", "concat", "append"} | CV_CALLS)  # fmt: skip
 
@@ -165,17 +169,20 @@ def _ctor_of(call: ast.AST, ctors: dict[str, str]) -> str:
 
 
 def _constructors(facts: NotebookFacts) -> dict[str, str]:
+    """Variable -> class it was last built from: ``sc = StandardScaler()``, ``sc = StandardScaler().fit(X)``,
+    ``pipe = make_pipeline(...)`` (from the calls the analysis core recorded, no second walk)."""
     out: dict[str, str] = {}
-    for _, cf in facts.code():
-        if cf.tree is None:
+    for _, call, _ in facts.calls():
+        if not call.targets:
             continue
-        for node in ast.walk(cf.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                leaf = _ctor_of(node.value, out)
-                if leaf:
-                    for t in node.targets:
-                        if isinstance(t, ast.Name):
-                            out[t.id] = leaf
+        leaf = call.leaf
+        if leaf in ("fit", "set_params") and call.receiver_call:
+            leaf = call.receiver_call.rsplit(".", 1)[-1]
+        elif leaf in ("fit", "set_params") and call.name.count(".") == 1 and not call.name.startswith("."):
+            leaf = out.get(call.name.split(".", 1)[0], "")
+        if leaf[:1].isupper() or leaf in PIPELINES:
+            for t in call.targets:
+                out[t] = leaf
     return out
 
 
@@ -183,7 +190,9 @@ def _function_fits(facts: NotebookFacts, ctors: dict[str, str]) -> dict[str, str
     """Notebook functions that fit a transformer or a statistic on their arguments."""
     out: dict[str, str] = {}
     for _, cf in facts.code():
-        if cf.tree is None:
+        if cf.tree is None or not cf.functions:
+            continue
+        if not any(c.deferred and (c.leaf in ("fit", "fit_transform") or c.leaf in STAT_USERS) for c in cf.calls):
             continue
         for stmt in cf.tree.body:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -228,8 +237,15 @@ def events(facts: NotebookFacts) -> Events | None:
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors)
     ev.evaluates_in_functions = _functions_evaluate(facts)
+    wanted: dict[tuple[int, int], bool] = {}
+    for cell, cf in facts.code():
+        for call in cf.calls:
+            if not call.deferred and (call.leaf in _SCANNED or call.name in helpers or METRIC.search(call.leaf)):
+                wanted[(cell.index, call.stmt)] = True
     for node in flow.nodes:
         if isinstance(node.stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        if node.number >= 0 and not wanted.get((node.cell, node.number)):
             continue
         _scan(node, ev, helpers)
     facts._leak_events = ev  # type: ignore[attr-defined]
@@ -242,6 +258,10 @@ def _out(node: Node, flow: DataFlow) -> set[ID]:
 
 def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
     flow, ctors = ev.flow, ev.ctors
+    norm = _normalisation(node.stmt)
+    if norm is not None:
+        stat, base = norm
+        ev.fits.append(Fit(node, f"scaling by {stat}()", _vals(flow, node, [base]), [base], _out(node, flow)))
     for call in _calls(node.stmt):
         leaf = _leaf(call)
         func = call.func
@@ -265,9 +285,16 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
                 model = base_name(recv) or _target(node)
                 names = _data_names(flow, data)
                 ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
+                alias = _target(node)
+                if alias and alias != model:  # reg = lr.fit(X, y): fit returns the model itself
+                    ev.models.append(ModelFit(node, alias, flow.values(node, names, rows=True), names))
         elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
             names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
             ev.fits.append(Fit(node, "target encoding (groupby mean)", _vals(flow, node, names), names, _out(node, flow)))
+        elif leaf == "apply" and recv is not None and _applies_fit(call, ctors):
+            names = _data_names(flow, recv)
+            ctor = _ctor_of(call.args[0].func.value if isinstance(call.args[0], ast.Call) else call.args[0].value, ctors)  # type: ignore[attr-defined]
+            ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, _out(node, flow), ctor))
         elif leaf == "transform" and recv is not None and call.args:
             obj = base_name(recv)
             if obj:
@@ -341,6 +368,34 @@ def _data_names(flow: DataFlow, expr: ast.AST, skip: frozenset[str] | set[str] =
         if name not in out:
             out.append(name)
     return out
+
+
+def _normalisation(stmt: ast.stmt) -> tuple[str, str] | None:
+    """``X = X / X.max()``, ``df[c] = (df[c] - df[c].mean()) / df[c].std()``: scaling by a statistic."""
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign)):
+        return None
+    for sub in ast.walk(stmt.value):
+        if not (isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Div, ast.Sub))):
+            continue
+        for stat_side, other in ((sub.right, sub.left), (sub.left, sub.right)):
+            if isinstance(stat_side, ast.Call) and isinstance(stat_side.func, ast.Attribute):
+                if stat_side.func.attr in ("mean", "std", "max", "min", "median") and not stat_side.args:
+                    base = base_name(stat_side.func.value)
+                    if base is not None and base in names_in(other):
+                        return stat_side.func.attr, base
+    return None
+
+
+def _applies_fit(call: ast.Call, ctors: dict[str, str]) -> bool:
+    """``X.apply(encoder.fit_transform)``: a transformer fit on each column of X."""
+    if len(call.args) != 1:
+        return False
+    arg = call.args[0]
+    if isinstance(arg, ast.Attribute) and arg.attr in ("fit_transform", "fit"):
+        return _ctor_of(arg.value, ctors) in FITTERS
+    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("fit_transform", "fit"):
+        return False
+    return False
 
 
 def _target(node: Node) -> str:
@@ -505,8 +560,8 @@ def _what(fit: Fit) -> str:
 
 
 def _only_labels(flow: DataFlow, fit: Fit, split: Split) -> bool:
-    """A LabelEncoder whose output reaches the split only as the labels."""
-    if fit.ctor not in LABEL_ENCODERS or not split.labels:
+    """A fit whose output reaches the split only as the labels (``y = le.fit_transform(y)``)."""
+    if not split.labels:
         return False
     reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
     return bool(reached) and reached <= split.labels
@@ -753,6 +808,8 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     flow = ev.flow
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
     tests = {(s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()}
+    if not ev.splits:  # the split sits in cells nbprod cannot see: a test set by its name
+        tests = {v for s in ev.scores for v in s.data if v[0] < 0 and _named_test(v[1])}
     if not tests:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
@@ -760,12 +817,11 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     for score in on_test:
         node = score.node
         if isinstance(node.stmt, (ast.For, ast.While)) and node.index in fitted_in and _selects(flow, node, True):
-            split = _split_of(flow, outer, score)
             yield (
                 node.cell,
                 node.line,
                 f"the loop in cell {_cell(node)} fits a model per setting and scores each on "
-                f"{', '.join(score.names)} (held out by {split.leaf} in cell {_cell(split.node)}), then keeps "
+                f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), then keeps "
                 "the best: the test set chose the model",
             )
             return
@@ -781,27 +837,32 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         if not read:
             continue
         if len(results & _lineage(flow, read)) >= 2 and _selects(flow, node, False):
-            split = _split_of(flow, outer, separate[0])
             yield (
                 node.cell,
                 node.line,
-                f"{len(models)} models are scored on {', '.join(separate[0].names)} (held out by {split.leaf} in cell "
-                f"{_cell(split.node)}) and ranked in cell {_cell(node)}: the test set chose the model",
+                f"{len(models)} models are scored on {', '.join(separate[0].names)} "
+                f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
             )
             return
 
 
-def _split_of(flow: DataFlow, splits: list[Split], score: Score) -> Split:
+def _named_test(name: str) -> bool:
+    low = name.lower()
+    return "test" in low and "val" not in low
+
+
+def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
+    """``held out by train_test_split in cell 3``, or how the test set is known."""
     seen = _rows(flow, score.data)
     for s in splits:
         if any((s.node.index, n) in seen for n in s.parts):
-            return s
-    return splits[0]
+            return f"held out by {s.leaf} in cell {_cell(s.node)}"
+    return "a test set"
 
 
 def _selects(flow: DataFlow, node: Node, loop: bool) -> bool:
     """The statement (or one that reads what it made) picks the best, or plots the scores."""
-    picks = SELECT | ({"plot", "lineplot"} if loop else set())
+    picks = SELECT
     made = set(node.sources)
     if _picks(node.stmt, picks):
         return True
