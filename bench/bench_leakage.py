@@ -60,7 +60,9 @@ def accuracy(items: list[tuple[Path, dict]]) -> bool:
     for nb in report.notebooks:
         fired[Path(nb.path).stem] = {f.rule for f in nb.findings}
     ok = True
-    looks = sum(bool(i.get("looks_leaky")) and not any(v["leaky"] for v in i["labels"].values()) for _, i in items)
+    looks = sum(
+        bool(i.get("looks_leaky")) and not any(v["leaky"] for v in i["labels"].values()) for _, i in items
+    )
     print(f"labelled set: {len(items)} notebooks, {looks} that look leaky but are not")
     misses: list[str] = []
     for rule in LABELLED:
@@ -73,7 +75,9 @@ def accuracy(items: list[tuple[Path, dict]]) -> bool:
             fn += truth and not got
             if got != truth:
                 kind = "missed" if truth else "false alarm"
-                misses.append(f"  {rule} {kind}: {item['id']} {item['repo']}/{item['path']}: {item['labels'][rule]['why']}")
+                misses.append(
+                    f"  {rule} {kind}: {item['id']} {item['repo']}/{item['path']}: {item['labels'][rule]['why']}"
+                )
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         p_target, r_target = TARGETS[rule]

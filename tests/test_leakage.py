@@ -84,6 +84,15 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                 "print(cross_val_score(LogisticRegression(), X, y, cv=5).mean())"], {"NB301"}),
     ("astype-copy-values", ["df2 = df.copy()\ndf2['a'] = df2['a'].fillna(df2['a'].median())",
                             "X = df2[['a']].astype(float).to_numpy()\ny = df2['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("scaling-by-max", ["X = df[['a', 'b']]\nX = X / X.max()\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("standardising-by-hand", ["df['a'] = (df['a'] - df['a'].mean()) / df['a'].std()", "X = df[['a']]\ny = df.y",
+                               SPLIT, FIT_EVAL], {"NB301"}),
+    ("apply-label-encoder", ["le = LabelEncoder()\nX = df[['c', 'd']].apply(le.fit_transform)\ny = df.y", SPLIT,
+                             FIT_EVAL], {"NB301"}),
+    ("fit-inside-time-magic", ["%time X = StandardScaler().fit_transform(df[['a']])\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("cell-that-does-not-parse", ["df = pd.read_csv('d.csv'\n    sep=';')\ndf['a'] = df['a'].fillna(df['a'].median())",
+                                  "X = df[['a']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
     # -- NB301 quiet -----------------------------------------------------------------
     ("fit-on-train-only", ["X = df[['a']]\ny = df.y", SPLIT,
                            "sc = StandardScaler()\nX_train = sc.fit_transform(X_train)\nX_test = sc.transform(X_test)",
@@ -118,6 +127,8 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                     "    print(accuracy_score(y[te], m.predict(sc.transform(X[te]))))"], set()),
     ("unsplit-exploration-only", ["Z = StandardScaler().fit_transform(df[['a', 'b']])\nprint(PCA(2).fit(Z).explained_variance_ratio_)"],
      set()),
+    ("statistic-reaches-only-the-labels", ["df['a'] = df['a'].fillna(df['a'].mean())\nX = other[['a']]\ny = df['y']",
+                                           SPLIT, FIT_EVAL], set()),
     # -- NB309 ------------------------------------------------------------------------------
     ("scaler-on-train-then-cv", ["X = df[['a']]\ny = df.y", SPLIT,
                                  "sc = StandardScaler()\nX_train_s = sc.fit_transform(X_train)\nX_test_s = sc.transform(X_test)",
@@ -149,6 +160,8 @@ CASES: list[tuple[str, list[str], set[str]]] = [
     ("only-training-score", ["X = df[['a']]\ny = df.y",
                              "m = RandomForestClassifier(random_state=0)\nm.fit(X, y)\nacc = round(m.score(X, y) * 100, 2)\nprint(acc)"],
      {"NB307"}),
+    ("fit-returns-the-model", ["X = df[['a']]\ny = df.y", "lr = LogisticRegression()\nreg = lr.fit(X, y)\nprint(reg.score(X, y))"],
+     {"NB307"}),
     # -- NB307 quiet ------------------------------------------------------------------------------
     ("smote-on-train-only", ["X = df.drop('y', axis=1)\ny = df.y", SPLIT,
                              "X_sm, y_sm = SMOTE(random_state=0).fit_resample(X_train, y_train)",
@@ -178,6 +191,8 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                 "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nacc_rf = rf.score(X_test, y_test)",
                                 "res = pd.DataFrame({'model': ['lr', 'rf'], 'acc': [acc_lr, acc_rf]})\nres.sort_values('acc', ascending=False)"],
      {"NB308"}),
+    ("test-arrays-from-cells-not-shown", ["best = 0\nfor c in [0.1, 1, 10]:\n    m = LogisticRegression(C=c).fit(Xtrain, ytrain)\n"
+                                          "    s = m.score(Xtest, ytest)\n    if s > best:\n        best = s"], {"NB308"}),
     # -- NB308 quiet ----------------------------------------------------------------------------------
     ("choice-on-validation-split", ["X = df[['a']]\ny = df.y", SPLIT,
                                     "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
@@ -236,7 +251,11 @@ def test_nb308_names_the_loop_and_nb307_the_cells(make_notebook: Callable[..., P
 
 
 def test_ignore_comment_silences_leakage(make_notebook: Callable[..., Path]) -> None:
-    cells = ["X = StandardScaler().fit_transform(df[['a']])  # nbprod: ignore[NB301]\ny = df.y", SPLIT, FIT_EVAL]
+    cells = [
+        "X = StandardScaler().fit_transform(df[['a']])  # nbprod: ignore[NB301]\ny = df.y",
+        SPLIT,
+        FIT_EVAL,
+    ]
     assert "NB301" not in _fired(make_notebook, cells)
 
 

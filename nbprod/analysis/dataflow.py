@@ -101,7 +101,9 @@ def data_sources(node: ast.AST | None) -> set[str]:
             reduced = True
         elif isinstance(n, ast.Call):
             f = n.func
-            if (isinstance(f, ast.Attribute) and f.attr in REDUCERS) or (isinstance(f, ast.Name) and f.id == "len"):
+            if (isinstance(f, ast.Attribute) and f.attr in REDUCERS) or (
+                isinstance(f, ast.Name) and f.id == "len"
+            ):
                 stack.extend((a, True) for a in ast.iter_child_nodes(n))
                 continue
         stack.extend((c, reduced) for c in ast.iter_child_nodes(n))
@@ -117,7 +119,8 @@ def base_name(node: ast.AST) -> str | None:
 
 def _inplace(call: ast.Call) -> bool:
     return any(
-        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True for k in call.keywords
+        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in call.keywords
     )
 
 
@@ -132,7 +135,9 @@ class _Builder:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 self.assign(target, node.value, out)
-            if isinstance(node.value, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Name) for e in node.value.elts):
+            if isinstance(node.value, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Name) for e in node.value.elts
+            ):
                 for target in node.targets:
                     if isinstance(target, ast.Name):
                         self.lists[target.id] = tuple(e.id for e in node.value.elts)  # type: ignore[attr-defined]
@@ -203,9 +208,9 @@ class _Builder:
                     self.bind(out, name, src)
             self.updated_args(value, out)
         elif isinstance(target, (ast.Subscript, ast.Attribute)):
-            name = base_name(target)
-            if name:  # df['a'] = ..., df.loc[m, 'a'] = ..., X[:, 1:] = ...: an update of df
-                self.bind(out, name, data_sources(value) | data_sources(target) | {name})
+            base = base_name(target)
+            if base:  # df['a'] = ..., df.loc[m, 'a'] = ..., X[:, 1:] = ...: an update of df
+                self.bind(out, base, data_sources(value) | data_sources(target) | {base})
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, out)
 
@@ -354,8 +359,6 @@ class DataFlow:
                 src = src[1:]
             if rows and (src in self.objects or src in self.opaque):
                 continue
-            if src == name and src not in node.reach:
-                continue
             if compound and src != name and src in node.sources and src not in node.reach:
                 yield (node.index, src)  # a loop variable bound by this same statement
                 continue
@@ -445,7 +448,9 @@ def _constructor_leaf(value: ast.AST) -> str | None:
     """``StandardScaler`` for ``StandardScaler(...)``, ``StandardScaler().fit(X)``, ``make_pipeline(...)``."""
     while isinstance(value, ast.Call):
         func = value.func
-        leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        leaf = (
+            func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        )
         if leaf is None:
             return None
         if leaf[:1].isupper() or leaf in ("make_pipeline", "make_column_transformer", "make_union"):

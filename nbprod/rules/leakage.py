@@ -74,8 +74,6 @@ def _calls(stmt: ast.stmt) -> Iterator[ast.Call]:
 def _has_stat(node: ast.AST) -> str | None:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in STATS:
-            if base_name(sub.func.value) is not None and not sub.args[:1]:
-                return sub.func.attr
             if base_name(sub.func.value) is not None:
                 return sub.func.attr
     return None
@@ -192,7 +190,9 @@ def _function_fits(facts: NotebookFacts, ctors: dict[str, str]) -> dict[str, str
     for _, cf in facts.code():
         if cf.tree is None or not cf.functions:
             continue
-        if not any(c.deferred and (c.leaf in ("fit", "fit_transform") or c.leaf in STAT_USERS) for c in cf.calls):
+        if not any(
+            c.deferred and (c.leaf in ("fit", "fit_transform") or c.leaf in STAT_USERS) for c in cf.calls
+        ):
             continue
         for stmt in cf.tree.body:
             if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -218,7 +218,9 @@ def _functions_evaluate(facts: NotebookFacts) -> bool:
     """A notebook function scores or predicts: evaluations nbprod does not follow into."""
     for _, cf in facts.code():
         for call in cf.calls:
-            if call.deferred and (call.leaf in PREDICT or call.leaf in ("score", "evaluate") or METRIC.search(call.leaf)):
+            if call.deferred and (
+                call.leaf in PREDICT or call.leaf in ("score", "evaluate") or METRIC.search(call.leaf)
+            ):
                 return True
     return False
 
@@ -240,10 +242,14 @@ def events(facts: NotebookFacts) -> Events | None:
     wanted: dict[tuple[int, int], bool] = {}
     for cell, cf in facts.code():
         for call in cf.calls:
-            if not call.deferred and (call.leaf in _SCANNED or call.name in helpers or METRIC.search(call.leaf)):
+            if not call.deferred and (
+                call.leaf in _SCANNED or call.name in helpers or METRIC.search(call.leaf)
+            ):
                 wanted[(cell.index, call.stmt)] = True
     for node in flow.nodes:
-        if isinstance(node.stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+        if isinstance(
+            node.stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+        ):
             continue
         if node.number >= 0 and not wanted.get((node.cell, node.number)):
             continue
@@ -281,7 +287,12 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
                 state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
                 out = _out(node, flow) if leaf != "fit" or _chained_transform(call, node) else set()
                 ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor))
-            elif not is_fitter and ctor not in NOT_MODELS and data is not None and (len(call.args) >= 2 or _has_y(call)):
+            elif (
+                not is_fitter
+                and ctor not in NOT_MODELS
+                and data is not None
+                and (len(call.args) >= 2 or _has_y(call))
+            ):
                 model = base_name(recv) or _target(node)
                 names = _data_names(flow, data)
                 ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
@@ -290,20 +301,25 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
                     ev.models.append(ModelFit(node, alias, flow.values(node, names, rows=True), names))
         elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
             names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
-            ev.fits.append(Fit(node, "target encoding (groupby mean)", _vals(flow, node, names), names, _out(node, flow)))
+            ev.fits.append(
+                Fit(node, "target encoding (groupby mean)", _vals(flow, node, names), names, _out(node, flow))
+            )
         elif leaf == "apply" and recv is not None and _applies_fit(call, ctors):
             names = _data_names(flow, recv)
-            ctor = _ctor_of(call.args[0].func.value if isinstance(call.args[0], ast.Call) else call.args[0].value, ctors)  # type: ignore[attr-defined]
+            fitted = call.args[0]
+            ctor = _ctor_of(fitted.value, ctors) if isinstance(fitted, ast.Attribute) else ""
             ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, _out(node, flow), ctor))
         elif leaf == "transform" and recv is not None and call.args:
             obj = base_name(recv)
             if obj:
                 ev.transforms.append((node, obj, flow.values(node, names_in(call.args[0]), rows=True)))
         elif leaf in STAT_USERS and recv is not None:
-            stat = _has_stat(ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load()))
-            if stat:
+            used = _has_stat(ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load()))
+            if used:
                 names = sorted(_stat_bases(call) - flow.objects - flow.opaque)
-                ev.fits.append(Fit(node, f"{leaf} with {stat}()", _vals(flow, node, names), names, _out(node, flow)))
+                ev.fits.append(
+                    Fit(node, f"{leaf} with {used}()", _vals(flow, node, names), names, _out(node, flow))
+                )
         elif leaf == "train_test_split" or (leaf == "random_split" and call.args):
             arrays = [a for a in call.args if not isinstance(a, ast.Starred)]
             parts: dict[str, str] = {}
@@ -319,7 +335,9 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
             labels = _values(flow, node, call.args[2:3])
             ev.splits.append(Split(node, "cv", leaf, _values(flow, node, args), labels))
         elif leaf == "split" and recv is not None and _ctor_of(recv, ctors) in FOLDS and call.args:
-            ev.splits.append(Split(node, "loop", f"{_ctor_of(recv, ctors)}.split", _values(flow, node, call.args[:1])))
+            ev.splits.append(
+                Split(node, "loop", f"{_ctor_of(recv, ctors)}.split", _values(flow, node, call.args[:1]))
+            )
         elif leaf in PREDICT and recv is not None and call.args:
             ev.predicts.append((node, flow.values(node, names_in(call.args[0]), rows=True)))
             continue
@@ -327,22 +345,36 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
             ctor = _ctor_of(recv, ctors)
             if ctor not in NOT_MODELS or ctor in SEARCHES or ctor in PIPELINES:
                 names = _data_names(flow, call.args[0])
-                ev.scores.append(Score(node, base_name(recv) or "", flow.values(node, names, rows=True), names, leaf))
+                ev.scores.append(
+                    Score(node, base_name(recv) or "", flow.values(node, names, rows=True), names, leaf)
+                )
         elif METRIC.search(leaf) and leaf not in UNSUPERVISED_METRICS and len(call.args) >= 2:
             _metric(node, call, ev)
         elif leaf in ("fit_resample", "fit_sample") and recv is not None:
             ctor = _ctor_of(recv, ctors)
             if ctor in OVERSAMPLERS or (not ctor and "over" in (base_name(recv) or "").lower()):
-                ev.copies.append((node, f"{ctor or base_name(recv)}().{leaf}", _values(flow, node, call.args[:1])))
+                ev.copies.append(
+                    (node, f"{ctor or base_name(recv)}().{leaf}", _values(flow, node, call.args[:1]))
+                )
         elif leaf == "resample" and _kw(call, "replace") is True:
             ev.copies.append((node, "resample(replace=True)", _values(flow, node, call.args[:1])))
         elif leaf == "sample" and recv is not None and (_kw(call, "replace") is True or _frac_over_one(call)):
-            ev.copies.append((node, f"{base_name(recv)}.sample(replace=True)", flow.values(node, _names(recv), rows=True)))
+            ev.copies.append(
+                (node, f"{base_name(recv)}.sample(replace=True)", flow.values(node, _names(recv), rows=True))
+            )
         elif leaf in ("concat", "append", "vstack", "concatenate") and not _axis_one(call):
             _duplicates(node, call, ev)
         elif isinstance(func, ast.Name) and func.id in helpers:
             names = _data_names(flow, call, {func.id})
-            ev.fits.append(Fit(node, f"{func.id}() ({helpers[func.id]})", _vals(flow, node, names), names, _out(node, flow)))
+            ev.fits.append(
+                Fit(
+                    node,
+                    f"{func.id}() ({helpers[func.id]})",
+                    _vals(flow, node, names),
+                    names,
+                    _out(node, flow),
+                )
+            )
 
 
 def _vals(flow: DataFlow, node: Node, names: list[str]) -> set[ID]:
@@ -360,8 +392,11 @@ def _data_names(flow: DataFlow, expr: ast.AST, skip: frozenset[str] | set[str] =
     found = [
         (n.lineno, n.col_offset, n.id)
         for n in ast.walk(expr)
-        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in flow.objects
-        and n.id not in flow.opaque and n.id not in skip
+        if isinstance(n, ast.Name)
+        and isinstance(n.ctx, ast.Load)
+        and n.id not in flow.objects
+        and n.id not in flow.opaque
+        and n.id not in skip
     ]
     out: list[str] = []
     for *_, name in sorted(found):
@@ -393,7 +428,11 @@ def _applies_fit(call: ast.Call, ctors: dict[str, str]) -> bool:
     arg = call.args[0]
     if isinstance(arg, ast.Attribute) and arg.attr in ("fit_transform", "fit"):
         return _ctor_of(arg.value, ctors) in FITTERS
-    if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr in ("fit_transform", "fit"):
+    if (
+        isinstance(arg, ast.Call)
+        and isinstance(arg.func, ast.Attribute)
+        and arg.func.attr in ("fit_transform", "fit")
+    ):
         return False
     return False
 
@@ -463,7 +502,9 @@ def _groupby_stat(call: ast.Call) -> bool:
             return False
         return any(isinstance(s, ast.Call) and _leaf(s) == "groupby" for s in ast.walk(call.func))
     return any(
-        isinstance(s, ast.Call) and _leaf(s) in STATS and any(isinstance(g, ast.Call) and _leaf(g) == "groupby" for g in ast.walk(s))
+        isinstance(s, ast.Call)
+        and _leaf(s) in STATS
+        and any(isinstance(g, ast.Call) and _leaf(g) == "groupby" for g in ast.walk(s))
         for a in call.args
         for s in ast.walk(a)
     )
@@ -482,9 +523,22 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
     flow = ev.flow
     for arg in call.args[:2]:
         for sub in ast.walk(arg):
-            if isinstance(sub, ast.Call) and _leaf(sub) in PREDICT and isinstance(sub.func, ast.Attribute) and sub.args:
+            if (
+                isinstance(sub, ast.Call)
+                and _leaf(sub) in PREDICT
+                and isinstance(sub.func, ast.Attribute)
+                and sub.args
+            ):
                 names = _data_names(flow, sub.args[0])
-                ev.scores.append(Score(node, base_name(sub.func.value) or "", flow.values(node, names, rows=True), names, _leaf(call)))
+                ev.scores.append(
+                    Score(
+                        node,
+                        base_name(sub.func.value) or "",
+                        flow.values(node, names, rows=True),
+                        names,
+                        _leaf(call),
+                    )
+                )
                 return
         if isinstance(arg, ast.Name):
             d = node.reach.get(arg.id)
@@ -495,7 +549,9 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
                 if _leaf(sub) in PREDICT and isinstance(sub.func, ast.Attribute) and sub.args:
                     names = _data_names(flow, sub.args[0])
                     model = base_name(sub.func.value) or ""
-                    ev.scores.append(Score(node, model, flow.values(src, names, rows=True), names, _leaf(call)))
+                    ev.scores.append(
+                        Score(node, model, flow.values(src, names, rows=True), names, _leaf(call))
+                    )
                     return
 
 
@@ -503,15 +559,24 @@ def _duplicates(node: Node, call: ast.Call, ev: Events) -> None:
     """``pd.concat([df, df[df.y == 1]])``: rows of a frame added to the frame again."""
     flow = ev.flow
     items: list[ast.expr] = []
-    for a in call.args:
-        items.extend(a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])
+    for arg in call.args:
+        items.extend(arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg])
     if isinstance(call.func, ast.Attribute) and _leaf(call) == "append":
         items.append(call.func.value)
-    vals = [flow.values(node, names_in(i), rows=True) for i in items]
-    names = [ast.unparse(i) for i in items]
+    vals = [flow.values(node, names_in(item), rows=True) for item in items]
+    names = [ast.unparse(item) for item in items]
     for i, a in enumerate(vals):
         for j, b in enumerate(vals):
-            if i < j and a and b and (a == b or a & {r for v in b for r in flow.rows(v)} or b & {r for v in a for r in flow.rows(v)}):
+            if (
+                i < j
+                and a
+                and b
+                and (
+                    a == b
+                    or a & {r for v in b for r in flow.rows(v)}
+                    or b & {r for v in a for r in flow.rows(v)}
+                )
+            ):
                 if _leaf(call) == "append" and not (a == b):
                     continue
                 ev.copies.append((node, f"{_leaf(call)}() of {names[i]} and {names[j]}", a | b))
@@ -807,7 +872,9 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         return
     flow = ev.flow
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
-    tests = {(s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()}
+    tests = {
+        (s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()
+    }
     if not ev.splits:  # the split sits in cells nbprod cannot see: a test set by its name
         tests = {v for s in ev.scores for v in s.data if v[0] < 0 and _named_test(v[1])}
     if not tests:
@@ -816,7 +883,11 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     fitted_in = {m.node.index for m in ev.models}
     for score in on_test:
         node = score.node
-        if isinstance(node.stmt, (ast.For, ast.While)) and node.index in fitted_in and _selects(flow, node, True):
+        if (
+            isinstance(node.stmt, (ast.For, ast.While))
+            and node.index in fitted_in
+            and _selects(flow, node, True)
+        ):
             yield (
                 node.cell,
                 node.line,
@@ -826,7 +897,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
             )
             return
     separate = [s for s in on_test if not isinstance(s.node.stmt, (ast.For, ast.While))]
-    models = {(s.model, _model_fit(ev, s).node.index if _model_fit(ev, s) else -1) for s in separate}
+    models = {(s.model, getattr(_model_fit(ev, s), "node", None)) for s in separate}
     if len(models) < 2:
         return
     results = {(s.node.index, n) for s in separate for n in s.node.sources}
