@@ -674,7 +674,7 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
             if reached:
                 if _only_labels(flow, fit, split):
                     continue
-                where = _path(flow, fit, reached)
+                where = _path(flow, fit, (reached - split.labels) or reached)
             elif _applied(ev, fit, split, parts):
                 where = ""
             else:
