@@ -72,9 +72,26 @@ class Origin:
 
 def names_in(node: ast.AST | None) -> set[str]:
     """Names read anywhere in an expression (comprehension variables included)."""
+    out: set[str] = set()
     if node is None:
-        return set()
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        return out
+    stack: list[ast.AST] = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
+        if type(n) is ast.Name:
+            if type(n.ctx) is ast.Load:
+                out.add(n.id)
+            continue
+        for name in n._fields:
+            v = getattr(n, name, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, ast.AST):
+                        push(x)
+            elif isinstance(v, ast.AST) and not isinstance(v, (ast.expr_context, ast.Constant)):
+                push(v)
+    return out
 
 
 # Reductions and metadata: a value computed from them holds none of the rows they read.

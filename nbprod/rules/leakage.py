@@ -59,16 +59,29 @@ def _leaf(call: ast.Call) -> str:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
-def _calls(stmt: ast.stmt) -> Iterator[ast.Call]:
+_OPAQUE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _calls(stmt: ast.stmt) -> list[ast.Call]:
     """Calls in a top-level statement, outside function and class bodies."""
+    out: list[ast.Call] = []
     stack: list[ast.AST] = [stmt]
+    pop, push = stack.pop, stack.append
     while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        n = pop()
+        if isinstance(n, _OPAQUE_NODES):
             continue
-        if isinstance(n, ast.Call):
-            yield n
-        stack.extend(ast.iter_child_nodes(n))
+        if type(n) is ast.Call:
+            out.append(n)
+        for name in n._fields:
+            v = getattr(n, name, None)
+            if type(v) is list:
+                for x in v:
+                    if isinstance(x, ast.AST):
+                        push(x)
+            elif isinstance(v, ast.AST) and not isinstance(v, (ast.expr_context, ast.Constant)):
+                push(v)
+    return out
 
 
 def _has_stat(node: ast.AST) -> str | None:
@@ -143,6 +156,25 @@ class Events:
     copies: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # oversampling: node, what, inputs
     predicts: list[tuple[Node, set[ID]]] = field(default_factory=list)
     evaluates_in_functions: bool = False
+
+    _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
+
+    _rowsets: dict[int, set[ID]] = field(default_factory=dict)
+    leaves: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # (cell, statement) -> call leaves
+
+    def rows_of(self, owner: object, values: set[ID]) -> set[ID]:
+        """The rows of an event's data, computed once per event."""
+        found = self._rowsets.get(id(owner))
+        if found is None:
+            found = self._rowsets[id(owner)] = _rows(self.flow, values)
+        return found
+
+    def calls_of(self, node: Node) -> list[ast.Call]:
+        """The calls of a statement, outside function bodies (walked once)."""
+        found = self._calls.get(node.index)
+        if found is None:
+            found = self._calls[node.index] = _calls(node.stmt)
+        return found
 
     def train_parts(self) -> set[ID]:
         return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "train"}
@@ -239,21 +271,24 @@ def events(facts: NotebookFacts) -> Events | None:
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors)
     ev.evaluates_in_functions = _functions_evaluate(facts)
-    wanted: dict[tuple[int, int], bool] = {}
+    wanted: dict[tuple[int, int], set[str]] = {}
     for cell, cf in facts.code():
         for call in cf.calls:
+            if not call.deferred:
+                ev.leaves.setdefault((cell.index, call.stmt), set()).add(call.leaf)
             if not call.deferred and (
                 call.leaf in _SCANNED or call.name in helpers or METRIC.search(call.leaf)
             ):
-                wanted[(cell.index, call.stmt)] = True
+                wanted.setdefault((cell.index, call.stmt), set()).add(call.leaf)
     for node in flow.nodes:
         if isinstance(
             node.stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
         ):
             continue
-        if node.number >= 0 and not wanted.get((node.cell, node.number)):
+        seen = wanted.get((node.cell, node.number)) if node.number >= 0 else None
+        if node.number >= 0 and not seen:
             continue
-        _scan(node, ev, helpers)
+        _scan(node, ev, helpers, seen)
     facts._leak_events = ev  # type: ignore[attr-defined]
     return ev
 
@@ -262,13 +297,24 @@ def _out(node: Node, flow: DataFlow) -> set[ID]:
     return {(node.index, n) for n in node.sources if n not in flow.objects and n not in flow.opaque}
 
 
-def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
+_SCALING = frozenset({"mean", "std", "max", "min", "median"})
+
+
+def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | None) -> None:
     flow, ctors = ev.flow, ev.ctors
-    norm = _normalisation(node.stmt)
+    norm = _normalisation(node.stmt) if leaves is None or leaves & _SCALING else None
     if norm is not None:
         stat, base = norm
         ev.fits.append(Fit(node, f"scaling by {stat}()", _vals(flow, node, [base]), [base], _out(node, flow)))
-    for call in _calls(node.stmt):
+    calls = ev.calls_of(node)
+    chained = {
+        id(c.func.value)
+        for c in calls
+        if isinstance(c.func, ast.Attribute)
+        and c.func.attr == "transform"
+        and isinstance(c.func.value, ast.Call)
+    }
+    for call in calls:
         leaf = _leaf(call)
         func = call.func
         recv = func.value if isinstance(func, ast.Attribute) else None
@@ -285,7 +331,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str]) -> None:
             if is_fitter and data is not None:
                 names = _data_names(flow, data)
                 state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
-                out = _out(node, flow) if leaf != "fit" or _chained_transform(call, node) else set()
+                out = _out(node, flow) if leaf != "fit" or id(call) in chained else set()
                 ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor))
             elif (
                 not is_fitter
@@ -477,14 +523,6 @@ def _values(flow: DataFlow, node: Node, args: list[ast.expr]) -> set[ID]:
     return flow.values(node, names, rows=True)
 
 
-def _chained_transform(call: ast.Call, node: Node) -> bool:
-    """``StandardScaler().fit(X).transform(X)``: the fit's result is transformed at once."""
-    for sub in _calls(node.stmt):
-        if isinstance(sub.func, ast.Attribute) and sub.func.attr == "transform" and sub.func.value is call:
-            return True
-    return False
-
-
 def _stat_bases(call: ast.Call) -> set[str]:
     out: set[str] = set()
     for arg in (*call.args, *(k.value for k in call.keywords)):
@@ -545,7 +583,7 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
             if d is None:
                 continue
             src = flow.nodes[d]
-            for sub in _calls(src.stmt):
+            for sub in ev.calls_of(src):
                 if _leaf(sub) in PREDICT and isinstance(sub.func, ast.Attribute) and sub.args:
                     names = _data_names(flow, sub.args[0])
                     model = base_name(sub.func.value) or ""
@@ -664,7 +702,7 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
     for split in ev.splits:
         if split.node.index == fit.node.index and split.kind == "loop":
             continue  # a fit inside the folds' loop: fit per fold
-        split_rows = _rows(flow, split.inputs)
+        split_rows = ev.rows_of(split, split.inputs)
         parts = {(split.node.index, n) for n in split.parts}
         tests = {(split.node.index, n) for n, p in split.parts.items() if p == "test"}
         if fit.node.index <= split.node.index:
@@ -724,7 +762,7 @@ def _scored_leak(flow: DataFlow, ev: Events, fit: Fit) -> _Leak | None:
         model = _model_fit(ev, score)
         if model is None:
             continue
-        held = _rows(flow, score.data) - _rows(flow, model.data)
+        held = ev.rows_of(score, score.data) - ev.rows_of(model, model.data)
         if held & fit_rows and fit.out & _lineage(flow, score.data):
             return _Leak(
                 "NB301",
@@ -886,7 +924,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         if (
             isinstance(node.stmt, (ast.For, ast.While))
             and node.index in fitted_in
-            and _selects(flow, node, True)
+            and _selects(ev, node, True)
         ):
             yield (
                 node.cell,
@@ -907,7 +945,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         read = flow.values(node, node.reach)
         if not read:
             continue
-        if len(results & _lineage(flow, read)) >= 2 and _selects(flow, node, False):
+        if _selects(ev, node, False) and len(results & _lineage(flow, read)) >= 2:
             yield (
                 node.cell,
                 node.line,
@@ -931,28 +969,21 @@ def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
     return "a test set"
 
 
-def _selects(flow: DataFlow, node: Node, loop: bool) -> bool:
-    """The statement (or one that reads what it made) picks the best, or plots the scores."""
-    picks = SELECT
-    made = set(node.sources)
-    if _picks(node.stmt, picks):
+def _selects(ev: Events, node: Node, loop: bool) -> bool:
+    """The statement (or one just after that reads what it made) keeps or ranks the best."""
+    if _picks(ev, node):
         return True
-    if not loop:
-        for later in flow.nodes[node.index + 1 : node.index + 4]:
-            if made & set(later.reach) and _picks(later.stmt, picks):
-                return True
+    made = set(node.sources)
+    for later in ev.flow.nodes[node.index + 1 : node.index + (6 if loop else 4)]:
+        if any(later.reach.get(n) == node.index for n in made) and _picks(ev, later):
+            return True
+    return False
+
+
+def _picks(ev: Events, node: Node) -> bool:
+    """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound."""
+    if any(n.lower().startswith("best") for n in node.sources):
+        return True
+    if node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT):
         return False
-    for later in flow.nodes[node.index + 1 : node.index + 6]:
-        if {n for n in later.reach if later.reach[n] == node.index} & made and _picks(later.stmt, picks):
-            return True
-    return False
-
-
-def _picks(stmt: ast.stmt, picks: set[str]) -> bool:
-    for call in _calls(stmt):
-        if _leaf(call) in picks:
-            return True
-    for sub in ast.walk(stmt):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and sub.id.lower().startswith("best"):
-            return True
-    return False
+    return any(_leaf(call) in SELECT for call in ev.calls_of(node))
