@@ -13,9 +13,11 @@ is what the leakage rules need. Built once per notebook, on demand.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from nbprod.analysis.cell import _target_names
 
 if TYPE_CHECKING:
     from nbprod.analysis.cell import CellFacts
@@ -70,27 +72,34 @@ class Origin:
     code: str
 
 
+_SKIPPED = (ast.expr_context, ast.Constant)
+
+
+def children(n: ast.AST, push: Callable[[ast.AST], None]) -> None:
+    """Push the child nodes of ``n`` (no contexts, no constants): the one fast walk step."""
+    for name in n._fields:
+        v = getattr(n, name, None)
+        if type(v) is list:
+            for x in v:
+                if isinstance(x, ast.AST):
+                    push(x)
+        elif isinstance(v, ast.AST) and not isinstance(v, _SKIPPED):
+            push(v)
+
+
 def names_in(node: ast.AST | None) -> set[str]:
     """Names read anywhere in an expression (comprehension variables included)."""
     out: set[str] = set()
     if node is None:
         return out
     stack: list[ast.AST] = [node]
-    pop, push = stack.pop, stack.append
     while stack:
-        n = pop()
+        n = stack.pop()
         if type(n) is ast.Name:
             if type(n.ctx) is ast.Load:
                 out.add(n.id)
             continue
-        for name in n._fields:
-            v = getattr(n, name, None)
-            if type(v) is list:
-                for x in v:
-                    if isinstance(x, ast.AST):
-                        push(x)
-            elif isinstance(v, ast.AST) and not isinstance(v, (ast.expr_context, ast.Constant)):
-                push(v)
+        children(n, stack.append)
     return out
 
 
@@ -269,17 +278,9 @@ class _Builder:
                 out[name] |= {name} & set(body)
 
 
-def _targets(node: ast.AST) -> list[str]:
-    out = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Name):
-            out.append(n.id)
-        elif isinstance(n, (ast.Tuple, ast.List)):
-            stack.extend(n.elts)
-        elif isinstance(n, ast.Starred):
-            stack.append(n.value)
+def _targets(node: ast.AST) -> set[str]:
+    out: set[str] = set()
+    _target_names(node, out)
     return out
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, names_in
+from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, names_in
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 from nbprod.rules.readiness import TRANSFORMERS
@@ -66,21 +66,13 @@ def _calls(stmt: ast.stmt) -> list[ast.Call]:
     """Calls in a top-level statement, outside function and class bodies."""
     out: list[ast.Call] = []
     stack: list[ast.AST] = [stmt]
-    pop, push = stack.pop, stack.append
     while stack:
-        n = pop()
+        n = stack.pop()
         if isinstance(n, _OPAQUE_NODES):
             continue
         if type(n) is ast.Call:
             out.append(n)
-        for name in n._fields:
-            v = getattr(n, name, None)
-            if type(v) is list:
-                for x in v:
-                    if isinstance(x, ast.AST):
-                        push(x)
-            elif isinstance(v, ast.AST) and not isinstance(v, (ast.expr_context, ast.Constant)):
-                push(v)
+        children(n, stack.append)
     return out
 
 
@@ -785,6 +777,12 @@ def _model_fit(ev: Events, score: Score) -> ModelFit | None:
 # -- the rules ------------------------------------------------------------------
 
 
+def _preprocessing_hits(facts: NotebookFacts, rule_id: str) -> Iterator[Hit]:
+    for leak in preprocessing_leaks(facts):
+        if leak.rule == rule_id:
+            yield leak.fit.node.cell, leak.fit.node.line, leak.message
+
+
 @rule(
     "NB301",
     "preprocessing-leakage",
@@ -803,9 +801,7 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     after the split is applied to the parts, and when train and test are put together for
     the fit. A fit on the training part, a `Pipeline` fitted on it, and Kaggle-style test
     files that are only predicted stay quiet."""
-    for leak in preprocessing_leaks(facts):
-        if leak.rule == "NB301":
-            yield leak.fit.node.cell, leak.fit.node.line, leak.message
+    yield from _preprocessing_hits(facts, "NB301")
 
 
 @rule(
@@ -820,9 +816,7 @@ def outside_cv(facts: NotebookFacts) -> Iterator[Hit]:
     `GridSearchCV` or a validation split of that same part has seen every validation fold,
     so the cross-validated scores (and the choice they make) are slightly optimistic. The
     test set is still clean, which is why this is advice, not NB301."""
-    for leak in preprocessing_leaks(facts):
-        if leak.rule == "NB309":
-            yield leak.fit.node.cell, leak.fit.node.line, leak.message
+    yield from _preprocessing_hits(facts, "NB309")
 
 
 @rule(
