@@ -162,6 +162,9 @@ CASES: list[tuple[str, list[str], set[str]]] = [
      {"NB307"}),
     ("fit-returns-the-model", ["X = df[['a']]\ny = df.y", "lr = LogisticRegression()\nreg = lr.fit(X, y)\nprint(reg.score(X, y))"],
      {"NB307"}),
+    ("augmentation-before-split", ["def augment_rows(frame):\n    return frame.assign(a=frame.a + 0.01)",
+                                   "df = pd.concat([df, augment_rows(df)])\nX = df[['a']]\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB307"}),
     # -- NB307 quiet ------------------------------------------------------------------------------
     ("smote-on-train-only", ["X = df.drop('y', axis=1)\ny = df.y", SPLIT,
                              "X_sm, y_sm = SMOTE(random_state=0).fit_resample(X_train, y_train)",
@@ -176,6 +179,8 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                              "bal = pd.concat([majority, minority])\nX = bal[['a']]\ny = bal.y", SPLIT, FIT_EVAL], set()),
     ("kaggle-concat-train-test", ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\ndata = pd.concat([train, test])",
                                   "X = train[['a']]\ny = train.y", SPLIT, FIT_EVAL], set()),
+    ("shuffle-with-sample-frac-1", ["df = df.sample(frac=1, random_state=0)\nX = df[['a']]\ny = df.y", SPLIT, FIT_EVAL],
+     set()),
     # -- NB308 ------------------------------------------------------------------------------------
     ("k-loop-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
                         "scores = []\nfor k in range(1, 20):\n    knn = KNeighborsClassifier(n_neighbors=k)\n"

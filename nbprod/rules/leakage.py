@@ -269,7 +269,10 @@ def events(facts: NotebookFacts) -> Events | None:
             if not call.deferred:
                 ev.leaves.setdefault((cell.index, call.stmt), set()).add(call.leaf)
             if not call.deferred and (
-                call.leaf in _SCANNED or call.name in helpers or METRIC.search(call.leaf)
+                call.leaf in _SCANNED
+                or call.name in helpers
+                or METRIC.search(call.leaf)
+                or "augment" in call.leaf.lower()
             ):
                 wanted.setdefault((cell.index, call.stmt), set()).add(call.leaf)
     for node in flow.nodes:
@@ -400,6 +403,11 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             ev.copies.append(
                 (node, f"{base_name(recv)}.sample(replace=True)", flow.values(node, _names(recv), rows=True))
             )
+        elif "augment" in leaf.lower():  # augment_data(df), aug.augment(texts): new rows made from old ones
+            what = f"{_call_text(call)}()"
+            ev.copies.append(
+                (node, what, _values(flow, node, [*call.args, *(k.value for k in call.keywords)]))
+            )
         elif leaf in ("concat", "append", "vstack", "concatenate") and not _axis_one(call):
             _duplicates(node, call, ev)
         elif isinstance(func, ast.Name) and func.id in helpers:
@@ -481,6 +489,14 @@ def _target(node: Node) -> str:
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
         return stmt.targets[0].id
     return ""
+
+
+def _call_text(call: ast.Call) -> str:
+    try:
+        text = ast.unparse(call.func)
+    except Exception:  # pragma: no cover - unparse handles every parsed tree
+        return _leaf(call)
+    return text if len(text) <= 40 else _leaf(call)
 
 
 def _names(node: ast.AST) -> set[str]:
@@ -837,7 +853,10 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     if ev is None:
         return
     flow = ev.flow
+    reported: set[int] = set()
     for node, what, _ in ev.copies:
+        if node.index in reported:
+            continue
         for split in ev.splits:
             if split.node.index < node.index:
                 continue
@@ -851,6 +870,7 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
                     f"{what} in cell {_cell(node)} copies rows into {names}, which {split.leaf} in cell "
                     f"{_cell(split.node)} divides: copies of the test rows sit in training",
                 )
+                reported.add(node.index)
                 break
     tests = ev.test_parts()
     train_only: list[tuple[Score, ModelFit]] = []
