@@ -6,7 +6,9 @@ Run:  python bench/bench_leakage.py            (about a minute; --quick for a sm
   relevant cells of a public notebook, with its provenance and a person's verdict per
   kind) is written as a real ``.ipynb`` and checked; a notebook counts as flagged for a
   rule when the rule has at least one finding in it. Prints precision and recall for
-  NB301, NB307 and NB308 against the verdicts, and every miss with the verdict's reason.
+  NB301, NB307 and NB308 against the verdicts, the same counts for the items marked
+  ``held_out`` (labelled after the rules were written, never used to change them), and
+  every miss with the verdict's reason.
 * cost: the folder of ``bench/bench_check.py`` (real-world notebooks plus samples,
   replicated with distinct sources) and the labelled set, checked in one process with
   every rule and with the four leakage rules (NB301, NB307, NB308, NB309) taken out of
@@ -55,6 +57,18 @@ def write_labelled(dest: Path) -> list[tuple[Path, dict]]:
     return out
 
 
+def scores(items: list[tuple[Path, dict]], fired: dict[str, set[str]], rule: str) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of a rule on some items."""
+    tp = fp = fn = 0
+    for path, item in items:
+        truth = item["labels"][rule]["leaky"]
+        got = rule in fired.get(path.stem, set())
+        tp += truth and got
+        fp += got and not truth
+        fn += truth and not got
+    return tp, fp, fn
+
+
 def accuracy(items: list[tuple[Path, dict]]) -> bool:
     from nbprod.checker import check_paths
 
@@ -66,33 +80,32 @@ def accuracy(items: list[tuple[Path, dict]]) -> bool:
     looks = sum(
         bool(i.get("looks_leaky")) and not any(v["leaky"] for v in i["labels"].values()) for _, i in items
     )
-    print(f"labelled set: {len(items)} notebooks, {looks} that look leaky but are not")
-    misses: list[str] = []
+    held = [(p, i) for p, i in items if i.get("held_out")]
+    print(f"labelled set: {len(items)} notebooks, {looks} that look leaky but are not, {len(held)} held out")
     for rule in LABELLED:
-        tp = fp = fn = 0
-        for path, item in items:
-            truth = item["labels"][rule]["leaky"]
-            got = rule in fired.get(path.stem, set())
-            tp += truth and got
-            fp += got and not truth
-            fn += truth and not got
-            if got != truth:
-                kind = "missed" if truth else "false alarm"
-                misses.append(
-                    f"  {rule} {kind}: {item['id']} {item['repo']}/{item['path']}: {item['labels'][rule]['why']}"
-                )
+        tp, fp, fn = scores(items, fired, rule)
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         p_target, r_target = TARGETS[rule]
         met = precision >= p_target and (r_target is None or recall >= r_target)
         ok &= met
         r_note = f" (target >= {r_target})" if r_target else ""
+        htp, hfp, hfn = scores(held, fired, rule)
         print(
             f"{rule}: {tp + fn} leaky, {tp + fp} flagged: precision {precision:.2f} (target >= {p_target}),"
-            f" recall {recall:.2f}{r_note}  {'met' if met else 'MISSED'}"
+            f" recall {recall:.2f}{r_note}  {'met' if met else 'MISSED'};"
+            f" held out: {htp + hfn} leaky, {htp} found, {hfp} false alarms"
         )
     nb309 = sum("NB309" in rules for rules in fired.values())
     print(f"NB309 (not labelled): fired on {nb309} notebooks")
+    misses = []
+    for path, item in items:
+        for rule in LABELLED:
+            truth = item["labels"][rule]["leaky"]
+            if truth != (rule in fired.get(path.stem, set())):
+                kind = "missed" if truth else "false alarm"
+                where = f"{item['id']} {item['repo']}/{item['path']}"
+                misses.append(f"  {rule} {kind}: {where}: {item['labels'][rule]['why']}")
     print("misses:" if misses else "misses: none")
     for line in misses:
         print(line)

@@ -434,16 +434,20 @@ def _vals(flow: DataFlow, node: Node, names: list[str]) -> set[ID]:
 
 
 def _data_names(flow: DataFlow, expr: ast.AST, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    """Names of the data an expression reads, in source order (no objects, modules, functions)."""
-    found = [
-        (n.lineno, n.col_offset, n.id)
-        for n in ast.walk(expr)
-        if isinstance(n, ast.Name)
-        and isinstance(n.ctx, ast.Load)
-        and n.id not in flow.objects
-        and n.id not in flow.opaque
-        and n.id not in skip
-    ]
+    """Names of the data an expression reads, in source order: not objects, modules or
+    functions, and not the keys inside ``df[col]`` (a column name is not data)."""
+    found: list[tuple[int, int, str]] = []
+    stack: list[ast.AST] = [expr]
+    while stack:
+        n = stack.pop()
+        if type(n) is ast.Name:
+            if n.id not in flow.objects and n.id not in flow.opaque and n.id not in skip:
+                found.append((n.lineno, n.col_offset, n.id))
+            continue
+        if type(n) is ast.Subscript:
+            stack.append(n.value)
+            continue
+        children(n, stack.append)
     out: list[str] = []
     for *_, name in sorted(found):
         if name not in out:
@@ -770,8 +774,14 @@ def _scored_leak(flow: DataFlow, ev: Events, fit: Fit) -> _Leak | None:
         model = _model_fit(ev, score)
         if model is None:
             continue
-        held = ev.rows_of(score, score.data) - ev.rows_of(model, model.data)
-        if held & fit_rows and fit.out & _lineage(flow, score.data):
+        trained = ev.rows_of(model, model.data)
+        scored = ev.rows_of(score, score.data)
+        # train and test put together: the fit saw rows of both (a fit on the test part alone is not a leak)
+        if (
+            fit_rows & (scored - trained)
+            and fit_rows & (trained - scored)
+            and fit.out & _lineage(flow, score.data)
+        ):
             return _Leak(
                 "NB301",
                 fit,
