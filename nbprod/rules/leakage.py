@@ -825,8 +825,10 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     frames and helper functions, and fires when the fitted values reach a later
     `train_test_split` or cross-validation of the same rows, when a fit on the unsplit data
     after the split is applied to the parts, and when train and test are put together for
-    the fit. A fit on the training part, a `Pipeline` fitted on it, and Kaggle-style test
-    files that are only predicted stay quiet."""
+    the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
+    fits. A fit on the training part, a `Pipeline` fitted on it, a fit whose output only
+    reaches the labels (`y = LabelEncoder().fit_transform(y)`), `get_dummies` and fixed
+    mappings, and Kaggle-style test files that are only predicted stay quiet."""
     yield from _preprocessing_hits(facts, "NB301")
 
 
@@ -926,9 +928,11 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
 def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     """When several models or settings are scored on `X_test` and the best is kept, the
     test score of the winner is chosen by the test set and overstates what new data will
-    give. Fires on a loop that fits and scores on the test part and then keeps or plots
-    the best, and on several models scored on the same test part in different cells whose
-    scores are then ranked."""
+    give. Fires on a loop that fits and scores on the test part and then keeps the best
+    (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
+    the same test part in different cells whose scores are then ranked (`sort_values`,
+    `max`). A choice made on a validation split or by `GridSearchCV`, and a sweep whose
+    test scores are only printed or drawn, stay quiet."""
     ev = events(facts)
     if ev is None or not ev.scores:
         return
