@@ -297,10 +297,15 @@ _SCALING = frozenset({"mean", "std", "max", "min", "median"})
 
 def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | None) -> None:
     flow, ctors = ev.flow, ev.ctors
-    norm = _normalisation(node.stmt) if leaves is None or leaves & _SCALING else None
+    norm = _normalisation(node.stmt) if leaves is None or leaves & STATS else None
     if norm is not None:
         stat, base = norm
-        ev.fits.append(Fit(node, f"scaling by {stat}()", _vals(flow, node, [base]), [base], _out(node, flow)))
+        how = (
+            "filling"
+            if isinstance(node.stmt, ast.Assign) and not isinstance(node.stmt.value, ast.BinOp)
+            else "scaling"
+        )
+        ev.fits.append(Fit(node, f"{how} by {stat}()", _vals(flow, node, [base]), [base], _out(node, flow)))
     calls = ev.calls_of(node)
     chained = {
         id(c.func.value)
@@ -456,15 +461,30 @@ def _data_names(flow: DataFlow, expr: ast.AST, skip: frozenset[str] | set[str] =
 
 
 def _normalisation(stmt: ast.stmt) -> tuple[str, str] | None:
-    """``X = X / X.max()``, ``df[c] = (df[c] - df[c].mean()) / df[c].std()``: scaling by a statistic."""
+    """``X = X / X.max()``, ``df[c] = (df[c] - df[c].mean()) / df[c].std()``: scaling by a
+    statistic; ``df.loc[df.a.isna(), 'a'] = df.a.median()``: filling with one."""
     if not isinstance(stmt, (ast.Assign, ast.AugAssign)):
         return None
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    if len(targets) == 1 and isinstance(targets[0], ast.Subscript):
+        base = base_name(targets[0])
+        value = stmt.value
+        if isinstance(value, ast.Subscript):  # df.a.mode()[0]
+            value = value.value
+        if (
+            base is not None
+            and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in STATS
+            and base_name(value.func.value) == base
+        ):
+            return value.func.attr, base
     for sub in ast.walk(stmt.value):
         if not (isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Div, ast.Sub))):
             continue
         for stat_side, other in ((sub.right, sub.left), (sub.left, sub.right)):
             if isinstance(stat_side, ast.Call) and isinstance(stat_side.func, ast.Attribute):
-                if stat_side.func.attr in ("mean", "std", "max", "min", "median") and not stat_side.args:
+                if stat_side.func.attr in _SCALING and not stat_side.args:
                     base = base_name(stat_side.func.value)
                     if base is not None and base in names_in(other):
                         return stat_side.func.attr, base
