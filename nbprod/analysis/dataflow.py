@@ -13,6 +13,7 @@ is what the leakage rules need. Built once per notebook, on demand.
 from __future__ import annotations
 
 import ast
+import copy as copy_module
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -73,6 +74,7 @@ class Origin:
 
 
 _SKIPPED = (ast.expr_context, ast.Constant)
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
 
 
 def children(n: ast.AST, push: Callable[[ast.AST], None]) -> None:
@@ -353,6 +355,8 @@ class DataFlow:
     def value(self, node: Node, name: str) -> ID | None:
         """The value ``name`` holds when ``node`` reads it: (defining node, name)."""
         d = node.reach.get(name)
+        if d is None and name in node.sources and not isinstance(node.stmt, _SIMPLE):
+            return (node.index, name)  # bound earlier in the same loop or block: Xte = sel.transform(X_test)
         if d is None:  # bound nowhere above: a value from outside the notebook's top-down run
             return None if name in self.opaque else (-1, name)
         return (d, name)
@@ -462,6 +466,91 @@ class DataFlow:
         return out
 
 
+_INLINE_LEAVES = frozenset({
+    "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "resample", "score",
+    "predict", "predict_proba", "sample", "fillna", "cross_val_score",
+})
+_NOT_INLINED = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal,
+    ast.Yield, ast.YieldFrom, ast.Await,
+)
+
+
+def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A helper simple enough to follow at its call: plain parameters, no nested definitions
+    or generators, at most one ``return`` (its last statement), a fit, split, resampling or
+    score inside."""
+    if isinstance(fn, ast.AsyncFunctionDef) or fn.args.vararg or fn.args.kwarg or len(fn.body) > 80:
+        return False
+    relevant = False
+    for stmt in fn.body[1:] if _is_docstring(fn.body[0]) else fn.body:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, _NOT_INLINED):
+                return False
+            if isinstance(sub, ast.Return) and sub is not fn.body[-1]:
+                return False
+            if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Attribute, ast.Name)):
+                leaf = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id
+                relevant = relevant or leaf in _INLINE_LEAVES or leaf.endswith("_score")
+    return relevant
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, local: set[str], prefix: str) -> None:
+        self.local, self.prefix = local, prefix
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id in self.local:
+            return ast.copy_location(ast.Name(id=f"{self.prefix}.{node.id}", ctx=node.ctx), node)
+        return node
+
+
+def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[ast.stmt] | None:
+    """``X, y = prep(df)`` as the statements of ``prep`` with its locals renamed ``prep.name``:
+    the parameters bound to the arguments, the ``return`` value bound to the call's targets."""
+    if isinstance(stmt, ast.Assign):
+        call, targets = stmt.value, stmt.targets
+    elif isinstance(stmt, ast.Expr):
+        call, targets = stmt.value, []
+    else:
+        return None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)) or call.func.id not in functions:
+        return None
+    fn = functions[call.func.id]
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    local = set(params)
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            local.add(sub.id)
+    rename = _Rename(local, fn.name)
+    bound: list[ast.stmt] = []
+    given = dict(zip(params, call.args))
+    given.update({k.arg: k.value for k in call.keywords if k.arg in params})
+    for p, value in given.items():
+        bound.append(ast.Assign(targets=[ast.Name(id=f"{fn.name}.{p}", ctx=ast.Store())], value=value))
+    body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
+    out = bound
+    for sub in body:
+        copy = rename.visit(copy_module.deepcopy(sub))
+        if isinstance(copy, ast.Return):
+            if copy.value is None or not targets:
+                if copy.value is not None:
+                    out.append(ast.Expr(value=copy.value))
+                continue
+            copy = ast.Assign(targets=targets, value=copy.value)
+        out.append(copy)
+    for s in out:
+        ast.copy_location(s, stmt)
+        ast.fix_missing_locations(s)
+    return out
+
+
 def _constructor_leaf(value: ast.AST) -> str | None:
     """``StandardScaler`` for ``StandardScaler(...)``, ``StandardScaler().fit(X)``, ``make_pipeline(...)``."""
     while isinstance(value, ast.Call):
@@ -522,6 +611,19 @@ def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
             yield sub, -1, names_in(sub)
 
 
+def _followed(
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef]
+) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """The statements, a call of a simple notebook helper replaced by the helper's body."""
+    for stmt, number, reads in stmts:
+        body = inline_call(stmt, helpers) if helpers else None
+        if body is None:
+            yield stmt, number, reads
+            continue
+        for sub in body:
+            yield sub, -1, names_in(sub)
+
+
 def build(facts: NotebookFacts) -> DataFlow:
     """The notebook's def-use graph (cached on the facts)."""
     cached = getattr(facts, "_flow", None)
@@ -530,6 +632,7 @@ def build(facts: NotebookFacts) -> DataFlow:
     from nbprod.analysis.facts import BUILTIN_NAMES
 
     functions: dict[str, frozenset[int]] = {}
+    helpers: dict[str, ast.FunctionDef] = {}
     opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
     objects: set[str] = set()
     for _, cf in facts.code():
@@ -539,11 +642,15 @@ def build(facts: NotebookFacts) -> DataFlow:
             for stmt in cf.tree.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     functions[stmt.name] = function_updates(stmt)
+                    if inlinable(stmt):
+                        helpers[stmt.name] = stmt  # type: ignore[assignment]
+                    else:
+                        helpers.pop(stmt.name, None)
     builder = _Builder(functions)
     nodes: list[Node] = []
     last: dict[str, int] = {}
     for cell, cf in facts.code():
-        for stmt, number, reads in _statements(cf):
+        for stmt, number, reads in _followed(_statements(cf), helpers):
             out: dict[str, set[str]] = {}
             builder.stmt(stmt, out)
             node = Node(len(nodes), cell.index, stmt.lineno, stmt, number=number)

@@ -260,6 +260,14 @@ def events(facts: NotebookFacts) -> Events | None:
         return None
     flow = facts.flow()
     ctors = _constructors(facts)
+    for node in flow.nodes:  # the locals of a helper followed at its call: sc = StandardScaler()
+        stmt = node.stmt
+        if node.number < 0 and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            ctor = _ctor_of(stmt.value, ctors)
+            if ctor:
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        ctors[t.id] = ctor
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors)
     ev.evaluates_in_functions = _functions_evaluate(facts)
@@ -612,6 +620,8 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
                 return
         if isinstance(arg, ast.Name):
             d = node.reach.get(arg.id)
+            if d is None and arg.id in node.sources:  # pred = m.predict(X) in the same loop
+                d = node.index
             if d is None:
                 continue
             src = flow.nodes[d]
