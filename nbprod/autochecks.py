@@ -219,7 +219,21 @@ def _no_model(item: Item, ev: Evidence) -> ItemResult | None:
 
 
 def check_m1(item: Item, ev: Evidence) -> ItemResult:
-    return _no_model(item, ev) or _from_rules(item, ev, "a baseline is computed to compare against")
+    if (r := _no_model(item, ev)) is not None:
+        return r
+    if ev.fired("NB302") or not ev.fired("NB308"):
+        return _from_rules(item, ev, "a baseline is computed to compare against", ("NB302", "NB308"))
+    first = ev.fired("NB308")[0]  # a baseline exists, but the test set chose the model
+    return _result(item, 1, f"{first.rule}: {first.message}", first.fix, first)
+
+
+def check_f3(item: Item, ev: Evidence) -> ItemResult:
+    """0 on preprocessing or overlap leakage (NB301, NB307); 1 on preprocessing outside CV (NB309)."""
+    if ev.fired("NB301", "NB307") or not ev.fired("NB309"):
+        return _from_rules(item, ev, "no statistic is learned from test rows and no test row is in training",
+                           ("NB301", "NB307", "NB309"))  # fmt: skip
+    first = ev.fired("NB309")[0]
+    return _result(item, 1, f"{first.rule}: {first.message}", first.fix, first)
 
 
 def check_m2(item: Item, ev: Evidence) -> ItemResult:
@@ -450,7 +464,7 @@ CHECKS: dict[str, Callable[[Item, Evidence], ItemResult]] = {
     "D1": check_d1, "D2": check_d2, "D3": check_d3, "D4": check_d4,
     "F1": lambda i, ev: _from_rules(i, ev, "no unseeded random draw or generator"),
     "F2": lambda i, ev: _from_rules(i, ev, "every split and randomized estimator has a random_state"),
-    "F3": lambda i, ev: _from_rules(i, ev, "no transformer is fit before the train/test split"),
+    "F3": check_f3,
     "M1": check_m1, "M2": check_m2, "M3": check_m3, "M4": check_m4, "M6": check_m6,
     "C1": check_c1, "C2": check_c2, "C3": check_c3,
     "C4": lambda i, ev: _from_rules(i, ev, "no absolute or user-specific path in code"),

@@ -74,11 +74,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("features", "Features and split", (
         _auto("F1", "every sampling step is seeded", "NB201", "NB201"),
         _auto("F2", "splits and cross-validation are reproducible (random_state)", "NB202", "NB202"),
-        _auto("F3", "preprocessing is fit on training data only", "NB301", "NB301"),
+        _auto("F3", "preprocessing is fit on training data only, and no test row is in training",
+              "NB301, NB307, NB309", "NB301", "NB307", "NB309"),
         _manual("F4", "row order is fixed where it matters (sorted before splitting)"),
     )),
     Section("model", "Model and evaluation", (
-        _auto("M1", "the model beats a baseline (dummy model or simple heuristic)", "NB302", "NB302"),
+        _auto("M1", "the model beats a baseline (dummy model or simple heuristic), chosen without the test set",
+              "NB302, NB308", "NB302", "NB308"),
         _auto("M2", "evaluation goes beyond accuracy (report, confusion matrix, AUC, lift)", "NB303", "NB303"),
         _auto("M3", "predictions are checked for NaN, infinities and out-of-range values",
               "checks on predictions"),

@@ -131,6 +131,38 @@ FIRES: list[tuple[str, list[Any], int | None, int | None, list[str]]] = [
         ["cross_val_score"],
     ),
     (
+        "NB307",
+        [
+            SK
+            + "from imblearn.over_sampling import SMOTE\nXr, yr = SMOTE(random_state=0).fit_resample(X, y)",
+            "a, b, c, d = train_test_split(Xr, yr, random_state=0)",
+        ],
+        0,
+        SK_LINES + 2,
+        ["SMOTE", "cell 2", "copies"],
+    ),
+    (
+        "NB308",
+        [
+            SK + "a, b, c, d = train_test_split(X, y, random_state=0)",
+            "s = []\nfor n in [10, 50]:\n    m = RandomForestClassifier(n, random_state=0).fit(a, c)\n    s.append(m.score(b, d))",
+            "print(max(s))",
+        ],
+        1,
+        2,
+        ["the loop in cell 2", "cell 1"],
+    ),
+    (
+        "NB309",
+        [
+            SK + "a, b, c, d = train_test_split(X, y, random_state=0)",
+            "a = StandardScaler().fit_transform(a)\nprint(cross_val_score(RandomForestClassifier(random_state=0), a, c))",
+        ],
+        1,
+        1,
+        ["StandardScaler", "cross_val_score"],
+    ),
+    (
         "NB302",
         [SK + "clf = RandomForestClassifier(random_state=0)\nclf.fit(X, y)"],
         0,
@@ -249,6 +281,29 @@ QUIET: list[tuple[str, list[Any]]] = [
             SK + "a, b = train_test_split(X, random_state=0)",
             "final = StandardScaler().fit(X)",
             "out = final.transform(new_rows)",
+        ],
+    ),
+    (
+        "NB307",
+        [
+            SK
+            + "from imblearn.over_sampling import SMOTE\na, b, c, d = train_test_split(X, y, random_state=0)",
+            "a, c = SMOTE(random_state=0).fit_resample(a, c)",
+        ],
+    ),
+    (
+        "NB308",
+        [
+            SK + "a, b, c, d = train_test_split(X, y, random_state=0)",
+            "for n in [10, 50]:\n    m = RandomForestClassifier(n, random_state=0).fit(a, c)\n    print(m.score(b, d))",
+        ],
+    ),
+    (
+        "NB309",
+        [
+            SK
+            + "from sklearn.pipeline import make_pipeline\na, b, c, d = train_test_split(X, y, random_state=0)",
+            "print(cross_val_score(make_pipeline(StandardScaler(), RandomForestClassifier(random_state=0)), a, c))",
         ],
     ),
     (

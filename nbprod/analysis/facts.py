@@ -41,6 +41,13 @@ class NotebookFacts:
     _first: dict[str, int] | None = None
     _code: list[tuple[Cell, CellFacts]] | None = None  # built once: every rule walks them
     _calls: list[tuple[Cell, Call, str]] | None = None
+    _flow: Any = None  # the def-use graph (nbprod.analysis.dataflow), built on demand
+
+    def flow(self) -> Any:
+        """The notebook's statement-level def-use graph (``nbprod.analysis.dataflow``)."""
+        from nbprod.analysis.dataflow import build
+
+        return build(self)
 
     @property
     def injects_unknown(self) -> bool:

@@ -39,7 +39,7 @@ class Rule:
 
 
 REGISTRY: dict[str, Rule] = {}
-_MODULES = ("order", "reproducibility", "readiness", "security", "external")
+_MODULES = ("order", "reproducibility", "readiness", "leakage", "security", "external")
 
 
 def rule(

@@ -1,4 +1,4 @@
-"""NB3: production readiness (leakage, baselines, evaluation, saving, tests, structure)."""
+"""NB3: production readiness (baselines, evaluation, saving, tests, structure); leakage is in leakage.py."""
 
 from __future__ import annotations
 
@@ -88,104 +88,6 @@ def fits(facts: NotebookFacts) -> list[Fit]:
             ctor = built.get(receiver, "")
         found.append(Fit(cell.index, call, ctor))
     return found
-
-
-def _flows(facts: NotebookFacts, start: tuple[int, int], end: tuple[int, int], names: set[str]) -> set[str]:
-    """Names still holding data derived from ``names`` at ``end``, following top-level
-    statements in notebook order (a name rebound from untainted data is clean again)."""
-    tainted = set(names)
-    for cell, cf in facts.code():
-        for stmt in cf.stmts:
-            pos = (cell.index, stmt.line)
-            if not start < pos < end:
-                continue
-            if stmt.reads & tainted:
-                tainted |= stmt.defs
-            else:
-                tainted -= stmt.defs
-    return tainted
-
-
-# Calls that split rows into train and test (or folds): fitting on all rows before them leaks.
-SPLITS = {"train_test_split", "cross_val_score", "cross_validate", "cross_val_predict"}
-
-
-def _splits(facts: NotebookFacts) -> list[tuple[int, Call]]:
-    return [
-        (cell.index, call)
-        for cell, call, qual in facts.calls()
-        if call.leaf in SPLITS and (qual.startswith("sklearn") or not facts.is_module_call(call))
-    ]
-
-
-def _fitted_names(fit: Fit) -> set[str]:
-    """The variables holding a fitted transformer: ``scaler`` in ``scaler.fit(X)`` or
-    ``scaler = StandardScaler().fit(X)``."""
-    receiver = fit.call.name.rsplit(".", 1)[0] if "." in fit.call.name else ""
-    if receiver and not receiver.startswith(".") and "." not in receiver:
-        return {receiver}
-    return set(fit.call.targets) if fit.call.leaf == "fit" else set()
-
-
-@rule(
-    "NB301",
-    "preprocessing-leakage",
-    "error",
-    "data leakage: a transformer is fit on data that is split into train and test only later",
-    "Split first, then fit the transformer on the training part only (a Pipeline does this).",
-)
-def leakage(facts: NotebookFacts) -> Iterator[Hit]:
-    """Fitting a scaler, imputer, encoder or selector on all rows lets statistics of the
-    test rows leak into training, so the test score is optimistic. Fires when the data
-    the transformer was fit on (or data derived from it) is split by
-    ``train_test_split`` or cross-validated later, and when a transformer is fit on the
-    full data after the split and then applied to the split parts."""
-    splits = _splits(facts)
-    if not splits:
-        return
-    all_fits = fits(facts)
-    for fit in all_fits:
-        if not fit.is_transformer:
-            continue
-        fitted = _fitted_names(fit)
-        receiver = fit.call.name.rsplit(".", 1)[0]
-        data = set(fit.call.arg_names) - {receiver}
-        start = (fit.cell, fit.call.line)
-        where = ", ".join(sorted(data)) or "the data"
-        for split_cell, split in splits:
-            end = (split_cell, split.line)
-            if end <= start:
-                # fit after the split: a leak if it saw the unsplit data and is applied to the parts
-                if data & split.arg_names and _applied_to(facts, fitted, start, set(split.targets)):
-                    yield (
-                        fit.cell,
-                        fit.call.line,
-                        f"{fit.constructor or fit.call.display} is fit on {where}, which still holds "
-                        f"the test rows that {split.leaf} in cell {split_cell + 1} split off",
-                    )
-                    break
-                continue
-            tainted = _flows(facts, start, end, data | set(fit.call.targets) | fitted)
-            if split.arg_names & tainted:
-                yield (
-                    fit.cell,
-                    fit.call.line,
-                    f"{fit.constructor or fit.call.display} is fit on {where} "
-                    f"before {split.leaf} in cell {split_cell + 1} splits it",
-                )
-                break
-
-
-def _applied_to(facts: NotebookFacts, fitted: set[str], after: tuple[int, int], parts: set[str]) -> bool:
-    """True when a fitted transformer's ``.transform`` is called on a split part later."""
-    if not fitted or not parts:
-        return False
-    for cell, call, _ in facts.calls():
-        if (cell.index, call.line) < after or call.leaf != "transform":
-            continue
-        if call.name.rsplit(".", 1)[0] in fitted and call.arg_names & parts:
-            return True
-    return False
 
 
 def has_baseline(facts: NotebookFacts) -> bool:

@@ -1,0 +1,674 @@
+"""The notebook-wide def-use graph, statement by statement, in notebook order.
+
+Every top-level statement of every code cell is a node that binds or updates names from
+the names it reads: assignments, tuple unpacking, in-place updates (``df[c] = ...``,
+``df.loc[...] = ...``, ``inplace=True``, ``.append``, ``scaler.fit(X)``), loops over lists
+of frames (``for d in [train, test]`` and ``combine = [train, test]``), and calls of
+helper functions defined in the notebook that update their arguments. ``lineage`` walks
+the graph back ("where did this value come from"); ``rows`` does the same but only
+through values that carry rows (not through fitted objects, modules or functions), which
+is what the leakage rules need. Built once per notebook, on demand.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy as copy_module
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from nbprod.analysis.cell import _target_names
+
+if TYPE_CHECKING:
+    from nbprod.analysis.cell import CellFacts
+    from nbprod.analysis.facts import NotebookFacts
+
+# Methods that change their receiver in place.
+MUTATORS = frozenset({
+    "append", "extend", "insert", "update", "add", "pop", "remove", "clear", "setdefault",
+    "fit", "partial_fit", "set_params", "drop_duplicates_inplace",
+})  # fmt: skip
+# Calls that build values holding rows, although their names are capitalised.
+DATA_CONSTRUCTORS = frozenset({
+    "DataFrame", "Series", "Index", "MultiIndex", "Categorical", "Tensor", "FloatTensor",
+    "LongTensor", "DMatrix", "Pool", "Dataset", "TensorDataset", "DataLoader", "Variable",
+    "Array", "DatasetDict",
+})  # fmt: skip
+ID = tuple[int, str]  # (node index, name): one value a statement bound
+
+
+@dataclass(slots=True, eq=False, repr=False)
+class Node:
+    """One top-level statement: the values it binds, each with the names it came from."""
+
+    index: int
+    cell: int
+    line: int
+    stmt: ast.stmt
+    number: int = -1  # the statement's place among the cell's top-level statements (-1: recovered)
+    sources: dict[str, frozenset[str]] = field(default_factory=dict)
+    reach: dict[str, int] = field(default_factory=dict)  # name read -> node that bound it
+
+    @property
+    def defs(self) -> frozenset[str]:
+        return frozenset(self.sources)
+
+    def text(self, limit: int = 60) -> str:
+        """The statement's first line, shortened."""
+        try:
+            first = ast.unparse(self.stmt).splitlines()[0]
+        except Exception:  # pragma: no cover - unparse handles every parsed tree
+            return ""
+        return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
+@dataclass(slots=True, frozen=True)
+class Origin:
+    """A step of a value's history: ``name`` was bound in ``cell`` (0-based) at ``line``."""
+
+    cell: int
+    line: int
+    name: str
+    code: str
+
+
+_SKIPPED = (ast.expr_context, ast.Constant)
+_SIMPLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
+
+
+def children(n: ast.AST, push: Callable[[ast.AST], None]) -> None:
+    """Push the child nodes of ``n`` (no contexts, no constants): the one fast walk step."""
+    for name in n._fields:
+        v = getattr(n, name, None)
+        if type(v) is list:
+            for x in v:
+                if isinstance(x, ast.AST):
+                    push(x)
+        elif isinstance(v, ast.AST) and not isinstance(v, _SKIPPED):
+            push(v)
+
+
+def names_in(node: ast.AST | None) -> set[str]:
+    """Names read anywhere in an expression (comprehension variables included)."""
+    out: set[str] = set()
+    if node is None:
+        return out
+    stack: list[ast.AST] = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is ast.Name:
+            if type(n.ctx) is ast.Load:
+                out.add(n.id)
+            continue
+        children(n, stack.append)
+    return out
+
+
+# Reductions and metadata: a value computed from them holds none of the rows they read.
+REDUCERS = frozenset({"mean", "median", "mode", "std", "var", "sum", "min", "max", "quantile", "count",
+                      "nunique", "unique", "value_counts", "idxmax", "idxmin", "describe", "corr"})  # fmt: skip
+METADATA = frozenset({"columns", "index", "shape", "dtypes", "dtype", "size", "ndim", "classes_"})
+
+
+def data_sources(node: ast.AST | None) -> set[str]:
+    """Names an expression reads; ``~name`` where it reads only a statistic or metadata of
+    ``name`` (``df.mean()``, ``df.columns``, ``len(df)``), which carries none of its rows."""
+    if node is None:
+        return set()
+    rows: set[str] = set()
+    stats: set[str] = set()
+    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    while stack:
+        n, reduced = stack.pop()
+        if isinstance(n, ast.Name):
+            if isinstance(n.ctx, ast.Load):
+                (stats if reduced else rows).add(n.id)
+            continue
+        if isinstance(n, ast.Attribute) and n.attr in METADATA:
+            reduced = True
+        elif isinstance(n, ast.Call):
+            f = n.func
+            if (isinstance(f, ast.Attribute) and f.attr in REDUCERS) or (
+                isinstance(f, ast.Name) and f.id == "len"
+            ):
+                stack.extend((a, True) for a in ast.iter_child_nodes(n))
+                continue
+        stack.extend((c, reduced) for c in ast.iter_child_nodes(n))
+    return rows | {"~" + s for s in stats - rows}
+
+
+def base_name(node: ast.AST) -> str | None:
+    """``df`` for ``df``, ``df['a']``, ``df.loc[i, 'a']``, ``df.a.b``; else None."""
+    while isinstance(node, (ast.Subscript, ast.Attribute)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _inplace(call: ast.Call) -> bool:
+    return any(
+        k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in call.keywords
+    )
+
+
+class _Builder:
+    """Turns statements into binding maps: name -> the names its new value is made of."""
+
+    def __init__(self, functions: dict[str, frozenset[int]]) -> None:
+        self.functions = functions  # notebook function -> positions of the arguments it updates
+        self.lists: dict[str, tuple[str, ...]] = {}  # combine = [train, test]
+
+    def stmt(self, node: ast.stmt, out: dict[str, set[str]], maybe: bool = False) -> None:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                self.assign(target, node.value, out)
+            if isinstance(node.value, (ast.List, ast.Tuple)) and all(
+                isinstance(e, ast.Name) for e in node.value.elts
+            ):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.lists[target.id] = tuple(e.id for e in node.value.elts)  # type: ignore[attr-defined]
+        elif isinstance(node, ast.AugAssign):
+            name = base_name(node.target)
+            if name:
+                self.bind(out, name, data_sources(node.value) | data_sources(node.target) | {name})
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            self.assign(node.target, node.value, out)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value, out)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self.loop(node, out)
+        elif isinstance(node, (ast.If, ast.While)):
+            for sub in (*node.body, *node.orelse):
+                self.stmt(sub, out, True)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self.assign(item.optional_vars, item.context_expr, out)
+            for sub in node.body:
+                self.stmt(sub, out, maybe)
+        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            for sub in (*node.body, *node.orelse, *node.finalbody):  # type: ignore[attr-defined]
+                self.stmt(sub, out, True)
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                for sub in handler.body:
+                    self.stmt(sub, out, True)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.setdefault(node.name, set())
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    out.setdefault(alias.asname or alias.name.split(".")[0], set())
+        if maybe:  # a branch may not run: the old value may still be there
+            for name in out:
+                out[name].add(name)
+
+    @staticmethod
+    def bind(out: dict[str, set[str]], name: str, sources: Iterable[str]) -> None:
+        out.setdefault(name, set()).update(sources)
+
+    def receivers(self, value: ast.AST, out: dict[str, set[str]]) -> None:
+        """``Xs = scaler.fit_transform(X)`` also updates ``scaler``."""
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute):
+            if value.func.attr in MUTATORS or value.func.attr == "fit_transform" or _inplace(value):
+                name = base_name(value.func.value)
+                if name:
+                    self.bind(out, name, data_sources(value) | {name})
+
+    def assign(self, target: ast.AST, value: ast.AST, out: dict[str, set[str]]) -> None:
+        self.receivers(value, out)
+        if isinstance(target, ast.Name):
+            self.bind(out, target.id, data_sources(value))
+            self.updated_args(value, out)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            elts = target.elts
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(elts):
+                for t, v in zip(elts, value.elts, strict=True):
+                    self.assign(t, v, out)
+                return
+            split = _split_parts(value, len(elts))
+            for i, t in enumerate(elts):
+                if isinstance(t, ast.Starred):
+                    t = t.value
+                src = data_sources(value) if split is None else split[i]
+                for name in _targets(t):
+                    self.bind(out, name, src)
+            self.updated_args(value, out)
+        elif isinstance(target, (ast.Subscript, ast.Attribute)):
+            base = base_name(target)
+            if base:  # df['a'] = ..., df.loc[m, 'a'] = ..., X[:, 1:] = ...: an update of df
+                self.bind(out, base, data_sources(value) | data_sources(target) | {base})
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, value, out)
+
+    def expr(self, value: ast.AST, out: dict[str, set[str]]) -> None:
+        self.receivers(value, out)
+        self.updated_args(value, out)
+
+    def updated_args(self, value: ast.AST, out: dict[str, set[str]]) -> None:
+        """``clean(df)`` where ``clean`` updates its first argument: df is updated."""
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)):
+            return
+        positions = self.functions.get(value.func.id)
+        if not positions:
+            return
+        for i, arg in enumerate(value.args):
+            if i in positions and isinstance(arg, ast.Name):
+                self.bind(out, arg.id, data_sources(value) | {arg.id})
+
+    def loop(self, node: ast.For | ast.AsyncFor, out: dict[str, set[str]]) -> None:
+        iter_names = data_sources(node.iter)
+        for name in _targets(node.target):
+            self.bind(out, name, iter_names)
+        body: dict[str, set[str]] = {}
+        for sub in (*node.body, *node.orelse):
+            self.stmt(sub, body)
+        aliases: tuple[str, ...] = ()
+        if isinstance(node.iter, (ast.List, ast.Tuple)):
+            aliases = tuple(e.id for e in node.iter.elts if isinstance(e, ast.Name))
+        elif isinstance(node.iter, ast.Name):
+            aliases = self.lists.get(node.iter.id, ())
+        loop_vars = set(_targets(node.target))
+        for name, src in body.items():
+            self.bind(out, name, src)
+            if name in loop_vars:  # for d in [train, test]: d['x'] = ...  updates train and test
+                for alias in aliases:
+                    self.bind(out, alias, (src - loop_vars) | {alias})
+        for name in out:
+            if name not in loop_vars:
+                out[name] |= {name} & set(body)
+
+
+def _targets(node: ast.AST) -> set[str]:
+    out: set[str] = set()
+    _target_names(node, out)
+    return out
+
+
+SPLITTERS = frozenset({"train_test_split", "random_split"})
+
+
+def _split_parts(value: ast.AST, n: int) -> list[set[str]] | None:
+    """``a_tr, a_te, b_tr, b_te = train_test_split(a, b)``: each part comes from its array."""
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    leaf = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    arrays = [a for a in value.args if not isinstance(a, ast.Starred)]
+    if leaf not in SPLITTERS or not arrays or n != 2 * len(arrays):
+        return None
+    return [names_in(arrays[i // 2]) for i in range(n)]
+
+
+def function_updates(node: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[int]:
+    """Positions of the parameters a function updates in place (``df[c] = ...``, ``inplace=True``)."""
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args)]
+    if not params:
+        return frozenset()
+    updated: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Assign, ast.AugAssign)):
+            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
+            for t in targets:
+                if isinstance(t, (ast.Subscript, ast.Attribute)):
+                    name = base_name(t)
+                    if name:
+                        updated.add(name)
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and _inplace(sub):
+            name = base_name(sub.func.value)
+            if name:
+                updated.add(name)
+    return frozenset(i for i, p in enumerate(params) if p in updated)
+
+
+class DataFlow:
+    """The def-use graph of a notebook's top-level statements."""
+
+    def __init__(self, nodes: list[Node], objects: frozenset[str], opaque: frozenset[str]) -> None:
+        self.nodes = nodes
+        self.objects = objects  # names bound to estimators, transformers, samplers
+        self.opaque = opaque  # modules and functions: never data
+        self._at: dict[tuple[int, int], int] = {}
+        for n in nodes:
+            self._at.setdefault((n.cell, n.line), n.index)
+        self._rows: dict[ID, frozenset[ID]] = {}
+        self._all: dict[ID, frozenset[ID]] = {}
+
+    def node_at(self, cell: int, line: int) -> Node | None:
+        """The top-level statement of ``cell`` that holds ``line`` (1-based)."""
+        best = None
+        for n in self.nodes:
+            if n.cell == cell and n.line <= line:
+                best = n
+            elif n.cell > cell:
+                break
+        return best
+
+    def node_of(self, cell: int, stmt: int) -> Node | None:
+        """The node of the ``stmt``-th top-level statement of ``cell``."""
+        for n in self.nodes:
+            if n.cell == cell:
+                return self.nodes[n.index + stmt] if n.index + stmt < len(self.nodes) else None
+        return None
+
+    def value(self, node: Node, name: str) -> ID | None:
+        """The value ``name`` holds when ``node`` reads it: (defining node, name)."""
+        d = node.reach.get(name)
+        if d is None and name in node.sources and not isinstance(node.stmt, _SIMPLE):
+            return (node.index, name)  # bound earlier in the same loop or block: Xte = sel.transform(X_test)
+        if d is None:  # bound nowhere above: a value from outside the notebook's top-down run
+            return None if name in self.opaque else (-1, name)
+        return (d, name)
+
+    def values(self, node: Node, names: Iterable[str], rows: bool = False) -> set[ID]:
+        out = set()
+        for name in names:
+            if rows and (name in self.objects or name in self.opaque):
+                continue
+            v = self.value(node, name)
+            if v is not None:
+                out.add(v)
+        return out
+
+    def _sources(self, node: Node, name: str, rows: bool) -> Iterator[ID]:
+        """The values the binding of ``name`` at ``node`` was made from."""
+        compound = not isinstance(node.stmt, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr))
+        for src in node.sources.get(name, ()):
+            if src[0] == "~":
+                if rows:
+                    continue
+                src = src[1:]
+            if rows and (src in self.objects or src in self.opaque):
+                continue
+            if compound and src != name and src in node.sources and src not in node.reach:
+                yield (node.index, src)  # a loop variable bound by this same statement
+                continue
+            v = self.value(node, src)
+            if v is not None:
+                yield v
+
+    def _walk(self, start: ID, rows: bool) -> frozenset[ID]:
+        memo = self._rows if rows else self._all
+        if start in memo:
+            return memo[start]
+        seen: set[ID] = {start}
+        stack = [start]
+        while stack:
+            idx, name = stack.pop()
+            if idx < 0:
+                continue
+            node = self.nodes[idx]
+            for v in self._sources(node, name, rows):
+                if v in seen:
+                    continue
+                if v in memo:
+                    seen |= memo[v]
+                    continue
+                seen.add(v)
+                stack.append(v)
+        result = frozenset(seen)
+        memo[start] = result
+        return result
+
+    def lineage(self, value: ID) -> frozenset[ID]:
+        """Every value this one was computed from, itself included."""
+        return self._walk(value, rows=False)
+
+    def rows(self, value: ID) -> frozenset[ID]:
+        """The values whose rows this one holds (not through fitted objects), itself included."""
+        return self._walk(value, rows=True)
+
+    def chain(self, start: ID, goal: ID, rows: bool = False) -> list[ID]:
+        """The names from ``goal`` forward to ``start`` (``goal`` first), or [] if unrelated."""
+        parents: dict[ID, ID | None] = {start: None}
+        stack = [start]
+        while stack:
+            cur = stack.pop()
+            if cur == goal:
+                path = []
+                step: ID | None = cur
+                while step is not None:
+                    path.append(step)
+                    step = parents[step]
+                return path
+            if cur[0] < 0:
+                continue
+            node = self.nodes[cur[0]]
+            for v in self._sources(node, cur[1], rows):
+                if v not in parents:
+                    parents[v] = cur
+                    stack.append(v)
+        return []
+
+    def where_from(self, name: str, cell: int | None = None, line: int | None = None) -> list[Origin]:
+        """Where the value of ``name`` came from, oldest first: the statements that made it.
+        ``cell`` (0-based) and ``line``: the value as that statement reads it; ``cell`` alone:
+        its value at the end of that cell; neither: its last value in the notebook."""
+        start: ID | None = None
+        if line is not None and cell is not None:
+            node = self.node_at(cell, line)
+            start = None if node is None else self.value(node, name)
+        else:
+            for n in self.nodes:
+                if cell is not None and n.cell > cell:
+                    break
+                if name in n.sources:
+                    start = (n.index, name)
+        if start is None:
+            return []
+        out = []
+        for idx, nm in sorted(self.lineage(start)):
+            if nm in self.opaque or idx < 0:
+                continue
+            n = self.nodes[idx]
+            out.append(Origin(n.cell, n.line, nm, n.text()))
+        return out
+
+
+_INLINE_LEAVES = frozenset({
+    "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "resample", "score",
+    "predict", "predict_proba", "sample", "fillna", "cross_val_score",
+})
+_NOT_INLINED = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal,
+    ast.Yield, ast.YieldFrom, ast.Await,
+)
+
+
+def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A helper simple enough to follow at its call: plain parameters, no nested definitions
+    or generators, at most one ``return`` (its last statement), a fit, split, resampling or
+    score inside."""
+    if isinstance(fn, ast.AsyncFunctionDef) or fn.args.vararg or fn.args.kwarg or len(fn.body) > 80:
+        return False
+    relevant = False
+    for stmt in fn.body[1:] if _is_docstring(fn.body[0]) else fn.body:
+        for sub in ast.walk(stmt):
+            if isinstance(sub, _NOT_INLINED):
+                return False
+            if isinstance(sub, ast.Return) and sub is not fn.body[-1]:
+                return False
+            if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Attribute, ast.Name)):
+                leaf = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id
+                relevant = relevant or leaf in _INLINE_LEAVES or leaf.endswith("_score")
+    return relevant
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, local: set[str], prefix: str) -> None:
+        self.local, self.prefix = local, prefix
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id in self.local:
+            return ast.copy_location(ast.Name(id=f"{self.prefix}.{node.id}", ctx=node.ctx), node)
+        return node
+
+
+def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[ast.stmt] | None:
+    """``X, y = prep(df)`` as the statements of ``prep`` with its locals renamed ``prep.name``:
+    the parameters bound to the arguments, the ``return`` value bound to the call's targets."""
+    if isinstance(stmt, ast.Assign):
+        call, targets = stmt.value, stmt.targets
+    elif isinstance(stmt, ast.Expr):
+        call, targets = stmt.value, []
+    else:
+        return None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)) or call.func.id not in functions:
+        return None
+    fn = functions[call.func.id]
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    local = set(params)
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            local.add(sub.id)
+    rename = _Rename(local, fn.name)
+    bound: list[ast.stmt] = []
+    given = dict(zip(params, call.args))
+    given.update({k.arg: k.value for k in call.keywords if k.arg in params})
+    for p, value in given.items():
+        bound.append(ast.Assign(targets=[ast.Name(id=f"{fn.name}.{p}", ctx=ast.Store())], value=value))
+    body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
+    out = bound
+    for sub in body:
+        copy = rename.visit(copy_module.deepcopy(sub))
+        if isinstance(copy, ast.Return):
+            if copy.value is None or not targets:
+                if copy.value is not None:
+                    out.append(ast.Expr(value=copy.value))
+                continue
+            copy = ast.Assign(targets=targets, value=copy.value)
+        out.append(copy)
+    for s in out:
+        ast.copy_location(s, stmt)
+        ast.fix_missing_locations(s)
+    return out
+
+
+def _constructor_leaf(value: ast.AST) -> str | None:
+    """``StandardScaler`` for ``StandardScaler(...)``, ``StandardScaler().fit(X)``, ``make_pipeline(...)``."""
+    while isinstance(value, ast.Call):
+        func = value.func
+        leaf = (
+            func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+        )
+        if leaf is None:
+            return None
+        if leaf[:1].isupper() or leaf in ("make_pipeline", "make_column_transformer", "make_union"):
+            return None if leaf in DATA_CONSTRUCTORS else leaf
+        if leaf in ("fit", "set_params") and isinstance(func, ast.Attribute):
+            value = func.value
+            continue
+        return None
+    return None
+
+
+def _statements(cf: CellFacts) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """A cell's top-level statements with their number in the cell and the names they read.
+    The Python that ``%time``/``%%capture``... run is analysed as if it stood in the cell,
+    and a cell that does not parse still gives the top-level blocks that do."""
+    from nbprod.analysis.cell import PYTHON_BODY_MAGICS, magic_call
+
+    if cf.tree is None:
+        yield from _recovered(cf.python or cf.source)
+        return
+    for i, stmt in enumerate(cf.tree.body):
+        magic = magic_call(stmt.value) if isinstance(stmt, ast.Expr) else None
+        if magic is not None and magic[0] in ("run_line_magic", "run_cell_magic") and magic[1][:1]:
+            name, args = magic[1][0], magic[1][1:]
+            code = args[-1] if args else ""
+            if name in PYTHON_BODY_MAGICS and code.strip():
+                try:
+                    body = ast.parse(code).body
+                except (SyntaxError, ValueError):
+                    body = []
+                for sub in body:
+                    ast.increment_lineno(sub, stmt.lineno - 1)
+                    yield sub, i, names_in(sub)
+                continue
+        facts = cf.stmts[i]
+        yield stmt, i, facts.reads | facts.deferred_reads
+
+
+def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """The top-level blocks of a cell that does not parse, each parsed on its own."""
+    lines = source.splitlines()
+    starts = [n for n, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "#", ")", "]", "}")]
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        try:
+            body = ast.parse("\n".join(lines[start:end])).body
+        except (SyntaxError, ValueError):
+            continue
+        for sub in body:
+            ast.increment_lineno(sub, start)
+            yield sub, -1, names_in(sub)
+
+
+def _followed(
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef]
+) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """The statements, a call of a simple notebook helper replaced by the helper's body."""
+    for stmt, number, reads in stmts:
+        body = inline_call(stmt, helpers) if helpers else None
+        if body is None:
+            yield stmt, number, reads
+            continue
+        for sub in body:
+            yield sub, -1, names_in(sub)
+
+
+def build(facts: NotebookFacts) -> DataFlow:
+    """The notebook's def-use graph (cached on the facts)."""
+    cached = getattr(facts, "_flow", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from nbprod.analysis.facts import BUILTIN_NAMES
+
+    functions: dict[str, frozenset[int]] = {}
+    helpers: dict[str, ast.FunctionDef] = {}
+    opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
+    objects: set[str] = set()
+    for _, cf in facts.code():
+        opaque.update(cf.functions)
+        opaque.update(cf.classes)
+        if cf.tree is not None and cf.functions:
+            for stmt in cf.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    functions[stmt.name] = function_updates(stmt)
+                    if inlinable(stmt):
+                        helpers[stmt.name] = stmt  # type: ignore[assignment]
+                    else:
+                        helpers.pop(stmt.name, None)
+    builder = _Builder(functions)
+    nodes: list[Node] = []
+    last: dict[str, int] = {}
+    for cell, cf in facts.code():
+        for stmt, number, reads in _followed(_statements(cf), helpers):
+            out: dict[str, set[str]] = {}
+            builder.stmt(stmt, out)
+            node = Node(len(nodes), cell.index, stmt.lineno, stmt, number=number)
+            for src in out.values():
+                reads = reads | {r.lstrip("~") for r in src}
+            node.reach = {r: last[r] for r in reads if r in last}
+            node.sources = {name: frozenset(src) for name, src in out.items()}
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                leaf = _constructor_leaf(stmt.value)
+                if leaf is not None:
+                    for t in stmt.targets:
+                        objects.update(_targets(t))
+            nodes.append(node)
+            for name in out:
+                last[name] = node.index
+    flow = DataFlow(nodes, frozenset(objects - opaque), frozenset(opaque))
+    facts._flow = flow
+    return flow
+
+
+__all__ = ["DataFlow", "Node", "Origin", "base_name", "build", "function_updates", "names_in"]

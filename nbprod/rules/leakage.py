@@ -1,0 +1,1047 @@
+"""NB301, NB307, NB308, NB309: leakage of every kind, followed through the def-use graph.
+
+Each rule asks the notebook's data flow (``nbprod.analysis.dataflow``) two questions:
+whose rows a value holds (``rows``: not through fitted objects) and what it was computed
+from (``lineage``: through everything). A transformer leaks when the rows it was fit on
+include rows that are later held out, and its statistics reach the held-out rows.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, names_in
+from nbprod.analysis.facts import NotebookFacts
+from nbprod.rules import Hit, rule
+from nbprod.rules.readiness import TRANSFORMERS
+
+ENCODERS = {"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer", "OneHotEncoder", "OrdinalEncoder",
+            "TargetEncoder", "HashingVectorizer", "DictVectorizer", "GenericUnivariateSelect", "FastICA",
+            "NMF", "LatentDirichletAllocation", "FactorAnalysis", "SparsePCA", "Isomap", "RFECV", "RFE",
+            "SequentialFeatureSelector", "TfidfVectorizer", "CountVectorizer", "PolynomialFeatures",
+            "LinearDiscriminantAnalysis", "MissingIndicator", "StandardScaler"}  # fmt: skip
+FITTERS = frozenset(TRANSFORMERS | ENCODERS) - {"FunctionTransformer", "FeatureHasher", "HashingVectorizer"}
+LABEL_ENCODERS = {"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"}
+PIPELINES = {"Pipeline", "make_pipeline", "ColumnTransformer", "make_column_transformer", "FeatureUnion",
+             "make_union"}  # fmt: skip
+STATS = {"mean", "median", "mode", "std", "var", "quantile", "min", "max"}
+STAT_USERS = {"fillna", "replace", "clip", "where", "mask"}
+OVERSAMPLERS = {"SMOTE", "ADASYN", "RandomOverSampler", "BorderlineSMOTE", "SVMSMOTE", "KMeansSMOTE",
+                "SMOTENC", "SMOTEN", "SMOTETomek", "SMOTEENN"}  # fmt: skip
+CV_CALLS = {"cross_val_score", "cross_validate", "cross_val_predict", "learning_curve",
+            "validation_curve", "permutation_test_score"}  # fmt: skip
+SEARCHES = {"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV",
+            "BayesSearchCV", "TuneSearchCV"}  # fmt: skip
+FOLDS = {"KFold", "StratifiedKFold", "GroupKFold", "TimeSeriesSplit", "ShuffleSplit", "StratifiedShuffleSplit",
+         "RepeatedKFold", "RepeatedStratifiedKFold", "LeaveOneOut", "StratifiedGroupKFold", "GroupShuffleSplit"}  # fmt: skip
+UNSUPERVISED_METRICS = {"silhouette_score", "calinski_harabasz_score", "davies_bouldin_score",
+                        "silhouette_samples", "explained_variance_score"}  # fmt: skip
+NOT_MODELS = FITTERS | PIPELINES | SEARCHES | OVERSAMPLERS | FOLDS | {
+    "KMeans", "MiniBatchKMeans", "DBSCAN", "GaussianMixture", "NearestNeighbors", "TSNE", "UMAP",
+    "AgglomerativeClustering", "IsolationForest", "Tokenizer", "TextVectorization", "Word2Vec"}  # fmt: skip
+PREDICT = {"predict", "predict_proba", "decision_function", "predict_log_proba"}
+SELECT = {"max", "argmax", "idxmax", "nlargest", "sort_values", "sorted", "min", "argmin", "idxmin",
+          "nsmallest", "sort"}  # fmt: skip
+METRIC = re.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
+_SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
+                      "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
+                      "sample", "concat", "append", "vstack", "concatenate"} | STAT_USERS | CV_CALLS | PREDICT
+                     | STATS)  # fmt: skip
+_TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
+                       "resample", "sample", "concat", "append"} | CV_CALLS)  # fmt: skip
+
+
+def _leaf(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+
+
+_OPAQUE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def _calls(stmt: ast.stmt) -> list[ast.Call]:
+    """Calls in a top-level statement, outside function and class bodies."""
+    out: list[ast.Call] = []
+    stack: list[ast.AST] = [stmt]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _OPAQUE_NODES):
+            continue
+        if type(n) is ast.Call:
+            out.append(n)
+        children(n, stack.append)
+    return out
+
+
+def _has_stat(node: ast.AST) -> str | None:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in STATS:
+            if base_name(sub.func.value) is not None:
+                return sub.func.attr
+    return None
+
+
+def _data_arg(call: ast.Call) -> ast.AST | None:
+    if call.args:
+        return call.args[0]
+    for k in call.keywords:
+        if k.arg in ("X", "x", "raw_documents", "data"):
+            return k.value
+    return None
+
+
+@dataclass(eq=False)
+class Fit:
+    """A statistic learned from data: a transformer fit, ``fillna(df.mean())``, a target encoding."""
+
+    node: Node
+    label: str
+    data: set[ID]
+    data_names: list[str]
+    out: set[ID]
+    ctor: str = ""
+
+
+@dataclass(eq=False)
+class Split:
+    """Rows divided into train and held-out parts: a split, a cross-validation, a search."""
+
+    node: Node
+    kind: str  # split | cv
+    leaf: str
+    inputs: set[ID]
+    labels: set[ID] = field(default_factory=set)
+    parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
+
+
+@dataclass(eq=False)
+class Score:
+    """A model scored on data: ``m.score(X, y)`` or ``metric(y, m.predict(X))``."""
+
+    node: Node
+    model: str
+    data: set[ID]
+    names: list[str]
+    leaf: str
+
+
+@dataclass(eq=False)
+class ModelFit:
+    node: Node
+    model: str
+    data: set[ID]
+    names: list[str]
+
+
+@dataclass(eq=False)
+class Events:
+    flow: DataFlow
+    ctors: dict[str, str]
+    fits: list[Fit] = field(default_factory=list)
+    splits: list[Split] = field(default_factory=list)
+    scores: list[Score] = field(default_factory=list)
+    models: list[ModelFit] = field(default_factory=list)
+    transforms: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # node, object, data
+    copies: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # oversampling: node, what, inputs
+    predicts: list[tuple[Node, set[ID]]] = field(default_factory=list)
+    evaluates_in_functions: bool = False
+
+    _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
+
+    _rowsets: dict[int, set[ID]] = field(default_factory=dict)
+    leaves: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # (cell, statement) -> call leaves
+
+    def rows_of(self, owner: object, values: set[ID]) -> set[ID]:
+        """The rows of an event's data, computed once per event."""
+        found = self._rowsets.get(id(owner))
+        if found is None:
+            found = self._rowsets[id(owner)] = _rows(self.flow, values)
+        return found
+
+    def calls_of(self, node: Node) -> list[ast.Call]:
+        """The calls of a statement, outside function bodies (walked once)."""
+        found = self._calls.get(node.index)
+        if found is None:
+            found = self._calls[node.index] = _calls(node.stmt)
+        return found
+
+    def train_parts(self) -> set[ID]:
+        return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "train"}
+
+    def test_parts(self) -> set[ID]:
+        return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "test"}
+
+
+def _ctor_of(call: ast.AST, ctors: dict[str, str]) -> str:
+    """The class a receiver was built from: ``sc`` -> StandardScaler, ``StandardScaler()`` too."""
+    while True:
+        if isinstance(call, ast.Name):
+            return ctors.get(call.id, "")
+        if isinstance(call, ast.Call):
+            leaf = _leaf(call)
+            if leaf[:1].isupper() or leaf in PIPELINES:
+                return leaf
+            if leaf in ("fit", "set_params") and isinstance(call.func, ast.Attribute):
+                call = call.func.value
+                continue
+        return ""
+
+
+def _constructors(facts: NotebookFacts) -> dict[str, str]:
+    """Variable -> class it was last built from: ``sc = StandardScaler()``, ``sc = StandardScaler().fit(X)``,
+    ``pipe = make_pipeline(...)`` (from the calls the analysis core recorded, no second walk)."""
+    out: dict[str, str] = {}
+    for _, call, _ in facts.calls():
+        if not call.targets:
+            continue
+        leaf = call.leaf
+        if leaf in ("fit", "set_params") and call.receiver_call:
+            leaf = call.receiver_call.rsplit(".", 1)[-1]
+        elif leaf in ("fit", "set_params") and call.name.count(".") == 1 and not call.name.startswith("."):
+            leaf = out.get(call.name.split(".", 1)[0], "")
+        if leaf[:1].isupper() or leaf in PIPELINES:
+            for t in call.targets:
+                out[t] = leaf
+    return out
+
+
+def _function_fits(facts: NotebookFacts, ctors: dict[str, str]) -> dict[str, str]:
+    """Notebook functions that fit a transformer or a statistic on their arguments."""
+    out: dict[str, str] = {}
+    for _, cf in facts.code():
+        if cf.tree is None or not cf.functions:
+            continue
+        if not any(
+            c.deferred and (c.leaf in ("fit", "fit_transform") or c.leaf in STAT_USERS) for c in cf.calls
+        ):
+            continue
+        for stmt in cf.tree.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = {a.arg for a in stmt.args.args}
+            for call in ast.walk(stmt):
+                if not isinstance(call, ast.Call):
+                    continue
+                leaf = _leaf(call)
+                if leaf in ("fit", "fit_transform") and isinstance(call.func, ast.Attribute):
+                    ctor = _ctor_of(call.func.value, ctors)
+                    data = _data_arg(call)
+                    if ctor in FITTERS and data is not None and names_in(data) & params:
+                        out[stmt.name] = ctor
+                        break
+                elif leaf in STAT_USERS and _has_stat(call) and names_in(call) & params:
+                    out[stmt.name] = f"{leaf} with {_has_stat(call)}()"
+                    break
+    return out
+
+
+def _functions_evaluate(facts: NotebookFacts) -> bool:
+    """A notebook function scores or predicts: evaluations nbprod does not follow into."""
+    for _, cf in facts.code():
+        for call in cf.calls:
+            if call.deferred and (
+                call.leaf in PREDICT or call.leaf in ("score", "evaluate") or METRIC.search(call.leaf)
+            ):
+                return True
+    return False
+
+
+def events(facts: NotebookFacts) -> Events | None:
+    """The fits, splits, scores and resamplings of a notebook (None when it has none)."""
+    cached = getattr(facts, "_leak_events", None)
+    if cached is not None:
+        return cached or None  # type: ignore[no-any-return]
+    leaves = {call.leaf for _, cf in facts.code() for call in cf.calls}
+    if not leaves & _TRIGGERS:
+        facts._leak_events = False  # type: ignore[attr-defined]
+        return None
+    flow = facts.flow()
+    ctors = _constructors(facts)
+    for node in flow.nodes:  # the locals of a helper followed at its call: sc = StandardScaler()
+        stmt = node.stmt
+        if node.number < 0 and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            ctor = _ctor_of(stmt.value, ctors)
+            if ctor:
+                for t in stmt.targets:
+                    if isinstance(t, ast.Name):
+                        ctors[t.id] = ctor
+    helpers = _function_fits(facts, ctors)
+    ev = Events(flow, ctors)
+    ev.evaluates_in_functions = _functions_evaluate(facts)
+    wanted: dict[tuple[int, int], set[str]] = {}
+    for cell, cf in facts.code():
+        for call in cf.calls:
+            if not call.deferred:
+                ev.leaves.setdefault((cell.index, call.stmt), set()).add(call.leaf)
+            if not call.deferred and (
+                call.leaf in _SCANNED
+                or call.name in helpers
+                or METRIC.search(call.leaf)
+                or "augment" in call.leaf.lower()
+            ):
+                wanted.setdefault((cell.index, call.stmt), set()).add(call.leaf)
+    for node in flow.nodes:
+        if isinstance(
+            node.stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+        ):
+            continue
+        seen = wanted.get((node.cell, node.number)) if node.number >= 0 else None
+        if node.number >= 0 and not seen:
+            continue
+        _scan(node, ev, helpers, seen)
+    facts._leak_events = ev  # type: ignore[attr-defined]
+    return ev
+
+
+def _out(node: Node, flow: DataFlow) -> set[ID]:
+    return {(node.index, n) for n in node.sources if n not in flow.objects and n not in flow.opaque}
+
+
+_SCALING = frozenset({"mean", "std", "max", "min", "median"})
+
+
+def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | None) -> None:
+    flow, ctors = ev.flow, ev.ctors
+    norm = _normalisation(node.stmt) if leaves is None or leaves & STATS else None
+    if norm is not None:
+        stat, base = norm
+        how = (
+            "filling"
+            if isinstance(node.stmt, ast.Assign) and not isinstance(node.stmt.value, ast.BinOp)
+            else "scaling"
+        )
+        ev.fits.append(Fit(node, f"{how} by {stat}()", _vals(flow, node, [base]), [base], _out(node, flow)))
+    calls = ev.calls_of(node)
+    chained = {
+        id(c.func.value)
+        for c in calls
+        if isinstance(c.func, ast.Attribute)
+        and c.func.attr == "transform"
+        and isinstance(c.func.value, ast.Call)
+    }
+    for call in calls:
+        leaf = _leaf(call)
+        func = call.func
+        recv = func.value if isinstance(func, ast.Attribute) else None
+        if leaf in ("fit", "fit_transform", "partial_fit") and recv is not None:
+            ctor = _ctor_of(recv, ctors)
+            data = _data_arg(call)
+            if ctor in SEARCHES:
+                if data is not None:
+                    ev.splits.append(Split(node, "cv", f"{ctor}.fit", _values(flow, node, call.args[:2])))
+                continue
+            is_fitter = ctor in FITTERS or (ctor in PIPELINES and leaf == "fit_transform")
+            if ctor in PIPELINES and leaf == "fit" and len(call.args) < 2 and not _has_y(call):
+                is_fitter = ctor in ("ColumnTransformer", "make_column_transformer")
+            if is_fitter and data is not None:
+                names = _data_names(flow, data)
+                state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
+                out = _out(node, flow) if leaf != "fit" or id(call) in chained else set()
+                ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor))
+            elif (
+                not is_fitter
+                and ctor not in NOT_MODELS
+                and data is not None
+                and (len(call.args) >= 2 or _has_y(call))
+            ):
+                model = base_name(recv) or _target(node)
+                names = _data_names(flow, data)
+                ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
+                alias = _target(node)
+                if alias and alias != model:  # reg = lr.fit(X, y): fit returns the model itself
+                    ev.models.append(ModelFit(node, alias, flow.values(node, names, rows=True), names))
+        elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
+            names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
+            ev.fits.append(
+                Fit(node, "target encoding (groupby mean)", _vals(flow, node, names), names, _out(node, flow))
+            )
+        elif leaf == "apply" and recv is not None and _applies_fit(call, ctors):
+            names = _data_names(flow, recv)
+            fitted = call.args[0]
+            ctor = _ctor_of(fitted.value, ctors) if isinstance(fitted, ast.Attribute) else ""
+            ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, _out(node, flow), ctor))
+        elif leaf == "transform" and recv is not None and call.args:
+            obj = base_name(recv)
+            if obj:
+                ev.transforms.append((node, obj, flow.values(node, names_in(call.args[0]), rows=True)))
+        elif leaf in STAT_USERS and recv is not None:
+            used = _has_stat(ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load()))
+            if used:
+                names = sorted(_stat_bases(call) - flow.objects - flow.opaque)
+                ev.fits.append(
+                    Fit(node, f"{leaf} with {used}()", _vals(flow, node, names), names, _out(node, flow))
+                )
+        elif leaf == "train_test_split" or (leaf == "random_split" and call.args):
+            arrays = [a for a in call.args if not isinstance(a, ast.Starred)]
+            parts: dict[str, str] = {}
+            target = node.stmt.targets[0] if isinstance(node.stmt, ast.Assign) else None
+            if isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2 * len(arrays):
+                for i, elt in enumerate(target.elts):
+                    if isinstance(elt, ast.Name):
+                        parts[elt.id] = "test" if i % 2 else "train"
+            labels = _values(flow, node, arrays[-1:]) if len(arrays) >= 2 else set()
+            ev.splits.append(Split(node, "split", leaf, _values(flow, node, arrays), labels, parts))
+        elif leaf in CV_CALLS:
+            args = call.args[1:3] + [k.value for k in call.keywords if k.arg in ("X", "y")]
+            labels = _values(flow, node, call.args[2:3])
+            ev.splits.append(Split(node, "cv", leaf, _values(flow, node, args), labels))
+        elif leaf == "split" and recv is not None and _ctor_of(recv, ctors) in FOLDS and call.args:
+            ev.splits.append(
+                Split(node, "loop", f"{_ctor_of(recv, ctors)}.split", _values(flow, node, call.args[:1]))
+            )
+        elif leaf in PREDICT and recv is not None and call.args:
+            ev.predicts.append((node, flow.values(node, names_in(call.args[0]), rows=True)))
+            continue
+        elif leaf in ("score", "evaluate") and recv is not None and call.args:
+            ctor = _ctor_of(recv, ctors)
+            if ctor not in NOT_MODELS or ctor in SEARCHES or ctor in PIPELINES:
+                names = _data_names(flow, call.args[0])
+                ev.scores.append(
+                    Score(node, base_name(recv) or "", flow.values(node, names, rows=True), names, leaf)
+                )
+        elif METRIC.search(leaf) and leaf not in UNSUPERVISED_METRICS and len(call.args) >= 2:
+            _metric(node, call, ev)
+        elif leaf in ("fit_resample", "fit_sample") and recv is not None:
+            ctor = _ctor_of(recv, ctors)
+            if ctor in OVERSAMPLERS or (not ctor and "over" in (base_name(recv) or "").lower()):
+                ev.copies.append(
+                    (node, f"{ctor or base_name(recv)}().{leaf}", _values(flow, node, call.args[:1]))
+                )
+        elif leaf == "resample" and _kw(call, "replace") is True:
+            ev.copies.append((node, "resample(replace=True)", _values(flow, node, call.args[:1])))
+        elif leaf == "sample" and recv is not None and (_kw(call, "replace") is True or _frac_over_one(call)):
+            ev.copies.append(
+                (node, f"{base_name(recv)}.sample(replace=True)", flow.values(node, _names(recv), rows=True))
+            )
+        elif "augment" in leaf.lower():  # augment_data(df), aug.augment(texts): new rows made from old ones
+            what = f"{_call_text(call)}()"
+            ev.copies.append(
+                (node, what, _values(flow, node, [*call.args, *(k.value for k in call.keywords)]))
+            )
+        elif leaf in ("concat", "append", "vstack", "concatenate") and not _axis_one(call):
+            _duplicates(node, call, ev)
+        elif isinstance(func, ast.Name) and func.id in helpers:
+            names = _data_names(flow, call, {func.id})
+            ev.fits.append(
+                Fit(
+                    node,
+                    f"{func.id}() ({helpers[func.id]})",
+                    _vals(flow, node, names),
+                    names,
+                    _out(node, flow),
+                )
+            )
+
+
+def _vals(flow: DataFlow, node: Node, names: list[str]) -> set[ID]:
+    """The values of ``names`` a statement uses; a loop's own variable stands for what it runs over."""
+    out = flow.values(node, names)
+    if isinstance(node.stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.If, ast.Try)):
+        for n in names:
+            if n in node.sources and n not in node.reach:
+                out |= flow.rows((node.index, n))
+    return out
+
+
+def _data_names(flow: DataFlow, expr: ast.AST, skip: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Names of the data an expression reads, in source order: not objects, modules or
+    functions, and not the keys inside ``df[col]`` (a column name is not data)."""
+    found: list[tuple[int, int, str]] = []
+    stack: list[ast.AST] = [expr]
+    while stack:
+        n = stack.pop()
+        if type(n) is ast.Name:
+            if n.id not in flow.objects and n.id not in flow.opaque and n.id not in skip:
+                found.append((n.lineno, n.col_offset, n.id))
+            continue
+        if type(n) is ast.Subscript:
+            stack.append(n.value)
+            continue
+        children(n, stack.append)
+    out: list[str] = []
+    for *_, name in sorted(found):
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _normalisation(stmt: ast.stmt) -> tuple[str, str] | None:
+    """``X = X / X.max()``, ``df[c] = (df[c] - df[c].mean()) / df[c].std()``: scaling by a
+    statistic; ``df.loc[df.a.isna(), 'a'] = df.a.median()``: filling with one."""
+    if not isinstance(stmt, (ast.Assign, ast.AugAssign)):
+        return None
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    if len(targets) == 1 and isinstance(targets[0], ast.Subscript):
+        base = base_name(targets[0])
+        value = stmt.value
+        if isinstance(value, ast.Subscript):  # df.a.mode()[0]
+            value = value.value
+        if (
+            base is not None
+            and isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr in STATS
+            and base_name(value.func.value) == base
+        ):
+            return value.func.attr, base
+    for sub in ast.walk(stmt.value):
+        if not (isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Div, ast.Sub))):
+            continue
+        for stat_side, other in ((sub.right, sub.left), (sub.left, sub.right)):
+            if isinstance(stat_side, ast.Call) and isinstance(stat_side.func, ast.Attribute):
+                if stat_side.func.attr in _SCALING and not stat_side.args:
+                    base = base_name(stat_side.func.value)
+                    if base is not None and base in names_in(other):
+                        return stat_side.func.attr, base
+    return None
+
+
+def _applies_fit(call: ast.Call, ctors: dict[str, str]) -> bool:
+    """``X.apply(encoder.fit_transform)``: a transformer fit on each column of X."""
+    if len(call.args) != 1:
+        return False
+    arg = call.args[0]
+    if isinstance(arg, ast.Attribute) and arg.attr in ("fit_transform", "fit"):
+        return _ctor_of(arg.value, ctors) in FITTERS
+    if (
+        isinstance(arg, ast.Call)
+        and isinstance(arg.func, ast.Attribute)
+        and arg.func.attr in ("fit_transform", "fit")
+    ):
+        return False
+    return False
+
+
+def _target(node: Node) -> str:
+    """The single name an assignment binds (``m`` in ``m = Model().fit(X, y)``), else ''."""
+    stmt = node.stmt
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    return ""
+
+
+def _call_text(call: ast.Call) -> str:
+    try:
+        text = ast.unparse(call.func)
+    except Exception:  # pragma: no cover - unparse handles every parsed tree
+        return _leaf(call)
+    return text if len(text) <= 40 else _leaf(call)
+
+
+def _names(node: ast.AST) -> set[str]:
+    name = base_name(node)
+    return {name} if name else set()
+
+
+def _has_y(call: ast.Call) -> bool:
+    return any(k.arg == "y" for k in call.keywords)
+
+
+def _kw(call: ast.Call, name: str) -> object:
+    for k in call.keywords:
+        if k.arg == name and isinstance(k.value, ast.Constant):
+            return k.value.value
+    return None
+
+
+def _frac_over_one(call: ast.Call) -> bool:
+    frac = _kw(call, "frac")
+    return isinstance(frac, (int, float)) and not isinstance(frac, bool) and frac > 1
+
+
+def _axis_one(call: ast.Call) -> bool:
+    return _kw(call, "axis") in (1, "columns") or _leaf(call) == "hstack"
+
+
+def _values(flow: DataFlow, node: Node, args: list[ast.expr]) -> set[ID]:
+    names: set[str] = set()
+    for a in args:
+        names |= names_in(a)
+    return flow.values(node, names, rows=True)
+
+
+def _stat_bases(call: ast.Call) -> set[str]:
+    out: set[str] = set()
+    for arg in (*call.args, *(k.value for k in call.keywords)):
+        for sub in ast.walk(arg):
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in STATS:
+                out |= _names(sub.func.value)
+    return out
+
+
+def _groupby_stat(call: ast.Call) -> bool:
+    """``df.groupby(c)[t].transform('mean')`` or ``s.map(df.groupby(c)[t].mean())``."""
+    if _leaf(call) == "transform":
+        arg = call.args[0] if call.args else None
+        if not (isinstance(arg, ast.Constant) and arg.value in ("mean", "median")):
+            return False
+        return any(isinstance(s, ast.Call) and _leaf(s) == "groupby" for s in ast.walk(call.func))
+    return any(
+        isinstance(s, ast.Call)
+        and _leaf(s) in STATS
+        and any(isinstance(g, ast.Call) and _leaf(g) == "groupby" for g in ast.walk(s))
+        for a in call.args
+        for s in ast.walk(a)
+    )
+
+
+def _groupby_bases(call: ast.Call) -> set[str]:
+    out: set[str] = set()
+    for s in ast.walk(call):
+        if isinstance(s, ast.Call) and _leaf(s) == "groupby" and isinstance(s.func, ast.Attribute):
+            out |= _names(s.func.value)
+    return out
+
+
+def _metric(node: Node, call: ast.Call, ev: Events) -> None:
+    """``accuracy_score(y_test, model.predict(X_test))`` or with ``pred = model.predict(X_test)`` earlier."""
+    flow = ev.flow
+    for arg in call.args[:2]:
+        for sub in ast.walk(arg):
+            if (
+                isinstance(sub, ast.Call)
+                and _leaf(sub) in PREDICT
+                and isinstance(sub.func, ast.Attribute)
+                and sub.args
+            ):
+                names = _data_names(flow, sub.args[0])
+                ev.scores.append(
+                    Score(
+                        node,
+                        base_name(sub.func.value) or "",
+                        flow.values(node, names, rows=True),
+                        names,
+                        _leaf(call),
+                    )
+                )
+                return
+        if isinstance(arg, ast.Name):
+            d = node.reach.get(arg.id)
+            if d is None and arg.id in node.sources:  # pred = m.predict(X) in the same loop
+                d = node.index
+            if d is None:
+                continue
+            src = flow.nodes[d]
+            for sub in ev.calls_of(src):
+                if _leaf(sub) in PREDICT and isinstance(sub.func, ast.Attribute) and sub.args:
+                    names = _data_names(flow, sub.args[0])
+                    model = base_name(sub.func.value) or ""
+                    ev.scores.append(
+                        Score(node, model, flow.values(src, names, rows=True), names, _leaf(call))
+                    )
+                    return
+
+
+def _duplicates(node: Node, call: ast.Call, ev: Events) -> None:
+    """``pd.concat([df, df[df.y == 1]])``: rows of a frame added to the frame again."""
+    flow = ev.flow
+    items: list[ast.expr] = []
+    for arg in call.args:
+        items.extend(arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg])
+    if isinstance(call.func, ast.Attribute) and _leaf(call) == "append":
+        items.append(call.func.value)
+    vals = [flow.values(node, names_in(item), rows=True) for item in items]
+    names = [ast.unparse(item) for item in items]
+    for i, a in enumerate(vals):
+        for j, b in enumerate(vals):
+            if (
+                i < j
+                and a
+                and b
+                and (
+                    a == b
+                    or a & {r for v in b for r in flow.rows(v)}
+                    or b & {r for v in a for r in flow.rows(v)}
+                )
+            ):
+                if _leaf(call) == "append" and not (a == b):
+                    continue
+                ev.copies.append((node, f"{_leaf(call)}() of {names[i]} and {names[j]}", a | b))
+                return
+
+
+# -- helpers for the rules -----------------------------------------------------
+
+
+def _rows(flow: DataFlow, values: set[ID]) -> set[ID]:
+    out: set[ID] = set()
+    for v in values:
+        out |= flow.rows(v)
+    return out
+
+
+def _lineage(flow: DataFlow, values: set[ID]) -> set[ID]:
+    out: set[ID] = set()
+    for v in values:
+        out |= flow.lineage(v)
+    return out
+
+
+def _cell(node: Node) -> int:
+    return node.cell + 1
+
+
+def _path(flow: DataFlow, fit: Fit, target: set[ID]) -> str:
+    """`` → scaled_df → X``: the names the fit's output passes through to reach ``target``."""
+    best: list[ID] = []
+    for t in sorted(target):
+        for o in sorted(fit.out):
+            path = flow.chain(t, o)
+            if path and (not best or len(path) < len(best)):
+                best = path
+    names: list[str] = []
+    for _, name in best:
+        if name not in names and name not in fit.data_names:
+            names.append(name)
+    return "".join(f" → {n}" for n in names)
+
+
+def _what(fit: Fit) -> str:
+    data = ", ".join(fit.data_names) or "the data"
+    return f"{fit.label} is fit on {data} (cell {_cell(fit.node)})"
+
+
+def _only_labels(flow: DataFlow, fit: Fit, split: Split) -> bool:
+    """A fit whose output reaches the split only as the labels (``y = le.fit_transform(y)``)."""
+    if not split.labels:
+        return False
+    reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
+    return bool(reached) and reached <= split.labels
+
+
+@dataclass(eq=False)
+class _Leak:
+    rule: str
+    fit: Fit
+    message: str
+
+
+def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:
+    """NB301 and NB309 findings, one per fit (NB301 wins)."""
+    cached = getattr(facts, "_leak_found", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    ev = events(facts)
+    found: list[_Leak] = []
+    if ev is not None and ev.fits and (ev.splits or ev.scores):
+        flow = ev.flow
+        train_parts = ev.train_parts()
+        for fit in ev.fits:
+            leak = _fit_leak(flow, ev, fit, train_parts)
+            if leak is not None:
+                found.append(leak)
+    facts._leak_found = found  # type: ignore[attr-defined]
+    return found
+
+
+def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Leak | None:
+    fit_rows = _rows(flow, fit.data)
+    on_train = bool(fit_rows & train_parts)
+    info: _Leak | None = None
+    for split in ev.splits:
+        if split.node.index == fit.node.index and split.kind == "loop":
+            continue  # a fit inside the folds' loop: fit per fold
+        split_rows = ev.rows_of(split, split.inputs)
+        parts = {(split.node.index, n) for n in split.parts}
+        tests = {(split.node.index, n) for n, p in split.parts.items() if p == "test"}
+        if fit.node.index <= split.node.index:
+            if not (fit.data & split_rows):
+                continue
+            reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
+            if reached:
+                if _only_labels(flow, fit, split):
+                    continue
+                where = _path(flow, fit, (reached - split.labels) or reached)
+            elif _applied(ev, fit, split, parts):
+                where = ""
+            else:
+                continue
+            verb = "divides" if split.kind == "split" else "splits into folds"
+            nested = bool(split_rows & train_parts)
+            msg = f"{_what(fit)}{where}, which {split.leaf} in cell {_cell(split.node)} {verb}"
+            if split.kind != "split" or nested:
+                if on_train or nested:
+                    info = info or _Leak("NB309", fit, msg + ": each held-out fold was seen by the fit")
+                    continue
+            return _Leak("NB301", fit, msg)
+        # the fit comes after the split: a leak when it saw the unsplit rows or the test part
+        saw = bool(fit_rows & tests) or (bool(fit_rows & split.inputs) and not (fit_rows & parts))
+        if saw and _applied(ev, fit, split, parts):
+            return _Leak(
+                "NB301",
+                fit,
+                f"{_what(fit)}, which still holds the test rows that {split.leaf} in cell "
+                f"{_cell(split.node)} split off, and is then applied to the split parts",
+            )
+    if info is not None:
+        return info
+    return _scored_leak(flow, ev, fit)
+
+
+def _applied(ev: Events, fit: Fit, split: Split, parts: set[ID]) -> bool:
+    """The fitted object's ``.transform`` is applied, after the split, to a split part."""
+    flow = ev.flow
+    for node, obj, data in ev.transforms:
+        if node.index <= split.node.index:
+            continue
+        state = flow.value(node, obj)
+        if state is None or not (fit.out & flow.lineage(state)):
+            continue
+        if _rows(flow, data) & parts:
+            return True
+    return False
+
+
+def _scored_leak(flow: DataFlow, ev: Events, fit: Fit) -> _Leak | None:
+    """A fit on train and test put together, whose statistics reach the test rows scored later."""
+    fit_rows = _rows(flow, fit.data)
+    for score in ev.scores:
+        if score.node.index <= fit.node.index:
+            continue
+        model = _model_fit(ev, score)
+        if model is None:
+            continue
+        trained = ev.rows_of(model, model.data)
+        scored = ev.rows_of(score, score.data)
+        # train and test put together: the fit saw rows of both (a fit on the test part alone is not a leak)
+        if (
+            fit_rows & (scored - trained)
+            and fit_rows & (trained - scored)
+            and fit.out & _lineage(flow, score.data)
+        ):
+            return _Leak(
+                "NB301",
+                fit,
+                f"{_what(fit)}, which includes the rows of {', '.join(score.names)} that the model "
+                f"is scored on in cell {_cell(score.node)}",
+            )
+    return None
+
+
+def _model_fit(ev: Events, score: Score) -> ModelFit | None:
+    """The last fit of the scored model before the score."""
+    best = None
+    for m in ev.models:
+        if m.model == score.model and m.node.index <= score.node.index:
+            best = m
+    return best
+
+
+# -- the rules ------------------------------------------------------------------
+
+
+def _preprocessing_hits(facts: NotebookFacts, rule_id: str) -> Iterator[Hit]:
+    for leak in preprocessing_leaks(facts):
+        if leak.rule == rule_id:
+            yield leak.fit.node.cell, leak.fit.node.line, leak.message
+
+
+@rule(
+    "NB301",
+    "preprocessing-leakage",
+    "error",
+    "preprocessing leakage: a statistic (scaler, encoder, imputer, selector, vectorizer, "
+    "`fillna(df.mean())`, target encoding) is learned from rows that later end up in the test set",
+    "Split first, then fit on the training part only and transform the test part (a Pipeline does this).",
+)
+def leakage(facts: NotebookFacts) -> Iterator[Hit]:
+    """Fitting a scaler, imputer, encoder, selector or vectorizer, or filling gaps with a
+    mean, on rows that later end up in the test set lets statistics of the test rows leak
+    into training, so the test score is optimistic. nbprod follows the data through
+    assignments, in-place updates, column selections, concatenations, loops over lists of
+    frames and helper functions, and fires when the fitted values reach a later
+    `train_test_split` or cross-validation of the same rows, when a fit on the unsplit data
+    after the split is applied to the parts, and when train and test are put together for
+    the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
+    fits. A fit on the training part, a `Pipeline` fitted on it, a fit whose output only
+    reaches the labels (`y = LabelEncoder().fit_transform(y)`), `get_dummies` and fixed
+    mappings, and Kaggle-style test files that are only predicted stay quiet."""
+    yield from _preprocessing_hits(facts, "NB301")
+
+
+@rule(
+    "NB309",
+    "preprocessing-outside-cv",
+    "info",
+    "preprocessing outside cross-validation: a transformer fit on data that cross-validation then splits",
+    "Put the transformer and the model in one Pipeline and cross-validate the Pipeline.",
+)
+def outside_cv(facts: NotebookFacts) -> Iterator[Hit]:
+    """A transformer fit on the whole training part before `cross_val_score`,
+    `GridSearchCV` or a validation split of that same part has seen every validation fold,
+    so the cross-validated scores (and the choice they make) are slightly optimistic. The
+    test set is still clean, which is why this is advice, not NB301."""
+    yield from _preprocessing_hits(facts, "NB309")
+
+
+@rule(
+    "NB307",
+    "overlap-leakage",
+    "error",
+    "overlap leakage: the test set shares rows with training (oversampling or duplication before "
+    "the split, the training data evaluated as the test set)",
+    "Split first; oversample (SMOTE, resample) the training part only, and score on rows the model never saw.",
+)
+def overlap(facts: NotebookFacts) -> Iterator[Hit]:
+    """Rows that sit on both sides of the split make the test score a training score:
+    SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
+    duplicated rows concatenated before `train_test_split` or cross-validation; a model
+    fit on the full data and scored on a test part of it; and a notebook whose only
+    reported score is on the very rows the model was fit on."""
+    ev = events(facts)
+    if ev is None:
+        return
+    flow = ev.flow
+    reported: set[int] = set()
+    for node, what, _ in ev.copies:
+        if node.index in reported:
+            continue
+        for split in ev.splits:
+            if split.node.index < node.index:
+                continue
+            out = _out(node, flow)
+            hit = {v for v in split.inputs if out & flow.rows(v)}
+            if hit:
+                names = ", ".join(sorted({n for _, n in hit}))
+                yield (
+                    node.cell,
+                    node.line,
+                    f"{what} in cell {_cell(node)} copies rows into {names}, which {split.leaf} in cell "
+                    f"{_cell(split.node)} divides: copies of the test rows sit in training",
+                )
+                reported.add(node.index)
+                break
+    tests = ev.test_parts()
+    train_only: list[tuple[Score, ModelFit]] = []
+    held_out = any(s.kind != "split" for s in ev.splits) or ev.evaluates_in_functions
+    held_out = held_out or any(_rows(flow, data) & tests for _, data in ev.predicts)
+    for score in ev.scores:
+        model = _model_fit(ev, score)
+        if model is None or not model.data or not score.data:
+            continue
+        seen = _rows(flow, score.data)
+        if model.data & seen:
+            if seen & tests and not (_rows(flow, model.data) & tests):
+                split = next(s for s in ev.splits if any((s.node.index, n) in seen for n in s.parts))
+                yield (
+                    model.node.cell,
+                    model.node.line,
+                    f"the model is fit on {', '.join(model.names)} (cell {_cell(model.node)}), which still holds "
+                    f"the rows {split.leaf} in cell {_cell(split.node)} held out as {', '.join(score.names)}, "
+                    f"scored in cell {_cell(score.node)}",
+                )
+                return
+            train_only.append((score, model))
+        else:
+            held_out = True
+    if train_only and not held_out:
+        score, model = train_only[0]
+        yield (
+            score.node.cell,
+            score.node.line,
+            f"the only score ({score.leaf} in cell {_cell(score.node)}) is on {', '.join(score.names)}, the rows "
+            f"the model was fit on in cell {_cell(model.node)}: it is a training score, not a test score",
+        )
+
+
+@rule(
+    "NB308",
+    "test-set-reuse",
+    "warning",
+    "test-set reuse: the test set chooses among models or hyperparameters (several scored on it, "
+    "the best kept) with no validation split or cross-validation",
+    "Choose with cross-validation (GridSearchCV) or on a validation split; score the chosen model on the test set once.",
+)
+def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
+    """When several models or settings are scored on `X_test` and the best is kept, the
+    test score of the winner is chosen by the test set and overstates what new data will
+    give. Fires on a loop that fits and scores on the test part and then keeps the best
+    (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
+    the same test part in different cells whose scores are then ranked (`sort_values`,
+    `max`). A choice made on a validation split or by `GridSearchCV`, and a sweep whose
+    test scores are only printed or drawn, stay quiet."""
+    ev = events(facts)
+    if ev is None or not ev.scores:
+        return
+    flow = ev.flow
+    outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
+    tests = {
+        (s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()
+    }
+    if not ev.splits:  # the split sits in cells nbprod cannot see: a test set by its name
+        tests = {v for s in ev.scores for v in s.data if v[0] < 0 and _named_test(v[1])}
+    if not tests:
+        return
+    on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
+    fitted_in = {m.node.index for m in ev.models}
+    for score in on_test:
+        node = score.node
+        if (
+            isinstance(node.stmt, (ast.For, ast.While))
+            and node.index in fitted_in
+            and _selects(ev, node, True)
+        ):
+            yield (
+                node.cell,
+                node.line,
+                f"the loop in cell {_cell(node)} fits a model per setting and scores each on "
+                f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), then keeps "
+                "the best: the test set chose the model",
+            )
+            return
+    separate = [s for s in on_test if not isinstance(s.node.stmt, (ast.For, ast.While))]
+    models = {(s.model, getattr(_model_fit(ev, s), "node", None)) for s in separate}
+    if len(models) < 2:
+        return
+    results = {(s.node.index, n) for s in separate for n in s.node.sources}
+    for node in flow.nodes:
+        if node.index <= min(s.node.index for s in separate):
+            continue
+        read = flow.values(node, node.reach)
+        if not read:
+            continue
+        if _selects(ev, node, False) and len(results & _lineage(flow, read)) >= 2:
+            yield (
+                node.cell,
+                node.line,
+                f"{len(models)} models are scored on {', '.join(separate[0].names)} "
+                f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
+            )
+            return
+
+
+def _named_test(name: str) -> bool:
+    low = name.lower()
+    return "test" in low and "val" not in low
+
+
+def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
+    """``held out by train_test_split in cell 3``, or how the test set is known."""
+    seen = _rows(flow, score.data)
+    for s in splits:
+        if any((s.node.index, n) in seen for n in s.parts):
+            return f"held out by {s.leaf} in cell {_cell(s.node)}"
+    return "a test set"
+
+
+def _selects(ev: Events, node: Node, loop: bool) -> bool:
+    """The statement (or one just after that reads what it made) keeps or ranks the best."""
+    if _picks(ev, node):
+        return True
+    made = set(node.sources)
+    for later in ev.flow.nodes[node.index + 1 : node.index + (6 if loop else 4)]:
+        if any(later.reach.get(n) == node.index for n in made) and _picks(ev, later):
+            return True
+    return False
+
+
+def _picks(ev: Events, node: Node) -> bool:
+    """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound."""
+    if any(n.lower().startswith("best") for n in node.sources):
+        return True
+    if node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT):
+        return False
+    return any(_leaf(call) in SELECT for call in ev.calls_of(node))

@@ -1,0 +1,324 @@
+"""Leakage rules (NB301, NB307, NB308, NB309) and the data flow they follow, on real notebook files."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nbprod.analysis.facts import analyze_notebook
+from nbprod.checker import check_paths
+from nbprod.notebook import read_notebook
+
+LEAK_RULES = ("NB301", "NB307", "NB308", "NB309")
+DATA = Path(__file__).parent / "data" / "leakage"
+IMPORTS = (
+    "import numpy as np\nimport pandas as pd\n"
+    "from sklearn.model_selection import train_test_split, cross_val_score, GridSearchCV, TimeSeriesSplit\n"
+    "from sklearn.preprocessing import StandardScaler, MinMaxScaler, LabelEncoder\n"
+    "from sklearn.impute import SimpleImputer\n"
+    "from sklearn.decomposition import PCA\n"
+    "from sklearn.feature_selection import SelectKBest, VarianceThreshold\n"
+    "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+    "from sklearn.pipeline import make_pipeline, Pipeline\n"
+    "from sklearn.linear_model import LogisticRegression\n"
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "from sklearn.neighbors import KNeighborsClassifier\n"
+    "from sklearn.metrics import accuracy_score\n"
+    "from sklearn.utils import resample\n"
+    "from imblearn.over_sampling import SMOTE\n"
+    "df = pd.read_csv('data.csv')"
+)
+SPLIT = "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"
+FIT_EVAL = "m = LogisticRegression().fit(X_train, y_train)\nprint(accuracy_score(y_test, m.predict(X_test)))"
+
+# (id, cells after the imports cell, rules that must fire; every other leakage rule must stay quiet)
+CASES: list[tuple[str, list[str], set[str]]] = [
+    # -- NB301 fires ---------------------------------------------------------------
+    ("scaler-before-split", ["X = StandardScaler().fit_transform(df.drop(columns='y'))\ny = df['y']", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("chain-through-dataframe", ["df_clean = df.dropna()", "scaled = StandardScaler().fit_transform(df_clean)",
+                                 "scaled_df = pd.DataFrame(scaled, columns=df_clean.columns)",
+                                 "X = scaled_df.drop('y', axis=1).values\ny = df_clean['y']", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("inplace-column-update", ["sc = MinMaxScaler()\ndf[['a', 'b']] = sc.fit_transform(df[['a', 'b']])",
+                               "X = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("label-encoder-feature", ["le = LabelEncoder()\nfor c in ['city', 'job']:\n    df[c] = le.fit_transform(df[c])",
+                               "X = df.drop('y', axis=1)\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("imputer", ["X = SimpleImputer(strategy='median').fit_transform(df[['a', 'b']])\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("pca", ["pca = PCA(5)\nX = pca.fit_transform(df.iloc[:, :-1])\ny = df.iloc[:, -1]", SPLIT, FIT_EVAL], {"NB301"}),
+    ("select-k-best", ["X = SelectKBest(k=3).fit_transform(df.drop('y', axis=1), df['y'])\ny = df['y']", SPLIT,
+                       FIT_EVAL], {"NB301"}),
+    ("variance-threshold", ["vt = VarianceThreshold(0.1)\nvt.fit(df)\nX = vt.transform(df)\ny = df.y", SPLIT,
+                            FIT_EVAL], {"NB301"}),
+    ("tfidf", ["vec = TfidfVectorizer()\nX = vec.fit_transform(df['text'])\ny = df['label']", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("fillna-mean", ["df['age'] = df['age'].fillna(df['age'].mean())", "X = df[['age']]\ny = df['y']", SPLIT,
+                     FIT_EVAL], {"NB301"}),
+    ("fillna-inplace-median", ["df['age'].fillna(df['age'].median(), inplace=True)",
+                               "X = df[['age']].values\ny = df['y'].values", SPLIT, FIT_EVAL], {"NB301"}),
+    ("fillna-mode-in-loop-over-frames", ["combine = [df]\nfor d in combine:\n    d['port'] = d['port'].fillna(d['port'].mode()[0])",
+                                         "X = df.drop('y', axis=1)\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("target-encoding-groupby", ["df['city_te'] = df.groupby('city')['y'].transform('mean')",
+                                 "X = df[['city_te']]\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("target-encoding-map", ["df['city_te'] = df['city'].map(df.groupby('city')['y'].mean())",
+                             "X = df[['city_te']]\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("fit-then-split-then-transform", ["sc = StandardScaler().fit(df[['a']])\nX = df[['a']]\ny = df.y", SPLIT,
+                                       "X_train = sc.transform(X_train)\nX_test = sc.transform(X_test)", FIT_EVAL],
+     {"NB301"}),
+    ("fit-on-full-after-split", ["X = df[['a']]\ny = df.y", SPLIT,
+                                 "sc = StandardScaler()\nsc.fit(X)\nX_train = sc.transform(X_train)\nX_test = sc.transform(X_test)",
+                                 FIT_EVAL], {"NB301"}),
+    ("helper-function", ["def scale(frame):\n    return StandardScaler().fit_transform(frame)",
+                         "X = scale(df[['a', 'b']])\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("concat-train-test-for-fit", ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')",
+                                   "X_train, y_train = train[['a']], train.y\nX_test, y_test = test[['a']], test.y",
+                                   "sc = StandardScaler().fit(pd.concat([X_train, X_test]))",
+                                   "X_train = sc.transform(X_train)\nX_test = sc.transform(X_test)", FIT_EVAL],
+     {"NB301"}),
+    ("cv-on-scaled-full-data", ["X = StandardScaler().fit_transform(df[['a']])\ny = df.y",
+                                "print(cross_val_score(LogisticRegression(), X, y, cv=5).mean())"], {"NB301"}),
+    ("astype-copy-values", ["df2 = df.copy()\ndf2['a'] = df2['a'].fillna(df2['a'].median())",
+                            "X = df2[['a']].astype(float).to_numpy()\ny = df2['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("scaling-by-max", ["X = df[['a', 'b']]\nX = X / X.max()\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("standardising-by-hand", ["df['a'] = (df['a'] - df['a'].mean()) / df['a'].std()", "X = df[['a']]\ny = df.y",
+                               SPLIT, FIT_EVAL], {"NB301"}),
+    ("loc-fill-with-median", ["df.loc[df.a.isna(), 'a'] = df.a.median()", "X = df[['a']]\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("apply-label-encoder", ["le = LabelEncoder()\nX = df[['c', 'd']].apply(le.fit_transform)\ny = df.y", SPLIT,
+                             FIT_EVAL], {"NB301"}),
+    ("fit-inside-time-magic", ["%time X = StandardScaler().fit_transform(df[['a']])\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB301"}),
+    ("cell-that-does-not-parse", ["df = pd.read_csv('d.csv'\n    sep=';')\ndf['a'] = df['a'].fillna(df['a'].median())",
+                                  "X = df[['a']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    # -- NB301 quiet -----------------------------------------------------------------
+    ("fit-on-train-only", ["X = df[['a']]\ny = df.y", SPLIT,
+                           "sc = StandardScaler()\nX_train = sc.fit_transform(X_train)\nX_test = sc.transform(X_test)",
+                           FIT_EVAL], set()),
+    ("pipeline-on-train", ["X = df[['a']]\ny = df.y", SPLIT,
+                           "pipe = make_pipeline(StandardScaler(), LogisticRegression())\npipe.fit(X_train, y_train)\n"
+                           "print(accuracy_score(y_test, pipe.predict(X_test)))"], set()),
+    ("pipeline-in-cv", ["X = df[['a']]\ny = df.y",
+                        "pipe = Pipeline([('sc', StandardScaler()), ('m', LogisticRegression())])\n"
+                        "print(cross_val_score(pipe, X, y, cv=5))"], set()),
+    ("get-dummies-and-fixed-map", ["df = pd.get_dummies(df, columns=['city'])\ndf['sex'] = df['sex'].map({'m': 0, 'f': 1})",
+                                   "X = df.drop('y', axis=1)\ny = df.y", SPLIT, FIT_EVAL], set()),
+    ("kaggle-train-test-files", ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')",
+                                 "full = pd.concat([train, test])\nfull['age'] = full['age'].fillna(full['age'].median())",
+                                 "sc = StandardScaler().fit(full[['age']])",
+                                 "X = sc.transform(full[:800][['age']])\ny = train['y']\nX_sub = sc.transform(full[800:][['age']])",
+                                 "m = RandomForestClassifier(random_state=0).fit(X, y)\npred = m.predict(X_sub)"], set()),
+    ("fillna-with-train-statistic", ["X = df[['age']]\ny = df.y", SPLIT,
+                                     "X_train = X_train.fillna(X_train.mean())\nX_test = X_test.fillna(X_train.mean())",
+                                     FIT_EVAL], set()),
+    ("test-part-scaled-on-its-own", ["X = df[['a']]\ny = df.y", SPLIT,
+                                     "X_train = StandardScaler().fit_transform(X_train)\nX_test = StandardScaler().fit_transform(X_test)",
+                                     FIT_EVAL], set()),
+    ("loc-fill-with-constant", ["df.loc[df.a.isna(), 'a'] = 0\ndf['b'] = df['b'] / 100", "X = df[['a', 'b']]\ny = df.y",
+                                SPLIT, FIT_EVAL], set()),
+    ("fit-on-unrelated-data", ["ref = pd.read_csv('reference.csv')\nsc = StandardScaler().fit(ref)",
+                               "X = df[['a']]\ny = df.y", SPLIT, FIT_EVAL], set()),
+    ("rebound-after-fit", ["sc = StandardScaler()\nsc.fit(df[['a']])\nX = pd.read_csv('other.csv')[['a']]\ny = df.y",
+                           SPLIT, FIT_EVAL], set()),
+    ("synthetic-data-generator", ["gen = PCA(2).fit(df[['a', 'b', 'c']])\nX = gen.inverse_transform(np.random.default_rng(0).normal(size=(100, 2)))\n"
+                                  "y = (X[:, 0] > 0).astype(int)", SPLIT, FIT_EVAL], set()),
+    ("label-encoder-on-target", ["X = df[['a', 'b']]\ny = LabelEncoder().fit_transform(df['label'])", SPLIT,
+                                 FIT_EVAL], set()),
+    ("time-series-split-per-fold", ["X = df[['a']].values\ny = df.y.values",
+                                    "for tr, te in TimeSeriesSplit(5).split(X):\n    sc = StandardScaler().fit(X[tr])\n"
+                                    "    m = LogisticRegression().fit(sc.transform(X[tr]), y[tr])\n"
+                                    "    print(accuracy_score(y[te], m.predict(sc.transform(X[te]))))"], set()),
+    ("unsplit-exploration-only", ["Z = StandardScaler().fit_transform(df[['a', 'b']])\nprint(PCA(2).fit(Z).explained_variance_ratio_)"],
+     set()),
+    ("statistic-reaches-only-the-labels", ["df['a'] = df['a'].fillna(df['a'].mean())\nX = other[['a']]\ny = df['y']",
+                                           SPLIT, FIT_EVAL], set()),
+    # -- NB309 ------------------------------------------------------------------------------
+    ("scaler-on-train-then-cv", ["X = df[['a']]\ny = df.y", SPLIT,
+                                 "sc = StandardScaler()\nX_train_s = sc.fit_transform(X_train)\nX_test_s = sc.transform(X_test)",
+                                 "print(cross_val_score(LogisticRegression(), X_train_s, y_train, cv=5))",
+                                 "m = LogisticRegression().fit(X_train_s, y_train)\nprint(accuracy_score(y_test, m.predict(X_test_s)))"],
+     {"NB309"}),
+    ("scaler-on-train-then-grid-search", ["X = df[['a']]\ny = df.y", SPLIT,
+                                          "sc = StandardScaler().fit(X_train)\nXtr = sc.transform(X_train)\nXte = sc.transform(X_test)",
+                                          "gs = GridSearchCV(LogisticRegression(), {'C': [0.1, 1]}, cv=5)\ngs.fit(Xtr, y_train)\n"
+                                          "print(gs.score(Xte, y_test))"], {"NB309"}),
+    ("scaler-on-train-then-validation-split", ["X = df[['a']]\ny = df.y", SPLIT,
+                                               "X_train = StandardScaler().fit_transform(X_train)",
+                                               "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                               "m = LogisticRegression().fit(X_tr, y_tr)\nprint(m.score(X_val, y_val))"],
+     {"NB309"}),
+    # -- NB307 --------------------------------------------------------------------------------
+    ("smote-before-split", ["X = df.drop('y', axis=1)\ny = df.y",
+                            "X_res, y_res = SMOTE(random_state=0).fit_resample(X, y)",
+                            "X_train, X_test, y_train, y_test = train_test_split(X_res, y_res, random_state=0)", FIT_EVAL],
+     {"NB307"}),
+    ("resample-minority-before-split", ["minority = df[df.y == 1]\nmajority = df[df.y == 0]",
+                                        "up = resample(minority, replace=True, n_samples=len(majority), random_state=0)",
+                                        "df_bal = pd.concat([majority, up])\nX = df_bal.drop('y', axis=1)\ny = df_bal.y",
+                                        SPLIT, FIT_EVAL], {"NB307"}),
+    ("sample-with-replacement", ["boot = df.sample(frac=2, replace=True, random_state=0)\nX = boot[['a']]\ny = boot.y",
+                                 SPLIT, FIT_EVAL], {"NB307"}),
+    ("duplicated-rows-concat", ["df = pd.concat([df, df[df.y == 1]])\nX = df[['a']]\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB307"}),
+    ("smote-before-cv", ["X = df.drop('y', axis=1)\ny = df.y\nXr, yr = SMOTE(random_state=0).fit_resample(X, y)",
+                         "print(cross_val_score(RandomForestClassifier(random_state=0), Xr, yr, cv=5))"], {"NB307"}),
+    ("fit-on-full-score-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                   "m = RandomForestClassifier(random_state=0)\nm.fit(X, y)\nprint(m.score(X_test, y_test))"],
+     {"NB307"}),
+    ("only-training-score", ["X = df[['a']]\ny = df.y",
+                             "m = RandomForestClassifier(random_state=0)\nm.fit(X, y)\nacc = round(m.score(X, y) * 100, 2)\nprint(acc)"],
+     {"NB307"}),
+    ("fit-returns-the-model", ["X = df[['a']]\ny = df.y", "lr = LogisticRegression()\nreg = lr.fit(X, y)\nprint(reg.score(X, y))"],
+     {"NB307"}),
+    ("augmentation-before-split", ["def augment_rows(frame):\n    return frame.assign(a=frame.a + 0.01)",
+                                   "df = pd.concat([df, augment_rows(df)])\nX = df[['a']]\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB307"}),
+    # -- NB307 quiet ------------------------------------------------------------------------------
+    ("smote-on-train-only", ["X = df.drop('y', axis=1)\ny = df.y", SPLIT,
+                             "X_sm, y_sm = SMOTE(random_state=0).fit_resample(X_train, y_train)",
+                             "m = LogisticRegression().fit(X_sm, y_sm)\nprint(accuracy_score(y_test, m.predict(X_test)))"],
+     set()),
+    ("train-and-test-scores", ["X = df[['a']]\ny = df.y", SPLIT,
+                               "m = LogisticRegression().fit(X_train, y_train)\nprint(m.score(X_train, y_train))\n"
+                               "print(m.score(X_test, y_test))"], set()),
+    ("column-concat", ["X = pd.concat([df[['a']], pd.get_dummies(df['city'])], axis=1)\ny = df.y", SPLIT, FIT_EVAL],
+     set()),
+    ("downsample-majority", ["minority = df[df.y == 1]\nmajority = df[df.y == 0].sample(n=100, random_state=0)",
+                             "bal = pd.concat([majority, minority])\nX = bal[['a']]\ny = bal.y", SPLIT, FIT_EVAL], set()),
+    ("kaggle-concat-train-test", ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\ndata = pd.concat([train, test])",
+                                  "X = train[['a']]\ny = train.y", SPLIT, FIT_EVAL], set()),
+    ("shuffle-with-sample-frac-1", ["df = df.sample(frac=1, random_state=0)\nX = df[['a']]\ny = df.y", SPLIT, FIT_EVAL],
+     set()),
+    # -- NB308 ------------------------------------------------------------------------------------
+    ("k-loop-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                        "scores = []\nfor k in range(1, 20):\n    knn = KNeighborsClassifier(n_neighbors=k)\n"
+                        "    knn.fit(X_train, y_train)\n    scores.append(knn.score(X_test, y_test))",
+                        "best_k = int(np.argmax(scores)) + 1\nprint(best_k, max(scores))"], {"NB308"}),
+    ("models-loop-keep-best", ["X = df[['a']]\ny = df.y", SPLIT,
+                               "models = {'lr': LogisticRegression(), 'rf': RandomForestClassifier(random_state=0)}\n"
+                               "best, best_acc = None, 0\nfor name, model in models.items():\n"
+                               "    model.fit(X_train, y_train)\n    acc = accuracy_score(y_test, model.predict(X_test))\n"
+                               "    if acc > best_acc:\n        best, best_acc = name, acc"], {"NB308"}),
+    ("models-in-cells-ranked", ["X = df[['a']]\ny = df.y", SPLIT,
+                                "lr = LogisticRegression().fit(X_train, y_train)\nacc_lr = accuracy_score(y_test, lr.predict(X_test))",
+                                "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nacc_rf = rf.score(X_test, y_test)",
+                                "res = pd.DataFrame({'model': ['lr', 'rf'], 'acc': [acc_lr, acc_rf]})\nres.sort_values('acc', ascending=False)"],
+     {"NB308"}),
+    ("test-arrays-from-cells-not-shown", ["best = 0\nfor c in [0.1, 1, 10]:\n    m = LogisticRegression(C=c).fit(Xtrain, ytrain)\n"
+                                          "    s = m.score(Xtest, ytest)\n    if s > best:\n        best = s"], {"NB308"}),
+    # -- NB308 quiet ----------------------------------------------------------------------------------
+    ("choice-on-validation-split", ["X = df[['a']]\ny = df.y", SPLIT,
+                                    "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                    "scores = []\nfor k in range(1, 20):\n    knn = KNeighborsClassifier(n_neighbors=k).fit(X_tr, y_tr)\n"
+                                    "    scores.append(knn.score(X_val, y_val))",
+                                    "best_k = int(np.argmax(scores)) + 1\nfinal = KNeighborsClassifier(best_k).fit(X_train, y_train)\n"
+                                    "print(final.score(X_test, y_test))"], set()),
+    ("grid-search-then-test-once", ["X = df[['a']]\ny = df.y", SPLIT,
+                                    "gs = GridSearchCV(make_pipeline(StandardScaler(), KNeighborsClassifier()), {'kneighborsclassifier__n_neighbors': [1, 3, 5]}, cv=5)\n"
+                                    "gs.fit(X_train, y_train)\nprint(gs.best_params_, gs.score(X_test, y_test))"], set()),
+    ("models-printed-not-chosen", ["X = df[['a']]\ny = df.y", SPLIT,
+                                   "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
+                                   "    model.fit(X_train, y_train)\n    print(type(model).__name__, model.score(X_test, y_test))"],
+     set()),
+]  # fmt: skip
+
+
+def _fired(make_notebook: Callable[..., Path], cells: list[str]) -> dict[str, list[str]]:
+    path = make_notebook([IMPORTS, *cells])
+    report = check_paths([path])
+    assert not report.errors, report.errors
+    out: dict[str, list[str]] = {}
+    for f in report.findings:
+        if f.rule in LEAK_RULES:
+            out.setdefault(f.rule, []).append(f.message)
+    return out
+
+
+@pytest.mark.parametrize("cells,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_leakage_patterns(make_notebook: Callable[..., Path], cells: list[str], expected: set[str]) -> None:
+    fired = _fired(make_notebook, cells)
+    assert set(fired) == expected, fired
+
+
+def test_message_names_fit_cell_chain_and_split_cell(make_notebook: Callable[..., Path]) -> None:
+    cells = [
+        "df_clean = df.dropna()",
+        "scaled = StandardScaler().fit_transform(df_clean)",
+        "scaled_df = pd.DataFrame(scaled, columns=df_clean.columns)",
+        "X = scaled_df.drop('y', axis=1).values\ny = df_clean['y']",
+        SPLIT,
+    ]
+    path = make_notebook([("markdown", "# Credit"), IMPORTS, *cells])
+    (finding,) = [f for f in check_paths([path]).findings if f.rule == "NB301"]
+    assert finding.message == (
+        "StandardScaler is fit on df_clean (cell 4) → scaled → scaled_df → X, which train_test_split in cell 7 divides"
+    )
+    assert finding.cell == 3 and finding.line == 1 and "Split first" in finding.fix
+
+
+def test_nb308_names_the_loop_and_nb307_the_cells(make_notebook: Callable[..., Path]) -> None:
+    fired = _fired(make_notebook, [c for c in CASES if c[0] == "k-loop-on-test"][0][1])
+    assert "the loop in cell 4" in fired["NB308"][0] and "cell 3" in fired["NB308"][0]
+    fired = _fired(make_notebook, [c for c in CASES if c[0] == "smote-before-split"][0][1])
+    assert "cell 3 copies rows into X_res" in fired["NB307"][0] and "cell 4 divides" in fired["NB307"][0]
+
+
+def test_ignore_comment_silences_leakage(make_notebook: Callable[..., Path]) -> None:
+    cells = [
+        "X = StandardScaler().fit_transform(df[['a']])  # nbprod: ignore[NB301]\ny = df.y",
+        SPLIT,
+        FIT_EVAL,
+    ]
+    assert "NB301" not in _fired(make_notebook, cells)
+
+
+def test_where_from_follows_updates_loops_and_helpers(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook(
+        [
+            "import pandas as pd\ntrain = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')",
+            "combine = [train, test]\nfor d in combine:\n    d['t'] = d['name'].str.len()",
+            "def clean(frame):\n    frame.dropna(inplace=True)",
+            "clean(train)\ntrain['a'] = train['a'] * 2",
+            "X = train.drop(columns=['y']).values",
+        ]
+    )
+    flow = analyze_notebook(read_notebook(path)).flow()
+    steps = [(o.cell, o.name) for o in flow.where_from("X")]
+    assert steps == [(0, "train"), (1, "train"), (3, "train"), (3, "train"), (4, "X")]
+    # as cell 2 reads it (0-based cell 1, line 3), test still comes from its read_csv
+    assert [(o.cell, o.line, o.name) for o in flow.where_from("test", cell=1, line=3)] == [(0, 3, "test")]
+    assert flow.where_from("nothing") == []
+
+
+def test_labelled_set_is_real_and_labelled() -> None:
+    files = sorted(DATA.glob("*.json"))
+    assert len(files) >= 80
+    traps = 0
+    for f in files:
+        item = json.loads(f.read_text(encoding="utf-8"))
+        assert {"repo", "path", "cells", "labels"} <= set(item), f.name
+        assert set(item["labels"]) == {"NB301", "NB307", "NB308"}, f.name
+        for verdict in item["labels"].values():
+            assert isinstance(verdict["leaky"], bool) and verdict["why"].strip(), f.name
+        traps += bool(item.get("looks_leaky")) and not any(v["leaky"] for v in item["labels"].values())
+    assert traps >= 20
+
+
+def test_leakage_rules_are_fast(make_notebook: Callable[..., Path]) -> None:
+    cells = [c for case in CASES[:10] for c in case[1]]
+    path = make_notebook([IMPORTS, *cells])
+    nb = read_notebook(path)
+    from nbprod.rules.leakage import leakage, outside_cv, overlap, test_reuse
+
+    analyze_notebook(nb)  # cells cached: time the rules and the graph only
+    start = time.perf_counter()
+    for _ in range(20):
+        facts = analyze_notebook(nb)
+        for fn in (leakage, outside_cv, overlap, test_reuse):
+            list(fn(facts))
+    per = (time.perf_counter() - start) / 20
+    assert per < 0.05, per  # a 40-cell ML notebook; the benchmark measures the real figure
