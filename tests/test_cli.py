@@ -126,7 +126,7 @@ def test_text_format_is_ruff_style(capsys: pytest.CaptureFixture[str], nb: Calla
     path = nb(["import numpy as np", "x = np.random.rand()\nassert x"])
     code, out, _ = run(capsys, path, "--no-fix")
     lines = out.strip().splitlines()
-    assert f"{path}:cell 2:line 1: NB201 np.random.rand() draws from the numpy generator" in lines[0]
+    assert f"{path}:cell 2:line 1: NB201 [error] np.random.rand() draws from the numpy generator" in lines[0]
     summary = [ln for ln in lines if "notebook(s) checked" in ln]
     assert summary == ["1 notebook(s) checked: 1 error(s), 0 warning(s), 0 info"]
     code, out, _ = run(capsys, path)
@@ -138,7 +138,7 @@ def test_notebook_level_findings_have_no_cell(
 ) -> None:
     path = make_notebook(["x = 1"])
     _, out, _ = run(capsys, path, "--select", "NB203", "--no-fix")
-    assert out.splitlines()[0] == f"{path}: NB203 no package versions are recorded for this notebook"
+    assert out.splitlines()[0] == f"{path}: NB203 [warning] no package versions are recorded for this notebook"
 
 
 def _check_finding(f: dict[str, Any], n_cells: int) -> None:
