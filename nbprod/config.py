@@ -168,7 +168,9 @@ def set_option(config: Config, key: str, value: Any, where: str) -> None:
         if not isinstance(value, dict):
             raise ConfigError(f"{where} per-file-ignores must be a table")
         config.per_file_ignores = {str(k): _ids(v, key, where) for k, v in value.items()}
-    elif key == "long-notebook-cells" and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+    elif key == "long-notebook-cells" and (
+        not isinstance(value, int) or isinstance(value, bool) or value < 1
+    ):
         raise ConfigError(f"{where} long-notebook-cells must be a positive integer")
     elif key == "format" and value not in FORMAT_NAMES:
         raise ConfigError(f"{where} format must be text, json, sarif, github or gitlab")

@@ -25,7 +25,7 @@ MESSY = SAMPLES / "credit_risk_messy.ipynb"
 CELLS = [
     ("markdown", "# Title\nintro"),
     "import numpy as np",
-    "x = 1\ny = np.random.rand(3)  # é, \"quoted\", \\ back",
+    'x = 1\ny = np.random.rand(3)  # é, "quoted", \\ back',
     "",
     "print(ghost)",
 ]
@@ -97,7 +97,10 @@ def test_sarif_validates_and_lands_on_the_source_line(
     else:
         assert nb201["physicalLocation"]["region"]["startLine"] > 1
     # a notebook-wide finding points at the top of the file
-    assert by_rule["NB203"]["locations"][0]["physicalLocation"]["region"] == {"startLine": 1, "startColumn": 1}
+    assert by_rule["NB203"]["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 1,
+        "startColumn": 1,
+    }
 
 
 def test_sarif_rules_metadata_and_indices(capsys: pytest.CaptureFixture[str]) -> None:

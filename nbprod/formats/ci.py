@@ -96,7 +96,10 @@ def format_sarif(report: Report) -> str:
                 "name": r.name,
                 "shortDescription": {"text": r.summary},
                 "fullDescription": {"text": r.doc or r.summary},
-                "help": {"text": f"{r.summary}\nFix: {r.fix}", "markdown": f"{r.summary}\n\n**Fix:** {r.fix}"},
+                "help": {
+                    "text": f"{r.summary}\nFix: {r.fix}",
+                    "markdown": f"{r.summary}\n\n**Fix:** {r.fix}",
+                },
                 "helpUri": f"{DOCS_URI}#{r.id.lower()}",
                 "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
                 "properties": {"tags": [r.name], "precision": "high" if r.severity == "error" else "medium"},
@@ -129,13 +132,21 @@ def format_sarif(report: Report) -> str:
         {
             "level": "error",
             "message": {"text": err["message"]},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": quote(display_path(err["path"]), safe="/:")}}}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": quote(display_path(err["path"]), safe="/:")}
+                    }
+                }
+            ],
         }
         for err in report.errors
     ]
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "invocations": [{"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}],
+        "invocations": [
+            {"executionSuccessful": not report.errors, "toolExecutionNotifications": notifications}
+        ],
         "results": results,
         "columnKind": "unicodeCodePoints",
     }
