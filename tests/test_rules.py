@@ -620,13 +620,12 @@ def test_nb202_semantics_match_scikit_learn() -> None:
     seed fixes random_state=None, AdaBoost overwrites the inner random_state, lbfgs
     LogisticRegression and unshuffled KFold draw nothing, StackingClassifier has none."""
     sklearn = pytest.importorskip("sklearn")
+    import numpy as np
     from sklearn.datasets import make_classification
     from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier, StackingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import KFold
     from sklearn.tree import DecisionTreeClassifier
-
-    import numpy as np
 
     X, y = make_classification(200, random_state=0)
 
