@@ -559,6 +559,7 @@ QUIET_10: list[tuple[str, list[Any]]] = [
     ("NB202", [ML + "m = LogisticRegression(C=0.5)\nr = Ridge()\ns = SVC(kernel='rbf')\np = PCA(2)"]),
     ("NB202", [ML + "X, y = make_moons(shuffle=False)\ncv = KFold(5)"]),
     ("NB202", [ML + "m = HistGradientBoostingClassifier(early_stopping=False)"]),
+    ("NB202", [ML + "pca = PCA(8).fit(X)\nkm = KMeans(init=pca.components_, n_clusters=8, n_init=1)"]),
     # methods with no random_state are never asked for one
     ("NB202", [ML + "g = GaussianMixture(2, random_state=0).fit(X)\nXs, ys = g.sample(100)"]),
     ("NB202", ["import gymnasium as gym\nenv = gym.make('CartPole-v1')\na = env.action_space.sample()"]),
@@ -573,6 +574,7 @@ QUIET_10: list[tuple[str, list[Any]]] = [
     ("NB302", [ML + "nmf = NMF(5, random_state=0)\nW = nmf.fit(X)"]),
     ("NB302", [ML + "p = make_pipeline(StandardScaler(), KMeans(3, random_state=0))\np.fit(X)"]),
     ("NB302", [ML + "from sklearn.manifold import Isomap\niso = Isomap()\niso.fit(X)"]),
+    ("NB302", [ML + "def bench(km, X):\n    return make_pipeline(StandardScaler(), km).fit(X)"]),
     # a regressor's .score is R², cross_val_score with a richer scoring
     (
         "NB303",

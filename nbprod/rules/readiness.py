@@ -298,6 +298,8 @@ def unsupervised(facts: NotebookFacts, fit: Fit) -> bool:
     ctor = fit.constructor
     if ctor in UNSUPERVISED or ctor in UNSUPERVISED_MORE:
         return True
+    if ctor == "make_pipeline":  # make_pipeline(StandardScaler(), kmeans).fit(X)
+        ctor = "Pipeline"
     if (
         ctor == "Pipeline"
         and _final_step(facts).get(_receiver(fit.call), "") in UNSUPERVISED | UNSUPERVISED_MORE

@@ -391,6 +391,14 @@ def _inner_estimators(
     return inner_nodes, inner_names
 
 
+def _array_init(node: ast.Call) -> bool:
+    """``init=`` given as an array (an attribute, an index, a call), not a method's name."""
+    return any(
+        kw.arg == "init" and isinstance(kw.value, (ast.Attribute, ast.Subscript, ast.Call, ast.List))
+        for kw in node.keywords
+    )
+
+
 def _seeds_numpy(qual: str, call: Call) -> bool:
     """A call that seeds numpy's global generator, which scikit-learn and pandas draw from
     when random_state is None (``random.seed`` does not reach it)."""
@@ -443,6 +451,8 @@ def missing_random_state(facts: NotebookFacts) -> Iterator[Hit]:
                     continue  # ** of something nbprod cannot read
         if not needs_random_state(facts, call, qual, kwargs):
             continue
+        if call.leaf == "KMeans" and node is not None and _array_init(node):
+            continue  # KMeans(init=pca.components_): the given centres, no random start
         if inner is not None and (
             (node is not None and id(node) in inner[0]) or set(call.targets) & inner[1]
         ):
