@@ -298,141 +298,6 @@ QUIET: list[tuple[str, list[Any]]] = [
 ]
 
 
-def _findings(make_notebook: Callable[..., Path], cells: list[Any], rule: str) -> list[tuple[Any, Any, str]]:
-    path = make_notebook(cells)
-    report = nbprod.check(path, isolated=True, select=[rule])
-    assert not report.errors
-    return [(f.cell, f.line, f.message) for f in report.findings if f.rule == rule]
-
-
-@pytest.mark.parametrize(
-    ("rule", "cells", "cell", "line", "words"), FIRES, ids=[f"{c[0]}-{i}" for i, c in enumerate(FIRES)]
-)
-def test_rule_fires(
-    make_notebook: Callable[..., Path],
-    rule: str,
-    cells: list[Any],
-    cell: int | None,
-    line: int | None,
-    words: list[str],
-) -> None:
-    found = _findings(make_notebook, cells, rule)
-    assert found, f"{rule} did not fire"
-    got_cell, got_line, message = found[0]
-    assert (got_cell, got_line) == (cell, line), found
-    for word in words:
-        assert word in message, (word, message)
-
-
-@pytest.mark.parametrize(("rule", "cells"), QUIET, ids=[f"{c[0]}-{i}" for i, c in enumerate(QUIET)])
-def test_rule_stays_quiet(make_notebook: Callable[..., Path], rule: str, cells: list[Any]) -> None:
-    assert _findings(make_notebook, cells, rule) == []
-
-
-def test_every_static_rule_has_fire_and_quiet_cases() -> None:
-    static = {r.id for r in all_rules().values() if r.static}
-    assert static - {"NB402"} <= {f[0] for f in FIRES}
-    assert static <= {q[0] for q in QUIET}
-
-
-def test_nb402_secret_in_saved_output(make_notebook: Callable[..., Path]) -> None:
-    import nbformat
-
-    leaked = nbformat.v4.new_output("stream", name="stdout", text="token: ghp_" + "a1B2" * 10 + "\n")
-    path = make_notebook([{"source": "print(token)", "outputs": [leaked]}])
-    report = nbprod.check(path, isolated=True, select=["NB402"])
-    assert [(f.rule, f.cell, f.line) for f in report.findings] == [("NB402", 0, None)]
-    message = report.findings[0].message
-    assert "GitHub token" in message and "a1B2" * 10 not in message
-
-
-def test_nb203_satisfied_by_pinned_file_beside_notebook(
-    make_notebook: Callable[..., Path], tmp_path: Path
-) -> None:
-    (tmp_path / "requirements.txt").write_text("pandas==2.2.2\n")
-    assert _findings(make_notebook, ["x = 1"], "NB203") == []
-
-
-def test_nb203_satisfied_by_session_record(make_notebook: Callable[..., Path], tmp_path: Path) -> None:
-    from nbprod.record import RECORD_KEY, RECORD_VERSION, record_path, save_record
-
-    save_record(
-        record_path(tmp_path / "nb.ipynb"), {RECORD_KEY: RECORD_VERSION, "packages": {"pandas": "2.2.2"}}
-    )
-    assert _findings(make_notebook, ["x = 1"], "NB203") == []
-
-
-def test_nb106_rest_of_notebook_still_checked(make_notebook: Callable[..., Path]) -> None:
-    path = make_notebook(["import numpy as np", "y = (", "z = np.random.rand()"])
-    rules = {f.rule for f in nbprod.check(path, isolated=True).findings}
-    assert {"NB106", "NB201"} <= rules
-
-
-def test_nb106_python2_notebook_hint(tmp_path: Path) -> None:
-    from conftest import FIXTURES
-
-    report = nbprod.check(FIXTURES / "python2_cells.ipynb", isolated=True, select=["NB106"])
-    assert report.findings and all("Python 2" in f.message for f in report.findings)
-
-
-def test_suppression_comment_silences_one_cell(make_notebook: Callable[..., Path]) -> None:
-    path = make_notebook(
-        [
-            "import numpy as np",
-            "a = np.random.rand()  # nbprod: ignore[NB201]",
-            "b = np.random.rand()",
-            "c = np.random.rand()  # nbprod: ignore[NB202, NB201]",
-            "d = np.random.rand()  # nbprod: ignore",
-            "e = np.random.rand()  # nbprod: ignore[NB202]",
-        ]
-    )
-    report = nbprod.check(path, isolated=True, select=["NB201"])
-    assert [f.cell for f in report.findings] == [2, 5]
-
-
-def test_config_select_and_ignore_prefixes(make_notebook: Callable[..., Path]) -> None:
-    path = make_notebook(["import numpy as np\nx = np.random.rand()", "print(ghost)"])
-    only_nb2 = nbprod.check(path, isolated=True, select=["NB2"])
-    assert only_nb2.findings and all(f.rule.startswith("NB2") for f in only_nb2.findings)
-    no_nb2 = nbprod.check(path, isolated=True, ignore=["NB2"])
-    assert no_nb2.findings and not any(f.rule.startswith("NB2") for f in no_nb2.findings)
-
-
-def test_findings_carry_cell_ids_and_fix(make_notebook: Callable[..., Path]) -> None:
-    path = make_notebook(["print(ghost)"])
-    nb = read_notebook(path)
-    (finding,) = nbprod.check(path, isolated=True, select=["NB105"]).findings
-    assert finding.cell_id == nb.cells[0].id and finding.cell_id
-    assert finding.fix == all_rules()["NB105"].fix and finding.severity == "error"
-
-
-def test_qualified_names_resolve_however_imported(make_notebook: Callable[..., Path]) -> None:
-    path = make_notebook(
-        [
-            "import numpy as np\nnp.random.seed(1)",
-            "from numpy.random import seed\nseed(2)",
-            "import numpy.random as npr\nnpr.seed(3)",
-            "import numpy\nnumpy.random.seed(4)",
-        ]
-    )
-    facts = analyze_notebook(read_notebook(path))
-    seeds = [(cell.index, qual) for cell, call, qual in facts.calls() if call.leaf == "seed"]
-    assert seeds == [(i, "numpy.random.seed") for i in range(4)]
-    assert facts.qualify("np.random.seed") == "numpy.random.seed"
-    assert facts.qualify("unknown.thing") == "unknown.thing"
-
-
-def test_docs_rules_md_is_current() -> None:
-    from conftest import REPO
-
-    from nbprod.rules.docs import render
-
-    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
-    assert committed == render(), "docs/rules.md is stale: run `python -m nbprod.rules.docs`"
-    for rule_id in all_rules():
-        assert f"### {rule_id}" in committed
-
-
 # -- NB202 and NB302-NB304 as the code really behaves (issue 10) ----------------------
 
 ML = "from sklearn.ensemble import RandomForestClassifier, AdaBoostClassifier, BaggingRegressor, HistGradientBoostingClassifier\n"
@@ -596,10 +461,19 @@ QUIET_10: list[tuple[str, list[Any]]] = [
 ]
 
 
+def _findings(make_notebook: Callable[..., Path], cells: list[Any], rule: str) -> list[tuple[Any, Any, str]]:
+    path = make_notebook(cells)
+    report = nbprod.check(path, isolated=True, select=[rule])
+    assert not report.errors
+    return [(f.cell, f.line, f.message) for f in report.findings if f.rule == rule]
+
+
 @pytest.mark.parametrize(
-    ("rule", "cells", "cell", "line", "words"), FIRES_10, ids=[f"{c[0]}-{i}" for i, c in enumerate(FIRES_10)]
+    ("rule", "cells", "cell", "line", "words"),
+    FIRES + FIRES_10,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(FIRES + FIRES_10)],
 )
-def test_rule_fires_as_the_code_behaves(
+def test_rule_fires(
     make_notebook: Callable[..., Path],
     rule: str,
     cells: list[Any],
@@ -607,14 +481,123 @@ def test_rule_fires_as_the_code_behaves(
     line: int | None,
     words: list[str],
 ) -> None:
-    test_rule_fires(make_notebook, rule, cells, cell, line, words)
+    found = _findings(make_notebook, cells, rule)
+    assert found, f"{rule} did not fire"
+    got_cell, got_line, message = found[0]
+    assert (got_cell, got_line) == (cell, line), found
+    for word in words:
+        assert word in message, (word, message)
 
 
-@pytest.mark.parametrize(("rule", "cells"), QUIET_10, ids=[f"{c[0]}-{i}" for i, c in enumerate(QUIET_10)])
-def test_rule_stays_quiet_as_the_code_behaves(
-    make_notebook: Callable[..., Path], rule: str, cells: list[Any]
-) -> None:
+@pytest.mark.parametrize(
+    ("rule", "cells"), QUIET + QUIET_10, ids=[f"{c[0]}-{i}" for i, c in enumerate(QUIET + QUIET_10)]
+)
+def test_rule_stays_quiet(make_notebook: Callable[..., Path], rule: str, cells: list[Any]) -> None:
     assert _findings(make_notebook, cells, rule) == []
+
+
+def test_every_static_rule_has_fire_and_quiet_cases() -> None:
+    static = {r.id for r in all_rules().values() if r.static}
+    assert static - {"NB402"} <= {f[0] for f in FIRES}
+    assert static <= {q[0] for q in QUIET}
+
+
+def test_nb402_secret_in_saved_output(make_notebook: Callable[..., Path]) -> None:
+    import nbformat
+
+    leaked = nbformat.v4.new_output("stream", name="stdout", text="token: ghp_" + "a1B2" * 10 + "\n")
+    path = make_notebook([{"source": "print(token)", "outputs": [leaked]}])
+    report = nbprod.check(path, isolated=True, select=["NB402"])
+    assert [(f.rule, f.cell, f.line) for f in report.findings] == [("NB402", 0, None)]
+    message = report.findings[0].message
+    assert "GitHub token" in message and "a1B2" * 10 not in message
+
+
+def test_nb203_satisfied_by_pinned_file_beside_notebook(
+    make_notebook: Callable[..., Path], tmp_path: Path
+) -> None:
+    (tmp_path / "requirements.txt").write_text("pandas==2.2.2\n")
+    assert _findings(make_notebook, ["x = 1"], "NB203") == []
+
+
+def test_nb203_satisfied_by_session_record(make_notebook: Callable[..., Path], tmp_path: Path) -> None:
+    from nbprod.record import RECORD_KEY, RECORD_VERSION, record_path, save_record
+
+    save_record(
+        record_path(tmp_path / "nb.ipynb"), {RECORD_KEY: RECORD_VERSION, "packages": {"pandas": "2.2.2"}}
+    )
+    assert _findings(make_notebook, ["x = 1"], "NB203") == []
+
+
+def test_nb106_rest_of_notebook_still_checked(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook(["import numpy as np", "y = (", "z = np.random.rand()"])
+    rules = {f.rule for f in nbprod.check(path, isolated=True).findings}
+    assert {"NB106", "NB201"} <= rules
+
+
+def test_nb106_python2_notebook_hint(tmp_path: Path) -> None:
+    from conftest import FIXTURES
+
+    report = nbprod.check(FIXTURES / "python2_cells.ipynb", isolated=True, select=["NB106"])
+    assert report.findings and all("Python 2" in f.message for f in report.findings)
+
+
+def test_suppression_comment_silences_one_cell(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook(
+        [
+            "import numpy as np",
+            "a = np.random.rand()  # nbprod: ignore[NB201]",
+            "b = np.random.rand()",
+            "c = np.random.rand()  # nbprod: ignore[NB202, NB201]",
+            "d = np.random.rand()  # nbprod: ignore",
+            "e = np.random.rand()  # nbprod: ignore[NB202]",
+        ]
+    )
+    report = nbprod.check(path, isolated=True, select=["NB201"])
+    assert [f.cell for f in report.findings] == [2, 5]
+
+
+def test_config_select_and_ignore_prefixes(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook(["import numpy as np\nx = np.random.rand()", "print(ghost)"])
+    only_nb2 = nbprod.check(path, isolated=True, select=["NB2"])
+    assert only_nb2.findings and all(f.rule.startswith("NB2") for f in only_nb2.findings)
+    no_nb2 = nbprod.check(path, isolated=True, ignore=["NB2"])
+    assert no_nb2.findings and not any(f.rule.startswith("NB2") for f in no_nb2.findings)
+
+
+def test_findings_carry_cell_ids_and_fix(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook(["print(ghost)"])
+    nb = read_notebook(path)
+    (finding,) = nbprod.check(path, isolated=True, select=["NB105"]).findings
+    assert finding.cell_id == nb.cells[0].id and finding.cell_id
+    assert finding.fix == all_rules()["NB105"].fix and finding.severity == "error"
+
+
+def test_qualified_names_resolve_however_imported(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook(
+        [
+            "import numpy as np\nnp.random.seed(1)",
+            "from numpy.random import seed\nseed(2)",
+            "import numpy.random as npr\nnpr.seed(3)",
+            "import numpy\nnumpy.random.seed(4)",
+        ]
+    )
+    facts = analyze_notebook(read_notebook(path))
+    seeds = [(cell.index, qual) for cell, call, qual in facts.calls() if call.leaf == "seed"]
+    assert seeds == [(i, "numpy.random.seed") for i in range(4)]
+    assert facts.qualify("np.random.seed") == "numpy.random.seed"
+    assert facts.qualify("unknown.thing") == "unknown.thing"
+
+
+def test_docs_rules_md_is_current() -> None:
+    from conftest import REPO
+
+    from nbprod.rules.docs import render
+
+    committed = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert committed == render(), "docs/rules.md is stale: run `python -m nbprod.rules.docs`"
+    for rule_id in all_rules():
+        assert f"### {rule_id}" in committed
 
 
 def test_nb202_semantics_match_scikit_learn() -> None:
