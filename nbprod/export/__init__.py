@@ -210,8 +210,9 @@ def _evidence(plan: Any, facts: Any, notebook: Any, capture: bool) -> Any:
     if random:
         ev.reproducible = False
         first = random[0]
+        where = cell_label(first.cell) if first.cell is not None else "notebook level"
         ev.random_note = (
-            f"the notebook is not reproducible ({first.rule} at {cell_label(first.cell)}: {first.message}); "
+            f"the notebook is not reproducible ({first.rule} at {where}: {first.message}); "
             "seed it, re-export, and this test will compare"
         )
     return ev

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
@@ -309,7 +311,22 @@ def unsupervised(facts: NotebookFacts, fit: Fit) -> bool:
     return one_argument and ctor in _sklearn_classes(facts)
 
 
+_MEMO: weakref.WeakKeyDictionary[NotebookFacts, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _memo(facts: NotebookFacts, key: str, make: Callable[[], Any]) -> Any:
+    """One computation per notebook analysis (every fit asks the same questions)."""
+    cache = _MEMO.setdefault(facts, {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
 def _sklearn_classes(facts: NotebookFacts) -> set[str]:
+    return _memo(facts, "sklearn_classes", lambda: _imported_sklearn_classes(facts))  # type: ignore[no-any-return]
+
+
+def _imported_sklearn_classes(facts: NotebookFacts) -> set[str]:
     names = {q.rsplit(".", 1)[-1] for q in facts.imports.values() if q.startswith("sklearn.")}
     if names:
         names.add("Pipeline")
@@ -323,10 +340,15 @@ def _receiver(call: Call) -> str:
 def _final_step(facts: NotebookFacts) -> dict[str, str]:
     """Variable -> class of the last step of the pipeline it holds, or of the estimator a
     search wraps (``make_pipeline(StandardScaler(), SVC())`` -> SVC)."""
+    return _memo(facts, "final_step", lambda: _final_steps(facts))  # type: ignore[no-any-return]
+
+
+def _final_steps(facts: NotebookFacts) -> dict[str, str]:
     import ast
 
     from nbprod.analysis.cell import dotted_name
 
+    built = constructors(facts)
     out: dict[str, str] = {}
     for _, cf in facts.code():
         if cf.tree is None:
@@ -347,7 +369,7 @@ def _final_step(facts: NotebookFacts) -> dict[str, str]:
             if isinstance(last, ast.Call):
                 leaf = (dotted_name(last.func) or "").rsplit(".", 1)[-1]
             elif isinstance(last, ast.Name):
-                leaf = out.get(last.id) or constructors(facts).get(last.id, "")
+                leaf = out.get(last.id) or built.get(last.id, "")
             else:
                 continue
             for target in stmt.targets:

@@ -6,6 +6,7 @@ import ast
 import os
 import re
 import shlex
+import weakref
 from collections.abc import Iterator
 
 from nbprod.analysis.cell import EXPR, Call
@@ -222,8 +223,17 @@ def _is_sklearn(facts: NotebookFacts, call: Call, qual: str) -> bool:
 _GENERATOR_CLASSES = {"Random", "default_rng", "RandomState", "Generator", "SystemRandom"}
 
 
+_BUILT: weakref.WeakKeyDictionary[NotebookFacts, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
 def _built_from(facts: NotebookFacts) -> dict[str, str]:
     """Variable -> leaf name of the call it was last assigned from, in notebook order."""
+    if facts not in _BUILT:
+        _BUILT[facts] = _assigned_from(facts)
+    return _BUILT[facts]
+
+
+def _assigned_from(facts: NotebookFacts) -> dict[str, str]:
     built: dict[str, str] = {}
     for _, call, qual in facts.calls():
         if call.targets and not call.deferred:
