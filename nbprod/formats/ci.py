@@ -39,19 +39,21 @@ class _Located:
             if nb.skipped or not nb.findings:
                 continue
             smap = source_map(nb.path)
+            path = display_path(nb.path)
             seen: dict[str, int] = {}
             for f in nb.findings:
                 line, col = smap.locate(f.cell, f.line) if smap else (1, 1)
-                key = _fingerprint(nb.path, f, smap)
+                key = _fingerprint(path, f, smap)
                 seen[key] = seen.get(key, 0) + 1
-                self.items.append((display_path(nb.path), f, line, col, f"{key}:{seen[key]}"))
+                self.items.append((path, f, line, col, f"{key}:{seen[key]}"))
 
 
 def _fingerprint(path: str, f: Finding, smap: SourceMap | None) -> str:
-    """Stays the same when cells or lines are added above: rule, file, cell id (when the
-    notebook has ids), the text of the source line and the message."""
+    """Stays the same when cells or lines are added above: rule, file (as the report
+    names it), cell id (when the notebook has ids), the text of the source line and the
+    message."""
     text = " ".join(smap.line_text(f.cell, f.line).split()) if smap else ""
-    parts = [f.rule, Path(path).as_posix(), f.cell_id or "", text, f.message]
+    parts = [f.rule, path, f.cell_id or "", text, f.message]
     if not f.cell_id and not text:  # nothing stable to go by: the position
         parts.append(f"{f.cell}:{f.line}")
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
