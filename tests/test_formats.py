@@ -301,3 +301,19 @@ def test_format_key_in_pyproject(
     (tmp_path / "pyproject.toml").write_text('[tool.nbprod]\nformat = "xml"\n')
     code, _, err = _run(capsys, "check", path)
     assert code == 2 and "format must be text, json, sarif, github or gitlab" in err
+
+
+def test_docs_github_example_prints_as_shown() -> None:
+    """docs/checker.md shows real output: run its command and find its lines."""
+    text = (REPO / "docs" / "checker.md").read_text(encoding="utf-8")
+    block = text.split("$ nbprod check credit_risk_messy.ipynb --format github | grep NB201\n", 1)[1]
+    shown = [line.strip() for line in block.split("```", 1)[0].splitlines() if line.strip()]
+    done = subprocess.run(
+        [sys.executable, "-m", "nbprod", "check", "credit_risk_messy.ipynb", "--format", "github"],
+        cwd=SAMPLES,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    printed = [line for line in done.stdout.splitlines() if "NB201" in line]
+    assert printed == shown and len(shown) == 2

@@ -366,6 +366,13 @@ FIRES_10: list[tuple[str, list[Any], int | None, int | None, list[str]]] = [
     ),
     (
         "NB303",
+        [ML + "m = LogisticRegression().fit(X_tr, y_tr)\nprint(accuracy_score(y_tr, m.predict(X_tr)))"],
+        0,
+        ML_LINES + 2,
+        ["accuracy_score alone and only on the data it was trained on"],
+    ),
+    (
+        "NB303",
         [ML + "s = cross_val_score(RandomForestClassifier(random_state=0), X, y, cv=5)"],
         0,
         ML_LINES + 1,

@@ -414,7 +414,8 @@ def evaluations(facts: NotebookFacts) -> Evaluations:
             rich = True  # a list, dict or scorer object: more than accuracy, as far as nbprod knows
         elif leaf == "accuracy_score":
             accuracy.append((cell.index, call, "accuracy_score"))
-            on_training.append(False)
+            data = call.arg_names - set(fit_data)  # accuracy_score(y_tr, m.predict(X_tr))
+            on_training.append(bool(data) and any(data <= names for names in fit_data.values()))
         elif leaf == "score" and is_classifier(facts, _receiver(call), built, final):
             model = _receiver(call)
             accuracy.append((cell.index, call, f"{call.display}() (accuracy)"))
