@@ -317,3 +317,30 @@ def test_docs_github_example_prints_as_shown() -> None:
     )
     printed = [line for line in done.stdout.splitlines() if "NB201" in line]
     assert printed == shown and len(shown) == 2
+
+
+def test_sarif_uri_outside_the_current_folder_is_a_file_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path / "my nb.ipynb", CELLS, "list")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    _, out, _ = _run(capsys, "check", path, "--format", "sarif")
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(out)["runs"][0]["results"]
+    }
+    assert uris == {path.as_uri()} and "%20" in path.as_uri()
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = _run(capsys, "check", path, "--format", "sarif")
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(out)["runs"][0]["results"]
+    }
+    assert uris == {"my%20nb.ipynb"}
+
+
+def test_source_map_reads_nan_in_cells() -> None:
+    text = '{"cells": [{"cell_type": "code", "execution_count": NaN, "x": [Infinity, -Infinity], "source": ["a\\n", "b"]}]}'
+    smap = SourceMap(text)
+    assert text[smap.locate(0, 2)[1] - 1 :].startswith("b")

@@ -59,6 +59,11 @@ def _fingerprint(path: str, f: Finding, smap: SourceMap | None) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference for a path below the current folder, else a file URI."""
+    return Path(path).as_uri() if Path(path).is_absolute() else quote(path, safe="/")
+
+
 def _where(f: Finding) -> dict[str, Any]:
     """The properties that tell the cell: 1-based number as the user counts, index, id, line."""
     props: dict[str, Any] = {}
@@ -113,7 +118,7 @@ def format_sarif(report: Report) -> str:
     for path, f, line, col, fingerprint in _Located(report).items:
         location: dict[str, Any] = {
             "physicalLocation": {
-                "artifactLocation": {"uri": quote(path, safe="/:")},
+                "artifactLocation": {"uri": _uri(path)},
                 "region": {"startLine": line, "startColumn": col},
             }
         }
