@@ -65,6 +65,20 @@ def _lands_on_source(path: Path, result: dict[str, Any]) -> bool:
     return rest.startswith(expected)
 
 
+def _cli(cwd: Path, *argv: str) -> str:
+    """stdout of ``python -m nbprod ARGV`` run in ``cwd`` (a fresh process, a real cwd)."""
+    env = {"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    cmd = [sys.executable, "-m", "nbprod", *argv]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env).stdout
+
+
+def _uris(out: str) -> set[str]:
+    return {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in json.loads(out)["runs"][0]["results"]
+    }
+
+
 def _validate(log: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(SCHEMA).validate(log)
 
@@ -128,17 +142,7 @@ def test_sarif_rules_metadata_and_indices(capsys: pytest.CaptureFixture[str]) ->
 def test_sarif_uri_is_relative_to_the_current_folder(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     _write(tmp_path / "sub" / "nb.ipynb", CELLS, "list")
-    out = subprocess.run(
-        [sys.executable, "-m", "nbprod", "check", "sub/nb.ipynb", "--format", "sarif"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    )
-    uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        for r in json.loads(out.stdout)["runs"][0]["results"]
-    }
+    uris = _uris(_cli(tmp_path, "check", "sub/nb.ipynb", "--format", "sarif"))
     assert uris == {"sub/nb.ipynb"}
 
 
@@ -308,14 +312,8 @@ def test_docs_github_example_prints_as_shown() -> None:
     text = (REPO / "docs" / "checker.md").read_text(encoding="utf-8")
     block = text.split("$ nbprod check credit_risk_messy.ipynb --format github | grep NB201\n", 1)[1]
     shown = [line.strip() for line in block.split("```", 1)[0].splitlines() if line.strip()]
-    done = subprocess.run(
-        [sys.executable, "-m", "nbprod", "check", "credit_risk_messy.ipynb", "--format", "github"],
-        cwd=SAMPLES,
-        capture_output=True,
-        text=True,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-    )
-    printed = [line for line in done.stdout.splitlines() if "NB201" in line]
+    out = _cli(SAMPLES, "check", "credit_risk_messy.ipynb", "--format", "github")
+    printed = [line for line in out.splitlines() if "NB201" in line]
     assert printed == shown and len(shown) == 2
 
 
@@ -326,17 +324,11 @@ def test_sarif_uri_outside_the_current_folder_is_a_file_uri(
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     _, out, _ = _run(capsys, "check", path, "--format", "sarif")
-    uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        for r in json.loads(out)["runs"][0]["results"]
-    }
+    uris = _uris(out)
     assert uris == {path.as_uri()} and "%20" in path.as_uri()
     monkeypatch.chdir(tmp_path)
     _, out, _ = _run(capsys, "check", path, "--format", "sarif")
-    uris = {
-        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        for r in json.loads(out)["runs"][0]["results"]
-    }
+    uris = _uris(out)
     assert uris == {"my%20nb.ipynb"}
 
 
