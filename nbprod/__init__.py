@@ -18,17 +18,16 @@ if TYPE_CHECKING:
 def check(path: str | os.PathLike[str], *more: str | os.PathLike[str], **options: Any) -> Report:
     """Check notebooks (files or folders) and return a Report.
 
-    Options are ``[tool.nbprod]`` settings: ``select``, ``ignore``, ``fail_on``...
+    Options are ``[tool.nbprod]`` settings, checked as the command line checks them:
+    ``select`` / ``ignore`` (a list of rule ids or prefixes, or one comma-separated
+    string), ``fail_on``, ``exclude``, ``per_file_ignores``, ``checklist``...; a bad value
+    raises ValueError. ``isolated=True`` ignores pyproject.toml.
     """
     from nbprod.checker import check_paths
-    from nbprod.config import Config, load_config
+    from nbprod.config import Config, apply_api_options, load_config
 
     config = load_config(path) if not options.pop("isolated", False) else Config()
-    for key, value in options.items():
-        if not hasattr(config, key):
-            raise TypeError(f"check() got an unexpected option {key!r}")
-        setattr(config, key, value)
-    return check_paths([path, *more], config)
+    return check_paths([path, *more], apply_api_options(config, options, "check"))
 
 
 def widget(path: str | os.PathLike[str], refresh: Any = None) -> Any:

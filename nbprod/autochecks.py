@@ -282,6 +282,8 @@ def check_m4(item: Item, ev: Evidence) -> ItemResult:
     for cell, call, _ in saves:
         if _versioned(ev, cell.index, call):
             return _result(item, 2, f"saved by {call.display}() under a versioned name")
+    if not saves:  # NB304 silenced in its cell: still not saved
+        return _result(item, 0, "the trained model is never saved", all_rules()["NB304"].fix)
     cell, call, _ = saves[0]
     fix = "Put a version in the file name (model-v1.joblib) or log it to a registry (mlflow log_model)"
     return _result(item, 1, f"saved by {call.display}(), but the name carries no version", fix, (cell, call))

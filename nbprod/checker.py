@@ -45,7 +45,8 @@ def check_notebook(nb: Notebook, config: Config | None = None, record: object = 
     facts = analyze_notebook(nb, record)
     findings = _with_live_findings(nb, record, run_rules(facts, config), config)
     report = NotebookReport(nb.path, nb.language, findings)
-    report.extra["checklist"] = _checklist(facts, findings, config)
+    if config is None or config.options.get("checklist") is not False:  # --no-checklist
+        report.extra["checklist"] = _checklist(facts, findings, config)
     return report
 
 

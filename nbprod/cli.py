@@ -60,7 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module = importlib.import_module(COMMANDS[args.command][0])
     try:
-        return int(module.run(args))
+        code = int(module.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except NbprodError as exc:
         print(f"nbprod: error: {one_line(exc)}", file=sys.stderr)
         return 2
@@ -76,3 +80,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def _pipe_closed() -> int:
+    """``nbprod check ... | head``: the reader left. Stop quietly, as a program killed by
+    SIGPIPE does (exit 141 = 128 + 13); stdout points at devnull so the interpreter's
+    last flush cannot complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout with no file descriptor (captured)
+        pass
+    return 141

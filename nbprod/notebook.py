@@ -176,10 +176,10 @@ def _cells_v4(raw: dict[str, Any]) -> list[Cell]:
     future = isinstance(raw.get("nbformat_minor"), int) and raw["nbformat_minor"] > 5
     for i, c in enumerate(cells):
         if not isinstance(c, dict):
-            raise NotebookError(f"not a notebook: cell {i} is not an object")
+            raise NotebookError(f"not a notebook: cell {i + 1} is not an object")
         kind = c.get("cell_type")
         if kind not in ("code", "markdown", "raw") and not (future and isinstance(kind, str)):
-            raise NotebookError(f"not a notebook: cell {i} has cell_type {kind!r}")
+            raise NotebookError(f"not a notebook: cell {i + 1} has cell_type {kind!r}")
         count = c.get("execution_count")
         outputs = c.get("outputs") or []
         outputs = [_output(o) for o in outputs if isinstance(o, dict)] if isinstance(outputs, list) else []

@@ -29,6 +29,13 @@ class Finding:
         return asdict(self)
 
 
+def cell_label(index: int) -> str:
+    """How every message names a cell: ``cell N``, N counting every cell (markdown and raw
+    too) from 1 at the top, as a person counts them scrolling the notebook and as VS Code's
+    "Cell N of M" does; ``index`` is the 0-based position (the JSON ``cell`` field)."""
+    return f"cell {index + 1}"
+
+
 def finding_order(f: Finding) -> tuple[int, int, str]:
     """Notebook-wide findings first, then by cell, line and rule id."""
     return (-1 if f.cell is None else f.cell, f.line or 0, f.rule)
@@ -122,6 +129,8 @@ class Report:
 
     def exit_code(self, fail_on: str = "warning") -> int:
         """0 when nothing at or above ``fail_on`` fired, 1 when something did, 2 on input errors."""
+        if fail_on not in SEVERITY_RANK:
+            raise ValueError(f"fail_on must be error, warning, info or never, not {fail_on!r}")
         if self.errors:
             return 2
         threshold = SEVERITY_RANK[fail_on]
@@ -135,12 +144,13 @@ class Report:
         )
 
 
-def format_text(report: Report, show_fix: bool = True) -> str:
-    """Ruff-style lines, ``path:cell N:line L: NB201 message``, then a summary line.
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
-    Cells are numbered from 1 here, as a person counts them in the notebook; the JSON
-    ``cell`` field is the 0-based index.
-    """
+
+def format_text(report: Report, show_fix: bool = True, checklist: bool = True) -> str:
+    """Ruff-style lines, ``path:cell N:line L: NB201 [error] message``, then a summary line
+    and (unless ``checklist`` is False) the readiness checklist. Cells are named by
+    ``cell_label``; the JSON ``cell`` field is the 0-based index."""
     from nbprod.errors import one_line
 
     lines = []
@@ -151,10 +161,10 @@ def format_text(report: Report, show_fix: bool = True) -> str:
         for f in nb.findings:
             where = one_line(nb.path)  # a newline in a file name must not split the line
             if f.cell is not None:
-                where += f":cell {f.cell + 1}"
+                where += f":{cell_label(f.cell)}"
                 if f.line is not None:
                     where += f":line {f.line}"
-            lines.append(f"{where}: {f.rule} {one_line(f.message)}")
+            lines.append(f"{where}: {f.rule} [{f.severity}] {one_line(f.message)}")
             if show_fix and f.fix:
                 lines.append(f"    fix: {f.fix}")
     s = report.score if len(report.notebooks) != 1 else report.notebooks[0].score
@@ -168,12 +178,23 @@ def format_text(report: Report, show_fix: bool = True) -> str:
     if report.errors:
         summary += f"; {len(report.errors)} could not be read"
     lines.append(summary)
-    for nb in report.notebooks:  # the readiness checklist, one line per section
-        checklist = nb.extra.get("checklist")
-        if checklist and checklist.get("sections"):
+    for nb in report.notebooks if checklist else ():  # the readiness checklist, one line per section
+        data = nb.extra.get("checklist")
+        if data and data.get("sections"):
             from nbprod.checklist import summary_lines
 
-            weakest = next(s["title"] for s in checklist["sections"] if s["id"] == checklist.get("weakest"))
-            lines.append(f"{one_line(nb.path)}: readiness {checklist['overall']:.0%}, held back by {weakest}")
-            lines.extend(summary_lines(checklist))
+            weakest = next(s["title"] for s in data["sections"] if s["id"] == data.get("weakest"))
+            lines.append(f"{one_line(nb.path)}: readiness {data['overall']:.0%}, held back by {weakest}")
+            lines.extend(summary_lines(data))
     return "\n".join(lines)
+
+
+def render(report: Report, fmt: str, show_fix: bool = True, checklist: bool = True) -> str:
+    """The report in one of ``FORMATS``."""
+    if fmt == "json":
+        return report.to_json()
+    if fmt in ("sarif", "github", "gitlab"):
+        from nbprod.formats.ci import FORMATS as CI
+
+        return CI[fmt](report)
+    return format_text(report, show_fix=show_fix, checklist=checklist)

@@ -127,7 +127,7 @@ MODEL = "from sklearn.linear_model import LogisticRegression\nm = LogisticRegres
         ("x = 1", "M4", 0),
         ("imp = m.coef_", "M6", 2),
         ("x = 1", "M6", 0),
-        ("print(m.score(X, y))", "M2", 1),
+        ("print(m.score(X, y))", "M2", 0),  # a classifier's .score() is accuracy: NB303
         ("from sklearn.metrics import mean_absolute_error\nmean_absolute_error(y, m.predict(X))", "M2", 2),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -126,7 +127,7 @@ def test_text_format_is_ruff_style(capsys: pytest.CaptureFixture[str], nb: Calla
     path = nb(["import numpy as np", "x = np.random.rand()\nassert x"])
     code, out, _ = run(capsys, path, "--no-fix")
     lines = out.strip().splitlines()
-    assert f"{path}:cell 2:line 1: NB201 np.random.rand() draws from the numpy generator" in lines[0]
+    assert f"{path}:cell 2:line 1: NB201 [error] np.random.rand() draws from the numpy generator" in lines[0]
     summary = [ln for ln in lines if "notebook(s) checked" in ln]
     assert summary == ["1 notebook(s) checked: 1 error(s), 0 warning(s), 0 info"]
     code, out, _ = run(capsys, path)
@@ -138,7 +139,9 @@ def test_notebook_level_findings_have_no_cell(
 ) -> None:
     path = make_notebook(["x = 1"])
     _, out, _ = run(capsys, path, "--select", "NB203", "--no-fix")
-    assert out.splitlines()[0] == f"{path}: NB203 no package versions are recorded for this notebook"
+    assert (
+        out.splitlines()[0] == f"{path}: NB203 [warning] no package versions are recorded for this notebook"
+    )
 
 
 def _check_finding(f: dict[str, Any], n_cells: int) -> None:
@@ -389,3 +392,207 @@ def test_a_bug_in_one_rule_spares_the_other_notebooks(
     assert [Path(e["path"]).name for e in doc["errors"]] == ["a.ipynb"]
     assert "internal error: KeyError" in doc["errors"][0]["message"]
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# -- issue 10: output that fits CI and people -------------------------------------
+
+
+def test_text_shows_each_findings_severity(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path]
+) -> None:
+    path = nb(["import numpy as np\nx = np.random.rand()", "print(ghost)", "!pip install xgboost"])
+    _, out, _ = run(capsys, path, "--no-fix", "--no-checklist")
+    findings = [line for line in out.splitlines() if line.startswith(str(path))]
+    severities = {
+        rule: sev for rule, sev in (re.search(r": (NB\d+) \[(\w+)\]", f).groups() for f in findings)
+    }  # type: ignore[union-attr]
+    assert severities == {"NB201": "error", "NB105": "error", "NB205": "warning", "NB305": "info"}
+
+
+def test_checklist_can_be_turned_off(
+    capsys: pytest.CaptureFixture[str], nb: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = nb(WARNING)
+    _, out, _ = run(capsys, path)
+    assert "readiness" in out
+    code, out, _ = run(capsys, path, "--no-checklist")
+    assert "readiness" not in out and code == 1 and "NB205" in out
+    _, out, _ = run(capsys, path, "--no-checklist", "--format", "json")
+    assert "checklist" not in json.loads(out)["notebooks"][0]
+    _pyproject(tmp_path, "checklist = false")
+    _, out, _ = run(capsys, path)
+    assert "readiness" not in out and "NB205" in out
+    code, _, err = run(capsys, path, "--report", tmp_path / "reports")
+    assert code == 2 and "turned off" in err and not (tmp_path / "reports").exists()
+    _pyproject(tmp_path, 'checklist = "no"')
+    code, _, err = run(capsys, path)
+    assert code == 2 and "checklist must be true or false" in err
+
+
+def test_precommit_default_hook_leaves_the_checklist_out() -> None:
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    entry = hooks["nbprod-check"]["entry"].split()
+    assert entry[:2] == ["nbprod", "check"] and "--no-checklist" in entry
+    from nbprod.cli import build_parser
+
+    args = build_parser("check").parse_args([*entry[1:], "x.ipynb"])  # the flag really exists
+    assert args.no_checklist is True
+
+
+def _big_notebook(path: Path, cells: int = 3000) -> Path:
+    nb = build_notebook(["import numpy as np"] + [f"x{i} = np.random.rand()" for i in range(cells)])
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    path = _big_notebook(tmp_path / "many.ipynb")  # ~300 kB of findings: more than a pipe holds
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nbprod", "check", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # `| head -1`
+    err = proc.stderr.read().decode()
+    code = proc.wait(timeout=120)
+    assert b"NB20" in first
+    assert err == "", err  # no "internal error", no "Exception ignored"
+    assert code == 141  # as a program killed by SIGPIPE
+
+
+def test_open_pipe_gets_everything(tmp_path: Path) -> None:
+    path = _big_notebook(tmp_path / "many.ipynb", cells=300)
+    done = cli("check", path, "--no-fix", "--no-checklist")
+    assert done.returncode == 1 and done.stderr == ""
+    assert len([line for line in done.stdout.splitlines() if "NB201" in line]) == 300
+
+
+def test_patterns_are_relative_to_the_pyproject_folder(
+    capsys: pytest.CaptureFixture[str],
+    nb: Callable[..., Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nb(ERROR, name="keep.ipynb")
+    nb(ERROR, name="drafts/skip.ipynb")
+    nb(ERROR, name="notebooks/drafts/deep.ipynb")  # 'drafts/*' is anchored: this one is kept
+    nb(ERROR, name="legacy/old.ipynb")
+    (tmp_path / "notebooks" / "pyproject.toml").unlink(missing_ok=True)
+    _pyproject(
+        tmp_path, 'exclude = ["drafts/*"]\n[tool.nbprod.per-file-ignores]\n"legacy/*.ipynb" = ["NB105"]'
+    )
+    expected = {"keep.ipynb": {"NB105"}, "deep.ipynb": {"NB105"}, "old.ipynb": set()}
+    for cwd, target in [
+        (tmp_path, "."),
+        (tmp_path, str(tmp_path)),
+        (tmp_path / "notebooks", ".."),
+        (tmp_path / "legacy", str(tmp_path)),
+        (tmp_path.parent, tmp_path.name),
+        (tmp_path / "drafts", "../"),
+    ]:
+        monkeypatch.chdir(cwd)
+        _, out, _ = run(capsys, target, "--format", "json", "--select", "NB105")
+        found = {
+            Path(n["path"]).name: {f["rule"] for f in n["findings"]} for n in json.loads(out)["notebooks"]
+        }
+        assert found == expected, (cwd, target)
+    monkeypatch.chdir(tmp_path / "legacy")  # a file given by name: still relative to the pyproject
+    _, out, _ = run(capsys, "old.ipynb", "--format", "json", "--select", "NB105")
+    assert json.loads(out)["notebooks"][0]["findings"] == []
+    _, out, _ = run(capsys, "../drafts/skip.ipynb", "--format", "json")
+    assert json.loads(out)["notebooks"] == []
+
+
+def test_path_matches() -> None:
+    from nbprod.config import path_matches
+
+    root = "/proj"
+    assert path_matches("/proj/a/scratch/x.ipynb", "scratch", root)  # a name at any depth
+    assert path_matches("/proj/x_draft.ipynb", "*_draft.ipynb", root)
+    assert path_matches("/proj/z/a/x.ipynb", "a/", root)  # as in .gitignore: a trailing / anchors nothing
+    assert path_matches("/proj/a/b/x.ipynb", "/a", root) and path_matches("/proj/a/b/x.ipynb", "./a", root)
+    assert not path_matches("/proj/z/a/x.ipynb", "a/*", root)  # anchored
+    assert path_matches("/proj/z/a/x.ipynb", "**/a/*", root)
+    assert path_matches("/proj/a/x.ipynb", "**/a/*", root)  # **/ includes no folder at all
+    assert path_matches("/proj/z/a/x.ipynb", "*/a/*", root)
+    assert not path_matches("/proj/keep.ipynb", "drafts", root)
+    assert not path_matches("/other/drafts/x.ipynb", "drafts/*", root)  # outside the project
+    assert not path_matches("/proj/x.ipynb", "", root)
+
+
+@pytest.mark.parametrize("select", ["NB2", "nb2", ["NB2"], ("NB201", "NB202"), "NB201, NB202"])
+def test_python_api_accepts_strings_and_lists(nb: Callable[..., Path], select: Any) -> None:
+    path = nb(["import numpy as np\nx = np.random.rand()", "print(ghost)\nassert True"])
+    assert {f.rule for f in nbprod.check(path, select=select).findings} == {"NB201"}
+    assert {f.rule for f in nbprod.check(path, ignore=select).findings} == {"NB105"}
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"select": "NB9"}, ["select", "unknown rule id 'NB9'"]),
+        ({"ignore": ["NB201", "XX1"]}, ["ignore", "'XX1'"]),
+        ({"select": 201}, ["select must be a list of rule ids"]),
+        ({"fail_on": "errors"}, ["fail_on must be error, warning, info or never", "'errors'"]),
+        ({"exclude": 3}, ["exclude must be a list of glob patterns"]),
+        ({"per_file_ignores": {"*.ipynb": "NB999"}}, ["per_file_ignores", "'NB999'"]),
+        ({"long_notebook_cells": 0}, ["long_notebook_cells must be a positive integer"]),
+    ],
+)
+def test_python_api_rejects_bad_options(
+    nb: Callable[..., Path], options: dict[str, Any], words: list[str]
+) -> None:
+    path = nb(CLEAN)
+    with pytest.raises(ValueError) as info:
+        nbprod.check(path, **options)
+    assert all(w in str(info.value) for w in words), str(info.value)
+    assert str(info.value).startswith("check(): ")
+
+
+def test_python_api_fail_on_and_exit_code(nb: Callable[..., Path]) -> None:
+    path = nb(INFO_ONLY)
+    report = nbprod.check(path, fail_on="info", per_file_ignores={"*.ipynb": "NB203"}, checklist=False)
+    assert report.exit_code("info") == 1 and "checklist" not in report.notebooks[0].extra
+    with pytest.raises(ValueError, match="fail_on must be"):
+        report.exit_code("warnings")
+
+
+def test_verify_api_validates_like_check(nb: Callable[..., Path]) -> None:
+    path = nb(CLEAN)
+    with pytest.raises(ValueError, match="verify\\(\\): select: unknown rule id 'NB77'"):
+        nbprod.verify(path, select="NB77")
+
+
+def test_check_magic_validates_select(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from IPython.core.error import UsageError
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config as TraitletsConfig
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / ".ipython"))
+    monkeypatch.chdir(tmp_path)
+    cfg = TraitletsConfig()
+    cfg.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell(config=cfg)
+    try:
+        shell.run_cell("%load_ext nbprod")
+        shell.run_cell(
+            "import numpy as np\nnoise = np.random.rand(4)\nfrom sklearn.svm import SVC", store_history=True
+        )
+        with pytest.raises(UsageError, match="unknown rule id 'NB9'"):
+            shell.run_line_magic("nbprod", "check --select NB9 --text")
+        with pytest.raises(UsageError, match="unknown rule id 'XX'"):
+            shell.run_line_magic("nbprod", "check --ignore NB2,XX --text")
+        capsys.readouterr()
+        shell.run_line_magic("nbprod", "check --select nb2 --text")
+        out = capsys.readouterr().out
+        assert "NB201" in out and "NB105" not in out
+    finally:
+        shell.run_cell("%unload_ext nbprod")
+        shell.history_manager.end_session()

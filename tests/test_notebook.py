@@ -84,7 +84,7 @@ def test_bad_fixtures_raise_one_line(name: str, words: str) -> None:
         ('{"nbformat": 5, "cells": []}', "unsupported nbformat version 5"),
         ('{"nbformat": "4", "cells": []}', "not a number"),
         ('{"nbformat": 4, "cells": {}}', "no 'cells' list"),
-        ('{"nbformat": 4, "cells": [1]}', "cell 0 is not an object"),
+        ('{"nbformat": 4, "cells": [1]}', "cell 1 is not an object"),
         ('{"nbformat": 4, "cells": [{"cell_type": "weird"}]}', "cell_type 'weird'"),
         ("[" * 100000 + "]" * 100000, "not a notebook"),
     ],

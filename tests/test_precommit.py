@@ -70,6 +70,7 @@ def test_commit_refused_for_nb1_error_then_accepted(project: tuple[Path, dict[st
     assert "nbprod check" in out and "Failed" in out
     assert "analysis.ipynb:cell 1:line 1: NB104" in out
     assert "'total' is used here but first defined in cell 2" in out
+    assert "readiness" not in out  # the default hook leaves the checklist out
     log = _run(["git", "log", "--oneline"], repo, env).stdout
     assert "add analysis" not in log  # nothing was committed
     assert nb.read_bytes() == before  # the hook never edits the notebook

@@ -353,6 +353,176 @@ QUIET: list[tuple[str, list[Any]]] = [
 ]
 
 
+# -- NB202 and NB302-NB304 as the code really behaves (issue 10) ----------------------
+
+ML = "from sklearn.ensemble import RandomForestClassifier, AdaBoostClassifier, BaggingRegressor, HistGradientBoostingClassifier\n"
+ML += "from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor\n"
+ML += "from sklearn.linear_model import LogisticRegression, Ridge\n"
+ML += "from sklearn.svm import SVC\nfrom sklearn.cluster import KMeans\nfrom sklearn.mixture import GaussianMixture\n"
+ML += "from sklearn.decomposition import PCA, NMF\nfrom sklearn.neighbors import KernelDensity, KNeighborsClassifier\n"
+ML += "from sklearn.model_selection import cross_val_score, GridSearchCV, KFold\n"
+ML += "from sklearn.pipeline import make_pipeline\nfrom sklearn.preprocessing import StandardScaler\n"
+ML += "from sklearn.datasets import make_moons\nfrom sklearn.dummy import DummyClassifier\n"
+ML += "from sklearn.metrics import classification_report, accuracy_score\nimport numpy as np\nimport random\n"
+ML_LINES = ML.count("\n")
+
+FIRES_10: list[tuple[str, list[Any], int | None, int | None, list[str]]] = [
+    # seeding numpy after the estimator, or seeding only Python's random, does not help
+    ("NB202", [ML + "m = RandomForestClassifier()", "np.random.seed(0)"], 0, ML_LINES + 1, ["not seeded"]),
+    ("NB202", [ML + "random.seed(0)", "m = RandomForestClassifier()"], 1, 1, ["RandomForestClassifier()"]),
+    (
+        "NB202",
+        [ML + "params = {'n_estimators': 10}", "m = RandomForestClassifier(**params)"],
+        1,
+        1,
+        ["no random_state"],
+    ),
+    (
+        "NB202",
+        [ML + "m = RandomForestClassifier(**{'random_state': None})"],
+        0,
+        ML_LINES + 1,
+        ["random_state=None"],
+    ),
+    ("NB202", [ML + "m = LogisticRegression(solver='saga')"], 0, ML_LINES + 1, ["LogisticRegression()"]),
+    ("NB202", [ML + "m = SVC(probability=True)"], 0, ML_LINES + 1, ["SVC()"]),
+    ("NB202", [ML + "X, y = make_moons(noise=0.2)"], 0, ML_LINES + 1, ["make_moons()"]),
+    ("NB202", [ML + "t = DecisionTreeClassifier()"], 0, ML_LINES + 1, ["DecisionTreeClassifier()"]),
+    # GridSearchCV clones its estimator and leaves random_state as it is
+    (
+        "NB202",
+        [ML + "g = GridSearchCV(RandomForestClassifier(), {'max_depth': [2, 3]})"],
+        0,
+        ML_LINES + 1,
+        ["RandomForestClassifier()"],
+    ),
+    (
+        "NB202",
+        [ML + "import pandas as pd\ndf = pd.read_csv('d.csv')\nrows = df.sample(frac=0.5)"],
+        0,
+        ML_LINES + 3,
+        ["df.sample()"],
+    ),
+    ("NB302", [ML + "m = LogisticRegression()\nm.fit(X, y)"], 0, ML_LINES + 2, ["no baseline"]),
+    ("NB302", [ML + "p = make_pipeline(StandardScaler(), SVC())\np.fit(X, y)"], 0, ML_LINES + 2, ["p.fit()"]),
+    (
+        "NB303",
+        [ML + "m = LogisticRegression()\nm.fit(X_tr, y_tr)\nprint(m.score(X_te, y_te))"],
+        0,
+        ML_LINES + 3,
+        ["m.score()", "accuracy"],
+    ),
+    (
+        "NB303",
+        [ML + "m = LogisticRegression()\nm.fit(X_tr, y_tr)\nprint(m.score(X_tr, y_tr))"],
+        0,
+        ML_LINES + 3,
+        ["only on the data it was trained on"],
+    ),
+    (
+        "NB303",
+        [ML + "m = LogisticRegression().fit(X_tr, y_tr)\nprint(accuracy_score(y_tr, m.predict(X_tr)))"],
+        0,
+        ML_LINES + 2,
+        ["accuracy_score alone and only on the data it was trained on"],
+    ),
+    (
+        "NB303",
+        [ML + "s = cross_val_score(RandomForestClassifier(random_state=0), X, y, cv=5)"],
+        0,
+        ML_LINES + 1,
+        ["cross_val_score()", "default scoring"],
+    ),
+    (
+        "NB303",
+        [ML + "clf = KNeighborsClassifier()\ns = cross_val_score(clf, X, y, scoring='accuracy')"],
+        0,
+        ML_LINES + 2,
+        ["cross_val_score()"],
+    ),
+    (
+        "NB303",
+        [ML + "p = make_pipeline(StandardScaler(), LogisticRegression())\np.fit(X, y)\np.score(Xt, yt)"],
+        0,
+        ML_LINES + 3,
+        ["p.score()"],
+    ),
+    (
+        "NB304",
+        [
+            ML
+            + "for k in range(1, 9):\n    knn = KNeighborsClassifier(k)\n    knn.fit(X, y)\n    print(knn.score(Xv, yv))",
+            "final = LogisticRegression()\nfinal.fit(X, y)",
+            "pred = final.predict(X_test)",
+        ],
+        1,
+        2,
+        ["final.fit()"],
+    ),
+    (
+        "NB304",
+        [
+            ML + "final = LogisticRegression()\nfinal.fit(X, y)\npred = final.predict(X_test)",
+            "for k in range(1, 9):\n    knn = KNeighborsClassifier(k)\n    knn.fit(X, y)",
+        ],
+        0,
+        ML_LINES + 2,
+        ["final.fit()"],
+    ),
+]
+
+QUIET_10: list[tuple[str, list[Any]]] = [
+    # a global numpy seed earlier in notebook order makes random_state=None reproducible
+    ("NB202", [ML + "np.random.seed(0)", "m = RandomForestClassifier()\nX, y = make_moons(noise=0.1)"]),
+    ("NB202", ["%nbprod seed 42", ML + "km = KMeans(3)"]),
+    ("NB202", [ML + "def build():\n    return RandomForestClassifier()", "np.random.seed(1)", "m = build()"]),
+    # the ensemble draws the inner estimator's random_state
+    ("NB202", [ML + "ada = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), random_state=0)"]),
+    ("NB202", [ML + "t = DecisionTreeRegressor()\nb = BaggingRegressor(estimator=t, random_state=0)"]),
+    ("NB202", [ML + "params = dict(n_estimators=10, random_state=1)\nm = RandomForestClassifier(**params)"]),
+    ("NB202", [ML + "base = {'random_state': 0}\nm = RandomForestClassifier(**{**base, 'max_depth': 3})"]),
+    ("NB202", [ML + "m = RandomForestClassifier(**load_params())"]),  # not a literal: nbprod cannot tell
+    # no randomness for these arguments
+    ("NB202", [ML + "m = LogisticRegression(C=0.5)\nr = Ridge()\ns = SVC(kernel='rbf')\np = PCA(2)"]),
+    ("NB202", [ML + "X, y = make_moons(shuffle=False)\ncv = KFold(5)"]),
+    ("NB202", [ML + "m = HistGradientBoostingClassifier(early_stopping=False)"]),
+    ("NB202", [ML + "pca = PCA(8).fit(X)\nkm = KMeans(init=pca.components_, n_clusters=8, n_init=1)"]),
+    # methods with no random_state are never asked for one
+    ("NB202", [ML + "g = GaussianMixture(2, random_state=0).fit(X)\nXs, ys = g.sample(100)"]),
+    ("NB202", ["import gymnasium as gym\nenv = gym.make('CartPole-v1')\na = env.action_space.sample()"]),
+    (
+        "NB202",
+        [
+            "from sklearn.ensemble import StackingClassifier\ns = StackingClassifier([('a', a)], final_estimator=f)"
+        ],
+    ),
+    # unsupervised work has no baseline to beat
+    ("NB302", [ML + "km = KMeans(3, random_state=0).fit(X)\nkde = KernelDensity().fit(X)"]),
+    ("NB302", [ML + "nmf = NMF(5, random_state=0)\nW = nmf.fit(X)"]),
+    ("NB302", [ML + "p = make_pipeline(StandardScaler(), KMeans(3, random_state=0))\np.fit(X)"]),
+    ("NB302", [ML + "from sklearn.manifold import Isomap\niso = Isomap()\niso.fit(X)"]),
+    ("NB302", [ML + "def bench(km, X):\n    return make_pipeline(StandardScaler(), km).fit(X)"]),
+    # a regressor's .score is R², cross_val_score with a richer scoring
+    (
+        "NB303",
+        [ML + "r = Ridge()\nr.fit(X, y)\nprint(r.score(X_te, y_te))\ns = cross_val_score(Ridge(), X, y)"],
+    ),
+    ("NB303", [ML + "clf = LogisticRegression()\ns = cross_val_score(clf, X, y, scoring='roc_auc')"]),
+    (
+        "NB303",
+        [ML + "clf = LogisticRegression()\ns = cross_val_score(clf, X, y, scoring=['accuracy', 'f1'])"],
+    ),
+    (
+        "NB303",
+        [
+            ML
+            + "m = LogisticRegression()\nm.fit(X, y)\nm.score(Xt, yt)\nprint(classification_report(yt, m.predict(Xt)))"
+        ],
+    ),
+    ("NB304", [ML + "km = KMeans(3, random_state=0)\nkm.fit(X)"]),
+]
+
+
 def _findings(make_notebook: Callable[..., Path], cells: list[Any], rule: str) -> list[tuple[Any, Any, str]]:
     path = make_notebook(cells)
     report = nbprod.check(path, isolated=True, select=[rule])
@@ -361,7 +531,9 @@ def _findings(make_notebook: Callable[..., Path], cells: list[Any], rule: str) -
 
 
 @pytest.mark.parametrize(
-    ("rule", "cells", "cell", "line", "words"), FIRES, ids=[f"{c[0]}-{i}" for i, c in enumerate(FIRES)]
+    ("rule", "cells", "cell", "line", "words"),
+    FIRES + FIRES_10,
+    ids=[f"{c[0]}-{i}" for i, c in enumerate(FIRES + FIRES_10)],
 )
 def test_rule_fires(
     make_notebook: Callable[..., Path],
@@ -379,7 +551,9 @@ def test_rule_fires(
         assert word in message, (word, message)
 
 
-@pytest.mark.parametrize(("rule", "cells"), QUIET, ids=[f"{c[0]}-{i}" for i, c in enumerate(QUIET)])
+@pytest.mark.parametrize(
+    ("rule", "cells"), QUIET + QUIET_10, ids=[f"{c[0]}-{i}" for i, c in enumerate(QUIET + QUIET_10)]
+)
 def test_rule_stays_quiet(make_notebook: Callable[..., Path], rule: str, cells: list[Any]) -> None:
     assert _findings(make_notebook, cells, rule) == []
 
@@ -486,3 +660,56 @@ def test_docs_rules_md_is_current() -> None:
     assert committed == render(), "docs/rules.md is stale: run `python -m nbprod.rules.docs`"
     for rule_id in all_rules():
         assert f"### {rule_id}" in committed
+
+
+def test_nb202_semantics_match_scikit_learn() -> None:
+    """What the rule assumes, checked against the installed scikit-learn: a global numpy
+    seed fixes random_state=None, AdaBoost overwrites the inner random_state, lbfgs
+    LogisticRegression and unshuffled KFold draw nothing, StackingClassifier has none."""
+    sklearn = pytest.importorskip("sklearn")
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import AdaBoostClassifier, RandomForestClassifier, StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import KFold
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = make_classification(200, random_state=0)
+
+    def forest() -> Any:
+        return RandomForestClassifier(n_estimators=5).fit(X, y).predict_proba(X)
+
+    np.random.seed(3)
+    a = forest()
+    np.random.seed(3)
+    assert (a == forest()).all()  # the global seed decides random_state=None
+    assert not (forest() == forest()).all()  # and without it, runs differ
+    ada = AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=3, random_state=0).fit(X, y)
+    assert all(e.random_state is not None for e in ada.estimators_)
+    np.random.seed(None)
+    c1 = LogisticRegression().fit(X, y).coef_
+    c2 = LogisticRegression().fit(X, y).coef_
+    assert (c1 == c2).all()
+    splits = [[t.tolist() for t, _ in KFold(4).split(X)] for _ in range(2)]
+    assert splits[0] == splits[1]
+    assert "random_state" not in StackingClassifier([("lr", LogisticRegression())]).get_params()
+    # DecisionTreeClassifier() with the default splitter still permutes the features at each
+    # split, which decides between equally good splits: unseeded fits differ (NB202 reports it)
+    from sklearn.tree import export_text
+
+    Xi = np.random.RandomState(0).randint(0, 3, (200, 6))
+    yi = np.random.RandomState(1).randint(0, 2, 200)
+    np.random.seed(None)
+    assert len({export_text(DecisionTreeClassifier().fit(Xi, yi)) for _ in range(10)}) > 1
+    assert sklearn.__version__
+
+
+def test_silencing_nb304_keeps_the_checklist_working(make_notebook: Callable[..., Path]) -> None:
+    path = make_notebook([ML + "m = LogisticRegression()\nm.fit(X, y)  # nbprod: ignore[NB304]"])
+    report = nbprod.check(path, isolated=True)
+    assert not report.errors
+    m4 = next(
+        i for s in report.notebooks[0].extra["checklist"]["sections"] for i in s["items"] if i["id"] == "M4"
+    )
+    assert m4["score"] == 0 and "never saved" in m4["reason"]
+    assert "NB304" not in {f.rule for f in report.findings}

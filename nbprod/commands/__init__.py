@@ -23,7 +23,14 @@ def rule_ids(text: str) -> list[str]:
 
 def add_report_arguments(p: argparse.ArgumentParser) -> None:
     """The options every command that reports findings shares (check, verify)."""
-    p.add_argument("--format", choices=("text", "json"), default=None, help="output format (default text)")
+    from nbprod.report import FORMATS
+
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default text; sarif, github and gitlab are for CI annotations)",
+    )
     p.add_argument(
         "--select", type=rule_ids, default=None, help="comma-separated rule ids or prefixes to report"
     )

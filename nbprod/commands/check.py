@@ -22,6 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="also re-run each notebook in a fresh kernel (RUNS=2 proves determinism); see 'nbprod verify'",
     )
     p.add_argument(
+        "--no-checklist",
+        action="store_true",
+        help="leave out the readiness checklist (also: checklist = false in [tool.nbprod])",
+    )
+    p.add_argument(
         "--report",
         metavar="DIR",
         default=None,
@@ -33,10 +38,16 @@ def run(args: argparse.Namespace) -> int:
 
     from nbprod.checker import check_paths
     from nbprod.commands import config_from_args
-    from nbprod.report import format_text
+    from nbprod.report import render
 
     config = config_from_args(args)
     fmt = args.format or config.options.get("format", "text")
+    if args.no_checklist:
+        config.options["checklist"] = False
+    if args.report and config.options.get("checklist") is False:
+        from nbprod.errors import ConfigError
+
+        raise ConfigError("--report DIR saves the readiness checklist, which is turned off here")
     report = check_paths(args.paths, config)
     if args.verify:
         from nbprod.commands.verify import verify_for_check
@@ -48,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
             apply_verify(nb_report)
     for err in report.errors:
         print(f"nbprod: error: {one_line(err['path'])}: {one_line(err['message'])}", file=sys.stderr)
-    if fmt == "json":
-        print(report.to_json())
-    else:
-        print(format_text(report, show_fix=not args.no_fix))
+    print(render(report, fmt, show_fix=not args.no_fix))
     if args.report:
         from nbprod.commands.report_files import write_reports
 

@@ -102,7 +102,7 @@ def summaries(report: object) -> list[str]:
 def run(args: argparse.Namespace) -> int:
 
     from nbprod.commands import config_from_args
-    from nbprod.report import format_text
+    from nbprod.report import format_text, render
     from nbprod.verify.session import verify_paths
 
     config = config_from_args(args)
@@ -111,11 +111,10 @@ def run(args: argparse.Namespace) -> int:
     report = verify_paths(args.paths, options, config)  # type: ignore[arg-type]
     for err in report.errors:
         print(f"nbprod: error: {one_line(err['path'])}: {one_line(err['message'])}", file=sys.stderr)
-    if fmt == "json":
-        print(report.to_json())
+    if fmt == "text":
+        print("\n".join([*summaries(report), format_text(report, show_fix=not args.no_fix)]))
     else:
-        text = format_text(report, show_fix=not args.no_fix)
-        print("\n".join([*summaries(report), text]))
+        print(render(report, fmt))
     return report.exit_code(config.fail_on)
 
 
@@ -127,6 +126,6 @@ def verify_for_check(report: object, runs: int, config: object, fmt: str) -> Non
     if runs < 1:
         raise ConfigError(f"--verify {runs}: the number of runs must be at least 1")
     verify_into(report, VerifyOptions.from_config(config, runs=runs), config)  # type: ignore[arg-type]
-    if fmt != "json":
+    if fmt == "text":
         for line in summaries(report):
             print(line)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from nbprod.errors import NbprodError
 from nbprod.naming import default_out_dir, names_for
+from nbprod.report import cell_label
 
 if TYPE_CHECKING:  # the planner is heavy: ``nbprod check`` asks only for names_for()
     from nbprod.export.report import ExportReport
@@ -89,7 +90,7 @@ def export_notebook(
     for u in plan.units:
         if u.kind in ("code", "helper", "plot") and "get_ipython" in (u.reads | u.deferred):
             plan.warnings.append(
-                f"cell {u.cell} line {u.line} calls get_ipython(): that code runs only inside IPython"
+                f"{cell_label(u.cell)} line {u.line} calls get_ipython(): that code runs only inside IPython"
             )
     nbname = Path(notebook).name
     title = _title(nb) or Path(notebook).stem.replace("_", " ")
@@ -188,7 +189,7 @@ def _flag_secrets(plan: Any, facts: Any) -> None:
             where = "config.py" if u.kind == "config" else (u.where or "the package")
             what = "a secret" if f.rule == "NB401" else "an absolute or personal path"
             plan.warnings.append(
-                f"cell {u.cell} line {line}: {what} ({f.rule}) kept as written in {where}: "
+                f"{cell_label(u.cell)} line {line}: {what} ({f.rule}) kept as written in {where}: "
                 "move it to an environment variable or a relative path"
             )
             if u.kind == "config":
@@ -209,8 +210,9 @@ def _evidence(plan: Any, facts: Any, notebook: Any, capture: bool) -> Any:
     if random:
         ev.reproducible = False
         first = random[0]
+        where = cell_label(first.cell) if first.cell is not None else "notebook level"
         ev.random_note = (
-            f"the notebook is not reproducible ({first.rule} at cell {first.cell}: {first.message}); "
+            f"the notebook is not reproducible ({first.rule} at {where}: {first.message}); "
             "seed it, re-export, and this test will compare"
         )
     return ev

@@ -9,6 +9,7 @@ from typing import Any
 
 from nbprod.export.plan import Plan, Section
 from nbprod.export.units import Unit, reindentable
+from nbprod.report import cell_label
 
 RUNTIME_IMPORTS = {
     "sh": "from ._magics import sh",
@@ -30,8 +31,8 @@ def _cells(cells: list[int]) -> str:
     if not cells:
         return "no cells"
     if len(cells) == 1:
-        return f"cell {cells[0]}"
-    return f"cells {cells[0]}-{cells[-1]}"
+        return cell_label(cells[0])
+    return f"cells {cells[0] + 1}-{cells[-1] + 1}"  # numbered as cell_label numbers them
 
 
 def import_lines(plan: Plan, names: set[str], module: str) -> list[str]:
@@ -53,7 +54,7 @@ def import_lines(plan: Plan, names: set[str], module: str) -> list[str]:
 
 def _unit_text(u: Unit) -> str:
     if u.kind == "todo":
-        return f"# TODO(nbprod): {u.reason}\n# cell {u.cell}, line {u.line}: {u.snippet}"
+        return f"# TODO(nbprod): {u.reason}\n# {cell_label(u.cell)}, line {u.line}: {u.snippet}"
     return reindentable(u)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.export.plan import Plan
+from nbprod.report import cell_label
 
 KEPT = ("code", "plot", "helper", "config", "import")
 
@@ -114,7 +115,7 @@ def format_summary(rep: ExportReport) -> str:
         lines.append("  tests: " + ", ".join(f"{v} {k}" for k, v in rep.tests.items()) + " (see tests/)")
     for s in rep.statements:
         if s["status"] == "todo":
-            lines.append(f"  TODO cell {s['cell']} line {s['line']}: {s['code']}  -- {s['detail']}")
+            lines.append(f"  TODO {cell_label(s['cell'])} line {s['line']}: {s['code']}  -- {s['detail']}")
     dropped = [s for s in rep.statements if s["status"] == "dropped"]
     if dropped:
         reasons = Counter(s["detail"].split(":")[0] for s in dropped)
@@ -142,7 +143,7 @@ def format_markdown(rep: ExportReport) -> str:
     for s in rep.statements:
         code = s["code"].replace("|", "\\|").replace("`", "'")
         detail = s["detail"].replace("|", "\\|")
-        lines.append(f"| {s['cell']} | {s['line']} | `{code}` | {s['status']} | {detail} |")
+        lines.append(f"| {s['cell'] + 1} | {s['line']} | `{code}` | {s['status']} | {detail} |")
     return "\n".join(lines) + "\n"
 
 

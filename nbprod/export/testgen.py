@@ -10,6 +10,7 @@ from typing import Any
 
 from nbprod.export.plan import Plan, Section
 from nbprod.export.snapshot import has_error, stream_text
+from nbprod.report import cell_label
 
 
 @dataclass
@@ -63,7 +64,7 @@ def captured_evidence(result: dict[str, Any]) -> Evidence:
     ev.snapshots = {int(k): v for k, v in result["sections"].items()}
     if ev.errors:
         ev.clean = False
-        ev.why_not = f"cell {min(ev.errors)} raised an error when the notebook was run"
+        ev.why_not = f"{cell_label(min(ev.errors))} raised an error when the notebook was run"
     return ev
 
 
@@ -74,7 +75,7 @@ def _expected_output(plan: Plan, s: Section, ev: Evidence) -> tuple[str | None, 
     unfaithful = [c for c in s.cells if not plan.faithful.get(c, True)]
     if unfaithful:
         return None, (
-            f"cell {unfaithful[0]} uses a magic whose printed output the package does not reproduce "
+            f"{cell_label(unfaithful[0])} uses a magic whose printed output the package does not reproduce "
             "(timing, install, %env...)"
         )
     if not ev.reproducible:
@@ -193,7 +194,7 @@ def sections(workdir):
             kind = "class" if u.node.__class__.__name__ == "ClassDef" else "function"
             reason = (
                 f"TODO: test helpers.{name}: call it on a small input and check what it returns "
-                f"(the notebook defines this {kind} in cell {u.cell} and gives no recorded example)"
+                f"(the notebook defines this {kind} in {cell_label(u.cell)} and gives no recorded example)"
             )
             lines += [
                 "",

@@ -81,7 +81,13 @@ _PARSERS = {
 
 
 def _ids(text: str | None) -> list[str] | None:
-    return None if text is None else [p.strip().upper() for p in text.split(",") if p.strip()]
+    """``--select NB2,NB104``: rule ids or prefixes, checked as ``nbprod check`` checks them."""
+    from nbprod.config import ConfigError, check_rule_ids
+
+    try:
+        return None if text is None else check_rule_ids(text.split(","))
+    except ConfigError as exc:
+        raise UsageError(f"--select/--ignore: {exc}") from None
 
 
 @magics_class

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
+import weakref
 from collections.abc import Iterator
 
 from nbprod.analysis.cell import EXPR, Call
@@ -147,10 +149,12 @@ _SPLITTERS = {"train_test_split", "ShuffleSplit", "StratifiedShuffleSplit", "Gro
               "permutation_test_score", "permutation_importance", "RandomizedSearchCV",
               "HalvingRandomSearchCV", "ParameterSampler"}  # fmt: skip
 _SHUFFLE_OPTIONAL = {"KFold", "StratifiedKFold", "StratifiedGroupKFold"}
+# Estimators that draw from their random_state whatever their other arguments say.
+# (StackingClassifier has no random_state; DecisionTree* and GradientBoosting* permute the
+# features at each split, which decides between equally good splits.)
 _ESTIMATORS = {
     "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier",
     "ExtraTreesRegressor", "GradientBoostingClassifier", "GradientBoostingRegressor",
-    "HistGradientBoostingClassifier", "HistGradientBoostingRegressor",
     "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier",
     "ExtraTreeRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier",
     "BaggingRegressor", "IsolationForest", "RandomTreesEmbedding", "KMeans",
@@ -158,12 +162,52 @@ _ESTIMATORS = {
     "SGDRegressor", "SGDOneClassSVM", "Perceptron", "PassiveAggressiveClassifier",
     "PassiveAggressiveRegressor", "TSNE", "GaussianMixture", "BayesianGaussianMixture",
     "RBFSampler", "Nystroem", "SparseRandomProjection", "GaussianRandomProjection",
-    "SpectralClustering", "SpectralEmbedding", "NMF", "LatentDirichletAllocation",
-    "FastICA", "MiniBatchDictionaryLearning", "RANSACRegressor", "StackingClassifier",
+    "SpectralClustering", "SpectralEmbedding", "NMF", "MiniBatchNMF",
+    "LatentDirichletAllocation", "FastICA", "MiniBatchDictionaryLearning", "RANSACRegressor",
+    "TruncatedSVD", "MiniBatchSparsePCA", "SparsePCA", "DictionaryLearning",
+    "RandomizedSearchCV", "SkewedChi2Sampler",
 }  # fmt: skip
-_GENERATORS = {"make_classification", "make_regression", "make_blobs", "make_moons",
-               "make_circles", "make_friedman1", "make_multilabel_classification",
-               "make_s_curve", "make_swiss_roll", "make_gaussian_quantiles"}  # fmt: skip
+
+
+def _random_for(leaf: str, kwargs: dict[str, object]) -> bool | None:
+    """For an estimator that uses randomness only with some arguments: True when these do,
+    False when they do not, None when the estimator is not one of those."""
+    if leaf in ("LogisticRegression", "LogisticRegressionCV"):
+        return kwargs.get("solver") in ("sag", "saga", "liblinear")
+    if leaf in ("Ridge", "RidgeClassifier"):
+        return kwargs.get("solver") in ("sag", "saga")
+    if leaf in ("SVC", "NuSVC"):
+        return kwargs.get("probability") is True
+    if leaf in ("Lasso", "ElasticNet", "LassoCV", "ElasticNetCV", "MultiTaskLasso", "MultiTaskElasticNet"):
+        return kwargs.get("selection") == "random"
+    if leaf in ("PCA", "IncrementalPCA", "KernelPCA"):
+        return kwargs.get("svd_solver", kwargs.get("eigen_solver")) in ("randomized", "arpack")
+    if leaf in ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor"):
+        # early stopping ('auto': on above 10 000 rows) splits off a random validation set
+        feature_subsampling = kwargs.get("max_features", 1.0) not in (1, 1.0)
+        return kwargs.get("early_stopping", "auto") is not False or feature_subsampling
+    if leaf in ("make_circles", "make_moons"):
+        return kwargs.get("shuffle", True) is not False or kwargs.get("noise") not in (None, 0, 0.0)
+    return None
+
+
+_GENERATORS = {"make_classification", "make_regression", "make_blobs", "make_friedman1",
+               "make_friedman2", "make_friedman3", "make_multilabel_classification",
+               "make_s_curve", "make_swiss_roll", "make_gaussian_quantiles", "make_sparse_spd_matrix",
+               "make_spd_matrix", "make_low_rank_matrix", "make_biclusters",
+               "make_checkerboard", "make_hastie_10_2", "make_sparse_uncorrelated"}  # fmt: skip
+# Meta-estimators that give each inner estimator a random_state of their own drawing
+# (BaseEnsemble._make_estimator): the inner one's missing random_state does not matter.
+_SETS_INNER_STATE = {"AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier", "BaggingRegressor"}
+_INNER_KEYWORDS = ("estimator", "base_estimator")
+# Receivers whose ``.sample()`` has no random_state: gym spaces, sklearn mixtures, distributions.
+_NOT_PANDAS_SAMPLE = re.compile(
+    r"(^|[._])(action_space|observation_space|space|dist|distribution|posterior|prior)$"
+)
+_PANDAS_SAMPLE_KWARGS = {"n", "frac", "replace", "weights", "axis", "ignore_index"}
+_PANDAS_BUILDERS = {"DataFrame", "Series", "concat", "merge", "read_csv", "read_parquet",
+                    "read_excel", "read_json", "read_sql", "read_table", "read_feather",
+                    "read_pickle", "copy", "dropna", "query", "reset_index", "groupby", "head"}  # fmt: skip
 
 
 def _is_sklearn(facts: NotebookFacts, call: Call, qual: str) -> bool:
@@ -179,35 +223,196 @@ def _is_sklearn(facts: NotebookFacts, call: Call, qual: str) -> bool:
 _GENERATOR_CLASSES = {"Random", "default_rng", "RandomState", "Generator", "SystemRandom"}
 
 
-def _generator_variables(facts: NotebookFacts) -> set[str]:
-    found: set[str] = set()
+_BUILT: weakref.WeakKeyDictionary[NotebookFacts, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _built_from(facts: NotebookFacts) -> dict[str, str]:
+    """Variable -> leaf name of the call it was last assigned from, in notebook order."""
+    if facts not in _BUILT:
+        _BUILT[facts] = _assigned_from(facts)
+    return _BUILT[facts]
+
+
+def _assigned_from(facts: NotebookFacts) -> dict[str, str]:
+    built: dict[str, str] = {}
     for _, call, qual in facts.calls():
-        if call.targets and qual.rsplit(".", 1)[-1] in _GENERATOR_CLASSES:
-            found.update(call.targets)
-    return found
+        if call.targets and not call.deferred:
+            leaf = qual.rsplit(".", 1)[-1]
+            if call.leaf in ("fit", "set_params", "partial_fit") and call.receiver_call:
+                leaf = call.receiver_call.rsplit(".", 1)[-1]  # m = GaussianMixture(2).fit(X)
+            for t in call.targets:
+                built[t] = leaf
+    return built
 
 
-def needs_random_state(facts: NotebookFacts, call: Call, qual: str) -> bool:
-    """True for a call whose result depends on ``random_state`` and has none."""
-    if call.star or call.kwargs.get("random_state", None) is not None:
+def _sample_takes_random_state(facts: NotebookFacts, call: Call) -> bool:
+    """``x.sample(...)`` is pandas' (which takes random_state) unless the receiver is
+    known to be something else: a generator, a mixture model, a gym space, a distribution."""
+    if call.name == "sample" or (call.receiver_call or "").rsplit(".", 1)[-1] in _GENERATOR_CLASSES:
+        return False
+    receiver = call.name.rsplit(".", 1)[0] if not call.name.startswith(".") else (call.receiver or "")
+    if "rng" in receiver.lower() or _NOT_PANDAS_SAMPLE.search(receiver):
+        return False
+    builder = _built_from(facts).get(receiver.split("[", 1)[0].split(".", 1)[0])
+    if builder is not None:
+        if builder in _GENERATOR_CLASSES:
+            return False
+        if builder[:1].isupper() and builder not in ("DataFrame", "Series"):
+            return False  # an object of some class: GaussianMixture(...).sample(n) has none
+    if call.receiver_call:
+        return call.receiver_call.rsplit(".", 1)[-1] in _PANDAS_BUILDERS
+    return True
+
+
+def needs_random_state(
+    facts: NotebookFacts, call: Call, qual: str, kwargs: dict[str, object] | None = None
+) -> bool:
+    """True for a call whose result depends on ``random_state`` and has none (``kwargs``:
+    the keywords with any literal ``**dict`` merged in, when the caller resolved them)."""
+    kw = call.kwargs if kwargs is None else kwargs
+    if (call.star and kwargs is None) or kw.get("random_state", None) is not None:
         return False
     leaf = call.leaf
     if leaf == "sample" and not facts.is_module_call(call):
-        if call.name == "sample" or (call.receiver_call or "").rsplit(".", 1)[-1] in _GENERATOR_CLASSES:
-            return False
-        receiver = call.name.rsplit(".", 1)[0]
-        if receiver in _generator_variables(facts) or "rng" in receiver.lower():
-            return False
-        return True  # DataFrame.sample / Series.sample
+        return _sample_takes_random_state(facts, call)
     if not _is_sklearn(facts, call, qual):
         return False
     if leaf in _SHUFFLE_OPTIONAL:
-        return call.kwargs.get("shuffle") is True
+        return kw.get("shuffle") is True
     if leaf == "train_test_split":
-        return call.kwargs.get("shuffle", True) is not False
+        return kw.get("shuffle", True) is not False
+    conditional = _random_for(leaf, kw)
+    if conditional is not None:
+        return conditional
     if leaf in _SPLITTERS or leaf in _GENERATORS:
         return leaf != "shuffle" or qual.startswith("sklearn.")
     return leaf in _ESTIMATORS
+
+
+def _call_nodes(facts: NotebookFacts) -> dict[tuple[int, int, str], ast.Call]:
+    """The AST node of each call, by (cell index, line, callee as the Call names it)."""
+    from nbprod.analysis.cell import dotted_name
+
+    nodes: dict[tuple[int, int, str], ast.Call] = {}
+    for cell, cf in facts.code():
+        if cf.tree is None or not cf.calls:
+            continue
+        for node in ast.walk(cf.tree):
+            if isinstance(node, ast.Call):
+                name = dotted_name(node.func)
+                if name is None and isinstance(node.func, ast.Attribute):
+                    name = "." + node.func.attr
+                nodes.setdefault((cell.index, node.lineno, name or ""), node)
+    return nodes
+
+
+def _literal_dicts(facts: NotebookFacts) -> dict[tuple[int, int], dict[str, dict[str, object]]]:
+    """At each top-level statement (cell, line): the names bound to a literal dict before it."""
+    out: dict[tuple[int, int], dict[str, dict[str, object]]] = {}
+    known: dict[str, dict[str, object]] = {}
+    for cell, cf in facts.code():
+        if cf.tree is None:
+            continue
+        for stmt in cf.tree.body:
+            out[(cell.index, stmt.lineno)] = dict(known)
+            if isinstance(stmt, ast.Assign):
+                value = _dict_value(stmt.value, known)
+                for target in stmt.targets:
+                    if isinstance(target, ast.Name):
+                        if value is None:
+                            known.pop(target.id, None)
+                        else:
+                            known[target.id] = value
+            else:
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        known.pop(node.id, None)
+    return out
+
+
+def _dict_value(node: ast.AST, known: dict[str, dict[str, object]]) -> dict[str, object] | None:
+    """A literal ``{...}`` or ``dict(...)`` with constant keys (values kept when literal)."""
+    if isinstance(node, ast.Dict):
+        out: dict[str, object] = {}
+        for k, v in zip(node.keys, node.values, strict=True):
+            if k is None:  # {**other}
+                inner = _dict_value(v, known)
+                if inner is None:
+                    return None
+                out.update(inner)
+            elif isinstance(k, ast.Constant) and isinstance(k.value, str):
+                out[k.value] = _literal_value(v)
+            else:
+                return None
+        return out
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "dict"
+        and not node.args
+    ):
+        d: dict[str, object] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                return None
+            d[kw.arg] = _literal_value(kw.value)
+        return d
+    if isinstance(node, ast.Name) and node.id in known:
+        return dict(known[node.id])
+    return None
+
+
+def _literal_value(node: ast.AST) -> object:
+    return node.value if isinstance(node, ast.Constant) else EXPR
+
+
+def _resolved_kwargs(
+    node: ast.Call | None, call: Call, dicts: dict[str, dict[str, object]]
+) -> dict[str, object] | None:
+    """The call's keywords with every ``**x`` merged in, or None when one is not a literal dict."""
+    if node is None or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    kwargs = dict(call.kwargs)
+    for kw in node.keywords:
+        if kw.arg is None:
+            value = _dict_value(kw.value, dicts)
+            if value is None:
+                return None
+            kwargs.update(value)
+    return kwargs
+
+
+def _inner_estimators(
+    facts: NotebookFacts, nodes: dict[tuple[int, int, str], ast.Call]
+) -> tuple[set[int], set[str]]:
+    """Calls (by id of their AST node) and variables that are the inner estimator of an
+    AdaBoost or Bagging ensemble, which sets their random_state itself."""
+    inner_nodes: set[int] = set()
+    inner_names: set[str] = set()
+    for (_, _, name), node in nodes.items():
+        if name.rsplit(".", 1)[-1] not in _SETS_INNER_STATE:
+            continue
+        values = [kw.value for kw in node.keywords if kw.arg in _INNER_KEYWORDS] + node.args[:1]
+        for v in values:
+            if isinstance(v, ast.Call):
+                inner_nodes.add(id(v))
+            elif isinstance(v, ast.Name):
+                inner_names.add(v.id)
+    return inner_nodes, inner_names
+
+
+def _array_init(node: ast.Call) -> bool:
+    """``init=`` given as an array (an attribute, an index, a call), not a method's name."""
+    return any(
+        kw.arg == "init" and isinstance(kw.value, (ast.Attribute, ast.Subscript, ast.Call, ast.List))
+        for kw in node.keywords
+    )
+
+
+def _seeds_numpy(qual: str, call: Call) -> bool:
+    """A call that seeds numpy's global generator, which scikit-learn and pandas draw from
+    when random_state is None (``random.seed`` does not reach it)."""
+    return "numpy" in seeded_libraries(qual, call)
 
 
 @rule(
@@ -215,15 +420,59 @@ def needs_random_state(facts: NotebookFacts, call: Call, qual: str) -> bool:
     "missing-random-state",
     "warning",
     "random_state missing or None where it decides the result (splits, estimators, sample)",
-    "Pass random_state=SEED (a constant defined once at the top).",
+    "Pass random_state=SEED (a constant defined once at the top), or seed numpy once before: np.random.seed(SEED).",
 )
 def missing_random_state(facts: NotebookFacts) -> Iterator[Hit]:
     """Splitters, randomized estimators, data generators and ``DataFrame.sample`` draw
-    a new random seed on each run unless ``random_state`` is given."""
+    from numpy's global generator when ``random_state`` is None, so they differ on every
+    run unless ``np.random.seed(...)`` (or ``%nbprod seed``) ran before them in notebook
+    order. Only calls that use randomness with the arguments given are reported (KFold
+    with ``shuffle=True``, LogisticRegression with a sag/saga/liblinear solver, SVC with
+    ``probability=True``...); literal ``**params`` dicts are read; the inner estimator of
+    AdaBoost or Bagging is not reported, as the ensemble sets its random_state."""
+    seeded = False
+    seeded_anywhere = any(_seeds_numpy(qual, call) and not call.deferred for _, call, qual in facts.calls())
+    nodes: dict[tuple[int, int, str], ast.Call] | None = None
+    dicts: dict[tuple[int, int], dict[str, dict[str, object]]] | None = None
+    inner: tuple[set[int], set[str]] | None = None
     for cell, call, qual in facts.calls():
-        if needs_random_state(facts, call, qual):
-            what = "random_state=None" if "random_state" in call.kwargs else "no random_state"
-            yield cell.index, call.line, f"{call.display}() has {what}"
+        if not call.deferred and _seeds_numpy(qual, call):
+            seeded = True
+        if seeded or (call.deferred and seeded_anywhere):
+            continue  # reproducible top to bottom: the global seed decides its draws
+        if call.kwargs.get("random_state", None) is not None:
+            continue
+        kwargs: dict[str, object] | None = None
+        node = None
+        if call.star or call.leaf in _ESTIMATORS or _random_for(call.leaf, call.kwargs) is not None:
+            if nodes is None:
+                nodes, dicts = _call_nodes(facts), _literal_dicts(facts)
+                inner = _inner_estimators(facts, nodes)
+            node = nodes.get((cell.index, call.line, call.name))
+            if call.star:
+                cf = facts.cells[cell.index]
+                stmt_line = (
+                    cf.stmts[call.stmt].line
+                    if cf is not None and 0 <= call.stmt < len(cf.stmts)
+                    else call.line
+                )
+                kwargs = _resolved_kwargs(node, call, (dicts or {}).get((cell.index, stmt_line), {}))
+                if kwargs is None:
+                    continue  # ** of something nbprod cannot read
+        if not needs_random_state(facts, call, qual, kwargs):
+            continue
+        if call.leaf == "KMeans" and node is not None and _array_init(node):
+            continue  # KMeans(init=pca.components_): the given centres, no random start
+        if inner is not None and (
+            (node is not None and id(node) in inner[0]) or set(call.targets) & inner[1]
+        ):
+            continue
+        what = "random_state=None" if "random_state" in (kwargs or call.kwargs) else "no random_state"
+        yield (
+            cell.index,
+            call.line,
+            f"{call.display}() has {what} and numpy's global generator is not seeded before it",
+        )
 
 
 _ENV_MAGICS = {"watermark", "version_information", "pip", "conda"}

@@ -30,12 +30,13 @@ def verify(path: str | os.PathLike[str], *more: str | os.PathLike[str], **option
     folder copied for the run), plus ``[tool.nbprod]`` settings (``select``, ``ignore``,
     ``fail_on``); ``isolated=True`` ignores pyproject.toml.
     """
-    from nbprod.config import Config, load_config
+    from nbprod.config import Config, apply_api_options, load_config
 
     config = load_config(path) if not options.pop("isolated", False) else Config()
-    for key in ("select", "ignore", "fail_on"):
-        if key in options:
-            setattr(config, key, options.pop(key))
+    report_options: dict[str, Any] = {
+        k: options.pop(k) for k in ("select", "ignore", "fail_on") if k in options
+    }
+    apply_api_options(config, report_options, "verify")  # checked as nbprod.check checks them
     opts = VerifyOptions.from_config(config, **options)
     return verify_paths([path, *more], opts, config)
 

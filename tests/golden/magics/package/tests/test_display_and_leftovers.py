@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 def test_display_and_leftovers_prints_what_the_notebook_printed(sections):
     pytest.skip(
-        "TODO: check what display_and_leftovers.run() prints; no comparison derived: cell 19 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what display_and_leftovers.run() prints; no comparison derived: cell 20 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )
 
 

@@ -12,7 +12,7 @@ SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "files.json").read_
 
 def test_files_prints_what_the_notebook_printed(sections):
     pytest.skip(
-        "TODO: check what files.run() prints; no comparison derived: cell 12 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what files.run() prints; no comparison derived: cell 13 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )
 
 

@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 def test_magic_tour_prints_what_the_notebook_printed(sections):
     pytest.skip(
-        "TODO: check what magic_tour.run() prints; no comparison derived: cell 2 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what magic_tour.run() prints; no comparison derived: cell 3 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )
 
 

@@ -19,5 +19,5 @@ def test_main_lists_the_parameters_as_options(capsys):
 
 def test_pipeline_prints_what_the_notebook_printed(workdir):
     pytest.skip(
-        "TODO: check what the pipeline prints; no comparison derived: cell 2 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what the pipeline prints; no comparison derived: cell 3 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )

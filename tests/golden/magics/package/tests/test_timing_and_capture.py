@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 def test_timing_and_capture_prints_what_the_notebook_printed(sections):
     pytest.skip(
-        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 7 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 8 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )
 
 

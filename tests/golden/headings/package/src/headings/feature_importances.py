@@ -1,11 +1,11 @@
-"""Feature importances (cell 21 of headings.ipynb)."""
+"""Feature importances (cell 22 of headings.ipynb)."""
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 
 def run(model):
-    """Feature importances: the code of cell 21."""
+    """Feature importances: the code of cell 22."""
     names = model.named_steps["preprocess"].get_feature_names_out()
     importances = pd.Series(model.named_steps["clf"].feature_importances_, index=names)
     return names, importances

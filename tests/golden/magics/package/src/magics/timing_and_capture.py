@@ -1,8 +1,8 @@
-"""Timing and capture (cells 7-10 of magics.ipynb)."""
+"""Timing and capture (cells 8-11 of magics.ipynb)."""
 
 
 def run():
-    """Timing and capture: the code of cells 7-10."""
+    """Timing and capture: the code of cells 8-11."""
     squares = [i * i for i in range(10)]
     print(sum(squares))
     cubes = [i**3 for i in range(5)]

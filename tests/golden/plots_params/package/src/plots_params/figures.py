@@ -1,10 +1,10 @@
-"""Figures (cells 7-9 of plots_params.ipynb)."""
+"""Figures (cells 8-10 of plots_params.ipynb)."""
 
 import matplotlib.pyplot as plt
 
 
 def run(ys):
-    """Figures: the code of cells 7-9."""
+    """Figures: the code of cells 8-10."""
     print("mean", round(float(ys.mean()), 4))
 
 
