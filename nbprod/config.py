@@ -22,6 +22,7 @@ KNOWN_KEYS = {
     "verify-timeout": "seconds a cell may run in nbprod verify before its kernel is killed (default 300)",
     "verify-jobs": "kernels nbprod verify runs at a time (default 1)",
     "verify-rtol": "relative tolerance for numbers when nbprod verify compares outputs (default 1e-6)",
+    "cache": "false: nbprod check neither reads nor writes .nbprod_cache/ (default true)",
 }
 
 
@@ -153,6 +154,8 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
             not isinstance(value, int) or isinstance(value, bool) or value < 1
         ):
             raise ConfigError(f"{path}: [tool.nbprod] long-notebook-cells must be a positive integer")
+        elif key == "cache" and not isinstance(value, bool):
+            raise ConfigError(f"{path}: [tool.nbprod] cache must be true or false")
         elif key == "format" and value not in ("text", "json"):
             raise ConfigError(f"{path}: [tool.nbprod] format must be text or json")
         else:

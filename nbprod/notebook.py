@@ -228,6 +228,11 @@ def _upgrade_v3_output(output: dict[str, Any]) -> dict[str, Any]:
 
 def read_notebook(path: str | os.PathLike[str]) -> Notebook:
     """Read a notebook file; raise NotebookError with a one-line reason on bad input."""
+    return parse_notebook(read_notebook_bytes(path), str(path))
+
+
+def read_notebook_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A notebook file's bytes; NotebookError with a one-line reason when it cannot be read."""
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -241,7 +246,7 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
         raise NotebookError(f"cannot read: {exc.strerror or exc}") from None
     if not data.strip():
         raise NotebookError("not a notebook: the file is empty")
-    return parse_notebook(data, str(path))
+    return data
 
 
 def iter_notebook_paths(path: str | os.PathLike[str]) -> list[Path]:

@@ -26,6 +26,31 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="also save each notebook's readiness checklist as PNG chart + HTML page in DIR (CI artifacts)",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the results cache .nbprod_cache/ at the project root",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="processes checking notebooks at a time (default: one per core; 1: no pool)",
+    )
+
+
+def _jobs(text: str) -> int | None:
+    """``--jobs 4``, or ``auto`` for one per core."""
+    if text == "auto":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs wants a positive number or auto, not {text!r}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     fmt = args.format or config.options.get("format", "text")
-    report = check_paths(args.paths, config)
+    from nbprod.cache import cache_wanted
+
+    checklist = bool(args.report) or (fmt in ("text", "json") and not getattr(args, "no_checklist", False))
+    report = check_paths(
+        args.paths, config, cache=cache_wanted(config, not args.no_cache), jobs=args.jobs, checklist=checklist
+    )
     if args.verify:
         from nbprod.commands.verify import verify_for_check
 
