@@ -30,6 +30,8 @@ CACHE_DIR = ".nbprod_cache"
 FORMAT = 1  # bump when the entry layout changes
 RECORD_SUFFIX = ".nbprod.json"  # as nbprod.record and nbprod.manual name the side files
 TICKS_SUFFIX = ".checklist.toml"
+PIN_FILES = ("requirements.txt", "environment.yml", "environment.yaml", "poetry.lock",
+             "uv.lock", "Pipfile.lock", "pdm.lock", "conda-lock.yml", "pylock.toml")  # fmt: skip
 RACY_NS = 2_000_000_000  # a file changed this close to the entry's writing is hashed again
 _MAGIC = b"nbprod-cache\x01"
 MAX_BYTES = 64 * 1024 * 1024  # NBPROD_CACHE_MAX_BYTES overrides
@@ -147,7 +149,7 @@ class CheckCache:
         self.misses = 0
         self.writes = 0
         self._ready = os.path.isdir(folder)
-        self._folders: dict[str, int] = {}
+        self._folders: dict[str, list[str]] = {}
 
     @classmethod
     def for_run(cls, start: str | os.PathLike[str], config: Config, checklist: bool) -> CheckCache:
@@ -174,14 +176,11 @@ class CheckCache:
         except OSError:
             return None
         folder = os.path.dirname(path) or "."
-        mtime = self._folders.get(folder)
-        if mtime is None:
-            try:
-                mtime = self._folders[folder] = os.stat(folder).st_mtime_ns
-            except OSError:
-                return None
+        pins = self._folders.get(folder)
+        if pins is None:  # which requirements or lock files are there (NB203 looks)
+            pins = self._folders[folder] = [n for n in PIN_FILES if os.path.isfile(os.path.join(folder, n))]
         stem = os.path.splitext(os.path.basename(path))[0]
-        key: list[Any] = [st.st_mtime_ns, st.st_size, st.st_ino, mtime, _stat(folder, stem + RECORD_SUFFIX)]
+        key: list[Any] = [st.st_mtime_ns, st.st_size, st.st_ino, pins, _stat(folder, stem + RECORD_SUFFIX)]
         if checklist:
             key.append(_stat(folder, stem + TICKS_SUFFIX))
             if os.path.isdir(export_dir if export_dir is not None else _export_dir(path)):
@@ -224,7 +223,7 @@ class CheckCache:
         stat = self.stat_key(path, checklist, export_dir if isinstance(export_dir, str) else None)
         state: dict[str, Any] = {"slot": slot, "stat": stat, "path": path}
         if entry is not None and stat is not None and entry.get("stat") == stat:
-            newest = max(stat[0], stat[3], *(s[0] for s in stat[4:] if s is not None))
+            newest = max([stat[0], *(s[0] for s in stat[4:] if s is not None)])
             if entry.get("written", 0) - newest > RACY_NS:
                 self.hits += 1
                 return entry["value"], state

@@ -154,9 +154,9 @@ def check_paths(
             store.store(state, value)
     if store is not None:
         store.prune()
-    for path, value in zip(files, results, strict=True):
-        assert value is not None
-        _add_result(report, str(path), value)
+    for path, result in zip(files, results, strict=True):
+        assert result is not None
+        _add_result(report, str(path), result)
     return report
 
 
