@@ -132,7 +132,7 @@ def check_paths(
     report = Report(errors=errors)
     store = _open_cache(paths, config, checklist) if cache and files else None
     results: list[dict[str, Any] | None] = [None] * len(files)
-    todo: list[tuple[int, str, bytes, dict[str, Any] | None]] = []
+    todo: list[tuple[int, str, bytes | None, dict[str, Any] | None]] = []
     for i, path in enumerate(files):
         name = str(path)
         state = None
@@ -140,13 +140,8 @@ def check_paths(
             results[i], state = store.lookup(name, checklist)
             if results[i] is not None:
                 continue
-        data = state.get("data") if state else None
-        if data is None or not data.strip():
-            data = _read(path)
-        if isinstance(data, str):
-            results[i] = {"error": data}
-        else:
-            todo.append((i, name, data, state))
+        data = state.get("data") if state else None  # the bytes the cache key was made of
+        todo.append((i, name, data, state))
     values = _check_all([(name, data, config, checklist) for _, name, data, _ in todo], jobs)
     for (i, _, _, state), value in zip(todo, values, strict=True):
         results[i] = value
@@ -169,18 +164,7 @@ def _open_cache(paths: list[Any], config: Config, checklist: bool) -> CheckCache
         return None
 
 
-def _read(path: Path) -> bytes | str:
-    """A notebook file's bytes, or the one-line reason it cannot be read."""
-    from nbprod.errors import NotebookError
-    from nbprod.notebook import read_notebook_bytes
-
-    try:
-        return read_notebook_bytes(path)
-    except NotebookError as exc:
-        return str(exc)
-
-
-def _check_all(work: list[tuple[str, bytes, Config, bool]], jobs: int | None) -> list[dict[str, Any]]:
+def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | None) -> list[dict[str, Any]]:
     """Each notebook's result, serially or (3 notebooks or more) in a process pool."""
     workers = min(_cores() if jobs is None else max(jobs, 1), len(work))
     if workers < 2 or len(work) < 3:
@@ -201,13 +185,16 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _check_one(work: tuple[str, bytes, Config, bool]) -> dict[str, Any]:
-    """One notebook's result as plain data (what the cache stores, what a worker sends)."""
+def _check_one(work: tuple[str, bytes | None, Config, bool]) -> dict[str, Any]:
+    """One notebook's result as plain data (what the cache stores, what a worker sends);
+    the file is read here unless the cache already read it."""
     from nbprod.errors import NotebookError
-    from nbprod.notebook import parse_notebook
+    from nbprod.notebook import parse_notebook, read_notebook_bytes
 
     path, data, config, checklist = work
     try:
+        if data is None or not data.strip():
+            data = read_notebook_bytes(path)
         nb = parse_notebook(data, path)
     except NotebookError as exc:
         return {"error": str(exc)}
@@ -223,7 +210,9 @@ def _check_one(work: tuple[str, bytes, Config, bool]) -> dict[str, Any]:
     return {
         "language": nb_report.language,
         "skipped": nb_report.skipped,
-        "findings": [list(f.to_dict().values()) for f in nb_report.findings],
+        "findings": [
+            [f.rule, f.severity, f.cell, f.cell_id, f.line, f.message, f.fix] for f in nb_report.findings
+        ],
         "extra": nb_report.extra,
     }
 
