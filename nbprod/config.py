@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from nbprod.errors import ConfigError
+
+TYPE_CHECKING = False  # no typing, no dataclasses: `nbprod check` starts faster without them
+if TYPE_CHECKING:
+    from typing import Any
 
 KNOWN_KEYS = {
     "select": "rule ids or prefixes to run (default: all)",
@@ -26,18 +28,28 @@ KNOWN_KEYS = {
 }
 
 
-@dataclass(eq=False, repr=False)
 class Config:
     """Effective settings: pyproject values, overridden by command-line flags."""
 
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    fail_on: str = "warning"
-    exclude: list[str] = field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-    source: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    def __init__(
+        self,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        fail_on: str = "warning",
+        exclude: list[str] | None = None,
+        per_file_ignores: dict[str, list[str]] | None = None,
+        options: dict[str, Any] | None = None,
+        source: str | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.select: list[str] = [] if select is None else select
+        self.ignore: list[str] = [] if ignore is None else ignore
+        self.fail_on = fail_on
+        self.exclude: list[str] = [] if exclude is None else exclude
+        self.per_file_ignores: dict[str, list[str]] = {} if per_file_ignores is None else per_file_ignores
+        self.options: dict[str, Any] = {} if options is None else options
+        self.source = source
+        self.warnings: list[str] = [] if warnings is None else warnings
 
     def enabled(self, rule_id: str, path: str | None = None) -> bool:
         """Whether a rule runs (prefixes allowed: ``NB2`` selects every NB2xx rule)."""
