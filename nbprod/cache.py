@@ -225,8 +225,8 @@ class CheckCache:
         stat = self.stat_key(path, checklist, export_dir if isinstance(export_dir, str) else None)
         state: dict[str, Any] = {"slot": slot, "stat": stat, "path": path}
         if entry is not None and stat is not None and entry.get("stat") == stat:
-            newest = max([stat[0], *(s[0] for s in stat[4:] if s is not None)])
-            if entry.get("written", 0) - newest > RACY_NS:
+            written = entry.get("written")
+            if isinstance(written, int) and not _racy(stat, written):
                 self.hits += 1
                 return entry["value"], state
         data = _read_bytes(path)
@@ -237,7 +237,8 @@ class CheckCache:
         state["content"] = content = self.content_key(path, data, checklist)
         if entry is not None and entry["content"] == content:
             self.hits += 1
-            if stat is not None:  # same content, new stat (touched, copied): remember the new stat
+            if stat is not None and (entry.get("stat") != stat or not _racy(stat, time.time_ns())):
+                # same content, new stat (touched, copied), or old enough now: trust the stat next time
                 self._write(slot, {**entry, "stat": stat})
             return entry["value"], state
         self.misses += 1
@@ -301,6 +302,13 @@ class CheckCache:
             total -= size
             removed += 1
         return removed
+
+
+def _racy(stat: list[Any], written: int) -> bool:
+    """True when a file in ``stat`` changed less than ``RACY_NS`` before ``written``: a
+    second change within the clock's resolution could leave the same stat behind."""
+    newest = max([stat[0], *(s[0] for s in stat[4:] if s is not None)])
+    return written - newest <= RACY_NS
 
 
 def _stat(folder: str, name: str) -> tuple[int, int, int] | None:

@@ -94,13 +94,13 @@ def expand_paths(
     paths: Iterable[str | os.PathLike[str]], config: Config
 ) -> tuple[list[Path], list[dict[str, str]]]:
     """Files as given, folders searched for ``*.ipynb``; missing inputs become errors."""
-    from nbprod.notebook import iter_notebook_paths
-
     files: list[Path] = []
     errors: list[dict[str, str]] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+            from nbprod.notebook import iter_notebook_paths
+
             found = [f for f in iter_notebook_paths(p) if not config.excluded(str(f))]
             if not found:
                 errors.append({"path": str(p), "message": "no notebooks (*.ipynb) found in this folder"})
