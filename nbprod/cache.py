@@ -152,6 +152,9 @@ class CheckCache:
         self.writes = 0
         self._ready = os.path.isdir(folder)
         self._folders: dict[str, list[str]] = {}
+        self._names: dict[str, set[str]] = {}  # folder -> its file names, for folders of many notebooks
+        self._base = _hasher()
+        self._base.update(salt)
 
     @classmethod
     def for_run(cls, start: str | os.PathLike[str], config: Config, checklist: bool) -> CheckCache:
@@ -161,11 +164,24 @@ class CheckCache:
         stamp = [_code_stamp(), _config_stamp(config), checklist]
         return cls(folder, repr(stamp).encode("utf-8", "surrogatepass"))
 
+    def expect(self, paths: list[str]) -> None:
+        """Notebooks about to be looked up: a folder holding many of them is listed once,
+        instead of a stat per side file of each notebook."""
+        counts: dict[str, int] = {}
+        for p in paths:
+            folder = os.path.dirname(p) or "."
+            counts[folder] = counts.get(folder, 0) + 1
+        for folder, n in counts.items():
+            if n >= 8:
+                try:
+                    self._names[folder] = set(os.listdir(folder))
+                except OSError:
+                    pass
+
     # -- keys ----------------------------------------------------------------
     def slot(self, path: str) -> str:
         """The slot file of one notebook path under this run's configuration."""
-        h = _hasher()
-        h.update(self.salt)
+        h = self._base.copy()
         h.update(path.encode("utf-8", "surrogatepass"))
         return os.path.join(self.folder, h.hexdigest() + _ENTRY_SUFFIX)
 
@@ -181,11 +197,19 @@ class CheckCache:
         pins = self._folders.get(folder)
         if pins is None:  # which requirements or lock files are there (NB203 looks)
             pins = self._folders[folder] = [n for n in PIN_FILES if os.path.isfile(os.path.join(folder, n))]
+        names = self._names.get(folder)
         stem = os.path.splitext(os.path.basename(path))[0]
-        key: list[Any] = [st.st_mtime_ns, st.st_size, st.st_ino, pins, _stat(folder, stem + RECORD_SUFFIX)]
+        key: list[Any] = [
+            st.st_mtime_ns,
+            st.st_size,
+            st.st_ino,
+            pins,
+            _stat(folder, stem + RECORD_SUFFIX, names),
+        ]
         if checklist:
-            key.append(_stat(folder, stem + TICKS_SUFFIX))
-            if os.path.isdir(export_dir if export_dir is not None else _export_dir(path)):
+            key.append(_stat(folder, stem + TICKS_SUFFIX, names))
+            out = export_dir if export_dir is not None else _export_dir(path)
+            if (names is None or os.path.basename(out) in names) and os.path.isdir(out):
                 return None
         return key
 
@@ -202,8 +226,8 @@ class CheckCache:
     def read(self, slot: str) -> dict[str, Any] | None:
         """A slot's entry, or None (missing, damaged, or written by another format)."""
         try:
-            with open(slot, "rb") as fh:
-                raw = fh.read()
+            with open(slot, "rb", buffering=0) as fh:
+                raw = fh.readall()
             if not raw.startswith(_MAGIC):
                 return None
             entry = marshal.loads(raw[len(_MAGIC) :])
@@ -311,7 +335,10 @@ def _racy(stat: list[Any], written: int) -> bool:
     return written - newest <= RACY_NS
 
 
-def _stat(folder: str, name: str) -> tuple[int, int, int] | None:
+def _stat(folder: str, name: str, names: set[str] | None = None) -> tuple[int, int, int] | None:
+    """(mtime, size, inode) of a file, or None when there is none (``names``: the folder's listing)."""
+    if names is not None and name not in names:
+        return None
     try:
         st = os.stat(os.path.join(folder, name))
     except OSError:
