@@ -254,6 +254,39 @@ def main(argv: list[str] | None = None) -> int:
             f"warm (nothing changed): {ms(t_warm)} CPU = {ratios['warm']:.2f}x floor {verdict(ratios['warm'], TARGETS['warm'])}"
         )
 
+        def no_checklist() -> None:
+            cell_module._CACHE.clear()
+            check_paths(files, Config(), jobs=1, checklist=False)
+
+        t_bare = best(no_checklist, args.repeats)
+        check_paths(files, Config(), cache=True, checklist=False)
+        time.sleep(2.1)
+        t_bare_warm = best(lambda: check_paths(files, Config(), cache=True, checklist=False), args.repeats)
+        print(
+            f"  without the readiness checklist (outputs that do not show it): cold {t_bare / t_floor:.2f}x,"
+            f" warm {t_bare_warm / t_floor:.2f}x floor"
+        )
+
+        typical = Path(tmp) / "typical" / "credit_risk_messy.ipynb"
+        typical.parent.mkdir()
+        shutil.copy(REPO / "sample_notebooks" / "credit_risk_messy.ipynb", typical)
+        os.utime(typical, (time.time() - 3600,) * 2)
+        reps = args.repeats * 20
+        f_one = best(lambda: floor([typical]), reps)
+
+        def cold_one() -> None:
+            cell_module._CACHE.clear()
+            check_paths([typical], Config())
+
+        c_one = best(cold_one, reps)
+        check_paths([typical], Config(), cache=True)
+        time.sleep(2.1)
+        w_one = best(lambda: check_paths([typical], Config(), cache=True), reps)
+        print(
+            f"one typical notebook ({typical.name}, floor {ms(f_one)}): cold {c_one / f_one:.2f}x"
+            f" {verdict(c_one / f_one, TARGETS['cold'])}, warm {w_one / f_one:.2f}x {verdict(w_one / f_one, TARGETS['warm'])}"
+        )
+
         py = [sys.executable]
         base_cmd = py + ["-c", "import json"]
         folder_cmds = {

@@ -75,23 +75,32 @@ def cache_wanted(config: Config, flag: bool | None = None) -> bool:
 
 
 def _code_stamp() -> list[Any]:
-    """nbprod's version and the size and mtime of its modules: a checkout being edited
-    (whose version does not change) never reads entries its older code wrote."""
+    """nbprod's version and the stat of its modules, so that entries written by other code
+    are never read: in a source checkout (an editable install, whose version does not
+    change while it is edited) every module's size and mtime; in an installed copy the
+    stat of its folders and first modules (a reinstall writes new files, new inodes)."""
     from nbprod import __version__
 
-    stamp: list[Any] = [__version__, FORMAT, sys.version_info[:3]]
-    root = Path(__file__).parent
-    for folder in (root, root / "analysis", root / "rules"):
+    files: list[tuple[str, str, int, int]] = []
+    root = os.path.dirname(os.path.abspath(__file__))
+    folders = [root, os.path.join(root, "analysis"), os.path.join(root, "rules")]
+    checkout = os.path.isfile(os.path.join(os.path.dirname(root), "pyproject.toml"))
+    for folder in folders:
         try:
+            if not checkout:
+                for name in ("", "__init__.py"):
+                    st = os.stat(os.path.join(folder, name))
+                    files.append((folder, name, st.st_ino, st.st_mtime_ns))
+                continue
             with os.scandir(folder) as it:
                 for entry in it:
                     if entry.name.endswith(".py"):
                         st = entry.stat()
-                        stamp.append((folder.name, entry.name, st.st_size, st.st_mtime_ns))
+                        files.append((folder, entry.name, st.st_size, st.st_mtime_ns))
         except OSError:
-            stamp.append(str(folder))
-    stamp.sort(key=str)
-    return stamp
+            files.append((folder, "", -1, -1))
+    files.sort()
+    return [__version__, FORMAT, sys.version_info[:3], files]
 
 
 def _config_stamp(config: Config) -> list[Any]:
