@@ -10,7 +10,8 @@ Run:  python bench/bench_check.py                      (a few minutes; --quick f
   the child (``getrusage``) less that of ``python -c "import json"``;
 * one notebook: each console script (``--script``, default: the one beside this Python)
   and ``python -m nbprod``, cold (``--no-cache``) and warm, against ``python -c "import json"``;
-* ruff on the same folder, ``ruff check --no-cache`` and cached, printed beside ours.
+* ruff on the same folder, ``ruff check --no-cache`` and cached, printed beside ours, and
+  ``nbqa flake8`` / ``pynblint`` when installed (``$NBPROD_PEERS_BIN`` or PATH).
 
 The corpus is the real-world notebooks of ``tests/realworld.py`` (PyPI sdists, downloaded
 once) plus ``sample_notebooks/``, replicated with a distinct comment in every code cell up
@@ -181,6 +182,25 @@ def install_kind(script: str) -> str:
     return "regular" if site else "?"
 
 
+def peer(name: str) -> str | None:
+    """A peer tool from $NBPROD_PEERS_BIN or PATH."""
+    folder = os.environ.get("NBPROD_PEERS_BIN")
+    if folder and (Path(folder) / name).is_file():
+        return str(Path(folder) / name)
+    return shutil.which(name)
+
+
+def peer_commands(corpus: str, tmp: Path) -> dict[str, list[str]]:
+    """``nbqa flake8`` and ``pynblint`` when installed (see bench/README.md)."""
+    found = {}
+    nbqa, pynblint = peer("nbqa"), peer("pynblint")
+    if nbqa and peer("flake8"):
+        found["nbqa flake8"] = [nbqa, "flake8", corpus]
+    if pynblint:
+        found["pynblint"] = [pynblint, "-q", "-y", "-o", str(tmp / "pynblint.json"), corpus]
+    return found
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
@@ -316,6 +336,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
         else:
             print("ruff: not installed")
+        for name, cmd in peer_commands(corpus, Path(tmp)).items():
+            cpu, wall = interleaved({name: cmd}, 1)[name]
+            print(f"{name} DIR: {ms(cpu)} CPU ({cpu / t_floor:.2f}x floor), {ms(wall)} wall  [{cmd[0]}]")
 
         one = Path(tmp) / "one" / "credit_risk_messy.ipynb"
         one.parent.mkdir()

@@ -377,16 +377,7 @@ def _max_bytes() -> int:
 
 
 def _atomic_write(target: Path, payload: bytes) -> None:
-    """A temporary file beside ``target``, then ``os.replace`` (no ``tempfile`` import)."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{id(payload):x}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """A temporary file beside ``target``, then ``os.replace`` (no fsync: a lost entry is a miss)."""
+    from nbprod.notebook import atomic_write
+
+    atomic_write(target, payload, durable=False)

@@ -261,8 +261,9 @@ def iter_notebook_paths(path: str | os.PathLike[str]) -> list[Path]:
     return found
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write a file atomically: a temporary file beside it, then a rename."""
+def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, durable: bool = True) -> None:
+    """Write a file atomically: a temporary file beside it, then a rename (``durable``:
+    flushed to disk first; a cache entry can skip that)."""
     import tempfile
 
     target = Path(path)
@@ -271,8 +272,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o777)
         else:
