@@ -351,3 +351,45 @@ def test_a_warm_run_imports_no_analysis(tmp_path: Path) -> None:
         "nbprod.manual",
     }
     assert warm & heavy == set()
+
+
+# -- the analysis walk --------------------------------------------------------------------
+
+
+def test_the_fast_walk_finds_what_a_plain_ast_walk_finds() -> None:
+    """The walk dispatches through a class-level table and skips context and operator
+    nodes; a walker visiting every child through ``ast.iter_child_nodes`` (the walk as it
+    was) gives the same facts for every code cell of the samples and real notebooks."""
+    import ast
+
+    from nbprod.analysis import cell as cell_module
+    from nbprod.analysis.source import parse_cell
+    from nbprod.notebook import read_notebook
+
+    class PlainWalk(cell_module._Analyzer):
+        def visit(self, node: ast.AST) -> None:
+            getattr(self, "v_" + type(node).__name__, self.generic)(node)
+
+        def generic(self, node: ast.AST) -> None:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def facts(walker: type, source: str) -> str:
+        parsed = parse_cell(source)
+        f = cell_module.CellFacts(source, parsed.python, parsed.tree, parsed.error, parsed.error_line)
+        if parsed.tree is not None:
+            walker(f).run(parsed.tree)
+        plain = {k: getattr(f, k) for k in f.__slots__ if k not in ("tree", "stmts")}
+        plain["stmts"] = [{k: getattr(s, k) for k in s.__slots__} for s in f.stmts]
+        return repr(plain)
+
+    cells = 0
+    for path in _real_or_samples():
+        try:
+            nb = read_notebook(path)
+        except Exception:  # the broken fixtures
+            continue
+        for c in nb.code_cells:
+            assert facts(cell_module._Analyzer, c.source) == facts(PlainWalk, c.source), (path, c.index)
+            cells += 1
+    assert cells > 100
