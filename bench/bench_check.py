@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         t_pool_cpu = best(cold(None), args.repeats, all_cpu)
         print(
             f"  the pool's CPU time, parent and workers: {ms(t_pool_cpu)} = {t_pool_cpu / t_floor:.2f}x floor"
-            f" (on {os.cpu_count()} idle cores the wall time would be about a {os.cpu_count()}th of it)"
+            f" (on {os.cpu_count()} idle cores, the wall time would be about that divided by {os.cpu_count()})"
         )
         check_paths(files, Config(), cache=True)  # fill the cache
         time.sleep(2.1)  # entries written within 2 s of a change are checked by content
