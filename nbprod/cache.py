@@ -74,11 +74,22 @@ def cache_wanted(config: Config, flag: bool | None = None) -> bool:
     return config.options.get("cache", True) is not False
 
 
+_STAMP: list[Any] = []
+
+
 def _code_stamp() -> list[Any]:
     """nbprod's version and the stat of its modules, so that entries written by other code
     are never read: in a source checkout (an editable install, whose version does not
     change while it is edited) every module's size and mtime; in an installed copy the
-    stat of its folders and first modules (a reinstall writes new files, new inodes)."""
+    stat of its folders and first modules (a reinstall writes new files, new inodes).
+    Taken once per process: the code that runs is the code imported at its start."""
+    if not _STAMP:
+        _STAMP.append(_take_code_stamp())
+    stamp: list[Any] = _STAMP[0]
+    return stamp
+
+
+def _take_code_stamp() -> list[Any]:
     from nbprod import __version__
 
     files: list[tuple[str, str, int, int]] = []
