@@ -185,12 +185,17 @@ def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | N
         return [_check_one(w) for w in work]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     chunk = max(1, min(16, len(work) // (workers * 4)))
-    context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-        return list(pool.map(_check_one, work, chunksize=chunk))
+    try:
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
+            return list(pool.map(_check_one, work, chunksize=chunk))
+    except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
+        # no processes here (a sandbox without semaphores), or a worker was killed: serially
+        return [_check_one(w) for w in work]
 
 
 def _worker_start() -> None:

@@ -393,3 +393,19 @@ def test_the_fast_walk_finds_what_a_plain_ast_walk_finds() -> None:
             assert facts(cell_module._Analyzer, c.source) == facts(PlainWalk, c.source), (path, c.index)
             cells += 1
     assert cells > 100
+
+
+def test_a_pool_that_cannot_start_falls_back_to_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise OSError(38, "Function not implemented")  # no POSIX semaphores in this sandbox
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", broken)
+    for i in range(4):
+        nbformat.write(build_notebook([f"x = {i}", "print(y)"]), str(tmp_path / f"nb{i}.ipynb"))
+    report = checker.check_paths([tmp_path], jobs=4)
+    assert [Path(nb.path).name for nb in report.notebooks] == [f"nb{i}.ipynb" for i in range(4)]
+    assert all("NB105" in {f.rule for f in nb.findings} for nb in report.notebooks)
