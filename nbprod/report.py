@@ -37,9 +37,14 @@ class Finding:
         message: str,
         fix: str = "",
     ) -> None:
-        values = (rule, severity, cell, cell_id, line, message, fix)
-        for name, value in zip(_FINDING_FIELDS, values, strict=True):
-            object.__setattr__(self, name, value)
+        setattr_ = object.__setattr__  # frozen: past our own __setattr__
+        setattr_(self, "rule", rule)
+        setattr_(self, "severity", severity)
+        setattr_(self, "cell", cell)
+        setattr_(self, "cell_id", cell_id)
+        setattr_(self, "line", line)
+        setattr_(self, "message", message)
+        setattr_(self, "fix", fix)
 
     def _values(self) -> tuple[Any, ...]:
         return (self.rule, self.severity, self.cell, self.cell_id, self.line, self.message, self.fix)
