@@ -1,19 +1,24 @@
-"""How fast is ``nbprod check``? Ratios against the floor, the interpreter and the peers.
+"""How fast is ``nbprod check``? Ratios against the floor, the interpreter and ruff, in one run.
 
-Run:  python bench/bench_check.py            (about a minute; --quick for a smoke run)
+Run:  python bench/bench_check.py                      (a few minutes; --quick for a smoke run)
+      python bench/bench_check.py --script /path/to/venv/bin/nbprod ...   (installed scripts)
 
-* floor: read each notebook's JSON and ``ast.parse`` every code cell, nothing else;
-* folder: ``check_paths`` over a few hundred notebooks in one process, steady state and
-  as a whole ``python -m nbprod check DIR`` process (minus the bare interpreter start);
-* one notebook: ``python -m nbprod check one.ipynb`` and the ``nbprod`` console script
-  (its real path, not a pyenv shim) against ``python -c "import json"``;
-* peers, when installed: ``nbqa flake8`` and ``pynblint`` on the same notebooks, found in
-  ``$NBPROD_PEERS_BIN`` (e.g. ``/tmp/peers/bin``) or on PATH; otherwise "not installed".
+* floor: read each notebook's JSON and ``ast.parse`` every code cell, nothing else (CPU time);
+* folder, in one process: cold with one worker (CPU time), cold with a pool of one worker
+  per core (wall time, against the single-core floor), warm from the cache (CPU time);
+* folder, as a whole process: ``python -m nbprod check DIR`` cold and warm, CPU time of
+  the child (``getrusage``) less that of ``python -c "import json"``;
+* one notebook: each console script (``--script``, default: the one beside this Python)
+  and ``python -m nbprod``, cold (``--no-cache``) and warm, against ``python -c "import json"``;
+* ruff on the same folder, ``ruff check --no-cache`` and cached, printed beside ours, and
+  ``nbqa flake8`` / ``pynblint`` when installed (``$NBPROD_PEERS_BIN`` or PATH).
 
-The corpus is the real-world notebooks of ``tests/realworld.py`` (downloaded once, PyPI
-only) plus ``sample_notebooks/``, replicated with a distinct comment in every code cell
-so that no copy hits nbprod's per-source cache. Timings on a shared machine are noisy:
-every figure is a median over repeats, and the processes are interleaved.
+The corpus is the real-world notebooks of ``tests/realworld.py`` (PyPI sdists, downloaded
+once) plus ``sample_notebooks/``, replicated with a distinct comment in every code cell up
+to ``--notebooks`` files, so that no copy hits nbprod's per-source analysis cache; every
+file's mtime is set an hour back, as in a repository nobody just edited. Timings on a
+shared machine are noisy: CPU time (not wall) wherever one process does the work, the
+minimum over repeats for in-process figures and the median for whole processes.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import argparse
 import ast
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,8 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-TARGET_FOLDER = 3.0  # x the floor
-TARGET_ONE = 2.0  # x python -c "import json"
+TARGETS = {"cold": 3.0, "pool": 1.5, "warm": 0.3, "one": 2.0}
 
 
 def corpus_sources() -> tuple[list[Path], str]:
@@ -66,7 +71,7 @@ def _mark(raw: dict, k: int) -> None:
 
 
 def build_corpus(sources: list[Path], dest: Path, minimum: int) -> list[Path]:
-    """Copies of the sources in ``dest``, at least ``minimum`` files."""
+    """Copies of the sources in ``dest``, at least ``minimum`` files, an hour old."""
     files = []
     k = 0
     while len(files) < minimum or k == 0:
@@ -84,6 +89,9 @@ def build_corpus(sources: list[Path], dest: Path, minimum: int) -> list[Path]:
             out.write_bytes(data)
             files.append(out)
         k += 1
+    past = time.time() - 3600
+    for p in [*files, *{f.parent for f in files}]:
+        os.utime(p, (past, past))
     return files
 
 
@@ -112,48 +120,72 @@ def floor(files: list[Path]) -> int:
     return cells
 
 
-def timed(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn`` over ``repeats`` runs."""
+def best(fn: Callable[[], object], repeats: int, clock: Callable[[], float] = time.process_time) -> float:
+    """The least time ``fn`` took over ``repeats`` runs (CPU time unless told)."""
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = clock()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        times.append(clock() - t)
+    return min(times)
+
+
+def all_cpu() -> float:
+    """CPU seconds of this process and of its finished children (pool workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 # Child processes cache bytecode as an installed package would (a wheel install compiles
 # it; PYTHONDONTWRITEBYTECODE=1, set on some machines, would recompile nbprod on every run),
 # in a folder of their own so the checkout is left as it is.
-CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+CHILD_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "NBPROD_NO_CACHE")}
 
 
-def run_quiet(cmd: list[str], cwd: Path | None = None) -> float:
+def child_cpu(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one run of ``cmd`` (user + system, all its threads)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(
         cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=CHILD_ENV, check=False
     )
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
 
 
-def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, float]:
-    """Median wall time of each command, run in turn ``runs`` times (drift hits all alike)."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for cmd in commands.values():  # one warm-up each: file cache, .pyc files
-        run_quiet(cmd)
+def interleaved(commands: dict[str, list[str]], runs: int) -> dict[str, tuple[float, float]]:
+    """Median (CPU, wall) of each command, run in turn ``runs`` times (drift hits all alike)."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for cmd in commands.values():  # one warm-up each: file cache, .pyc files, nbprod's cache
+        child_cpu(cmd)
     for _ in range(runs):
         for name, cmd in commands.items():
-            times[name].append(run_quiet(cmd))
-    return {name: statistics.median(t) for name, t in times.items()}
+            times[name].append(child_cpu(cmd))
+    return {
+        name: (statistics.median(c for c, _ in t), statistics.median(w for _, w in t))
+        for name, t in times.items()
+    }
 
 
-def console_script() -> str | None:
-    """The real ``nbprod`` script of this interpreter (a pyenv shim would add ~50 ms)."""
+def console_scripts(given: list[str]) -> list[str]:
+    """The scripts to time: those given, else the real ``nbprod`` beside this interpreter."""
+    if given:
+        return given
     for folder in (Path(sys.executable).parent, Path(sys.prefix) / "bin"):
         if (folder / "nbprod").is_file():
-            return str(folder / "nbprod")
+            return [str(folder / "nbprod")]
     found = shutil.which("nbprod")
-    return found if found and "shims" not in found else None
+    return [found] if found and "shims" not in found else []
+
+
+def install_kind(script: str) -> str:
+    """``editable`` or ``regular``, from the script's environment."""
+    site = list(Path(script).resolve().parent.parent.glob("lib/python*/site-packages"))
+    if site and any(site[0].glob("__editable__*nbprod*")):
+        return "editable"
+    return "regular" if site else "?"
 
 
 def peer(name: str) -> str | None:
@@ -164,15 +196,31 @@ def peer(name: str) -> str | None:
     return shutil.which(name)
 
 
+def peer_commands(corpus: str, tmp: Path) -> dict[str, list[str]]:
+    """``nbqa flake8`` and ``pynblint`` when installed (see bench/README.md)."""
+    found = {}
+    nbqa, pynblint = peer("nbqa"), peer("pynblint")
+    if nbqa and peer("flake8"):
+        found["nbqa flake8"] = [nbqa, "flake8", corpus]
+    if pynblint:
+        found["pynblint"] = [pynblint, "-q", "-y", "-o", str(tmp / "pynblint.json"), corpus]
+    return found
+
+
 def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.2f} ms"
+    return f"{seconds * 1000:.1f} ms"
+
+
+def verdict(ratio: float, target: float) -> str:
+    return f"(target <= {target:g}x: {'ok' if ratio <= target else 'MISSED'})"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--notebooks", type=int, default=300, help="corpus size (replicated copies)")
-    ap.add_argument("--repeats", type=int, default=5, help="repeats of the folder measurements")
-    ap.add_argument("--runs", type=int, default=20, help="runs of each whole-process command")
+    ap.add_argument("--repeats", type=int, default=5, help="repeats of the in-process measurements")
+    ap.add_argument("--runs", type=int, default=15, help="runs of each whole-process command")
+    ap.add_argument("--script", action="append", default=[], help="an installed nbprod console script")
     ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
     args = ap.parse_args(argv)
     if args.quick:
@@ -182,105 +230,163 @@ def main(argv: list[str] | None = None) -> int:
     sources, origin = corpus_sources()
     with tempfile.TemporaryDirectory(prefix="nbprod-bench-") as tmp:
         CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        CHILD_ENV["NBPROD_CACHE_DIR"] = str(Path(tmp) / "cache-child")
+        os.environ["NBPROD_CACHE_DIR"] = str(Path(tmp) / "cache")
         files = build_corpus(sources, Path(tmp) / "corpus", args.notebooks)
         corpus = str(Path(tmp) / "corpus")
         n = len(files)
         cells = floor(files)
         print(f"corpus: {n} notebooks, {cells} code cells ({origin}, replicated with distinct sources)")
-        print(f"python {sys.version.split()[0]} at {sys.executable}; medians over repeats\n")
+        print(f"python {sys.version.split()[0]} at {sys.executable}, {os.cpu_count()} cores")
+        print(
+            f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}: a shared machine makes every figure noisy\n"
+        )
 
-        t_floor = timed(lambda: floor(files), args.repeats)
-        per_floor = t_floor / n
-        print(f"floor (read JSON + ast.parse of every code cell): {ms(per_floor)} per notebook")
+        t_floor = best(lambda: floor(files), args.repeats)
+        print(
+            f"floor (read JSON + ast.parse of every code cell): {ms(t_floor)} CPU = {ms(t_floor / n)} per notebook"
+        )
 
         import nbprod.analysis.cell as cell_module
         from nbprod.checker import check_paths
         from nbprod.config import Config
 
-        def check_all() -> None:
-            cell_module._CACHE.clear()  # every repeat analyses every cell again
-            check_paths(files, Config())
+        def cold(jobs: int | None) -> Callable[[], object]:
+            def run() -> None:
+                cell_module._CACHE.clear()  # every repeat analyses every cell again
+                check_paths(files, Config(), jobs=jobs)
 
-        check_all()  # warm-up: lazy imports (nbformat for v3 files...) happen once
-        t_check = timed(check_all, args.repeats)
-        ratio_steady = t_check / t_floor
+            return run
+
+        cold(1)()  # warm-up: lazy imports (nbformat for v3 files...) happen once
+        ratios = {}
+        t_cold = best(cold(1), args.repeats)
+        ratios["cold"] = t_cold / t_floor
         print(
-            f"nbprod check, one process, steady state: {ms(t_check / n)} per notebook"
-            f" = {ratio_steady:.2f}x floor (target <= {TARGET_FOLDER:.0f}x)"
+            f"cold, one worker: {ms(t_cold)} CPU = {ratios['cold']:.2f}x floor {verdict(ratios['cold'], TARGETS['cold'])}"
+        )
+        t_floor_wall = best(lambda: floor(files), args.repeats, time.perf_counter)
+        t_pool = best(cold(None), args.repeats, time.perf_counter)
+        ratios["pool"] = t_pool / t_floor
+        print(
+            f"cold, all cores: {ms(t_pool)} wall = {ratios['pool']:.2f}x the floor's CPU time "
+            f"({t_pool / t_floor_wall:.2f}x its wall time) {verdict(ratios['pool'], TARGETS['pool'])}"
+        )
+        t_pool_cpu = best(cold(None), args.repeats, all_cpu)
+        print(
+            f"  the pool's CPU time, parent and workers: {ms(t_pool_cpu)} = {t_pool_cpu / t_floor:.2f}x floor"
+            f" (on {os.cpu_count()} idle cores, the wall time would be about that divided by {os.cpu_count()})"
+        )
+        check_paths(files, Config(), cache=True)  # fill the cache
+        time.sleep(2.1)  # entries written within 2 s of a change are checked by content
+        t_warm = best(lambda: check_paths(files, Config(), cache=True), args.repeats)
+        ratios["warm"] = t_warm / t_floor
+        print(
+            f"warm (nothing changed): {ms(t_warm)} CPU = {ratios['warm']:.2f}x floor {verdict(ratios['warm'], TARGETS['warm'])}"
         )
 
-        big = [p for p in files if floor([p]) >= 10]  # notebooks of a typical size
-        if big:
-            t_floor_big = timed(lambda: floor(big), args.repeats)
+        def no_checklist() -> None:
+            cell_module._CACHE.clear()
+            check_paths(files, Config(), jobs=1, checklist=False)
 
-            def check_big() -> None:
-                cell_module._CACHE.clear()
-                check_paths(big, Config())
+        t_bare = best(no_checklist, args.repeats)
+        check_paths(files, Config(), cache=True, checklist=False)
+        time.sleep(2.1)
+        t_bare_warm = best(lambda: check_paths(files, Config(), cache=True, checklist=False), args.repeats)
+        print(
+            f"  without the readiness checklist (outputs that do not show it): cold {t_bare / t_floor:.2f}x,"
+            f" warm {t_bare_warm / t_floor:.2f}x floor"
+        )
 
-            t_big = timed(check_big, args.repeats)
-            print(
-                f"  the {len(big)} notebooks with >= 10 code cells: floor {ms(t_floor_big / len(big))},"
-                f" check {ms(t_big / len(big))} per notebook = {t_big / t_floor_big:.2f}x floor"
-            )
+        typical = Path(tmp) / "typical" / "credit_risk_messy.ipynb"
+        typical.parent.mkdir()
+        shutil.copy(REPO / "sample_notebooks" / "credit_risk_messy.ipynb", typical)
+        os.utime(typical, (time.time() - 3600,) * 2)
+        reps = args.repeats * 20
+        f_one = best(lambda: floor([typical]), reps)
+
+        def cold_one() -> None:
+            cell_module._CACHE.clear()
+            check_paths([typical], Config())
+
+        c_one = best(cold_one, reps)
+        check_paths([typical], Config(), cache=True)
+        time.sleep(2.1)
+        w_one = best(lambda: check_paths([typical], Config(), cache=True), reps)
+        print(
+            f"one typical notebook ({typical.name}, floor {ms(f_one)}): cold {c_one / f_one:.2f}x"
+            f" {verdict(c_one / f_one, TARGETS['cold'])}, warm {w_one / f_one:.2f}x {verdict(w_one / f_one, TARGETS['warm'])}"
+        )
 
         py = [sys.executable]
+        base_cmd = py + ["-c", "import json"]
         folder_cmds = {
-            "python": py + ["-c", "import json"],
-            "folder": py + ["-m", "nbprod", "check", "--format", "json", corpus],
+            "python": base_cmd,
+            "cold": py + ["-m", "nbprod", "check", "--no-cache", "--jobs", "1", "--format", "json", corpus],
+            "warm": py + ["-m", "nbprod", "check", "--format", "json", corpus],
         }
         whole = interleaved(folder_cmds, max(args.repeats // 2, 1))
-        t_folder = whole["folder"] - whole["python"]
-        ratio_folder = t_folder / t_floor
-        print(
-            f"python -m nbprod check DIR, whole process less interpreter start: {ms(t_folder / n)} per notebook"
-            f" = {ratio_folder:.2f}x floor (imports and first-use costs included)"
-        )
-
-        one = REPO / "sample_notebooks" / "credit_risk_messy.ipynb"
-        commands = {"python": py + ["-c", "import json"], "module": py + ["-m", "nbprod", "check", str(one)]}
-        script = console_script()
-        if script:
-            commands["script"] = [script, "check", str(one)]
-        single = interleaved(commands, args.runs)
-        base = single["python"]
-        print(f'\npython -c "import json": {ms(base)}')
-        print(
-            f"python -m nbprod check {one.name}: {ms(single['module'])}"
-            f" = {single['module'] / base:.2f}x (target <= {TARGET_ONE:.0f}x)"
-        )
-        if script:
-            print(f"{script} check {one.name}: {ms(single['script'])} = {single['script'] / base:.2f}x")
-        else:
-            print("nbprod console script: not found beside this interpreter")
-
-        print("\npeers, same corpus, one process over the folder, per notebook:")
-        nbprod_per = t_folder / n + base / n
-        rows = []
-        nbqa = peer("nbqa")
-        if nbqa and peer("flake8"):
-            env_bin = str(Path(nbqa).parent)
-            cmd = [nbqa, "flake8", corpus]
-            t = statistics.median(
-                run_quiet(cmd) for _ in range(max(args.repeats // 2, 1))
-            )  # runs flake8 from its own env
-            rows.append(("nbqa flake8", t / n, env_bin))
-        else:
+        base = whole["python"][0]
+        for name in ("cold", "warm"):
+            cpu = whole[name][0] - base
             print(
-                "  nbqa flake8: not installed (python -m venv /tmp/peers && /tmp/peers/bin/pip install nbqa flake8)"
+                f"python -m nbprod check DIR, {name}, whole process less interpreter start: {ms(cpu)} CPU = {cpu / t_floor:.2f}x floor"
             )
-        pynblint = peer("pynblint")
-        if pynblint:
-            out = Path(tmp) / "pynblint.json"
-            t = run_quiet([pynblint, "-q", "-y", "-o", str(out), corpus])
-            rows.append(("pynblint", t / n, str(Path(pynblint).parent)))
-        else:
-            print("  pynblint: not installed (/tmp/peers/bin/pip install pynblint 'click<8.2')")
-        for name, per, where in rows:
-            print(f"  {name}: {ms(per)} per notebook = {per / nbprod_per:.1f}x nbprod check ({where})")
-        print(f"  nbprod check: {ms(nbprod_per)} per notebook (whole process over the folder)")
 
-        ok = ratio_steady <= TARGET_FOLDER and single["module"] / base <= TARGET_ONE
-        print(f"\ntargets {'met' if ok else 'MISSED'}")
+        ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+        if Path(ruff).is_file():
+            ruff_cache = str(Path(tmp) / "ruff-cache")
+            ruff_cmds = {
+                "--no-cache": [ruff, "check", "--no-cache", "--exit-zero", "--quiet", corpus],
+                "cached": [ruff, "check", "--cache-dir", ruff_cache, "--exit-zero", "--quiet", corpus],
+            }
+            got = interleaved(ruff_cmds, max(args.repeats // 2, 1))
+            for name, (cpu, wall) in got.items():
+                print(
+                    f"ruff check {name} DIR: {ms(cpu)} CPU ({cpu / t_floor:.2f}x floor), {ms(wall)} wall  [{ruff}]"
+                )
+        else:
+            print("ruff: not installed")
+        for name, cmd in peer_commands(corpus, Path(tmp)).items():
+            cpu, wall = interleaved({name: cmd}, 1)[name]
+            print(f"{name} DIR: {ms(cpu)} CPU ({cpu / t_floor:.2f}x floor), {ms(wall)} wall  [{cmd[0]}]")
+
+        one = Path(tmp) / "one" / "credit_risk_messy.ipynb"
+        one.parent.mkdir()
+        shutil.copy(REPO / "sample_notebooks" / "credit_risk_messy.ipynb", one)
+        os.utime(one, (time.time() - 3600,) * 2)
+        commands = {"python": base_cmd}
+        commands["module cold"] = py + ["-m", "nbprod", "check", "--no-cache", str(one)]
+        commands["module warm"] = py + ["-m", "nbprod", "check", str(one)]
+        scripts = console_scripts(args.script)
+        for script in scripts:
+            commands[f"{script} cold"] = [script, "check", "--no-cache", str(one)]
+            commands[f"{script} warm"] = [script, "check", str(one)]
+        single = interleaved(commands, args.runs)
+        base_one = single["python"][0]
+        print(
+            f'\none notebook ({one.name}); python -c "import json": {ms(base_one)} CPU, {ms(single["python"][1])} wall'
+        )
+        worst = 0.0
+        for name, (cpu, wall) in single.items():
+            if name == "python":
+                continue
+            label = name
+            if name.split()[0] in scripts:
+                label = f"{name.split()[0]} ({install_kind(name.split()[0])} install) {name.split()[1]}"
+                worst = max(worst, cpu / base_one)
+            print(
+                f"  {label}: {ms(cpu)} CPU = {cpu / base_one:.2f}x, {ms(wall)} wall = {wall / single['python'][1]:.2f}x"
+            )
+        if not scripts:
+            print("  nbprod console script: not found beside this interpreter (pass --script)")
+        ratios["one"] = worst
+        print(f"console scripts, worst: {worst:.2f}x {verdict(worst, TARGETS['one'])}")
+
+        ok = all(ratios[k] <= TARGETS[k] for k in ratios)
+        print(
+            f"\ntargets {'met' if ok else 'MISSED'}: " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items())
+        )
     return 0
 
 

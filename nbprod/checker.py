@@ -1,4 +1,9 @@
-"""Run the rules over notebooks: the pure core of ``nbprod check``."""
+"""Run the rules over notebooks: the pure core of ``nbprod check``.
+
+``check_paths`` reads each notebook once, answers from the persistent cache
+(``nbprod.cache``) when nothing it depends on changed, and checks the rest serially or
+in a process pool; the analysis modules are imported only when a notebook needs them.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,22 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from nbprod.analysis.facts import NotebookFacts, analyze_notebook
 from nbprod.config import Config
-from nbprod.errors import NotebookError
-from nbprod.notebook import Notebook, iter_notebook_paths, read_notebook
-from nbprod.record import find_record, record_findings
 from nbprod.report import Finding, NotebookReport, Report, finding_order
-from nbprod.rules import all_rules
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
+
+    from nbprod.analysis.facts import NotebookFacts
+    from nbprod.cache import CheckCache
+    from nbprod.notebook import Notebook
 
 
 def run_rules(facts: NotebookFacts, config: Config | None = None) -> list[Finding]:
     """Every enabled static rule's findings, minus those silenced in their cell."""
+    from nbprod.rules import all_rules
+
     config = config or Config()
     facts.config = {**config.options, **facts.config}
     nb = facts.notebook
@@ -36,8 +46,14 @@ def run_rules(facts: NotebookFacts, config: Config | None = None) -> list[Findin
     return findings
 
 
-def check_notebook(nb: Notebook, config: Config | None = None, record: object = None) -> NotebookReport:
-    """Check one parsed notebook (non-Python notebooks are reported as skipped)."""
+def check_notebook(
+    nb: Notebook, config: Config | None = None, record: object = None, checklist: bool = True
+) -> NotebookReport:
+    """Check one parsed notebook (non-Python notebooks are reported as skipped); the
+    readiness checklist is built only when ``checklist`` is true."""
+    from nbprod.analysis.facts import analyze_notebook
+    from nbprod.record import find_record
+
     if not nb.is_python:
         return NotebookReport(nb.path, nb.language, skipped=f"{nb.language} notebook: nbprod checks Python")
     if record is None:
@@ -45,7 +61,7 @@ def check_notebook(nb: Notebook, config: Config | None = None, record: object = 
     facts = analyze_notebook(nb, record)
     findings = _with_live_findings(nb, record, run_rules(facts, config), config)
     report = NotebookReport(nb.path, nb.language, findings)
-    if config is None or config.options.get("checklist") is not False:  # --no-checklist
+    if checklist and (config is None or config.options.get("checklist") is not False):  # --no-checklist
         report.extra["checklist"] = _checklist(facts, findings, config)
     return report
 
@@ -56,6 +72,8 @@ def _with_live_findings(
     """Add the NB107 findings the live session recorded for cells still unchanged."""
     if not isinstance(record, dict) or not (config or Config()).enabled("NB107", nb.path):
         return findings
+    from nbprod.record import record_findings
+
     live = record_findings(nb, record)
     if not live:
         return findings
@@ -81,6 +99,8 @@ def expand_paths(
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
+            from nbprod.notebook import iter_notebook_paths
+
             found = [f for f in iter_notebook_paths(p, errors) if not config.excluded(str(f))]
             if not found and not any(e["path"].startswith(str(p)) for e in errors):
                 errors.append({"path": str(p), "message": "no notebooks (*.ipynb) found in this folder"})
@@ -93,32 +113,157 @@ def expand_paths(
     return files, errors
 
 
-def check_paths(paths: Iterable[str | os.PathLike[str]], config: Config | None = None) -> Report:
-    """Check files and folders; unreadable inputs are listed in ``Report.errors``."""
+def check_paths(
+    paths: Iterable[str | os.PathLike[str]],
+    config: Config | None = None,
+    *,
+    cache: bool = False,
+    jobs: int | None = 1,
+    checklist: bool = True,
+) -> Report:
+    """Check files and folders; unreadable inputs are listed in ``Report.errors``.
+
+    ``cache=True`` reads and writes ``.nbprod_cache/`` at the project root (the command
+    line's default); ``jobs`` > 1 (None: one per core) checks the notebooks not found in
+    the cache in a process pool, with the result in the same order as a serial run;
+    ``checklist=False`` leaves out the readiness checklist (faster, for outputs without it).
+    """
     config = config or Config()
+    paths = list(paths)
     files, errors = expand_paths(paths, config)
     report = Report(errors=errors)
-    for path in files:
-        try:
-            nb = read_notebook(path)
-        except NotebookError as exc:
-            report.errors.append({"path": str(path), "message": str(exc)})
-            continue
-        try:
-            nb_report = check_notebook(nb, config)
-        except RecursionError:
-            report.errors.append({"path": str(path), "message": "code nested too deeply to analyse"})
-            continue
-        except Exception as exc:  # a bug in one rule must not stop the other notebooks
-            if os.environ.get("NBPROD_DEBUG"):
-                raise
-            message = f"internal error: {type(exc).__name__}: {exc} (please report it; NBPROD_DEBUG=1 shows the traceback)"
-            report.errors.append({"path": str(path), "message": message})
-            continue
-        report.notebooks.append(nb_report)
-        report.errors.extend(nb.problems)  # side files (record) that could not be used
-        ticks_error = nb_report.extra.get("checklist", {}).get("error")
-        if ticks_error:  # a corrupt ticks file is bad input: exit 2, the file is left as is
-            ticks_file = nb_report.extra["checklist"]["ticks_file"]
-            report.errors.append({"path": ticks_file, "message": ticks_error.removeprefix(f"{ticks_file}: ")})
+    store = _open_cache(paths, config, checklist) if cache and files else None
+    results: list[dict[str, Any] | None] = [None] * len(files)
+    todo: list[tuple[int, str, bytes | None, dict[str, Any] | None]] = []
+    names = [str(path) for path in files]
+    if store is not None:
+        store.expect(names)
+    import gc
+
+    collecting = gc.isenabled()
+    # Results are many small containers kept to the end: the collector's full passes over
+    # them cost a quarter of a run and find nothing (young garbage is still collected).
+    gc.disable()
+    try:
+        for i, name in enumerate(names):
+            state = None
+            if store is not None:
+                results[i], state = store.lookup(name, checklist)
+                if results[i] is not None:
+                    continue
+            data = state.get("data") if state else None  # the bytes the cache key was made of
+            todo.append((i, name, data, state))
+        values = _check_all([(name, data, config, checklist) for _, name, data, _ in todo], jobs)
+        for (i, _, _, state), value in zip(todo, values, strict=True):
+            results[i] = value
+            if store is not None and state is not None and value.get("cache", True):
+                store.store(state, value)
+    finally:
+        if collecting:
+            gc.enable()
+    if store is not None:
+        store.prune()
+    for path, result in zip(files, results, strict=True):
+        assert result is not None
+        _add_result(report, str(path), result)
     return report
+
+
+def _open_cache(paths: list[Any], config: Config, checklist: bool) -> CheckCache | None:
+    from nbprod.cache import CheckCache
+
+    try:
+        return CheckCache.for_run(paths[0], config, checklist)
+    except OSError:
+        return None
+
+
+def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | None) -> list[dict[str, Any]]:
+    """Each notebook's result, serially or (3 notebooks or more) in a process pool."""
+    workers = min(_cores() if jobs is None else max(jobs, 1), len(work))
+    if workers < 2 or len(work) < 3:
+        return [_check_one(w) for w in work]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    chunk = max(1, min(16, len(work) // (workers * 4)))
+    try:
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
+            return list(pool.map(_check_one, work, chunksize=chunk))
+    except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
+        # no processes here (a sandbox without semaphores), or a worker was killed: serially
+        return [_check_one(w) for w in work]
+
+
+def _worker_start() -> None:
+    """A pool worker collects young garbage only (see ``check_paths``)."""
+    import gc
+
+    gc.disable()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+_checked = 0
+
+
+def _check_one(work: tuple[str, bytes | None, Config, bool]) -> dict[str, Any]:
+    """One notebook's result as plain data (what the cache stores, what a worker sends);
+    the file is read here unless the cache already read it."""
+    from nbprod.errors import NotebookError
+    from nbprod.notebook import parse_notebook, read_notebook_bytes
+
+    path, data, config, checklist = work
+    global _checked
+    _checked += 1
+    if _checked % 256 == 0:  # the collector is paused during a run: young garbage still goes
+        import gc
+
+        gc.collect(1)
+    try:
+        if data is None or not data.strip():
+            data = read_notebook_bytes(path)
+        nb = parse_notebook(data, path)
+    except NotebookError as exc:
+        return {"error": str(exc)}
+    try:
+        nb_report = check_notebook(nb, config, checklist=checklist)
+    except RecursionError:
+        return {"error": "code nested too deeply to analyse", "cache": False}
+    except Exception as exc:  # a bug in one rule must not stop the other notebooks
+        if os.environ.get("NBPROD_DEBUG"):
+            raise
+        message = f"internal error: {type(exc).__name__}: {exc} (please report it; NBPROD_DEBUG=1 shows the traceback)"
+        return {"error": message, "cache": False}
+    return {
+        "language": nb_report.language,
+        "skipped": nb_report.skipped,
+        "findings": [
+            [f.rule, f.severity, f.cell, f.cell_id, f.line, f.message, f.fix] for f in nb_report.findings
+        ],
+        "extra": nb_report.extra,
+        "problems": nb.problems,  # side files (record) that could not be used
+    }
+
+
+def _add_result(report: Report, path: str, value: dict[str, Any]) -> None:
+    """Put one notebook's plain-data result into the report (a cache hit and a miss alike)."""
+    if "error" in value:
+        report.errors.append({"path": path, "message": value["error"]})
+        return
+    findings = [Finding(*f) for f in value["findings"]]
+    nb_report = NotebookReport(path, value["language"], findings, value["skipped"], dict(value["extra"]))
+    report.notebooks.append(nb_report)
+    report.errors.extend(value.get("problems", ()))
+    ticks_error = nb_report.extra.get("checklist", {}).get("error")
+    if ticks_error:  # a corrupt ticks file is bad input: exit 2, the file is left as is
+        ticks_file = nb_report.extra["checklist"]["ticks_file"]
+        report.errors.append({"path": ticks_file, "message": ticks_error.removeprefix(f"{ticks_file}: ")})

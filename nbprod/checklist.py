@@ -11,6 +11,10 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+# The text report's lines live in nbprod.report, which `nbprod check` imports without this module.
+from nbprod.report import score_bar as _bar  # noqa: F401
+from nbprod.report import summary_lines  # noqa: F401
+
 if TYPE_CHECKING:
     from nbprod.analysis.facts import NotebookFacts
     from nbprod.manual import Tick
@@ -361,19 +365,3 @@ def apply_verify(nb_report: Any) -> None:
     if "error" in data:
         new["error"] = data["error"]
     nb_report.extra["checklist"] = new
-
-
-def summary_lines(checklist: dict[str, Any]) -> list[str]:
-    """One line per section for the text report, from the checklist dict."""
-    lines = []
-    for s in checklist.get("sections", []):
-        todo = [i["id"] for i in s.get("items", []) if i.get("score") is not None and i["score"] < 2]
-        bar = _bar(float(s.get("score", 0)))
-        more = f"  to do: {', '.join(todo)}" if todo else ""
-        lines.append(f"  {s['title']:<27} {bar} {float(s['score']):4.0%} ({s['points']}/{s['max']}){more}")
-    return lines
-
-
-def _bar(score: float, width: int = 10) -> str:
-    filled = round(score * width)
-    return "█" * filled + "░" * (width - filled)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from nbprod.errors import ConfigError
+
+TYPE_CHECKING = False  # no typing, no dataclasses: `nbprod check` starts faster without them
+if TYPE_CHECKING:
+    from typing import Any
 
 KNOWN_KEYS = {
     "select": "rule ids or prefixes to run (default: all)",
@@ -24,22 +26,34 @@ KNOWN_KEYS = {
     "verify-timeout": "seconds a cell may run in nbprod verify before its kernel is killed (default 300)",
     "verify-jobs": "kernels nbprod verify runs at a time (default 1)",
     "verify-rtol": "relative tolerance for numbers when nbprod verify compares outputs (default 1e-6)",
+    "cache": "false: nbprod check neither reads nor writes .nbprod_cache/ (default true)",
 }
 
 
-@dataclass(eq=False, repr=False)
 class Config:
     """Effective settings: pyproject values, overridden by command-line flags."""
 
-    select: list[str] = field(default_factory=list)
-    ignore: list[str] = field(default_factory=list)
-    fail_on: str = "warning"
-    exclude: list[str] = field(default_factory=list)
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    options: dict[str, Any] = field(default_factory=dict)
-    source: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    root: str | None = None  # folder the exclude / per-file-ignores patterns are relative to
+    def __init__(
+        self,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        fail_on: str = "warning",
+        exclude: list[str] | None = None,
+        per_file_ignores: dict[str, list[str]] | None = None,
+        options: dict[str, Any] | None = None,
+        source: str | None = None,
+        warnings: list[str] | None = None,
+        root: str | None = None,
+    ) -> None:
+        self.select: list[str] = [] if select is None else select
+        self.ignore: list[str] = [] if ignore is None else ignore
+        self.fail_on = fail_on
+        self.exclude: list[str] = [] if exclude is None else exclude
+        self.per_file_ignores: dict[str, list[str]] = {} if per_file_ignores is None else per_file_ignores
+        self.options: dict[str, Any] = {} if options is None else options
+        self.source = source
+        self.warnings: list[str] = [] if warnings is None else warnings
+        self.root = root  # folder the exclude / per-file-ignores patterns are relative to
 
     def enabled(self, rule_id: str, path: str | None = None) -> bool:
         """Whether a rule runs (prefixes allowed: ``NB2`` selects every NB2xx rule)."""
@@ -176,6 +190,8 @@ def set_option(config: Config, key: str, value: Any, where: str) -> None:
         raise ConfigError(f"{where} format must be text, json, sarif, github or gitlab")
     elif key == "checklist" and not isinstance(value, bool):
         raise ConfigError(f"{where} checklist must be true or false")
+    elif key == "cache" and not isinstance(value, bool):
+        raise ConfigError(f"{where} cache must be true or false")
     else:
         config.options[key] = value
 

@@ -321,6 +321,12 @@ def _upgrade_v3_output(output: dict[str, Any]) -> dict[str, Any]:
 
 def read_notebook(path: str | os.PathLike[str]) -> Notebook:
     """Read a notebook file; raise NotebookError with a one-line reason on bad input."""
+    return parse_notebook(read_notebook_bytes(path), str(path))
+
+
+def read_notebook_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A notebook file's bytes (regular files only, size-capped, never blocking);
+    NotebookError with a one-line reason when it cannot be read."""
     try:
         data = read_regular(path, MAX_NOTEBOOK_BYTES)
     except FileNotFoundError:
@@ -329,7 +335,7 @@ def read_notebook(path: str | os.PathLike[str]) -> Notebook:
         raise NotebookError(str(exc)) from None
     if not data.strip():
         raise NotebookError("not a notebook: the file is empty")
-    return parse_notebook(data, str(path))
+    return data
 
 
 def iter_notebook_paths(
@@ -357,11 +363,14 @@ def iter_notebook_paths(
     return found
 
 
-def atomic_write(path: str | os.PathLike[str], data: str | bytes, follow_symlinks: bool = False) -> None:
+def atomic_write(
+    path: str | os.PathLike[str], data: str | bytes, follow_symlinks: bool = False, *, durable: bool = True
+) -> None:
     """Write a file atomically: a temporary file beside it, then a rename.
 
     A symlink at ``path`` is replaced by a regular file, unless ``follow_symlinks``: then
-    the file it points at is the one replaced (atomically, beside that file).
+    the file it points at is the one replaced (atomically, beside that file). ``durable``:
+    flushed to disk first (a cache entry can skip that).
     """
     import tempfile
 
@@ -373,8 +382,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes, follow_symlink
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         if target.exists():
             os.chmod(tmp, target.stat().st_mode & 0o777)
         else:

@@ -3,30 +3,76 @@
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+
+TYPE_CHECKING = False  # typing and dataclasses cost ~10 ms at start: `nbprod check` needs neither
+if TYPE_CHECKING:
+    from typing import Any
 
 SEVERITY_RANK = {"error": 3, "warning": 2, "info": 1, "never": 99}
 JSON_VERSION = 1
+_FINDING_FIELDS = ("rule", "severity", "cell", "cell_id", "line", "message", "fix")
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-@dataclass(frozen=True)
 class Finding:
-    """One problem: rule id, severity, where (0-based cell index, 1-based line), message."""
+    """One problem: rule id, severity, where (0-based cell index, 1-based line), message.
 
+    Immutable and compared by value (a frozen dataclass, written out by hand)."""
+
+    __slots__ = _FINDING_FIELDS
     rule: str
     severity: str
     cell: int | None
     cell_id: str | None
     line: int | None
     message: str
-    fix: str = ""
+    fix: str
+
+    def __init__(
+        self,
+        rule: str,
+        severity: str,
+        cell: int | None,
+        cell_id: str | None,
+        line: int | None,
+        message: str,
+        fix: str = "",
+    ) -> None:
+        setattr_ = object.__setattr__  # frozen: past our own __setattr__
+        setattr_(self, "rule", rule)
+        setattr_(self, "severity", severity)
+        setattr_(self, "cell", cell)
+        setattr_(self, "cell_id", cell_id)
+        setattr_(self, "line", line)
+        setattr_(self, "message", message)
+        setattr_(self, "fix", fix)
+
+    def _values(self) -> tuple[Any, ...]:
+        return (self.rule, self.severity, self.cell, self.cell_id, self.line, self.message, self.fix)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Finding is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Finding is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(_FINDING_FIELDS, self._values(), strict=True))
+        return f"Finding({fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by value (process pool, copy)
+        return (Finding, self._values())
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(zip(_FINDING_FIELDS, self._values(), strict=True))
 
 
 def cell_label(index: int) -> str:
@@ -41,15 +87,35 @@ def finding_order(f: Finding) -> tuple[int, int, str]:
     return (-1 if f.cell is None else f.cell, f.line or 0, f.rule)
 
 
-@dataclass
 class NotebookReport:
     """The findings for one notebook (``skipped`` says why when it was not checked)."""
 
-    path: str
-    language: str
-    findings: list[Finding] = field(default_factory=list)
-    skipped: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    def __init__(
+        self,
+        path: str,
+        language: str,
+        findings: list[Finding] | None = None,
+        skipped: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.path = path
+        self.language = language
+        self.findings: list[Finding] = [] if findings is None else findings
+        self.skipped = skipped
+        self.extra: dict[str, Any] = {} if extra is None else extra
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass
+
+    def __repr__(self) -> str:
+        return (
+            f"NotebookReport(path={self.path!r}, language={self.language!r}, findings={self.findings!r}, "
+            f"skipped={self.skipped!r}, extra={self.extra!r})"
+        )
 
     @property
     def score(self) -> dict[str, Any]:
@@ -80,12 +146,21 @@ class NotebookReport:
         return d
 
 
-@dataclass
 class Report:
     """The result of checking one or more notebooks, plus the inputs that failed."""
 
-    notebooks: list[NotebookReport] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
+    def __init__(
+        self, notebooks: list[NotebookReport] | None = None, errors: list[dict[str, str]] | None = None
+    ) -> None:
+        self.notebooks: list[NotebookReport] = [] if notebooks is None else notebooks
+        self.errors: list[dict[str, str]] = [] if errors is None else errors
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def findings(self) -> list[Finding]:
@@ -111,7 +186,9 @@ class Report:
 
     def to_json(self, indent: int | None = 2) -> str:
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
-        if _SURROGATE.search(text):  # lone surrogates (file names, broken JSON escapes): \u-escaped
+        import re
+
+        if re.search("[\ud800-\udfff]", text):  # lone surrogates (file names, broken JSON escapes): \u-escaped
             text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=True)
         return text
 
@@ -181,8 +258,6 @@ def format_text(report: Report, show_fix: bool = True, checklist: bool = True) -
     for nb in report.notebooks if checklist else ():  # the readiness checklist, one line per section
         data = nb.extra.get("checklist")
         if data and data.get("sections"):
-            from nbprod.checklist import summary_lines
-
             weakest = next(s["title"] for s in data["sections"] if s["id"] == data.get("weakest"))
             lines.append(f"{one_line(nb.path)}: readiness {data['overall']:.0%}, held back by {weakest}")
             lines.extend(summary_lines(data))
@@ -198,3 +273,20 @@ def render(report: Report, fmt: str, show_fix: bool = True, checklist: bool = Tr
 
         return CI[fmt](report)
     return format_text(report, show_fix=show_fix, checklist=checklist)
+
+
+def summary_lines(checklist: dict[str, Any]) -> list[str]:
+    """One line per section for the text report, from the checklist dict."""
+    lines = []
+    for s in checklist.get("sections", []):
+        todo = [i["id"] for i in s.get("items", []) if i.get("score") is not None and i["score"] < 2]
+        bar = score_bar(float(s.get("score", 0)))
+        more = f"  to do: {', '.join(todo)}" if todo else ""
+        lines.append(f"  {s['title']:<27} {bar} {float(s['score']):4.0%} ({s['points']}/{s['max']}){more}")
+    return lines
+
+
+def score_bar(score: float, width: int = 10) -> str:
+    """``███░░░░░░░`` for 0.3."""
+    filled = round(score * width)
+    return "█" * filled + "░" * (width - filled)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,9 @@ import nbformat
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# `nbprod check` keeps a results cache at the project root; the tests' runs share one
+# outside the checkout (tests/test_cache.py points it elsewhere where it matters).
+os.environ.setdefault("NBPROD_CACHE_DIR", tempfile.mkdtemp(prefix="nbprod-test-cache-"))
 SAMPLES = REPO / "sample_notebooks"
 FIXTURES = REPO / "tests" / "data" / "notebooks"
 

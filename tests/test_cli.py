@@ -378,10 +378,10 @@ def test_a_bug_in_one_rule_spares_the_other_notebooks(
         nbformat.write(build_notebook(["x = 1", "print(x)"]), str(tmp_path / name))
     real = checker.check_notebook
 
-    def flaky(nb, config=None, record=None):  # type: ignore[no-untyped-def]
+    def flaky(nb, config=None, record=None, **options):  # type: ignore[no-untyped-def]
         if nb.path.endswith("a.ipynb"):
             raise KeyError("boom")
-        return real(nb, config, record)
+        return real(nb, config, record, **options)
 
     monkeypatch.setattr(checker, "check_notebook", flaky)
     code = main(["check", "--format", "json", str(tmp_path)])

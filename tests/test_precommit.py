@@ -120,3 +120,55 @@ def test_hook_runs_the_copy_pre_commit_installed(project: tuple[Path, dict[str, 
     where = _run([str(pythons[0]), "-c", "import nbprod; print(nbprod.__file__)"], repo, env).stdout
     assert where.startswith(str(home)), where
     assert (pythons[0].parent / "nbprod").is_file()  # the console script of `entry: nbprod check`
+
+
+def test_the_hook_answers_unchanged_notebooks_from_the_cache(tmp_path: Path) -> None:
+    """Many notebooks, ``pre-commit run`` twice (a ``repo: local`` hook running this
+    checkout's ``nbprod check``; pre-commit runs several at once on batches of files): the
+    first run fills ``.nbprod_cache/`` at the repository root, git-ignored so the tree
+    stays clean; the second rewrites no entry, so it checked no notebook again, and
+    prints the same."""
+    import os
+    import time
+
+    from hookrepo import GIT_ENV
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBPROD_", "PRE_COMMIT"))}
+    env.update(GIT_ENV)
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    repo = tmp_path / "project"
+    many = repo / "many"
+    many.mkdir(parents=True)
+    _run(["git", "init", "-q"], repo, env)
+    hook = f"{sys.executable} -m nbprod check"
+    (repo / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: nbprod-check\n        name: nbprod check\n"
+        f"        entry: {hook}\n        language: system\n        types: [jupyter]\n"
+    )
+    (many / "requirements.txt").write_text("numpy==2.1.0\n")
+    for i in range(80):
+        _write_notebook(many / f"nb{i:02d}.ipynb", [f"x = {i}", "print(x)"], counts=[1, 2])
+    hour_ago = time.time() - 3600  # committed earlier, as in a real repository
+    for p in many.iterdir():
+        os.utime(p, (hour_ago, hour_ago))
+    _run(["git", "add", "-A"], repo, env)
+    cache = repo / ".nbprod_cache"
+    cmd = [sys.executable, "-m", "pre_commit", "run", "nbprod-check", "--all-files", "--verbose"]
+    took, outputs, entries = [], [], {}
+    for _ in range(2):
+        start = time.perf_counter()
+        result = _run(cmd, repo, env, check=False)
+        took.append(time.perf_counter() - start)
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout.replace(result.stdout.split("- duration:")[-1].split("\n")[0], ""))
+        if not entries:
+            entries = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in cache.glob("*.bin")}
+    print(f"pre-commit over 80 notebooks: first run {took[0]:.2f} s, second (from the cache) {took[1]:.2f} s")
+    assert len(entries) == 80  # one per notebook, at the repository root
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in cache.glob("*.bin")} == entries
+    assert outputs[0] == outputs[1]
+    assert "notebook(s) checked: 0 error(s), 0 warning(s)" in outputs[0]
+    status = _run(["git", "status", "--porcelain", "--untracked-files=all"], repo, env).stdout
+    assert ".nbprod_cache" not in status and "many/nb00.ipynb" in status

@@ -325,7 +325,6 @@ class _Analyzer:
         self.stmt_index = -1
         self.assign_targets: tuple[str, ...] = ()
         self.assign_value: ast.AST | None = None
-        self._dispatch: dict[type, Any] = {}
 
     # -- driving -------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
@@ -341,15 +340,18 @@ class _Analyzer:
 
     def visit(self, node: ast.AST) -> None:
         cls = type(node)
-        method: Any = self._dispatch.get(cls)
-        if method is None:
-            method = getattr(self, "v_" + cls.__name__, self.generic)
-            self._dispatch[cls] = method
-        method(node)
+        (_DISPATCH.get(cls) or _method(cls))(self, node)
 
     def generic(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        """Visit the children in field order, as ``ast.iter_child_nodes`` yields them."""
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        (_DISPATCH.get(type(item)) or _method(type(item)))(self, item)
+            elif isinstance(value, ast.AST):
+                (_DISPATCH.get(type(value)) or _method(type(value)))(self, value)
 
     def visit_all(self, nodes: list[Any]) -> None:
         for n in nodes:
@@ -727,6 +729,23 @@ class _Analyzer:
         for node in parsed.tree.body:
             self.visit(node)
         self.offset = saved
+
+
+# The walk's dispatch: node class -> the _Analyzer function that visits it, filled on first use.
+_DISPATCH: dict[type, Any] = {}
+_LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+
+
+def _nothing(analyzer: _Analyzer, node: ast.AST) -> None:
+    """Load, Store, Add, Eq...: nothing below them, nothing to note."""
+
+
+def _method(cls: type) -> Any:
+    method = (
+        _nothing if issubclass(cls, _LEAVES) else getattr(_Analyzer, "v_" + cls.__name__, _Analyzer.generic)
+    )
+    _DISPATCH[cls] = method
+    return method
 
 
 _CACHE: dict[str, CellFacts] = {}

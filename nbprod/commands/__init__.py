@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 if TYPE_CHECKING:
     from nbprod.config import Config
 

@@ -32,10 +32,34 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=None,
         help="also save each notebook's readiness checklist as PNG chart + HTML page in DIR (CI artifacts)",
     )
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the results cache .nbprod_cache/ at the project root",
+    )
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="processes checking notebooks at a time (default: one per core; 1: no pool)",
+    )
+
+
+def _jobs(text: str) -> int | None:
+    """``--jobs 4``, or ``auto`` for one per core."""
+    if text == "auto":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs wants a positive number or auto, not {text!r}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
-
     from nbprod.checker import check_paths
     from nbprod.commands import config_from_args
     from nbprod.report import render
@@ -48,7 +72,13 @@ def run(args: argparse.Namespace) -> int:
         from nbprod.errors import ConfigError
 
         raise ConfigError("--report DIR saves the readiness checklist, which is turned off here")
-    report = check_paths(args.paths, config)
+    from nbprod.cache import cache_wanted
+
+    shown = fmt in ("text", "json") and config.options.get("checklist") is not False
+    checklist = bool(args.report) or shown
+    report = check_paths(
+        args.paths, config, cache=cache_wanted(config, not args.no_cache), jobs=args.jobs, checklist=checklist
+    )
     if args.verify:
         from nbprod.commands.verify import verify_for_check
 

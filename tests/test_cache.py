@@ -1,0 +1,411 @@
+"""The results cache of ``nbprod check``: transparent, invalidated by what changes a result,
+atomic under concurrent runs, bounded, and off when asked; plus the process pool."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import FIXTURES, REPO, SAMPLES, build_notebook
+
+import nbprod.checker as checker
+from nbprod.cache import CACHE_DIR, PIN_FILES, RECORD_SUFFIX, TICKS_SUFFIX, CheckCache, project_root
+from nbprod.cli import main
+from nbprod.config import Config
+from nbprod.manual import ticks_path
+from nbprod.record import record_path
+
+FORMATS = ("text", "json")
+HOUR_AGO = time.time() - 3600
+
+
+def _corpus(dest: Path) -> Path:
+    """The sample and fixture notebooks (with their data and side files), copied."""
+    shutil.copytree(SAMPLES, dest / "samples")
+    shutil.copytree(FIXTURES, dest / "fixtures")
+    return dest
+
+
+def _age(folder: Path) -> None:
+    """Give every file an mtime an hour ago, as in a repository nobody just edited."""
+    for p in [folder, *folder.rglob("*")]:
+        os.utime(p, (HOUR_AGO, HOUR_AGO))
+
+
+def _check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["check", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _entries(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.glob("*.bin")}
+
+
+def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, checking any notebook fails the test: only the cache may answer."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a notebook was checked although the cache holds it")
+
+    monkeypatch.setattr(checker, "check_notebook", refuse)
+
+
+@pytest.mark.parametrize("aged", [False, True], ids=["fresh-files", "old-files"])
+def test_a_hit_prints_the_same_bytes_as_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], aged: bool
+) -> None:
+    """Over the sample and test notebooks, in every format: no cache, a cold cache and a
+    warm one print byte-identical output with the same exit code; the warm run checks
+    nothing. Fresh files take the content-hash path, old ones the stat path."""
+    corpus = _corpus(tmp_path / "nbs")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(cache))
+    if aged:
+        _age(corpus)
+    inputs = [str(corpus / "samples"), str(corpus / "fixtures")]
+    plain = {fmt: _check(capsys, "--no-cache", "--format", fmt, *inputs) for fmt in FORMATS}
+    assert not cache.exists()  # --no-cache writes nothing
+    assert plain["text"][0] == 2 and "not a notebook" in plain["text"][2]  # the broken fixtures
+    cold = {fmt: _check(capsys, "--format", fmt, *inputs) for fmt in FORMATS}
+    written = _entries(cache)
+    nbs = len(list(corpus.rglob("*.ipynb")))
+    assert len(written) == nbs  # one entry per notebook, broken ones included (their error is the result)
+    _no_analysis(monkeypatch)
+    for fmt in FORMATS:
+        warm = _check(capsys, "--format", fmt, *inputs)
+        assert cold[fmt] == plain[fmt]
+        assert warm == plain[fmt]
+    if aged:  # the stat path rewrites nothing
+        assert _entries(cache) == written
+    doc = json.loads(plain["json"][1])
+    assert {"findings", "checklist", "score"} <= set(doc["notebooks"][0])
+
+
+def test_what_changes_a_result_misses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notebook's bytes, a requirements file appearing beside it, its session record,
+    its ticks file, the configuration, and the checklist being wanted or not."""
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    nb = project / "nb.ipynb"
+    nbformat.write(build_notebook(["import numpy as np\nx = np.random.rand()", "print(x)"]), str(nb))
+
+    def rules(**kw: object) -> set[str]:
+        report = checker.check_paths([nb], kw.pop("config", None), cache=True, **kw)  # type: ignore[arg-type]
+        return {f.rule for f in report.findings}
+
+    first = rules()
+    assert {"NB201", "NB203"} <= first
+    assert rules() == first
+    nbformat.write(build_notebook(["import numpy as np\nnp.random.seed(0)\nx = np.random.rand()"]), str(nb))
+    assert "NB201" not in rules()  # content changed
+    (project / "requirements.txt").write_text("numpy==2.1.0\n")
+    assert "NB203" not in rules()  # a pin file beside it
+    (project / "requirements.txt").unlink()
+    assert "NB203" in rules()
+    record = {"nbprod_record": 1, "packages": {"numpy": "2.1.0"}}
+    record_path(nb).write_text(json.dumps(record))
+    assert "NB203" not in rules()  # the session record records the environment
+    assert rules(config=Config(select=["NB2"])) <= {"NB201", "NB202", "NB203", "NB204", "NB205"}
+    assert rules(config=Config(ignore=["NB2"])) & {"NB201", "NB203"} == set()
+    report = checker.check_paths([nb], cache=True, checklist=False)
+    assert "checklist" not in report.notebooks[0].extra
+    report = checker.check_paths([nb], cache=True)
+    assert report.notebooks[0].extra["checklist"]["sections"]
+    ticks_path(nb).write_text("not toml [")
+    report = checker.check_paths([nb], cache=True)
+    assert report.errors and "checklist file" in report.errors[0]["message"]
+    ticks_path(nb).unlink()
+    assert not checker.check_paths([nb], cache=True).errors
+
+
+def test_an_edit_within_the_same_second_is_seen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same size, same mtime restored by hand, same inode: only the content differs. The
+    entry was written right after the file changed, so it is not trusted on stat alone."""
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(tmp_path / "cache"))
+    nb = tmp_path / "nb.ipynb"
+    nbformat.write(build_notebook(["x = 1", "print(x)"]), str(nb))
+    before = nb.stat()
+    assert "NB105" not in {f.rule for f in checker.check_paths([nb], cache=True).findings}
+    text = nb.read_text().replace("print(x)", "print(y)")
+    with open(nb, "r+") as fh:  # in place: the inode stays
+        fh.write(text)
+    os.utime(nb, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert nb.stat().st_size == before.st_size and nb.stat().st_ino == before.st_ino
+    assert "NB105" in {f.rule for f in checker.check_paths([nb], cache=True).findings}
+
+
+def test_the_folder_is_at_the_project_root_and_git_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NBPROD_CACHE_DIR", raising=False)
+    repo = tmp_path / "repo"
+    (repo / "notebooks" / "deep").mkdir(parents=True)
+    nb = repo / "notebooks" / "deep" / "nb.ipynb"
+    nbformat.write(build_notebook(["x = 1"]), str(nb))
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert project_root(nb) == repo
+    monkeypatch.chdir(tmp_path)
+    _check(capsys, str(nb))
+    cache = repo / CACHE_DIR
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert len(_entries(cache)) == 1
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo, capture_output=True, text=True
+    )
+    assert ".nbprod_cache" not in status.stdout and "nb.ipynb" in status.stdout
+    (repo / "notebooks" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert project_root(nb) == repo / "notebooks"  # the nearest marker wins
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    monkeypatch.chdir(lone)
+    assert project_root("/") == Path("/") or project_root("/") == lone  # no marker: the cwd
+
+
+@pytest.mark.parametrize("how", ["flag", "env", "pyproject"])
+def test_the_cache_can_be_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], how: str
+) -> None:
+    monkeypatch.delenv("NBPROD_CACHE_DIR", raising=False)
+    (tmp_path / "pyproject.toml").write_text("[tool.nbprod]\ncache = false\n" if how == "pyproject" else "")
+    nbformat.write(build_notebook(["x = 1"]), str(tmp_path / "nb.ipynb"))
+    if how == "env":
+        monkeypatch.setenv("NBPROD_NO_CACHE", "1")
+    flags = ["--fail-on", "never", *(["--no-cache"] if how == "flag" else [])]
+    code, out, err = _check(capsys, str(tmp_path / "nb.ipynb"), *flags)
+    assert code == 0 and "1 notebook(s) checked" in out and not err
+    assert not (tmp_path / CACHE_DIR).exists()
+
+
+def test_a_bad_cache_key_in_pyproject_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.nbprod]\ncache = 'sometimes'\n")
+    nbformat.write(build_notebook(["x = 1"]), str(tmp_path / "nb.ipynb"))
+    code, out, err = _check(capsys, str(tmp_path / "nb.ipynb"))
+    assert code == 2 and err.strip().endswith("cache must be true or false") and err.count("\n") == 1
+
+
+def test_damaged_entries_are_misses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(cache))
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", tmp_path / "nb.ipynb")
+    _age(tmp_path)
+    expected = _check(capsys, "--format", "json", str(tmp_path / "nb.ipynb"))
+    (entry,) = cache.glob("*.bin")
+    for junk in (b"", b"nbprod-cache\x01garbage", entry.read_bytes()[:-40], b"\x00" * 100):
+        entry.write_bytes(junk)
+        assert _check(capsys, "--format", "json", str(tmp_path / "nb.ipynb")) == expected
+    assert len(list(cache.glob("*.bin"))) == 1  # rewritten in place, nothing left over
+    assert not list(cache.glob(".*.tmp"))
+
+
+def test_an_unwritable_cache_is_no_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder would go\n")
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(blocker / "cache"))
+    nbformat.write(build_notebook(["x = 1"]), str(tmp_path / "nb.ipynb"))
+    code, out, err = _check(capsys, "--fail-on", "never", str(tmp_path / "nb.ipynb"))
+    assert code == 0 and not err and "1 notebook(s) checked" in out
+
+
+def test_the_folder_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond NBPROD_CACHE_MAX_BYTES the oldest entries go, down to 80% of the cap."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(cache))
+    for i in range(12):
+        nbformat.write(build_notebook([f"x = {i}", "print(x)"]), str(tmp_path / f"nb{i:02d}.ipynb"))
+    checker.check_paths([tmp_path], cache=True, jobs=1)
+    sizes = [p.stat().st_size for p in cache.glob("*.bin")]
+    assert len(sizes) == 12
+    cap = sum(sizes) // 2
+    monkeypatch.setenv("NBPROD_CACHE_MAX_BYTES", str(cap))
+    nbformat.write(build_notebook(["y = 2"]), str(tmp_path / "new.ipynb"))
+    checker.check_paths([tmp_path / "new.ipynb"], cache=True)
+    left = list(cache.glob("*.bin"))
+    assert sum(p.stat().st_size for p in left) <= cap
+    store = CheckCache.for_run(tmp_path, Config(), True)
+    assert Path(store.slot(str(tmp_path / "new.ipynb"))) in left  # the newest entry stays
+
+
+def test_concurrent_runs_agree_and_leave_whole_entries(tmp_path: Path) -> None:
+    """Four ``nbprod check`` processes at once on one cold cache: the same output each,
+    and every entry readable afterwards."""
+    corpus = _corpus(tmp_path / "nbs")
+    cache = tmp_path / "cache"
+    env = {**os.environ, "NBPROD_CACHE_DIR": str(cache), "PYTHONPATH": str(REPO)}
+    cmd = [sys.executable, "-m", "nbprod", "check", "--format", "json", "--jobs", "1", str(corpus)]
+    reference = subprocess.run([*cmd, "--no-cache"], capture_output=True, text=True, env=env, timeout=300)
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    for out, _ in outs:
+        assert out.decode() == reference.stdout
+    store = CheckCache.for_run(corpus, Config(), True)
+    entries = list(cache.glob("*.bin"))
+    assert entries and all(store.read(str(p)) is not None for p in entries)
+    assert not list(cache.glob(".*.tmp"))
+
+
+def test_side_file_names_match_the_modules_that_own_them() -> None:
+    from nbprod.rules.reproducibility import _PIN_FILES
+
+    assert record_path("a/b.ipynb").name == "b" + RECORD_SUFFIX
+    assert ticks_path("a/b.ipynb").name == "b" + TICKS_SUFFIX
+    assert PIN_FILES == _PIN_FILES
+
+
+# -- the process pool ---------------------------------------------------------------------
+
+
+def _real_or_samples() -> list[Path]:
+    sys.path.insert(0, str(REPO / "tests"))
+    from realworld import realworld_notebooks
+
+    return (realworld_notebooks() or [])[:120] + sorted(SAMPLES.glob("*.ipynb")) + sorted(FIXTURES.glob("*"))
+
+
+def test_a_pool_gives_the_serial_result_in_the_serial_order() -> None:
+    files = _real_or_samples()
+    serial = checker.check_paths(files, jobs=1)
+    pooled = checker.check_paths(files, jobs=2)
+    assert pooled.to_json() == serial.to_json()
+    assert format_both(pooled) == format_both(serial)
+    assert [Path(nb.path) for nb in pooled.notebooks] == [
+        p for p in files if str(p) in {n.path for n in serial.notebooks}
+    ]
+
+
+def format_both(report: object) -> tuple[str, str]:
+    from nbprod.report import format_text
+
+    return format_text(report), report.to_json()  # type: ignore[arg-type, attr-defined]
+
+
+def test_no_pool_for_one_or_two_notebooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    made: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counting(*args: object, **kwargs: object) -> object:
+        made.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    for i in range(3):
+        nbformat.write(build_notebook([f"x = {i}"]), str(tmp_path / f"nb{i}.ipynb"))
+    checker.check_paths(sorted(tmp_path.glob("*.ipynb"))[:2], jobs=4)
+    assert made == []
+    checker.check_paths(sorted(tmp_path.glob("*.ipynb")), jobs=4)
+    assert made == [1]
+    checker.check_paths(sorted(tmp_path.glob("*.ipynb")), jobs=1)
+    assert made == [1]
+
+
+def test_bad_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _check(capsys, "--jobs", "0", str(tmp_path))
+    assert code == 2 and "--jobs wants a positive number or auto" in err
+
+
+# -- a lean start -------------------------------------------------------------------------
+
+
+def _modules_after(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, set[str]]:
+    code = (
+        "import sys\nfrom nbprod.cli import main\n"
+        f"rc = main({args!r})\n"
+        "print('MODULES', ' '.join(sorted(m for m in sys.modules if m.startswith('nbprod'))), rc, file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
+    last = proc.stderr.strip().splitlines()[-1].split()
+    return int(last[-1]), set(last[1:-1])
+
+
+def test_a_warm_run_imports_no_analysis(tmp_path: Path) -> None:
+    """Answered from the cache, ``nbprod check`` imports neither the analysis nor the rules."""
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", tmp_path / "nb.ipynb")
+    _age(tmp_path)
+    env = {**os.environ, "NBPROD_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    args = ["check", "--format", "json", str(tmp_path / "nb.ipynb")]
+    rc_cold, cold = _modules_after(args, tmp_path, env)
+    rc_warm, warm = _modules_after(args, tmp_path, env)
+    assert rc_cold == rc_warm == 1
+    assert {"nbprod.analysis.cell", "nbprod.rules", "nbprod.checklist"} <= cold
+    heavy = {
+        "nbprod.analysis.cell",
+        "nbprod.analysis.facts",
+        "nbprod.rules",
+        "nbprod.autochecks",
+        "nbprod.manual",
+    }
+    assert warm & heavy == set()
+
+
+# -- the analysis walk --------------------------------------------------------------------
+
+
+def test_the_fast_walk_finds_what_a_plain_ast_walk_finds() -> None:
+    """The walk dispatches through a class-level table and skips context and operator
+    nodes; a walker visiting every child through ``ast.iter_child_nodes`` (the walk as it
+    was) gives the same facts for every code cell of the samples and real notebooks."""
+    import ast
+
+    from nbprod.analysis import cell as cell_module
+    from nbprod.analysis.source import parse_cell
+    from nbprod.notebook import read_notebook
+
+    class PlainWalk(cell_module._Analyzer):
+        def visit(self, node: ast.AST) -> None:
+            getattr(self, "v_" + type(node).__name__, self.generic)(node)
+
+        def generic(self, node: ast.AST) -> None:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def facts(walker: type, source: str) -> str:
+        parsed = parse_cell(source)
+        f = cell_module.CellFacts(source, parsed.python, parsed.tree, parsed.error, parsed.error_line)
+        if parsed.tree is not None:
+            walker(f).run(parsed.tree)
+        plain = {k: getattr(f, k) for k in f.__slots__ if k not in ("tree", "stmts")}
+        plain["stmts"] = [{k: getattr(s, k) for k in s.__slots__} for s in f.stmts]
+        return repr(plain)
+
+    cells = 0
+    for path in _real_or_samples():
+        try:
+            nb = read_notebook(path)
+        except Exception:  # the broken fixtures
+            continue
+        for c in nb.code_cells:
+            assert facts(cell_module._Analyzer, c.source) == facts(PlainWalk, c.source), (path, c.index)
+            cells += 1
+    assert cells > 100
+
+
+def test_a_pool_that_cannot_start_falls_back_to_serial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise OSError(38, "Function not implemented")  # no POSIX semaphores in this sandbox
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", broken)
+    for i in range(4):
+        nbformat.write(build_notebook([f"x = {i}", "print(y)"]), str(tmp_path / f"nb{i}.ipynb"))
+    report = checker.check_paths([tmp_path], jobs=4)
+    assert [Path(nb.path).name for nb in report.notebooks] == [f"nb{i}.ipynb" for i in range(4)]
+    assert all("NB105" in {f.rule for f in nb.findings} for nb in report.notebooks)
