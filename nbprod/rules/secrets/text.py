@@ -1,0 +1,175 @@
+"""Secrets in free text: ``name = value`` pairs, and the text a saved output really shows."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from nbprod.rules.secrets.providers import MARKERS, find_tokens
+from nbprod.rules.secrets.values import credential_part, looks_secret, secret_name
+
+# Searched in the lower-cased text; the whole name around a hit is then read and judged.
+_NAME_MARK = re.compile(r"_key|-key|apikey|accesskey|secret|token|passw|pwd|passphrase|credential|authorization")
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_AFTER = re.compile(
+    r"""["']?\]?\s*(?:=>|:=|==|=|:)\s*(?:b?(["'])(.{1,300}?)\1|([^\s"'`,;<>(){}\[\]|&]{1,300}))"""
+)
+_FLAG_AFTER = re.compile(r"""[ =](?:(["'])(.{1,300}?)\1|([^\s"'`;<>|&]{1,300}))""")
+_WORD = re.compile(r"\s*(\S{1,300})")
+
+
+def find_named(text: str) -> list[tuple[str, str, str]]:
+    """(kind, value, name) for ``name = value``, ``"name": "value"``, ``NAME=value`` and
+    ``--name value`` in a text, where the name is a secret's and the value is no placeholder."""
+    low = text.lower()
+    if len(low) != len(text):  # a character whose lower case is longer: keep the offsets
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    found: list[tuple[str, str, str]] = []
+    done = -1
+    for m in _NAME_MARK.finditer(low):
+        if m.start() < done:
+            continue
+        a, b = m.start(), m.end()
+        while a > 0 and text[a - 1] in _NAME_CHARS:
+            a -= 1
+        while b < len(text) and text[b] in _NAME_CHARS and text[b] != ".":
+            b += 1
+        done = b
+        raw = text[a:b]
+        flag = raw.startswith("-")
+        name = raw.lstrip("-.")
+        kind = secret_name(name)
+        if kind is None:
+            continue
+        after = (_FLAG_AFTER if flag else _AFTER).match(text, b)
+        if after is None:
+            continue
+        value = after.group(2) if after.group(1) else after.group(3)
+        if value.lower() in ("bearer", "basic", "token") and not after.group(1):
+            nxt = _WORD.match(text, after.end())
+            value = f"{value} {nxt.group(1)}" if nxt else value
+        if looks_secret(name, value):
+            found.append((kind, credential_part(value.strip()), name))
+    return found
+
+
+def find_secrets(text: str) -> list[tuple[str, str]]:
+    """(kind, secret) for provider tokens and named secrets in a text."""
+    found = find_tokens(text)
+    for kind, value, _ in find_named(text):
+        if not any(value in tok or tok in value for _, tok in found):
+            found.append((kind, value))
+    return found
+
+
+# -- what a saved output shows ----------------------------------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_HIDDEN = ("<script", "<style", "<template", "<svg", "<math", "<noscript", "<!--")
+_CLOSE = {"<!--": "-->"}
+_INLINE_TAG = re.compile(
+    r"</?(?:span|b|i|em|strong|code|a|wbr|font|u|s|small|sub|sup|mark|kbd|samp|var|abbr|tt)\b[^>]*>", re.I
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def strip_ansi(text: str) -> str:
+    """Text without terminal colour and cursor codes."""
+    return _ANSI.sub("", text) if "\x1b" in text else text
+
+
+def visible_text(markup: str) -> str:
+    """The text an HTML output shows: no scripts, styles, SVG, comments, tags or attributes."""
+    low = markup.lower()
+    if len(low) != len(markup):
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in markup)
+    parts = []
+    pos = 0
+    while True:
+        starts = [(i, tag) for tag in _HIDDEN if (i := low.find(tag, pos)) >= 0]
+        if not starts:
+            parts.append(markup[pos:])
+            break
+        i, tag = min(starts)
+        parts.append(markup[pos:i])
+        close = _CLOSE.get(tag) or "</" + tag[1:]
+        j = low.find(close, i + len(tag))
+        if j < 0:
+            break
+        pos = low.find(">", j) + 1 if close != "-->" else j + 3
+        if pos <= 0:
+            break
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", " ".join(parts)))
+    return html.unescape(text) if "&" in text else text
+
+
+_SKIP_MIMES = ("text/css", "text/javascript", "text/vnd.", "text/x-javascript")
+
+
+def _join(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    return None
+
+
+def json_strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string in JSON data, ``key: value`` pairs as such (never fails on any shape)."""
+    if depth > 50:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, str):
+                yield f"{k!s}: {v!r}" if isinstance(k, str) and secret_name(k) else v
+            else:
+                yield from json_strings(v, depth + 1)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from json_strings(v, depth + 1)
+
+
+def output_parts(output: Any) -> Iterator[tuple[str, str]]:
+    """(kind, text) for what one saved output shows as text: 'stream', 'error', or the
+    MIME type. Images, widget state, JavaScript and HTML markup are not text."""
+    if not isinstance(output, dict):
+        return
+    otype = output.get("output_type")
+    if otype == "stream" or "text" in output:
+        text = _join(output.get("text"))
+        if text:
+            yield "stream", strip_ansi(text)
+    if otype == "error" or "traceback" in output:
+        tb = output.get("traceback")
+        lines = [str(t) for t in tb] if isinstance(tb, list) else []
+        if not lines:
+            lines = [f"{output.get('ename', '')}: {output.get('evalue', '')}"]
+        yield "error", strip_ansi("\n".join(lines))
+    data = output.get("data")
+    if not isinstance(data, dict):
+        return
+    for mime, value in data.items():
+        if not isinstance(mime, str):
+            continue
+        if mime == "application/json" or (mime.endswith("+json") and mime.startswith("application/json")):
+            texts = list(json_strings(value))
+            if texts:
+                yield mime, "\n".join(texts)
+            continue
+        if not mime.startswith("text/") or mime.startswith(_SKIP_MIMES):
+            continue
+        text = _join(value)
+        if text is None:
+            texts = list(json_strings(value))
+            text = "\n".join(texts)
+        if not text:
+            continue
+        if mime == "text/html":
+            if not (MARKERS.search(text) or _NAME_MARK.search(text.lower())):
+                continue  # nothing any secret starts with: no need to read the markup
+            text = visible_text(text)
+        yield mime, strip_ansi(text)
