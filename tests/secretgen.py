@@ -15,6 +15,8 @@ import random
 import re
 import string
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 ALNUM = string.ascii_letters + string.digits
 B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
@@ -103,12 +105,14 @@ GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "jwt": jwt,
     "jwt_no_alg": jwt_no_alg,
     "pem": pem,
+    "pem_json": lambda r: pem(r).replace("\n", "\\n"),  # as written inside a JSON string
+    "pem_repr": lambda r: repr(pem(r)),  # a str shown by IPython
     "hex32": lambda r: _rand(r, HEX, 32),
     "hex40": lambda r: _rand(r, HEX, 40),
     "hex64": lambda r: _rand(r, HEX, 64),
     "random24": lambda r: _rand(r, ALNUM, 24),
     "random40": lambda r: _rand(r, ALNUM, 40),
-    "password": lambda r: _rand(r, string.ascii_letters, 5) + r.choice("!@#%^") + _rand(r, string.digits, 3) + _rand(r, ALNUM, 3),
+    "password": lambda r: _rand(r, string.ascii_letters, 5) + r.choice("!*~") + _rand(r, string.digits, 3) + _rand(r, ALNUM, 3),
     "uuid": lambda r: "-".join(_rand(r, HEX, n) for n in (8, 4, 4, 4, 12)),
 }
 _FIELD = re.compile(r"\{(" + "|".join(GENERATORS) + r")\}")
@@ -122,3 +126,51 @@ def fill(template: str, rng: random.Random) -> str:
 def fake(kind: str, seed: int = 0) -> str:
     """One fake secret of a kind, the same for the same seed."""
     return GENERATORS[kind](random.Random(f"{kind}-{seed}"))
+
+
+CASES = Path(__file__).resolve().parent / "data" / "secrets" / "cases.json"
+
+
+def _fill_json(value: Any, rng: random.Random) -> Any:
+    if isinstance(value, str):
+        return fill(value, rng)
+    if isinstance(value, list):
+        return [_fill_json(v, rng) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill_json(v, rng) for k, v in value.items()}
+    return value
+
+
+def load_cases(seed: int = 0) -> list[dict[str, Any]]:
+    """The labelled set, its fields filled with fakes drawn from ``seed``."""
+    raw = json.loads(CASES.read_text(encoding="utf-8"))["cases"]
+    rng = random.Random(seed)
+    out = []
+    for case in raw:
+        case = dict(case)
+        case["text"] = fill(case["text"], rng)
+        if "json" in case:
+            case["json"] = _fill_json(case["json"], rng)
+        out.append(case)
+    return out
+
+
+def case_cell(case: dict[str, Any]) -> dict[str, Any]:
+    """A code cell for a case: its source (code) or one output of its kind."""
+    import nbformat
+
+    where = case["where"]
+    if where == "code":
+        return {"source": case["text"]}
+    if where == "stream":
+        out = nbformat.v4.new_output("stream", name=case.get("name", "stdout"), text=case["text"])
+    elif where == "error":
+        lines = case["text"].split("\n")
+        out = nbformat.v4.new_output("error", ename="Error", evalue="", traceback=lines)
+    else:
+        value = case["json"] if "json" in case else case["text"]
+        data = {where: value}
+        if where != "text/plain":
+            data["text/plain"] = "<IPython.core.display.Object object>"
+        out = nbformat.v4.new_output("display_data", data=data)
+    return {"source": "show(result)", "outputs": [out]}

@@ -40,6 +40,7 @@ _LOGINS = frozenset({"login", "authenticate", "auth", "HTTPBasicAuth", "HTTPDige
 _ENV_SETTERS = ("environ.setdefault", "putenv", "environ.update", "set_key")
 _ENV_ARG = re.compile(r"\s*([A-Za-z_]\w*)(?:\s*=\s*|\s+)(\S.*?)\s*$")
 _ENV_MAGICS = ("env", "set_env")
+_SHELL_LOGIN = re.compile(r"\blogin\s+(?:--?[\w-]+\s+)*([A-Za-z0-9_-]{20,})")
 
 
 @dataclass(slots=True)
@@ -156,9 +157,14 @@ class _Scanner:
         text = "\n".join(args[1:] if kind.startswith("run_") else args)
         for k, secret in find_secrets(text):
             self.located(line, k, secret, None, "magic")
+        for m in _SHELL_LOGIN.finditer(text):
+            if key_secret(m.group(1)):
+                self.located(line, "API key", m.group(1), None, "magic")
 
     def located(self, line: int, kind: str, secret: str, name: str | None, via: str) -> None:
         """A secret found in text: its span is where its text first stands from ``line`` on."""
+        if any(f.secret == secret or secret in f.secret for f in self.found):
+            return
         for i in range(max(0, line - 1), len(self.src)):
             col = self.src[i].find(secret)
             if col >= 0:
@@ -190,7 +196,7 @@ class _Scanner:
         if tokens:
             hit = tokens[0]
         elif b is not None and name and isinstance(node, ast.Constant):
-            if b.strict:
+            if b.strict or name.lower() == "key":
                 if key_secret(text):
                     hit = ("API key", text.strip())
             elif looks_secret(name, text):

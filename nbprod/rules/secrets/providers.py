@@ -17,7 +17,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nbprod.rules.secrets.values import entropy, mask_like, placeholder
+from nbprod.rules.secrets.values import PUBLIC_EXAMPLES, entropy, mask_like, placeholder
 
 _B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 
@@ -62,16 +62,13 @@ def jwt_ok(token: str) -> bool:
     return not (isinstance(body, dict) and body.get("sub") == "1234567890" and body.get("name") == "John Doe")
 
 
-_AZURE_EMULATOR = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-
 def azure_key_ok(key: str) -> bool:
     """A storage account key: 64 random bytes in base64 (not the public emulator key)."""
     try:
         raw = base64.b64decode(key, validate=True)
     except (ValueError, binascii.Error):
         return False
-    return len(raw) in (32, 64) and key != _AZURE_EMULATOR and random_tail(key)
+    return len(raw) in (32, 64) and key not in PUBLIC_EXAMPLES and random_tail(key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ _INLINE_TAG = re.compile(
     r"</?(?:span|b|i|em|strong|code|a|wbr|font|u|s|small|sub|sup|mark|kbd|samp|var|abbr|tt)\b[^>]*>", re.I
 )
 _TAG = re.compile(r"<[^>]*>")
+_CELL_PAIR = re.compile(r"(</t[hd]>)\s*<td\b", re.I)
 
 
 def strip_ansi(text: str) -> str:
@@ -101,7 +102,8 @@ def visible_text(markup: str) -> str:
         pos = low.find(">", j) + 1 if close != "-->" else j + 3
         if pos <= 0:
             break
-    text = _TAG.sub(" ", _INLINE_TAG.sub("", " ".join(parts)))
+    body = _CELL_PAIR.sub(r"\1 : <td", " ".join(parts))  # a key-value table: "password : hunter2"
+    text = _TAG.sub(" ", _INLINE_TAG.sub("", body))
     return html.unescape(text) if "&" in text else text
 
 

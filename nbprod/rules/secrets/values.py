@@ -89,6 +89,7 @@ _PLACEHOLDER_WHOLE = frozenset(
     }
 )  # fmt: skip
 _TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{[\w.\[\]'\"-]*\}|%\(\w+\)s|%[sd]\b|^\$\w+$|^<.*>$|^\[.*\]$|^\{.*\}$")
+_MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
 _RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
 _WORDY = re.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
@@ -114,11 +115,25 @@ def _sequential(value: str, run: int = 6) -> bool:
     return any(low[i : i + run] in _ASCENDING for i in range(len(low) - run + 1))
 
 
+# Keys every tutorial shows: AWS's documented pair, the Azure storage emulator's key.
+PUBLIC_EXAMPLES = frozenset(
+    {
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    }
+)
+
+
 def placeholder(value: str) -> bool:
-    """``YOUR_API_KEY``, ``<token>``, ``xxxx``, ``****``, ``${VAR}``, ``changeme``, masks and templates."""
+    """``YOUR_API_KEY``, ``<token>``, ``xxxx``, ``****``, ``${VAR}``, ``changeme``, masks,
+    templates and documented example keys."""
     v = value.strip().strip("'\"")
     return (
         not v
+        or v in PUBLIC_EXAMPLES
+        or bool(_MASK_ONLY.match(v))
+        or "EXAMPLE" in v
         or v.lower() in _PLACEHOLDER_WHOLE
         or bool(_PLACEHOLDER_WORD.search(v) or _TEMPLATE.search(v) or _RUN.search(v) or _ENV_NAME.match(v))
         or _sequential(v)
@@ -136,7 +151,7 @@ def mask_like(value: str) -> bool:
 def reference(value: str) -> bool:
     """A value that names or locates a secret (URL, path, dotted name, ARN, regex) or is a word."""
     v = value.strip()
-    if v.startswith(("arn:", "os.environ", "getenv", "projects/", "secret://", "vault:", "op://")):
+    if v.startswith(("arn:", "os.environ", "getenv", "projects/", "secret://", "vault:", "op://", "pk_live_", "pk_test_")):
         return True
     if "://" in v and "@" not in v:
         return True
