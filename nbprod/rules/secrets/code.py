@@ -235,8 +235,10 @@ def scan_tree(source: str, python: str, tree: ast.Module | None) -> list[CodeSec
         return cached
     if tree is None:
         scanner = _Scanner(source, source, ast.Module(body=[], type_ignores=[]))
-        for kind, secret in find_secrets(source):
+        for kind, secret in find_tokens(source):
             scanner.located(1, kind, secret, None, "string")
+        for kind, secret, name in find_named(source):
+            scanner.located(1, kind, secret, name, "string")
         found = scanner.found
     else:
         scanner = _Scanner(source, python, tree)
