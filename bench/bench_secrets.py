@@ -28,9 +28,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
+from secretgen import case_cell, load_cases  # noqa: E402
+
 import nbprod  # noqa: E402
 from nbprod.rules.secrets import find_secrets, output_parts  # noqa: E402
-from secretgen import case_cell, load_cases  # noqa: E402
 
 TARGET = 0.95
 
@@ -85,7 +86,12 @@ def print_scores(title: str, table: dict[str, dict[str, int]]) -> bool:
 
 def speed() -> None:
     """NB402's throughput on big outputs of the shapes notebooks really hold."""
-    plot = "<div>" + "<script>Plotly.newPlot('x', [{\"y\": [" + ",".join(["0.123456"] * 380000) + "]}])</script></div>"
+    plot = (
+        "<div>"
+        + "<script>Plotly.newPlot('x', [{\"y\": ["
+        + ",".join(["0.123456"] * 380000)
+        + "]}])</script></div>"
+    )
     rows = "".join(f"<tr><th>{i}</th><td>{i * 0.5}</td><td>name_{i}</td></tr>" for i in range(25000))
     table = f'<table class="dataframe"><thead><tr><th></th><th>x</th><th>token_count</th></tr></thead>{rows}</table>'
     log = "".join(f"Epoch {i}: loss=0.{i % 997:03d} acc=0.9 tokens/s=1234 lr=1e-4\n" for i in range(35000))

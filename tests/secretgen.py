@@ -86,10 +86,16 @@ GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "aws_id": lambda r: "AKIA" + _rand(r, B32, 16),
     "aws_sts_id": lambda r: "ASIA" + _rand(r, B32, 16),
     "aws_secret": lambda r: _rand(r, ALNUM + "/+", 38) + r.choice("ab") + r.choice("12"),
-    "slack_bot": lambda r: f"xoxb-{r.randrange(10**11, 10**12)}-{r.randrange(10**12, 10**13)}-{_rand(r, ALNUM, 24)}",
-    "slack_user": lambda r: f"xoxp-{r.randrange(10**10, 10**11)}-{r.randrange(10**10, 10**11)}-"
-    f"{r.randrange(10**12, 10**13)}-{_rand(r, HEX, 32)}",
-    "slack_webhook": lambda r: f"https://hooks.slack.com/services/T{_rand(r, B32, 8)}/B{_rand(r, B32, 10)}/{_rand(r, ALNUM, 24)}",
+    "slack_bot": lambda r: (
+        f"xoxb-{r.randrange(10**11, 10**12)}-{r.randrange(10**12, 10**13)}-{_rand(r, ALNUM, 24)}"
+    ),
+    "slack_user": lambda r: (
+        f"xoxp-{r.randrange(10**10, 10**11)}-{r.randrange(10**10, 10**11)}-"
+        f"{r.randrange(10**12, 10**13)}-{_rand(r, HEX, 32)}"
+    ),
+    "slack_webhook": lambda r: (
+        f"https://hooks.slack.com/services/T{_rand(r, B32, 8)}/B{_rand(r, B32, 10)}/{_rand(r, ALNUM, 24)}"
+    ),
     "stripe_live": lambda r: "sk_" + "live_" + _rand(r, ALNUM, 99),
     "stripe_restricted": lambda r: "rk_" + "live_" + _rand(r, ALNUM, 99),
     "stripe_public": lambda r: "pk_" + "live_" + _rand(r, ALNUM, 99),
@@ -112,7 +118,9 @@ GENERATORS: dict[str, Callable[[random.Random], str]] = {
     "hex64": lambda r: _rand(r, HEX, 64),
     "random24": lambda r: _rand(r, ALNUM, 24),
     "random40": lambda r: _rand(r, ALNUM, 40),
-    "password": lambda r: _rand(r, string.ascii_letters, 5) + r.choice("!*~") + _rand(r, string.digits, 3) + _rand(r, ALNUM, 3),
+    "password": lambda r: (
+        _rand(r, string.ascii_letters, 5) + r.choice("!*~") + _rand(r, string.digits, 3) + _rand(r, ALNUM, 3)
+    ),
     "uuid": lambda r: "-".join(_rand(r, HEX, n) for n in (8, 4, 4, 4, 12)),
 }
 _FIELD = re.compile(r"\{(" + "|".join(GENERATORS) + r")\}")

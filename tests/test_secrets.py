@@ -71,12 +71,16 @@ NEAR_MISSES = {
     "AWS id in lower case": lambda: fake("aws_id").lower(),
     "AWS id inside a longer word": lambda: "X" + fake("aws_id") + "9",
     "Slack placeholder": lambda: "xoxb-000000000000-000000000000-XXXXXXXXXXXXXXXXXXXXXXXX",
-    "Slack docs webhook": lambda: "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "Slack docs webhook": lambda: (
+        "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    ),
     "Google key too short": lambda: fake("google")[:-2],
     "sklearn CSS class": lambda: "sk-toggleable__label-arrow sk-estimator-doc-link sk-container-id-12",
     "OpenAI elided key": lambda: "sk-...abcd sk-proj-****abcd",
     "SendGrid with a part missing": lambda: "SG." + fake("random24")[:22],
-    "Azure emulator key": lambda: "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "Azure emulator key": lambda: (
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+    ),
     "Azure key that is no base64 of 64 bytes": lambda: "AccountKey=" + "A1b2" * 22,
     "GitLab placeholder": lambda: "glpat-xxxxxxxxxxxxxxxxxxxx",
     "JWT header without alg": lambda: fake("jwt_no_alg"),
@@ -85,8 +89,12 @@ NEAR_MISSES = {
         ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
     ),
     "PEM placeholder": lambda: "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
-    "PEM public key": lambda: "-----BEGIN PUBLIC KEY-----\n" + fake("random40") * 3 + "\n-----END PUBLIC KEY-----",
-    "URL template": lambda: "postgresql://USER:PASSWORD@localhost/db mysql://{user}:{pw}@h/x redis://:${REDIS_PASS}@r",
+    "PEM public key": lambda: (
+        "-----BEGIN PUBLIC KEY-----\n" + fake("random40") * 3 + "\n-----END PUBLIC KEY-----"
+    ),
+    "URL template": lambda: (
+        "postgresql://USER:PASSWORD@localhost/db mysql://{user}:{pw}@h/x redis://:${REDIS_PASS}@r"
+    ),
     "URL with a masked password": lambda: "Engine(postgresql://etl:***@10.0.0.5:5432/warehouse)",
     "URL without a password": lambda: "https://user@github.com/acme/repo.git http://proxy:8080",
     "Hugging Face function names": lambda: "hf_hub_download hf_hub_url",
@@ -177,7 +185,9 @@ def _segment(source: str, s: Any) -> str:
     lines = source.splitlines()
     if s.line == s.end_line:
         return lines[s.line - 1][s.col : s.end_col]
-    return "\n".join([lines[s.line - 1][s.col :], *lines[s.line : s.end_line - 1], lines[s.end_line - 1][: s.end_col]])
+    return "\n".join(
+        [lines[s.line - 1][s.col :], *lines[s.line : s.end_line - 1], lines[s.end_line - 1][: s.end_col]]
+    )
 
 
 def test_code_secrets_spans_names_and_kinds() -> None:
@@ -224,7 +234,10 @@ def test_code_secrets_in_ipython_syntax_and_broken_cells() -> None:
     key = fake("openai_project")
     source = f"x = 1\n%env OPENAI_API_KEY={key}\n!ls\ny = !echo hi\npassword = 'Zx9!kq2Lm'\n"
     found = code_secrets(source)
-    assert [(s.line, s.name, s.via) for s in found] == [(2, "OPENAI_API_KEY", "%env"), (5, "password", "assignment")]
+    assert [(s.line, s.name, s.via) for s in found] == [
+        (2, "OPENAI_API_KEY", "%env"),
+        (5, "password", "assignment"),
+    ]
     assert _segment(source, found[0]) == key
     assert _segment(source, found[1]) == "'Zx9!kq2Lm'"
     assert code_secrets("%env OPENAI_API_KEY\n%env\n%env WANDB_MODE=offline") == []
@@ -263,7 +276,10 @@ def test_output_parts_never_crash_on_odd_shapes() -> None:
         {"output_type": "display_data", "data": None},
         {"output_type": "display_data", "data": ["x"]},
         {"output_type": "display_data", "data": {"application/json": [1, 2, 3], "text/plain": ["[1, 2, 3]"]}},
-        {"output_type": "display_data", "data": {"application/json": {"a": 1, "b": [1, {"c": None}], "d": 1.5}}},
+        {
+            "output_type": "display_data",
+            "data": {"application/json": {"a": 1, "b": [1, {"c": None}], "d": 1.5}},
+        },
         {"output_type": "display_data", "data": {"text/plain": 42, "text/html": {"not": "html"}, 3: "x"}},
         {"output_type": "stream", "text": ["a", 1]},
         {"output_type": "error", "traceback": "not a list"},
@@ -287,8 +303,14 @@ def test_output_parts_read_what_is_shown() -> None:
     assert "ana" in parts["text/html"]
     assert visible_text("<p>a &amp; <b>b</b></p>").split() == ["a", "&", "b"]
     assert strip_ansi("\x1b[0;31mValueError\x1b[0m: bad") == "ValueError: bad"
-    skipped = {"output_type": "display_data", "data": {"application/javascript": token, "image/svg+xml": token}}
-    widget = {"output_type": "display_data", "data": {"application/vnd.jupyter.widget-view+json": {"model_id": token}}}
+    skipped = {
+        "output_type": "display_data",
+        "data": {"application/javascript": token, "image/svg+xml": token},
+    }
+    widget = {
+        "output_type": "display_data",
+        "data": {"application/vnd.jupyter.widget-view+json": {"model_id": token}},
+    }
     assert list(output_parts(skipped)) == [] and list(output_parts(widget)) == []
 
 
@@ -301,7 +323,9 @@ def _nb402(make_notebook: Callable[..., Path], outputs: list[Any]) -> list[tuple
 
 def test_nb402_names_where_and_what(make_notebook: Callable[..., Path]) -> None:
     token = fake("slack_bot")
-    red = nbformat.v4.new_output("error", ename="E", evalue="", traceback=[f"\x1b[0;31mSlackApiError\x1b[0m: {token}"])
+    red = nbformat.v4.new_output(
+        "error", ename="E", evalue="", traceback=[f"\x1b[0;31mSlackApiError\x1b[0m: {token}"]
+    )
     found = _nb402(make_notebook, [red])
     assert found == [(0, f"Slack token in the cell's saved output (error: {mask(token)})")]
     json_out = nbformat.v4.new_output("display_data", data={"application/json": [1, 2, 3]})
@@ -356,7 +380,11 @@ def test_no_secret_findings_on_executed_notebooks(tmp_path: Path) -> None:
     nbformat.write(nb, str(path))
     mimes = {m for c in nb.cells for o in c.outputs for m in o.get("data", {})}
     assert {"text/html", "image/png", "application/json"} <= mimes
-    assert any(o.get("output_type") == "execute_result" and "sk-" in json.dumps(o) for c in nb.cells for o in c.outputs)
+    assert any(
+        o.get("output_type") == "execute_result" and "sk-" in json.dumps(o)
+        for c in nb.cells
+        for o in c.outputs
+    )
     report = nbprod.check(path, isolated=True, select=["NB401", "NB402"])
     assert not report.errors
     assert [(f.rule, f.cell) for f in report.findings] == [("NB402", len(cells) - 1)]

@@ -58,7 +58,7 @@ def secret_in_code(facts: NotebookFacts) -> Iterator[Hit]:
     documented example keys stay quiet."""
     for cell, cf in facts.code():
         seen: set[int] = set()
-        for s in scan_tree(cf.source, cf.python, cf.tree):
+        for s in scan_tree(cf.source, cf.python, cf.tree, cf.strings):
             if s.line not in seen:
                 seen.add(s.line)
                 yield cell.index, s.line, describe(s)
@@ -80,7 +80,9 @@ def secret_in_output(facts: NotebookFacts) -> Iterator[Hit]:
         if cell.kind != "code":
             continue
         for output in cell.outputs:
-            hit = next(((where, h) for where, text in output_parts(output) for h in find_secrets(text)[:1]), None)
+            hit = next(
+                ((where, h) for where, text in output_parts(output) for h in find_secrets(text)[:1]), None
+            )
             if hit is not None:
                 (where, (kind, token)) = hit
                 yield cell.index, None, f"{kind} in the cell's saved output ({where}: {mask(token)})"

@@ -8,9 +8,16 @@ from dataclasses import dataclass
 
 from nbprod.analysis.cell import dotted_name, magic_call
 from nbprod.analysis.source import parse_cell
-from nbprod.rules.secrets.providers import find_tokens
-from nbprod.rules.secrets.text import find_named, find_secrets
-from nbprod.rules.secrets.values import credential_part, key_secret, looks_secret, secret_name
+from nbprod.rules.secrets.providers import MARKERS, find_tokens
+from nbprod.rules.secrets.text import NAME_MARK, find_named, find_secrets
+from nbprod.rules.secrets.values import (
+    credential_part,
+    key_secret,
+    looks_secret,
+    placeholder,
+    reference,
+    secret_name,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,9 @@ class CodeSecret:
 
 
 # Callees whose positional arguments are credentials: ``login(key)``, ``login(user, password)``.
-_LOGINS = frozenset({"login", "authenticate", "auth", "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "set_api_key"})
+_LOGINS = frozenset(
+    {"login", "authenticate", "auth", "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "set_api_key"}
+)
 _ENV_SETTERS = ("environ.setdefault", "putenv", "environ.update", "set_key")
 _ENV_ARG = re.compile(r"\s*([A-Za-z_]\w*)(?:\s*=\s*|\s+)(\S.*?)\s*$")
 _ENV_MAGICS = ("env", "set_env")
@@ -60,7 +69,9 @@ class _Scanner:
         self.found: list[CodeSecret] = []
 
     # -- binding literals to names ----------------------------------------------------
-    def bind(self, node: ast.AST | None, name: str | None, via: str, call: str | None = None, strict: bool = False) -> None:
+    def bind(
+        self, node: ast.AST | None, name: str | None, via: str, call: str | None = None, strict: bool = False
+    ) -> None:
         if isinstance(node, ast.Constant | ast.JoinedStr):
             self.binds.setdefault(id(node), _Bind(name, via, call, strict))
 
@@ -80,7 +91,9 @@ class _Scanner:
                     self.target(sub, v)
 
     def call(self, node: ast.Call) -> None:
-        callee = dotted_name(node.func) or (f".{node.func.attr}" if isinstance(node.func, ast.Attribute) else "")
+        callee = dotted_name(node.func) or (
+            f".{node.func.attr}" if isinstance(node.func, ast.Attribute) else ""
+        )
         leaf = callee.rsplit(".", 1)[-1]
         for kw in node.keywords:
             if kw.arg is None:
@@ -130,7 +143,13 @@ class _Scanner:
                 self.function(node)
             elif isinstance(node, ast.Compare) and len(node.comparators) == 1:
                 left = node.left
-                name = left.id if isinstance(left, ast.Name) else left.attr if isinstance(left, ast.Attribute) else None
+                name = (
+                    left.id
+                    if isinstance(left, ast.Name)
+                    else left.attr
+                    if isinstance(left, ast.Attribute)
+                    else None
+                )
                 if name and isinstance(node.ops[0], ast.Eq | ast.NotEq):
                     self.bind(node.comparators[0], name, "comparison")
             elif isinstance(node, ast.JoinedStr):
@@ -186,7 +205,7 @@ class _Scanner:
         if id(node) in self.skip:
             return
         if isinstance(node, ast.JoinedStr):
-            text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            text = "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values)
         else:
             text = node.value  # type: ignore[attr-defined]
         b = self.binds.get(id(node))
@@ -225,14 +244,38 @@ class _Scanner:
 
 
 _CACHE: dict[str, list[CodeSecret]] = {}
+_MAYBE: dict[str, bool] = {}
 
 
-def scan_tree(source: str, python: str, tree: ast.Module | None) -> list[CodeSecret]:
+def _maybe(text: str) -> bool:
+    """Could this string literal be (or hold) a secret under some name? Cheap, and cached."""
+    verdict = _MAYBE.get(text)
+    if verdict is None:
+        v = credential_part(text.strip())
+        verdict = bool(
+            MARKERS.search(text)
+            or NAME_MARK.search(text.lower())
+            or "login" in text
+            or (len(v) >= 6 and not any(c.isspace() for c in v) and not placeholder(v) and not reference(v))
+        )
+        if len(_MAYBE) > 65536:
+            _MAYBE.clear()
+        _MAYBE[text] = verdict
+    return verdict
+
+
+def scan_tree(
+    source: str, python: str, tree: ast.Module | None, strings: list[tuple[int, str]] | None = None
+) -> list[CodeSecret]:
     """``code_secrets`` for a cell already parsed (``python`` is the source after IPython's
-    transforms, ``tree`` its AST, None when it does not parse: then the text is read)."""
+    transforms, ``tree`` its AST, None when it does not parse: then the text is read).
+    ``strings``, the cell's string literals when known, lets a cell with none that could
+    be a secret skip the walk."""
     cached = _CACHE.get(source)
     if cached is not None:
         return cached
+    if tree is not None and strings is not None and not any(len(t) >= 6 and _maybe(t) for _, t in strings):
+        return []
     if tree is None:
         scanner = _Scanner(source, source, ast.Module(body=[], type_ignores=[]))
         for kind, secret in find_tokens(source):

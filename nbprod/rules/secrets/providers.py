@@ -56,7 +56,10 @@ def jwt_ok(token: str) -> bool:
     """A signed JWT: the header decodes to a JSON object with an ``alg``; not jwt.io's sample."""
     head, payload, _ = token.split(".", 2)
     header = _b64json(head)
-    if not (isinstance(header, dict) and isinstance(header.get("alg"), str)) or header["alg"].lower() == "none":
+    if (
+        not (isinstance(header, dict) and isinstance(header.get("alg"), str))
+        or header["alg"].lower() == "none"
+    ):
         return False
     body = _b64json(payload)
     return not (isinstance(body, dict) and body.get("sub") == "1234567890" and body.get("name") == "John Doe")
@@ -95,7 +98,9 @@ _SLACK = _p("Slack token", r"xox[abeoprs]-(?:[0-9]+-)+[A-Za-z0-9]{16,}" + _END, 
 _STRIPE = _p("Stripe secret key", r"(?:sk|rk)_live_[0-9A-Za-z]{24,247}" + _END, back=2, tail=8)
 _GITLAB = _p("GitLab token", r"gl(?:pat|dt|rt|ptt)-[0-9A-Za-z_-]{20,}" + _END, tail=6)
 _AZURE = _p("Azure account key", r"AccountKey=([A-Za-z0-9+/]{86}==)", check=azure_key_ok, group=1)
-_AZURE_SAS = _p("Azure shared access key", r"SharedAccessKey=([A-Za-z0-9+/]{43}=)", check=azure_key_ok, group=1)
+_AZURE_SAS = _p(
+    "Azure shared access key", r"SharedAccessKey=([A-Za-z0-9+/]{43}=)", check=azure_key_ok, group=1
+)
 _SK = (
     _p("Anthropic API key", r"sk-ant-(?:api|admin|sid|oat)\d\d-[A-Za-z0-9_-]{32,}" + _END, tail=14),
     _p("OpenAI API key", r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}" + _END, tail=8),
@@ -136,7 +141,9 @@ _PEM = re.compile(
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/\s:@'\"<>`]*):([^/\s@'\"<>`]{3,})@[\w.-]+")
 _SCHEME_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}\Z")
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_URL_DEFAULTS = frozenset({"pass", "pwd", "passwd", "password", "secret", "changeme", "postgres", "root", "admin"})
+_URL_DEFAULTS = frozenset(
+    {"pass", "pwd", "passwd", "password", "secret", "changeme", "postgres", "root", "admin"}
+)
 
 
 def _word_start(text: str, start: int) -> bool:

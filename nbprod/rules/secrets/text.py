@@ -11,7 +11,9 @@ from nbprod.rules.secrets.providers import MARKERS, find_tokens
 from nbprod.rules.secrets.values import credential_part, looks_secret, secret_name
 
 # Searched in the lower-cased text; the whole name around a hit is then read and judged.
-_NAME_MARK = re.compile(r"_key|-key|apikey|accesskey|secret|token|passw|pwd|passphrase|credential|authorization")
+NAME_MARK = re.compile(
+    r"_key|-key|apikey|accesskey|secret|token|passw|pwd|passphrase|credential|authorization"
+)
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER = re.compile(
     r"""["']?\]?\s*(?:=>|:=|==|=|:)\s*(?:b?(["'])(.{1,300}?)\1|([^\s"'`,;<>(){}\[\]|&]{1,300}))"""
@@ -28,7 +30,7 @@ def find_named(text: str) -> list[tuple[str, str, str]]:
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     found: list[tuple[str, str, str]] = []
     done = -1
-    for m in _NAME_MARK.finditer(low):
+    for m in NAME_MARK.finditer(low):
         if m.start() < done:
             continue
         a, b = m.start(), m.end()
@@ -171,7 +173,7 @@ def output_parts(output: Any) -> Iterator[tuple[str, str]]:
         if not text:
             continue
         if mime == "text/html":
-            if not (MARKERS.search(text) or _NAME_MARK.search(text.lower())):
+            if not (MARKERS.search(text) or NAME_MARK.search(text.lower())):
                 continue  # nothing any secret starts with: no need to read the markup
             text = visible_text(text)
         yield mime, strip_ansi(text)

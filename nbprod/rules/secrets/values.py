@@ -32,7 +32,7 @@ _NOT_VALUE = frozenset(
         "version", "location", "store", "manager", "provider", "class", "cls", "index", "idx",
         "required", "enabled", "set", "exists", "valid", "min", "max", "num", "host", "port",
         "user", "username", "usage", "budget", "str", "placeholder", "hint", "help", "text",
-        "message", "msg", "policy", "rotation", "strength", "salt", "iterations", "vault",
+        "message", "msg", "rotation", "strength", "salt", "iterations", "vault",
     }
 )  # fmt: skip
 # ``pad_token``, ``eos_token``: a tokenizer's special tokens.
@@ -88,13 +88,17 @@ _PLACEHOLDER_WHOLE = frozenset(
         "mysecret", "mypassword", "my_password", "password123", "secret123", "123456", "12345678",
     }
 )  # fmt: skip
-_TEMPLATE = re.compile(r"\$\{|\$\(|\{\{|\{[\w.\[\]'\"-]*\}|%\(\w+\)s|%[sd]\b|^\$\w+$|^<.*>$|^\[.*\]$|^\{.*\}$")
+_TEMPLATE = re.compile(
+    r"\$\{|\$\(|\{\{|\{[\w.\[\]'\"-]*\}|%\(\w+\)s|%[sd]\b|^\$\w+$|^<.*>$|^\[.*\]$|^\{.*\}$"
+)
 _MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
 _RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
 _WORDY = re.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?$")
-_PATH = re.compile(r"^(?:~|\.{1,2})?/|^[A-Za-z]:[\\/]|\.(?:json|txt|pem|key|env|ya?ml|cfg|ini|p12|pfx|crt|csv|toml|pkl)$")
+_PATH = re.compile(
+    r"^(?:~|\.{1,2})?/|^[A-Za-z]:[\\/]|\.(?:json|txt|pem|key|env|ya?ml|cfg|ini|p12|pfx|crt|csv|toml|pkl)$"
+)
 _REGEX = re.compile(r"\\[dwsbDWSB]|\[\^|\(\?|\.\*|\.\+|\{\d+(?:,\d*)?\}|^\^.*\$$|\[[A-Za-z0-9]-[A-Za-z0-9]")
 _EMAIL = re.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -145,13 +149,17 @@ _MASK_WORD = re.compile(r"(?i)your|placeholder|example|dummy|redacted|xxxx|chang
 
 def mask_like(value: str) -> bool:
     """A mask, template or typed sequence where random characters belong (``xxxx``, ``${X}``)."""
-    return bool(_RUN.search(value) or _TEMPLATE.search(value) or _MASK_WORD.search(value)) or _sequential(value)
+    return bool(_RUN.search(value) or _TEMPLATE.search(value) or _MASK_WORD.search(value)) or _sequential(
+        value
+    )
 
 
 def reference(value: str) -> bool:
     """A value that names or locates a secret (URL, path, dotted name, ARN, regex) or is a word."""
     v = value.strip()
-    if v.startswith(("arn:", "os.environ", "getenv", "projects/", "secret://", "vault:", "op://", "pk_live_", "pk_test_")):
+    if v.startswith(
+        ("arn:", "os.environ", "getenv", "projects/", "secret://", "vault:", "op://", "pk_live_", "pk_test_")
+    ):
         return True
     if "://" in v and "@" not in v:
         return True
@@ -168,7 +176,9 @@ def random_like(value: str, min_len: int = 16) -> bool:
     """Drawn at random: long enough, several character classes (or hex), high entropy."""
     if len(value) < min_len or placeholder(value) or reference(value):
         return False
-    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value)))
+    classes = sum(
+        (any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value))
+    )
     hexlike = all(c in "0123456789abcdefABCDEF" for c in value)
     if classes < 2 and not (hexlike and len(value) >= 24):
         return False
