@@ -55,7 +55,7 @@ def secret_in_code(facts: NotebookFacts) -> Iterator[Hit]:
     (``api_key = "..."``, ``{"password": ...}``, ``os.environ["TOKEN"] = ...``,
     ``%env TOKEN=...``, ``login(key=...)``, ``def f(password=...)``). Placeholders, masks,
     templates, environment and ``getpass`` reads, hashes, UUIDs, regexes, ARNs and
-    documented example keys stay quiet."""
+    documented example keys stay quiet (see docs/secrets.md)."""
     for cell, cf in facts.code():
         seen: set[int] = set()
         for s in scan_tree(cf.source, cf.python, cf.tree, cf.strings):
@@ -75,7 +75,7 @@ def secret_in_output(facts: NotebookFacts) -> Iterator[Hit]:
     """Outputs are saved in the file: a printed token is as public as the notebook. Reads
     what each output shows: stream text and tracebacks without their colour codes, plain
     text, Markdown, JSON data, and the visible text of HTML (not its scripts, styles or
-    attributes); images, widget state and JavaScript are not read."""
+    attributes); images, widget state and JavaScript are not read (see docs/secrets.md)."""
     for cell in facts.notebook.cells:
         if cell.kind != "code":
             continue
