@@ -49,6 +49,11 @@ _LOGINS = frozenset(
 _ENV_SETTERS = ("environ.setdefault", "putenv", "environ.update", "set_key")
 _ENV_ARG = re.compile(r"\s*([A-Za-z_]\w*)(?:\s*=\s*|\s+)(\S.*?)\s*$")
 _ENV_MAGICS = ("env", "set_env")
+_PAIR_SETTERS = frozenset(
+    {"setdefault", "putenv", "set_key", "set", "setenv", "set_secret", "set_password", "get", "getenv"}
+)
+_KEY_CALLEE = re.compile(r"(?i)login|auth|init|configure|client|connect|session|api|credential")
+_KEY_SIBLINGS = frozenset({"username", "user", "email", "account", "user_name"})
 _SHELL_LOGIN = re.compile(r"\blogin\s+(?:--?[\w-]+\s+)*([A-Za-z0-9_-]{20,})")
 
 
@@ -74,6 +79,9 @@ class _Scanner:
     ) -> None:
         if isinstance(node, ast.Constant | ast.JoinedStr):
             self.binds.setdefault(id(node), _Bind(name, via, call, strict))
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # "Bearer " + "..."
+            self.bind(node.left, name, via, call, strict)
+            self.bind(node.right, name, via, call, strict)
 
     def target(self, t: ast.AST, value: ast.AST | None) -> None:
         if isinstance(t, ast.Name):
@@ -98,13 +106,20 @@ class _Scanner:
         for kw in node.keywords:
             if kw.arg is None:
                 continue
-            if kw.arg == "auth" and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
+            if kw.arg.endswith("auth") and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) == 2:
                 self.bind(kw.value.elts[1], "password", "keyword", callee)
-            self.bind(kw.value, kw.arg, "keyword", callee, strict=kw.arg == "key")
+            if kw.arg == "key":  # ``wandb.login(key=...)``, not ``sorted(key=...)`` or boto's ``Key=``
+                if _KEY_CALLEE.search(leaf):
+                    self.bind(kw.value, "key", "keyword", callee, strict=True)
+                continue
+            self.bind(kw.value, kw.arg, "keyword", callee)
         args = node.args
-        for a, b in zip(args, args[1:], strict=False):
-            if isinstance(a, ast.Constant) and isinstance(a.value, str) and secret_name(a.value):
-                self.bind(b, a.value, "environ" if callee.endswith(_ENV_SETTERS) else "argument", callee)
+        if (
+            leaf in _PAIR_SETTERS
+        ):  # ``os.environ.setdefault("TOKEN", "...")``, ``cfg.set("db", "password", "...")``
+            for a, b in zip(args, args[1:], strict=False):
+                if isinstance(a, ast.Constant) and isinstance(a.value, str) and secret_name(a.value):
+                    self.bind(b, a.value, "environ" if callee.endswith(_ENV_SETTERS) else "argument", callee)
         if leaf in _LOGINS:
             if len(args) >= 2:
                 self.bind(args[1], "password", "argument", callee)
@@ -130,9 +145,15 @@ class _Scanner:
             elif isinstance(node, ast.NamedExpr):
                 self.target(node.target, node.value)
             elif isinstance(node, ast.Dict):
+                keys = {
+                    k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+                }
                 for k, v in zip(node.keys, node.values, strict=True):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str):
-                        self.bind(v, k.value, "dict")
+                        if k.value != "key":
+                            self.bind(v, k.value, "dict")
+                        elif keys & _KEY_SIBLINGS:  # kaggle.json: {"username": ..., "key": ...}
+                            self.bind(v, "key", "dict", strict=True)
             elif isinstance(node, ast.Call):
                 magic = magic_call(node)
                 if magic is not None:
@@ -215,7 +236,7 @@ class _Scanner:
         if tokens:
             hit = tokens[0]
         elif b is not None and name and isinstance(node, ast.Constant):
-            if b.strict or name.lower() == "key":
+            if b.strict:
                 if key_secret(text):
                     hit = ("API key", text.strip())
             elif looks_secret(name, text):

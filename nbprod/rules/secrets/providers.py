@@ -126,13 +126,14 @@ _BY_MARKER: dict[str, tuple[Provider, ...]] = {
     "SharedAccessKey=": (_AZURE_SAS,),
     **{m: (_GITLAB,) for m in ("glpat-", "gldt-", "glrt-", "glptt-")},
     "eyJ": (_p("JSON Web Token", r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _END, check=jwt_ok),),
+    "sk.eyJ": (_p("Mapbox secret token", r"sk\.eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}" + _END, tail=-20),),
     "hf_": (_p("Hugging Face token", r"hf_[A-Za-z0-9]{30,40}" + _END, tail=3),),
     "pypi-AgE": (_p("PyPI token", r"pypi-AgE[A-Za-z0-9_-]{50,}" + _END, tail=20),),
     "npm_": (_p("npm token", r"npm_[A-Za-z0-9]{36}" + _END, check=crc32_token_ok),),
 }  # fmt: skip
 MARKERS = re.compile(
     r"AKIA|ASIA|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com/|_live_|AIza|sk-|SG\.|AccountKey="
-    r"|SharedAccessKey=|gl(?:pat|dt|rt|ptt)-|eyJ|hf_|pypi-AgE|npm_|PRIVATE KEY|://"
+    r"|SharedAccessKey=|gl(?:pat|dt|rt|ptt)-|sk\.eyJ|eyJ|hf_|pypi-AgE|npm_|PRIVATE KEY|://"
 )
 _PEM = re.compile(
     r"-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----"
@@ -217,5 +218,5 @@ def find_tokens(text: str) -> list[tuple[str, str]]:
 
 PREFIXES = re.compile(
     r"^(?:gh[pousr]_|github_pat_|xox[abeoprs]-|xapp-|(?:sk|rk)_live_|sk-ant-\w+-|sk-(?:proj|svcacct|admin)-|sk-"
-    r"|AKIA|ASIA|AIza|SG\.|gl(?:pat|dt|rt|ptt)-|eyJ|hf_|pypi-|npm_|-----BEGIN [A-Z ]*PRIVATE KEY-----|https://hooks\.slack\.com/\w+/)"
+    r"|AKIA|ASIA|AIza|SG\.|gl(?:pat|dt|rt|ptt)-|sk\.eyJ|eyJ|hf_|pypi-|npm_|-----BEGIN [A-Z ]*PRIVATE KEY-----|https://hooks\.slack\.com/\w+/)"
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -18,8 +19,15 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 _AFTER = re.compile(
     r"""["']?\]?\s*(?:=>|:=|==|=|:)\s*(?:b?(["'])(.{1,300}?)\1|([^\s"'`,;<>(){}\[\]|&]{1,300}))"""
 )
+# After a name: ``=`` or ``:`` (past quotes and spaces), or a space and a value (``--token X``).
+_TAIL = re.compile(r"[\w-]*(?:[ \t\"'\]]*[=:]| +[^\s-])")
 _FLAG_AFTER = re.compile(r"""[ =](?:(["'])(.{1,300}?)\1|([^\s"'`;<>|&]{1,300}))""")
 _WORD = re.compile(r"\s*(\S{1,300})")
+
+
+@functools.lru_cache(maxsize=4096)
+def _secret_name(name: str) -> str | None:
+    return secret_name(name)
 
 
 def find_named(text: str) -> list[tuple[str, str, str]]:
@@ -31,7 +39,7 @@ def find_named(text: str) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     done = -1
     for m in NAME_MARK.finditer(low):
-        if m.start() < done:
+        if m.start() < done or _TAIL.match(text, m.end()) is None:
             continue
         a, b = m.start(), m.end()
         while a > 0 and text[a - 1] in _NAME_CHARS:
@@ -41,8 +49,13 @@ def find_named(text: str) -> list[tuple[str, str, str]]:
         done = b
         raw = text[a:b]
         flag = raw.startswith("-")
+        j = b
+        while j < len(text) and text[j] in " \t\"']":
+            j += 1
+        if j >= len(text) or not (text[j] in "=:" or (flag and j > b)):
+            continue  # no ``=`` or ``:`` after the name (``tokens/s``, ``the token is``)
         name = raw.lstrip("-.")
-        kind = secret_name(name)
+        kind = _secret_name(name)
         if kind is None:
             continue
         after = (_FLAG_AFTER if flag else _AFTER).match(text, b)
@@ -71,11 +84,8 @@ def find_secrets(text: str) -> list[tuple[str, str]]:
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _HIDDEN = ("<script", "<style", "<template", "<svg", "<math", "<noscript", "<!--")
 _CLOSE = {"<!--": "-->"}
-_INLINE_TAG = re.compile(
-    r"</?(?:span|b|i|em|strong|code|a|wbr|font|u|s|small|sub|sup|mark|kbd|samp|var|abbr|tt)\b[^>]*>", re.I
-)
 _TAG = re.compile(r"<[^>]*>")
-_CELL_PAIR = re.compile(r"(</t[hd]>)\s*<td\b", re.I)
+_TD = re.compile(r"<(?:td|TD)(?![\w-])[^>]*>")  # (no re.I: it would switch off the prefix search)
 
 
 def strip_ansi(text: str) -> str:
@@ -104,8 +114,8 @@ def visible_text(markup: str) -> str:
         pos = low.find(">", j) + 1 if close != "-->" else j + 3
         if pos <= 0:
             break
-    body = _CELL_PAIR.sub(r"\1 : <td", " ".join(parts))  # a key-value table: "password : hunter2"
-    text = _TAG.sub(" ", _INLINE_TAG.sub("", body))
+    # every tag becomes a space, a table cell " : " (a key-value table reads "password : x")
+    text = _TAG.sub(" ", _TD.sub(" : ", " ".join(parts)))
     return html.unescape(text) if "&" in text else text
 
 

@@ -9,7 +9,7 @@ from collections import Counter
 # Words that make a name a secret's name (the name split into lower-case words).
 _SECRET_WORDS = frozenset(
     {
-        "password", "passwd", "pwd", "passphrase", "passcode", "secret", "secrets", "token",
+        "password", "passwd", "pwd", "pass", "passphrase", "passcode", "secret", "secrets", "token",
         "apikey", "credential", "credentials", "creds", "authorization", "bearer",
     }
 )  # fmt: skip
@@ -59,7 +59,7 @@ def secret_name(name: str) -> str | None:
         return None
     kind = None
     for i, w in enumerate(words):
-        if w in ("password", "passwd", "pwd", "passphrase", "passcode"):
+        if w in ("password", "passwd", "pwd", "pass", "passphrase", "passcode"):
             return "password"
         if w == "token":
             if (i and words[i - 1] in _TOKEN_NOT_SECRET) or i + 1 < len(words) and words[i + 1] in _NOT_VALUE:
@@ -95,7 +95,7 @@ _MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
 _RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
 _WORDY = re.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
-_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\(\))?$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w{0,39}(?:\.[A-Za-z_]\w{0,39})+(?:\(\))?$")
 _PATH = re.compile(
     r"^(?:~|\.{1,2})?/|^[A-Za-z]:[\\/]|\.(?:json|txt|pem|key|env|ya?ml|cfg|ini|p12|pfx|crt|csv|toml|pkl)$"
 )
@@ -114,9 +114,18 @@ def entropy(value: str) -> float:
 
 
 def _sequential(value: str, run: int = 6) -> bool:
-    """``123456`` or ``abcdef`` inside the value: typed by a person, not drawn at random."""
+    """``123456`` or ``abcdef`` making up much of the value: typed by a person, not drawn
+    at random (a bot id ``123456789:`` before a random part is no placeholder)."""
     low = value.lower()
-    return any(low[i : i + run] in _ASCENDING for i in range(len(low) - run + 1))
+    longest = 0
+    i = 0
+    while i < len(low) - 1:
+        j = i
+        while j + 1 < len(low) and _ASCENDING.find(low[j : j + 2]) >= 0:
+            j += 1
+        longest = max(longest, j - i + 1)
+        i = j + 1
+    return longest >= run and longest >= 0.4 * len(low)
 
 
 # Keys every tutorial shows: AWS's documented pair, the Azure storage emulator's key.
@@ -129,6 +138,9 @@ PUBLIC_EXAMPLES = frozenset(
 )
 
 
+_JWT_IO = "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"  # the signature of jwt.io's sample token
+
+
 def placeholder(value: str) -> bool:
     """``YOUR_API_KEY``, ``<token>``, ``xxxx``, ``****``, ``${VAR}``, ``changeme``, masks,
     templates and documented example keys."""
@@ -136,6 +148,7 @@ def placeholder(value: str) -> bool:
     return (
         not v
         or v in PUBLIC_EXAMPLES
+        or _JWT_IO in v
         or bool(_MASK_ONLY.match(v))
         or "EXAMPLE" in v
         or v.lower() in _PLACEHOLDER_WHOLE
@@ -158,7 +171,18 @@ def reference(value: str) -> bool:
     """A value that names or locates a secret (URL, path, dotted name, ARN, regex) or is a word."""
     v = value.strip()
     if v.startswith(
-        ("arn:", "os.environ", "getenv", "projects/", "secret://", "vault:", "op://", "pk_live_", "pk_test_")
+        (
+            "arn:",
+            "os.environ",
+            "getenv",
+            "projects/",
+            "secret://",
+            "vault:",
+            "op://",
+            "pk_live_",
+            "pk_test_",
+            "pk.eyJ",
+        )
     ):
         return True
     if "://" in v and "@" not in v:
