@@ -350,6 +350,17 @@ REAL_CELLS = [
     "from IPython.display import JSON, display\ndisplay(JSON([1, 2, 3])); display(JSON({'a': 1, 'b': [1, 2], 'c': None}))",
     "import ipywidgets as w\nw.IntSlider(3)",
     "print('\\x1b[31mred\\x1b[0m training done')",
+    "from sklearn.feature_extraction.text import TfidfVectorizer\n"
+    "v = TfidfVectorizer(token_pattern=r'(?u)\\b\\w+\\b').fit(['a secret token', 'api key password'])\n"
+    "print(v.get_feature_names_out()); v",
+    "help(TfidfVectorizer.__init__)",
+    "df.info(); df.describe()",
+    "import warnings\nwarnings.warn('token_pattern will be ignored since tokenizer is not None')",
+    "%config InlineBackend.figure_formats = ['svg']\nplt.plot([3, 1, 2]); plt.show()",
+    "from IPython.display import HTML, Markdown, YouTubeVideo\n"
+    "display(Markdown('**Set** `OPENAI_API_KEY` to your key')); YouTubeVideo('dQw4w9WgXcQ')",
+    "import hashlib, uuid\nprint(hashlib.sha256(b'x').hexdigest(), uuid.uuid4())",
+    "1 / 0",
 ]
 OPTIONAL_CELLS = {
     "plotly": "import plotly.express as px, plotly.io as pio\npio.renderers.default = 'plotly_mimetype+notebook'\n"
@@ -375,11 +386,15 @@ def test_no_secret_findings_on_executed_notebooks(tmp_path: Path) -> None:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    NotebookClient(nb, timeout=180, kernel_name="python3", allow_errors=False).execute()
+    NotebookClient(nb, timeout=180, kernel_name="python3", allow_errors=True).execute()
     path = tmp_path / "real.ipynb"
     nbformat.write(nb, str(path))
     mimes = {m for c in nb.cells for o in c.outputs for m in o.get("data", {})}
-    assert {"text/html", "image/png", "application/json"} <= mimes
+    assert {"text/html", "image/png", "image/svg+xml", "application/json", "text/markdown"} <= mimes
+    kinds = {o.get("output_type") for c in nb.cells for o in c.outputs}
+    assert {"stream", "error", "execute_result", "display_data"} <= kinds
+    errors = [o for c in nb.cells for o in c.outputs if o.get("output_type") == "error"]
+    assert [o["ename"] for o in errors] == ["ZeroDivisionError"]  # only the cell meant to fail
     assert any(
         o.get("output_type") == "execute_result" and "sk-" in json.dumps(o)
         for c in nb.cells
