@@ -303,6 +303,9 @@ def test_output_parts_read_what_is_shown() -> None:
     assert "ana" in parts["text/html"]
     assert visible_text("<p>a &amp; <b>b</b></p>").split() == ["a", "&", "b"]
     assert strip_ansi("\x1b[0;31mValueError\x1b[0m: bad") == "ValueError: bad"
+    # a character whose lower case is longer (İ) keeps every offset in place
+    assert find_secrets('İ password="Zx9!kq2Lm" İ') == [("password", "Zx9!kq2Lm")]
+    assert visible_text("<p>İ</p><SCRIPT>x</SCRIPT><b>ok</b>").split() == ["İ", "ok"]
     skipped = {
         "output_type": "display_data",
         "data": {"application/javascript": token, "image/svg+xml": token},

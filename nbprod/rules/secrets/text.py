@@ -25,6 +25,13 @@ _FLAG_AFTER = re.compile(r"""[ =](?:(["'])(.{1,300}?)\1|([^\s"'`;<>|&]{1,300}))"
 _WORD = re.compile(r"\s*(\S{1,300})")
 
 
+def _lower(text: str) -> str:
+    """Lower case with the same offsets (``İ`` lowers to two characters: each non-ASCII
+    character becomes one ``?`` first; every marker searched for is ASCII)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.encode("ascii", "replace").decode().lower()
+
+
 @functools.lru_cache(maxsize=4096)
 def _secret_name(name: str) -> str | None:
     return secret_name(name)
@@ -33,9 +40,7 @@ def _secret_name(name: str) -> str | None:
 def find_named(text: str) -> list[tuple[str, str, str]]:
     """(kind, value, name) for ``name = value``, ``"name": "value"``, ``NAME=value`` and
     ``--name value`` in a text, where the name is a secret's and the value is no placeholder."""
-    low = text.lower()
-    if len(low) != len(text):  # a character whose lower case is longer: keep the offsets
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    low = _lower(text)
     found: list[tuple[str, str, str]] = []
     done = -1
     for m in NAME_MARK.finditer(low):
@@ -95,9 +100,7 @@ def strip_ansi(text: str) -> str:
 
 def visible_text(markup: str) -> str:
     """The text an HTML output shows: no scripts, styles, SVG, comments, tags or attributes."""
-    low = markup.lower()
-    if len(low) != len(markup):
-        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in markup)
+    low = _lower(markup)
     parts = []
     pos = 0
     while True:
