@@ -296,11 +296,14 @@ def test_output_parts_read_what_is_shown() -> None:
     token = fake("github")
     html = (
         f"<style>.sk-toggleable__label-arrow {{}}</style><script>var t = '{token}';</script>"
-        "<!-- a comment --><table><tr><td>user</td><td>ana</td></tr></table>"
+        "<!-- a comment --><table><tr><td>password</td><td>****</td></tr></table>"
     )
     parts = dict(output_parts({"output_type": "display_data", "data": {"text/html": html}}))
     assert token not in parts["text/html"] and "sk-toggleable" not in parts["text/html"]
-    assert "ana" in parts["text/html"]
+    assert parts["text/html"].split() == [":", "password", ":", "****"]
+    # HTML that shows nothing a secret could start with is not even parsed
+    plain = {"output_type": "display_data", "data": {"text/html": html.replace("password", "user")}}
+    assert list(output_parts(plain)) == []
     assert visible_text("<p>a &amp; <b>b</b></p>").split() == ["a", "&", "b"]
     assert strip_ansi("\x1b[0;31mValueError\x1b[0m: bad") == "ValueError: bad"
     # a character whose lower case is longer (İ) keeps every offset in place

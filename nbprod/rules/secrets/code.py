@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from nbprod.analysis.cell import dotted_name, magic_call
 from nbprod.analysis.source import parse_cell
-from nbprod.rules.secrets.providers import MARKERS, find_tokens
-from nbprod.rules.secrets.text import NAME_MARK, find_named, find_secrets
+from nbprod.rules.secrets.providers import find_tokens, has_marker
+from nbprod.rules.secrets.text import find_named, find_secrets, has_name_word
 from nbprod.rules.secrets.values import (
     credential_part,
     key_secret,
@@ -274,8 +274,8 @@ def _maybe(text: str) -> bool:
     if verdict is None:
         v = credential_part(text.strip())
         verdict = bool(
-            MARKERS.search(text)
-            or NAME_MARK.search(text.lower())
+            has_marker(text)
+            or has_name_word(text.lower())
             or "login" in text
             or (len(v) >= 6 and not any(c.isspace() for c in v) and not placeholder(v) and not reference(v))
         )

@@ -1,10 +1,9 @@
 """Provider token formats, validated where the format allows (checksums, decodable parts).
 
 ``find_tokens`` searches for the literal text every token carries (``ghp_``, ``AKIA``,
-``sk-``...) as one alternation, which the regex engine skips through fast, and matches a
-token's full pattern only where its marker sits at a word start. A pattern led by ``\\b``
-tried at every position is ~0.5 µs a character: 1.5 s on a 3 MB plotly output.
-(Named groups in the marker alternation would switch that prefix search off: 35x slower.)
+``sk-``...), and matches a token's full pattern only where its marker sits at a word
+start. A pattern led by ``\\b`` tried at every position is ~0.5 µs a character: 1.5 s on a
+3 MB plotly output.
 """
 
 from __future__ import annotations
@@ -131,10 +130,37 @@ _BY_MARKER: dict[str, tuple[Provider, ...]] = {
     "pypi-AgE": (_p("PyPI token", r"pypi-AgE[A-Za-z0-9_-]{50,}" + _END, tail=20),),
     "npm_": (_p("npm token", r"npm_[A-Za-z0-9]{36}" + _END, check=crc32_token_ok),),
 }  # fmt: skip
-MARKERS = re.compile(
-    r"AKIA|ASIA|gh[pousr]_|github_pat_|xox|xapp-|hooks\.slack\.com/|_live_|AIza|sk-|SG\.|AccountKey="
-    r"|SharedAccessKey=|gl(?:pat|dt|rt|ptt)-|sk\.eyJ|eyJ|hf_|pypi-AgE|npm_|PRIVATE KEY|://"
-)
+# Every literal a token carries, searched for in one alternation. The regex engine checks
+# each character against the set of the alternatives' first characters before it tries
+# them, so each is searched for from a rare character inside it (``yJ`` for ``eyJ``,
+# ``k-`` for ``sk-``): as fast as the old six markers, twice as fast as plain ones.
+MARKERS: tuple[str, ...] = (*_BY_MARKER, "PRIVATE KEY", "://")
+_LEAD = {"eyJ": 1, "sk-": 1, "sk.eyJ": 1, "hf_": 1, "pypi-AgE": 5, "npm_": 1, "hooks.slack.com/": 3}
+_SEARCH = {m[_LEAD.get(m, 0) :]: (m, _LEAD.get(m, 0)) for m in MARKERS}
+_SEARCH_RX = re.compile("|".join(re.escape(k) for k in sorted(_SEARCH, key=len, reverse=True)))
+
+
+def marker_hits(text: str) -> list[tuple[int, str]]:
+    """(position, marker) of every marker in the text, in order."""
+    hits = []
+    for m in _SEARCH_RX.finditer(text):
+        marker, back = _SEARCH[m.group()]
+        pos = m.start() - back
+        if pos >= 0 and (not back or text.startswith(marker, pos)):
+            hits.append((pos, marker))
+    return hits
+
+
+def has_marker(text: str) -> bool:
+    """Could the text hold a provider token at all? (``://`` counts only beside an ``@``.)"""
+    url = False
+    for _, marker in marker_hits(text):
+        if marker != "://":
+            return True
+        url = True
+    return url and "@" in text
+
+
 _PEM = re.compile(
     r"-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----"
     r"(?:\s|\\[rn])*(?:[A-Za-z-]+: [^\n\\]*(?:\n|\\n))*(?:\s|\\[rn])*((?:[A-Za-z0-9+/=]|\s|\\[rn]){64,})"
@@ -166,9 +192,7 @@ def _aws_secret_near(text: str, start: int, end: int) -> str | None:
     return None
 
 
-def _match(text: str, marker: re.Match[str]) -> list[tuple[str, str]]:
-    word = marker.group()
-    pos = marker.start()
+def _match(text: str, pos: int, word: str) -> list[tuple[str, str]]:
     if word == "://":
         scheme = _SCHEME_BEFORE.search(text, max(0, pos - 32), pos)
         if scheme is None or not _word_start(text, scheme.start()):
@@ -209,8 +233,8 @@ def _match(text: str, marker: re.Match[str]) -> list[tuple[str, str]]:
 def find_tokens(text: str) -> list[tuple[str, str]]:
     """(kind, token) for every provider token in a text, each once, in order."""
     found: list[tuple[str, str]] = []
-    for marker in MARKERS.finditer(text):
-        for token in _match(text, marker):
+    for pos, word in marker_hits(text):
+        for token in _match(text, pos, word):
             if token not in found:
                 found.append(token)
     return found

@@ -8,19 +8,44 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from nbprod.rules.secrets.providers import MARKERS, find_tokens
+from nbprod.rules.secrets.providers import find_tokens, has_marker
 from nbprod.rules.secrets.values import credential_part, looks_secret, secret_name
 
-# Searched in the lower-cased text; the whole name around a hit is then read and judged.
-NAME_MARK = re.compile(
-    r"_key|-key|apikey|accesskey|secret|token|passw|pwd|passphrase|credential|authorization"
+# Searched in the lower-cased text in one alternation, each from a rare character inside
+# it (see ``providers.MARKERS``), with what must follow a name: ``=`` or ``:`` past quotes
+# and spaces, or a space and a value (``--token X``). The whole name around a hit is then
+# read and judged.
+NAME_WORDS = (
+    "_key",
+    "-key",
+    "apikey",
+    "accesskey",
+    "secret",
+    "token",
+    "passw",
+    "pwd",
+    "credential",
+    "authorization",
 )
+_NAME_LEADS = ("key", "cret", "ken", "passw", "pwd", "credential", "zation")  # a rare letter first
+_NAME_RX = re.compile("(?:" + "|".join(_NAME_LEADS) + ")" + r"""[\w-]*(?:[ \t"'\]]*[=:]| +[^\s-])""")
+
+
+def _name_hits(low: str) -> list[tuple[int, int]]:
+    """(start, end) of each lead followed by what follows a name: the name around it is
+    then read whole and judged (``monkey``, ``taken`` and ``tokens/s`` fall out there)."""
+    return [(m.start(), m.start() + 3) for m in _NAME_RX.finditer(low)]
+
+
+def has_name_word(low: str) -> bool:
+    """Could the (lower-cased) text name a secret at all?"""
+    return any(w in low for w in NAME_WORDS)
+
+
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AFTER = re.compile(
     r"""["']?\]?\s*(?:=>|:=|==|=|:)\s*(?:b?(["'])(.{1,300}?)\1|([^\s"'`,;<>(){}\[\]|&]{1,300}))"""
 )
-# After a name: ``=`` or ``:`` (past quotes and spaces), or a space and a value (``--token X``).
-_TAIL = re.compile(r"[\w-]*(?:[ \t\"'\]]*[=:]| +[^\s-])")
 _FLAG_AFTER = re.compile(r"""[ =](?:(["'])(.{1,300}?)\1|([^\s"'`;<>|&]{1,300}))""")
 _WORD = re.compile(r"\s*(\S{1,300})")
 
@@ -37,16 +62,37 @@ def _secret_name(name: str) -> str | None:
     return secret_name(name)
 
 
+def _names_a_secret(text: str, limit: int = 200) -> bool:
+    """Does a secret's name stand anywhere in the text (``token_count`` is none)?"""
+    low = _lower(text)
+    seen = 0
+    for w in NAME_WORDS:
+        i = low.find(w)
+        while i >= 0:
+            seen += 1
+            if seen > limit:
+                return True
+            a, b = i, i + len(w)
+            while a > 0 and text[a - 1] in _NAME_CHARS:
+                a -= 1
+            while b < len(text) and text[b] in _NAME_CHARS and text[b] != ".":
+                b += 1
+            if _secret_name(text[a:b].lstrip("-.")):
+                return True
+            i = low.find(w, b)
+    return False
+
+
 def find_named(text: str) -> list[tuple[str, str, str]]:
     """(kind, value, name) for ``name = value``, ``"name": "value"``, ``NAME=value`` and
     ``--name value`` in a text, where the name is a secret's and the value is no placeholder."""
     low = _lower(text)
     found: list[tuple[str, str, str]] = []
     done = -1
-    for m in NAME_MARK.finditer(low):
-        if m.start() < done or _TAIL.match(text, m.end()) is None:
+    starts = _name_hits(low)
+    for a, b in starts:
+        if a < done:
             continue
-        a, b = m.start(), m.end()
         while a > 0 and text[a - 1] in _NAME_CHARS:
             a -= 1
         while b < len(text) and text[b] in _NAME_CHARS and text[b] != ".":
@@ -87,8 +133,8 @@ def find_secrets(text: str) -> list[tuple[str, str]]:
 # -- what a saved output shows ----------------------------------------------------------
 
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-_HIDDEN = ("<script", "<style", "<template", "<svg", "<math", "<noscript", "<!--")
-_CLOSE = {"<!--": "-->"}
+# one pass: every candidate starts with "<", and a big plotly or bokeh script holds few
+_HIDDEN_RX = re.compile(r"<(?:script|style|template|svg|math|noscript)\b|<!--")
 _TAG = re.compile(r"<[^>]*>")
 _TD = re.compile(r"<(?:td|TD)(?![\w-])[^>]*>")  # (no re.I: it would switch off the prefix search)
 
@@ -98,28 +144,38 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text) if "\x1b" in text else text
 
 
-def visible_text(markup: str) -> str:
-    """The text an HTML output shows: no scripts, styles, SVG, comments, tags or attributes."""
+def drop_hidden(markup: str) -> str:
+    """HTML without what it does not show: scripts, styles, templates, SVG, MathML, comments."""
     low = _lower(markup)
     parts = []
     pos = 0
     while True:
-        starts = [(i, tag) for tag in _HIDDEN if (i := low.find(tag, pos)) >= 0]
-        if not starts:
+        m = _HIDDEN_RX.search(low, pos)
+        if m is None:
             parts.append(markup[pos:])
             break
-        i, tag = min(starts)
-        parts.append(markup[pos:i])
-        close = _CLOSE.get(tag) or "</" + tag[1:]
-        j = low.find(close, i + len(tag))
+        parts.append(markup[pos : m.start()])
+        tag = m.group()
+        close = "-->" if tag == "<!--" else "</" + tag[1:]
+        j = low.find(close, m.end())
         if j < 0:
             break
-        pos = low.find(">", j) + 1 if close != "-->" else j + 3
+        pos = j + 3 if tag == "<!--" else low.find(">", j) + 1
         if pos <= 0:
             break
-    # every tag becomes a space, a table cell " : " (a key-value table reads "password : x")
-    text = _TAG.sub(" ", _TD.sub(" : ", " ".join(parts)))
+    return " ".join(parts)
+
+
+def strip_tags(markup: str) -> str:
+    """The text between the tags; a table cell is led by " : " (a key-value table reads
+    "password : x"), entities are decoded."""
+    text = _TAG.sub(" ", _TD.sub(" : ", markup))
     return html.unescape(text) if "&" in text else text
+
+
+def visible_text(markup: str) -> str:
+    """The text an HTML output shows: no scripts, styles, SVG, comments, tags or attributes."""
+    return strip_tags(drop_hidden(markup))
 
 
 _SKIP_MIMES = ("text/css", "text/javascript", "text/vnd.", "text/x-javascript")
@@ -186,7 +242,8 @@ def output_parts(output: Any) -> Iterator[tuple[str, str]]:
         if not text:
             continue
         if mime == "text/html":
-            if not (MARKERS.search(text) or NAME_MARK.search(text.lower())):
+            text = drop_hidden(text)  # a 3 MB plotly figure is mostly one script
+            if not (has_marker(text) or _names_a_secret(text)):
                 continue  # nothing any secret starts with: no need to read the markup
-            text = visible_text(text)
+            text = strip_tags(text)
         yield mime, strip_ansi(text)

@@ -91,6 +91,7 @@ _PLACEHOLDER_WHOLE = frozenset(
 _TEMPLATE = re.compile(
     r"\$\{|\$\(|\{\{|\{[\w.\[\]'\"-]*\}|%\(\w+\)s|%[sd]\b|^\$\w+$|^<.*>$|^\[.*\]$|^\{.*\}$"
 )
+_PERIODIC = re.compile(r"^(.{1,4})\1{3,}.{0,3}$")  # "A1b2A1b2A1b2": typed, not drawn
 _MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
 _RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
@@ -149,7 +150,7 @@ def placeholder(value: str) -> bool:
         not v
         or v in PUBLIC_EXAMPLES
         or _JWT_IO in v
-        or bool(_MASK_ONLY.match(v))
+        or bool(_MASK_ONLY.match(v) or _PERIODIC.match(v))
         or "EXAMPLE" in v
         or v.lower() in _PLACEHOLDER_WHOLE
         or bool(_PLACEHOLDER_WORD.search(v) or _TEMPLATE.search(v) or _RUN.search(v) or _ENV_NAME.match(v))
