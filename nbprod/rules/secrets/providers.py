@@ -154,10 +154,12 @@ def marker_hits(text: str) -> list[tuple[int, str]]:
 def has_marker(text: str) -> bool:
     """Could the text hold a provider token at all? (``://`` counts only beside an ``@``.)"""
     url = False
-    for _, marker in marker_hits(text):
-        if marker != "://":
+    for m in _SEARCH_RX.finditer(text):
+        marker, back = _SEARCH[m.group()]
+        if marker == "://":
+            url = True
+        elif not back or (m.start() >= back and text.startswith(marker, m.start() - back)):
             return True
-        url = True
     return url and "@" in text
 
 
