@@ -470,6 +470,8 @@ def test_labelled_set_recall_and_precision(tmp_path: Path, seed: int) -> None:
 KNOWN_MISSES = [
     # a bare positional pair with no name: Twilio's Client(account_sid, auth_token)
     ("code", 'twilio = Client("AC' + fake("hex32") + '", "' + fake("hex32", 1) + '")'),
+    # a password in prose, with no ``=`` or ``:`` after its name
+    ("error", "unable to authenticate user [elastic] with password " + fake("password")),
     # a password in an HTML form's value attribute (attributes are not read)
     ("text/html", '<input type="password" value="' + fake("password") + '">'),
 ]
@@ -480,6 +482,10 @@ KNOWN_MISSES = [
 def test_known_misses(where: str, text: str) -> None:
     if where == "code":
         assert code_secrets(text)
+    elif where == "error":
+        assert [
+            s for _, t in output_parts({"output_type": "error", "traceback": [text]}) for s in find_secrets(t)
+        ]
     else:
         out = {"output_type": "display_data", "data": {where: text}}
         assert [s for _, t in output_parts(out) for s in find_secrets(t)]

@@ -277,6 +277,7 @@ def _maybe(text: str) -> bool:
             has_marker(text)
             or has_name_word(text.lower())
             or "login" in text
+            or "-u" in text
             or (len(v) >= 6 and not any(c.isspace() for c in v) and not placeholder(v) and not reference(v))
         )
         if len(_MAYBE) > 65536:

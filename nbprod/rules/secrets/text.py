@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from nbprod.rules.secrets.providers import find_tokens, has_marker
+from nbprod.rules.secrets.providers import find_tokens, has_marker, url_password_ok
 from nbprod.rules.secrets.values import credential_part, looks_secret, secret_name
 
 # Searched in the lower-cased text in one alternation, each from a rare character inside
@@ -113,6 +113,8 @@ def find_named(text: str) -> list[tuple[str, str, str]]:
         if after is None:
             continue
         value = after.group(2) if after.group(1) else after.group(3)
+        if not after.group(1) and text.startswith("(", after.end()):
+            continue  # ``api_key=SecretStr('**')``: a call or a repr, not the value
         if value.lower() in ("bearer", "basic", "token") and not after.group(1):
             nxt = _WORD.match(text, after.end())
             value = f"{value} {nxt.group(1)}" if nxt else value
@@ -121,9 +123,16 @@ def find_named(text: str) -> list[tuple[str, str, str]]:
     return found
 
 
+# ``curl -u user:password``, ``--user user:password``
+_USER_OPTION = re.compile(r"""(?:-u|--user)[ =]['"]?([^\s:'"]+):([^\s'"@]{3,})""")
+
+
 def find_secrets(text: str) -> list[tuple[str, str]]:
     """(kind, secret) for provider tokens and named secrets in a text."""
     found = find_tokens(text)
+    for m in _USER_OPTION.finditer(text):
+        if url_password_ok(m.group(1), m.group(2)) and looks_secret("password", m.group(2)):
+            found.append(("password", m.group(2)))
     for kind, value, _ in find_named(text):
         if not any(value in tok or tok in value for _, tok in found):
             found.append((kind, value))
