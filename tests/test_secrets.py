@@ -110,6 +110,24 @@ def test_near_misses_stay_quiet(what: str) -> None:
     assert find_secrets(text) == [], (what, find_secrets(text))
 
 
+# Checksums of three long-expired GitHub tokens published as test vectors (therootcompany/
+# base62-token.js): the body and its checksum apart, so no token-shaped string is stored.
+CRC_VECTORS = {
+    "zQWBuTSOoRi4A9spHcVY5ncnsDkxkJ": "0mLq17",
+    "adE7dp8rHP6gUTuPwxLTZjZdtya3sV": "0UQzQM",
+    "H3xbiBdlzffNx7Y56iNsPw3joObj7U": "2nO29h",
+}
+
+
+@pytest.mark.parametrize("body", list(CRC_VECTORS))
+def test_github_checksum_matches_real_tokens(body: str) -> None:
+    from nbprod.rules.secrets.providers import crc32_token_ok
+
+    assert crc32_token_ok("ghp_" + body + CRC_VECTORS[body])
+    assert not crc32_token_ok("ghp_" + body[::-1] + CRC_VECTORS[body])
+    assert find_tokens("ghp_" + body + CRC_VECTORS[body])[0][0] == "GitHub token"
+
+
 def test_aws_secret_beside_its_id() -> None:
     key_id, secret = fake("aws_id"), fake("aws_secret")
     found = find_tokens(f"aws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n")
