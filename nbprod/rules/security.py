@@ -89,4 +89,10 @@ def secret_in_output(facts: NotebookFacts) -> Iterator[Hit]:
                 break
 
 
-__all__ = ["code_secrets", "describe", "find_tokens", "looks_secret", "mask", "output_parts"]
+def output_texts(output: dict) -> Iterator[str]:
+    """The texts one saved output shows (``output_parts`` without the kinds)."""
+    for _, text in output_parts(output):
+        yield text
+
+
+__all__ = ["code_secrets", "describe", "find_tokens", "looks_secret", "mask", "output_parts", "output_texts"]
