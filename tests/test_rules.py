@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from secretgen import fake
 
 import nbprod
 from nbprod.analysis.facts import analyze_notebook
@@ -175,7 +176,7 @@ FIRES: list[tuple[str, list[Any], int | None, int | None, list[str]]] = [
     ("NB306", [f"x{i} = {i}" for i in range(10)], None, None, ["10 code cells"]),
     ("NB401", ["API_KEY = 'a8f5f167f44f4964e6c998dee827110c'"], 0, 1, ["'API_KEY'", "a8f5"]),
     ("NB401", ["client = Client(password='hunter2hunter2')"], 0, 1, ["Client(password=...)"]),
-    ("NB401", ["x = 1\ncreds = 'AKIAIOSFODNN7EXAMPLE'"], 0, 2, ["AWS access key"]),
+    ("NB401", [f"x = 1\ncreds = '{fake('aws_id')}'"], 0, 2, ["AWS access key"]),
     ("NB401", ["db = connect('postgres://admin:s3cretpw@db.example.com/x')"], 0, 1, ["password in a URL"]),
 ]
 
@@ -349,6 +350,7 @@ QUIET: list[tuple[str, list[Any]]] = [
         ["max_tokens = 'unlimited-tokens'\ntokenizer = load('bert-base-uncased')\nsecret_name = 'prod/db'"],
     ),
     ("NB401", ["API_KEY = 'insert-your-key-here'\nAUTH_TOKEN = 'REPLACE_ME_TOKEN'\nkey = 'xxxx-xxxx-xxxx'"]),
+    ("NB401", ["x = 1\ncreds = 'AKIAIOSFODNN7EXAMPLE'"]),  # AWS's documented example key
     ("NB402", ["print('hello')"]),
 ]
 
@@ -567,12 +569,13 @@ def test_every_static_rule_has_fire_and_quiet_cases() -> None:
 def test_nb402_secret_in_saved_output(make_notebook: Callable[..., Path]) -> None:
     import nbformat
 
-    leaked = nbformat.v4.new_output("stream", name="stdout", text="token: ghp_" + "a1B2" * 10 + "\n")
+    token = fake("github")
+    leaked = nbformat.v4.new_output("stream", name="stdout", text=f"token: {token}\n")
     path = make_notebook([{"source": "print(token)", "outputs": [leaked]}])
     report = nbprod.check(path, isolated=True, select=["NB402"])
     assert [(f.rule, f.cell, f.line) for f in report.findings] == [("NB402", 0, None)]
     message = report.findings[0].message
-    assert "GitHub token" in message and "a1B2" * 10 not in message
+    assert "GitHub token" in message and token not in message and token[4:12] not in message
 
 
 def test_nb203_satisfied_by_pinned_file_beside_notebook(
