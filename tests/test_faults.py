@@ -451,9 +451,7 @@ def test_mutated_notebooks_and_side_files_never_crash_or_hang(tmp_path: Path) ->
     assert any(r["rc"] == 2 for r in results) and any(r["rc"] in (0, 1) for r in results)
 
 
-# Depends on the NB401/NB402 rewrite of nbprod/rules/security.py (another branch): on a
-# branch without it, NB402 raises TypeError on output data lists holding non-strings.
-@pytest.mark.xfail(reason="needs the security.py (NB401/NB402) rewrite from another branch", strict=False)
+# Output data lists holding non-strings (IPython.display.JSON) once crashed NB402.
 def test_non_string_output_data_never_crashes(tmp_path: Path) -> None:
     apart = tmp_path / "non-string-data"
     build_mutants(tmp_path / "inputs", COUNT, SEED, apart=apart)
@@ -465,15 +463,9 @@ def test_non_string_output_data_never_crashes(tmp_path: Path) -> None:
     apart.mkdir(exist_ok=True)
     (apart / "json_display.ipynb").write_text(json.dumps(nb))
     files.append(apart / "json_display.ipynb")
-    saved = TALLY.copy()  # counted apart: these figures depend on the other branch
-    try:
-        results = run_cli([["check", str(f)] for f in files], tmp_path / "run")
-        bad = problems(results)
-    finally:
-        TALLY.clear()
-        TALLY.update(saved)
-    TALLY["non-string output data inputs (need security.py rewrite)"] += len(files)
-    TALLY["of those, crashing on this branch"] += len(bad)
+    results = run_cli([["check", str(f)] for f in files], tmp_path / "run")
+    bad = problems(results)
+    TALLY["non-string output data inputs"] += len(files)
     assert not bad, f"{len(bad)} of {len(files)}:\n" + "\n".join(bad[:10])
 
 

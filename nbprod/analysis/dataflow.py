@@ -604,7 +604,7 @@ def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
         end = starts[k + 1] if k + 1 < len(starts) else len(lines)
         try:
             body = ast.parse("\n".join(lines[start:end])).body
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, MemoryError, RecursionError):  # the parser gives up: skip
             continue
         for sub in body:
             ast.increment_lineno(sub, start)
