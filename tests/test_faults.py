@@ -367,8 +367,7 @@ def side_ticks(rng: random.Random) -> bytes:
 
 def non_string_output_data(nb: Any) -> bool:
     """True when an output's text or data holds non-strings (``IPython.display.JSON([1, 2])``
-    saved as a list of numbers). NB401/NB402 in ``nbprod/rules/security.py`` crash on them
-    until that module's rewrite (another branch) is merged: those inputs are tested apart,
+    saved as a list of numbers), which once crashed NB402: those inputs are tested apart,
     in ``test_non_string_output_data_never_crashes``."""
     cells = nb.get("cells") if isinstance(nb, dict) else None
     for cell in cells if isinstance(cells, list) else []:
