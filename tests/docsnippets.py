@@ -198,7 +198,7 @@ def run_command(command: str, cwd: Path, timeout: int = TIMEOUT) -> subprocess.C
     """One shell command as a reader types it (bash, in the workspace)."""
     python = shlex.quote(sys.executable)
     # `python` in the docs is the interpreter the reader installed nbprod into.
-    prologue = f"python() {{ {python} \"$@\"; }}; export -f python; "
+    prologue = f'python() {{ {python} "$@"; }}; export -f python; '
     return subprocess.run(
         ["bash", "-c", prologue + command],
         cwd=cwd,

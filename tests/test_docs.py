@@ -139,7 +139,9 @@ def check_yaml(snippet: Snippet, cwd: Path) -> None:
     for repo in (data or {}).get("repos", []) if isinstance(data, dict) else []:
         for hook in repo.get("hooks", []):
             if "nbprod" in str(repo.get("repo", "")) or hook.get("id", "").startswith("nbprod"):
-                assert hook["id"] in ours, f"{snippet.where}: no hook '{hook['id']}' in .pre-commit-hooks.yaml"
+                assert hook["id"] in ours, (
+                    f"{snippet.where}: no hook '{hook['id']}' in .pre-commit-hooks.yaml"
+                )
 
 
 CHECKS = {
