@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,11 @@ from docsnippets import (
     usage_problems,
     workspace,
 )
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 SNIPPETS = [s for s in all_snippets() if s.kind != "none"]
 
