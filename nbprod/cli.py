@@ -22,6 +22,37 @@ COMMANDS = {
     "verify": ("nbprod.commands.verify", "re-run notebooks in a fresh kernel and compare outputs"),
     "rules": ("nbprod.commands.rules", "list the rules, or explain one"),
 }
+# What each sub-command's exit code means, shown at the end of its --help.
+EXIT_CODES = {
+    "check": [
+        ("0", "nothing at or above --fail-on (default warning) was found"),
+        ("1", "something at or above --fail-on was found"),
+        ("2", "an input could not be read, or the usage or configuration is wrong"),
+    ],
+    "export": [
+        ("0", "the package was written (with --check: it is in sync with the notebook)"),
+        ("1", "with --check: the package is out of date or missing"),
+        ("2", "the notebook could not be read or exported, or the usage is wrong"),
+    ],
+    "verify": [
+        ("0", "the notebook ran and reproduced (nothing at or above --fail-on)"),
+        ("1", "it failed, differs from its saved outputs, or two runs differ"),
+        ("2", "an input could not be read, or the usage is wrong"),
+    ],
+    "rules": [("0", "listed or explained"), ("2", "unknown rule id")],
+}
+DESCRIPTION = """\
+Take a Jupyter notebook to production.
+
+  nbprod check      the checker: static analysis of saved notebooks, with the readiness
+                    checklist in its summary (--format json, --report DIR)
+  nbprod export     the converter: notebook -> installable, tested package
+  nbprod verify     the verifier: re-run in a fresh kernel, prove it reproduces
+  nbprod rules      the rule catalog
+
+In Jupyter: %load_ext nbprod (the IPython extension: live record and warnings), then
+%nbprod check for the readiness checklist widget. Docs: README.md and docs/ in the
+repository."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,17 +68,47 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     the other commands' modules are not imported)."""
     parser = _Parser(
         prog="nbprod",
-        description="Take a Jupyter notebook to production: check, export, verify.",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run 'nbprod COMMAND --help' for a command's options and exit codes.",
     )
     parser.add_argument("--version", action="version", version=f"nbprod {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         if only is None or name == only:
-            sp = sub.add_parser(name, help=help_text, description=help_text)
+            sp = sub.add_parser(
+                name,
+                help=help_text,
+                description=help_text,
+                epilog=_exit_codes(name),
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+            )
             importlib.import_module(module).add_arguments(sp)
         else:
             sub.add_parser(name, help=help_text)
     return parser
+
+
+def _exit_codes(command: str) -> str:
+    rows = EXIT_CODES.get(command, [])
+    return "exit codes:\n" + "\n".join(f"  {code}  {meaning}" for code, meaning in rows) if rows else ""
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse; an unknown option is reported by the sub-command's parser, so the hint names
+    that command's help (``see 'nbprod check --help'``), not the top level's."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = _subparser(parser, getattr(args, "command", None))
+        (sub or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str | None) -> argparse.ArgumentParser | None:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            return action.choices[name]
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv[0] if argv and argv[0] in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exc:  # argparse already printed one usage line
         return int(exc.code or 0) if exc.code in (0, None) else 2
     if not args.command:

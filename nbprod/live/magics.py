@@ -124,6 +124,9 @@ class NbprodMagics(Magics):
         """nbprod's live session: ``%nbprod seed [N]``, ``%nbprod versions [--write FILE]``,
         ``%nbprod record [--json] [--save [PATH]]``, ``%nbprod check [PATH]``,
         ``%nbprod warnings [on|off] [RULE...]``, ``%nbprod notebook [PATH]``."""
+        if line.split()[:1] in ([], ["-h"], ["--help"]):
+            print(magic_help())
+            return None
         args = parse_argstring(self.nbprod, line)
         if self.hooks is None:
             raise UsageError("nbprod is not loaded: run %load_ext nbprod")
@@ -263,6 +266,17 @@ class NbprodMagics(Magics):
 
 
 # -- pure helpers, kept outside the class so other faces can reuse them ------------------
+def magic_help() -> str:
+    """``%nbprod -h``: every sub-command with its usage line."""
+    lines = ["%nbprod COMMAND [ARGS]: nbprod's live session. Commands:"]
+    for name in SUBCOMMANDS:
+        parser = _PARSERS[name].parser  # type: ignore[attr-defined]
+        usage = parser.format_usage().strip().removeprefix("usage: ").removeprefix("::").strip()
+        lines.append("  " + usage.lstrip("%").replace("nbprod", "%nbprod", 1))
+    lines.append("'%nbprod COMMAND -h' explains one.")
+    return "\n".join(lines)
+
+
 def seed_everything(value: int) -> tuple[list[str], list[str]]:
     """Seed random, and numpy / torch / tensorflow when imported; returns (seeded, notes)."""
     import random
