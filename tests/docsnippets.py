@@ -11,7 +11,8 @@ What a fenced block means, by its info string:
 
 - ``console``: ``$ command`` lines, each followed by the output it prints. The printed
   output is compared with the real one after masking the volatile parts (times, sizes,
-  hashes, temporary paths); a line ``...`` stands for any number of lines.
+  hashes, temporary paths); a line ``...`` stands for any number of lines, a line ending
+  in ``...`` for any end of line, and ``<...>`` for any text within a line (a random score).
 - ``bash`` / ``sh``: commands, one per line (``\\`` continues a line, ``#`` starts a comment);
   each must exit 0 unless the block is marked ``exit N``.
 - ``python``: run in a fresh interpreter (IPython when the block holds ``%magics``); the
@@ -94,7 +95,7 @@ class Snippet:
             return "output" if "output-of" in self.markers else self.lang.replace("yml", "yaml")
         if "output-of" in self.markers:
             return "output"
-        if re.search(r"^\s*%?nbprod ", self.text, re.MULTILINE):
+        if re.search(r"^\s*%?nbprod [a-z][a-z-]*(\s|$)", self.text, re.MULTILINE):
             return "usage"
         return "none"
 
@@ -118,7 +119,8 @@ def extract(path: Path) -> list[Snippet]:
             start, body = i, []
             i += 1
             while i < len(lines) and not lines[i].lstrip().startswith(fence.group(1)):
-                body.append(lines[i][indent:] if lines[i][:indent].isspace() else lines[i].lstrip())
+                text = lines[i]
+                body.append(text[indent:] if not indent or text[:indent].isspace() else text.lstrip())
                 i += 1
             snippets.append(Snippet(path, start + 1, fence.group(2).lower(), "\n".join(body), pending))
             pending = {}
@@ -214,7 +216,7 @@ _VOLATILE = [
     (re.compile(r"\b[0-9a-f]{12,64}\b"), "<hash>"),
     (re.compile(r"(/tmp|/var/folders)/[^\s:'\"]+"), "<tmp>"),
     (re.compile(r"\b0x[0-9a-fA-F]+\b"), "<addr>"),
-    (re.compile(r"\b\d+(\.\d+)?\s?(ns|µs|us|ms|s|min)\b"), "<time>"),
+    (re.compile(r"\b\d+(\.\d+)?(/\d+(\.\d+)?)*\s?(ns|µs|us|ms|s|min)\b"), "<time>"),
     (re.compile(r"\b\d+(\.\d+)?\s?(B|KB|MB|GB|KiB|MiB|GiB)\b"), "<size>"),
     (re.compile(r"\b\d{4}-\d{2}-\d{2}[T ][\d:.]+\S*"), "<timestamp>"),
     (re.compile(r"\bnbprod \d+\.\d+\S*"), "nbprod <version>"),
@@ -245,6 +247,9 @@ def matches(shown: list[str], real: list[str]) -> str | None:
             return any(walk(i + 1, k) for k in range(j, len(got) + 1))
         if want[i].endswith("..."):
             return j < len(got) and got[j].startswith(want[i][:-3]) and walk(i + 1, j + 1)
+        if "<...>" in want[i]:  # a volatile part of a line (a random score): any text
+            pattern = ".*?".join(re.escape(part) for part in want[i].split("<...>"))
+            return j < len(got) and re.fullmatch(pattern, got[j]) is not None and walk(i + 1, j + 1)
         return j < len(got) and want[i] == got[j] and walk(i + 1, j + 1)
 
     if walk(0, 0):
@@ -293,7 +298,7 @@ def usage_problems(snippet: Snippet) -> list[str]:
     problems: list[str] = []
     for line in snippet.text.splitlines():
         line = line.strip()
-        m = re.match(r"(%?)nbprod\s+(\S+)(.*)", line)
+        m = re.match(r"(%?)nbprod\s+([a-z][a-z-]*|-\S+)(?=\s|$)(.*)", line)
         if not m:
             continue
         magic, command, rest = m.groups()
@@ -331,6 +336,9 @@ def update(root: Path) -> int:
             for command, shown in console_steps(snippet.text):
                 done = run_command(command, root)
                 real = (done.stdout + done.stderr).splitlines()
+                if matches(shown, real) is None:  # still true: keep it as written (wildcards)
+                    out += [f"$ {command}\n", *(line + "\n" for line in shown)]
+                    continue
                 keep = real
                 if any(s.strip() == "..." for s in shown):
                     head = shown.index(next(s for s in shown if s.strip() == "..."))

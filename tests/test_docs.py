@@ -80,8 +80,10 @@ def check_console(snippet: Snippet, cwd: Path) -> None:
             f"{done.stdout}{done.stderr}"
         )
         problem = matches(shown, (done.stdout + done.stderr).splitlines())
-        assert problem is None, f"{snippet.where}: `{command}` prints something else "
-        f"(python tests/docsnippets.py --update rewrites it):\n{problem}"
+        assert problem is None, (
+            f"{snippet.where}: `{command}` prints something else "
+            f"(python tests/docsnippets.py --update rewrites it):\n{problem}"
+        )
 
 
 def check_shell(snippet: Snippet, cwd: Path) -> None:

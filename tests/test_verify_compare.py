@@ -372,3 +372,24 @@ def test_root_must_contain_the_notebook(tmp_path: Path) -> None:
     (error,) = report.errors
     assert "does not contain" in error["message"]
     assert report.exit_code() == 2
+
+
+def test_the_nbprod_record_under_load_ext_is_not_compared() -> None:
+    """The record shown under `%load_ext nbprod` grows as the session runs: a fresh run's
+    (0 packages so far) never matches the saved one, and that is no reproducibility problem."""
+
+    def record(packages: int) -> list[dict[str, object]]:
+        return [
+            {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {
+                    "application/vnd.nbprod.record+json": {"nbprod_record": 1, "packages": {}},
+                    "text/plain": f"nbprod is recording this session ({packages} packages)",
+                },
+            }
+        ]
+
+    assert compare_outputs(record(5), record(0)).status == "not-comparable"
+    changed = [{"output_type": "stream", "name": "stdout", "text": "5"}]
+    assert compare_outputs(changed, [{**changed[0], "text": "6"}]).status == "differed"

@@ -17,7 +17,13 @@ _PREFERENCE = (
     "image/png", "image/jpeg", "image/svg+xml", "text/html", "text/markdown", "text/latex",
     "application/json", "text/plain",
 )  # fmt: skip
-_NOT_COMPARABLE = ("application/vnd.jupyter.widget-view+json", "application/javascript")
+# widgets and scripts, and nbprod's own session record (it grows as the session runs: the
+# record shown under `%load_ext nbprod` never matches a fresh run's)
+_NOT_COMPARABLE = (
+    "application/vnd.jupyter.widget-view+json",
+    "application/javascript",
+    "application/vnd.nbprod.record+json",
+)
 _SCRIPT = re.compile(r"<script\b", re.I)
 # an output's text beyond this many characters is compared as is, without normalising
 MAX_TEXT = 1_000_000
@@ -217,7 +223,7 @@ def compare_outputs(
     s_cmp = [i for i in s_items if i.comparable]
     f_cmp = [i for i in f_items if i.comparable]
     skipped = len(s_items) - len(s_cmp) + len(f_items) - len(f_cmp)
-    notes = [f"{skipped} output(s) not comparable (widgets, scripts)"] if skipped else []
+    notes = [f"{skipped} output(s) not comparable (widgets, scripts, the nbprod record)"] if skipped else []
     if not s_cmp and not f_cmp:
         return CellComparison("not-comparable", stderr_detail=stderr_detail, notes=notes)
     if len(s_cmp) != len(f_cmp) or any(a.kind != b.kind for a, b in zip(s_cmp, f_cmp, strict=False)):
