@@ -11,6 +11,7 @@ anything from a record.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,10 +185,26 @@ def load_record(
     return read_record_file(record_path(notebook_path), problems)
 
 
-def embedded_record(nb: Notebook) -> dict[str, Any] | None:
-    """The last record embedded in the notebook's outputs (cleaned), or None."""
+def _as_notebook(nb: Any) -> Notebook:
+    """``nb`` as nbprod reads notebooks: a ``Notebook``, a path to a file, or a notebook as
+    a dict (``json.load``, ``nbformat.read``). NbprodError when it is none of them."""
+    from nbprod.notebook import Notebook, parse_notebook, read_notebook
+
+    if isinstance(nb, Notebook):
+        return nb
+    if isinstance(nb, (str, os.PathLike)):
+        return read_notebook(nb)
+    if isinstance(nb, dict):
+        return parse_notebook(json.dumps(nb, default=str), "<notebook>")
+    raise NbprodError(f"expected a notebook (a path, a dict or an nbformat notebook), not {type(nb).__name__}")
+
+
+def embedded_record(nb: Notebook | str | os.PathLike[str] | dict[str, Any]) -> dict[str, Any] | None:
+    """The last record embedded in the notebook's outputs (cleaned), or None. ``nb``: a
+    path, a notebook dict (``nbformat.read``) or an nbprod ``Notebook``."""
     from nbprod.notebook import display_path, json_depth
 
+    nb = _as_notebook(nb)
     found = None
     for cell in nb.cells:
         for out in cell.outputs:
@@ -210,11 +227,13 @@ def embedded_record(nb: Notebook) -> dict[str, Any] | None:
     return cleaned
 
 
-def find_record(nb: Notebook) -> dict[str, Any] | None:
+def find_record(nb: Notebook | str | os.PathLike[str] | dict[str, Any]) -> dict[str, Any] | None:
     """The notebook's record: the file beside it, else the one embedded in its outputs.
+    ``nb``: a path, a notebook dict (no side file then) or an nbprod ``Notebook``.
 
     A side file or embedded record that cannot be used is reported in ``nb.problems``.
     """
+    nb = _as_notebook(nb)
     problems: list[dict[str, str]] = []
     record = load_record(nb.path, problems) or embedded_record(nb)
     for p in problems:
