@@ -612,7 +612,7 @@ def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
 
 
 def _followed(
-    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef]
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef], depth: int = 0
 ) -> Iterator[tuple[ast.stmt, int, set[str]]]:
     """The statements, a call of a simple notebook helper replaced by the helper's body."""
     for stmt, number, reads in stmts:
@@ -620,8 +620,9 @@ def _followed(
         if body is None:
             yield stmt, number, reads
             continue
-        for sub in body:
-            yield sub, -1, names_in(sub)
+        yield from _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1) if depth < 3 else (
+            (sub, -1, names_in(sub)) for sub in body
+        )
 
 
 def build(facts: NotebookFacts) -> DataFlow:

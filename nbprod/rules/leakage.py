@@ -618,9 +618,9 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
                     )
                 )
                 return
-        if isinstance(arg, ast.Name):
-            d = node.reach.get(arg.id)
-            if d is None and arg.id in node.sources:  # pred = m.predict(X) in the same loop
+        for name in sorted(names_in(arg)):  # pred, or (proba >= t): made by a predict call before
+            d = node.reach.get(name)
+            if d is None and name in node.sources:  # pred = m.predict(X) in the same loop
                 d = node.index
             if d is None:
                 continue
@@ -971,23 +971,20 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     tests = {
         (s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()
     }
-    if not ev.splits:  # the split sits in cells nbprod cannot see: a test set by its name
-        tests = {v for s in ev.scores for v in s.data if v[0] < 0 and _named_test(v[1])}
+    if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
+        tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
     if not tests:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
     fitted_in = {m.node.index for m in ev.models}
     for score in on_test:
         node = score.node
-        if (
-            isinstance(node.stmt, (ast.For, ast.While))
-            and node.index in fitted_in
-            and _selects(ev, node, True)
-        ):
+        if isinstance(node.stmt, (ast.For, ast.While)) and _selects(ev, node, True):
+            what = "fits a model per setting" if node.index in fitted_in else "tries one setting per pass"
             yield (
                 node.cell,
                 node.line,
-                f"the loop in cell {_cell(node)} fits a model per setting and scores each on "
+                f"the loop in cell {_cell(node)} {what} and scores each on "
                 f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), then keeps "
                 "the best: the test set chose the model",
             )
@@ -1040,7 +1037,7 @@ def _selects(ev: Events, node: Node, loop: bool) -> bool:
 
 def _picks(ev: Events, node: Node) -> bool:
     """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound."""
-    if any(n.lower().startswith("best") for n in node.sources):
+    if any(n.rsplit(".", 1)[-1].lower().startswith("best") for n in node.sources):
         return True
     if node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT):
         return False
