@@ -220,6 +220,60 @@ CASES: list[tuple[str, list[str], set[str]]] = [
     ("grid-search-then-test-once", ["X = df[['a']]\ny = df.y", SPLIT,
                                     "gs = GridSearchCV(make_pipeline(StandardScaler(), KNeighborsClassifier()), {'kneighborsclassifier__n_neighbors': [1, 3, 5]}, cv=5)\n"
                                     "gs.fit(X_train, y_train)\nprint(gs.best_params_, gs.score(X_test, y_test))"], set()),
+    # -- helpers followed at their call (round 2 held-out misses) ---------------------------------------
+    ("helper-fits-on-its-copy-before-split", ["def prep(frame):\n    d = frame.copy()\n    sc = StandardScaler()\n"
+                                              "    d[['a']] = sc.fit_transform(d[['a']])\n    return d[['a']], d['y']",
+                                              "X, y = prep(df)", SPLIT, FIT_EVAL], {"NB301"}),
+    ("helper-fits-and-splits-inside", ["def train(frame):\n    vec = TfidfVectorizer()\n    X = vec.fit_transform(frame['text'])\n"
+                                       "    X_tr, X_te, y_tr, y_te = train_test_split(X, frame['y'], random_state=0)\n"
+                                       "    m = LogisticRegression().fit(X_tr, y_tr)\n    return m.score(X_te, y_te)",
+                                       "print(train(df))"], {"NB301"}),
+    ("helper-splits-then-fits-train-part", ["def train(frame):\n    X_tr, X_te, y_tr, y_te = train_test_split(frame[['a']], frame['y'], random_state=0)\n"
+                                            "    sc = StandardScaler().fit(X_tr)\n    m = LogisticRegression().fit(sc.transform(X_tr), y_tr)\n"
+                                            "    return m.score(sc.transform(X_te), y_te)",
+                                            "print(train(df))"], set()),
+    ("nested-helpers-resample-before-split", ["def balance(d):\n    minor = d[d.y == 1]\n    up = resample(minor, replace=True, n_samples=100)\n"
+                                              "    return pd.concat([d[d.y == 0], up])",
+                                              "def prep(d):\n    b = balance(d)\n    return train_test_split(b[['a']], b['y'], random_state=0)",
+                                              "X_train, X_test, y_train, y_test = prep(df)", FIT_EVAL], {"NB307"}),
+    ("helper-resamples-train-part-only", ["def balance(d):\n    minor = d[d.y == 1]\n    up = resample(minor, replace=True, n_samples=100)\n"
+                                          "    return pd.concat([d[d.y == 0], up])",
+                                          "train, test = train_test_split(df, random_state=0)\ntrain_b = balance(train)",
+                                          "m = LogisticRegression().fit(train_b[['a']], train_b.y)\nprint(m.score(test[['a']], test.y))"], set()),
+    ("helper-loop-keeps-best-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                        "def pick():\n    best_acc, best_model = 0, None\n    for c in [0.1, 1, 10]:\n"
+                                        "        m = LogisticRegression(C=c).fit(X_train, y_train)\n        acc = accuracy_score(y_test, m.predict(X_test))\n"
+                                        "        if acc > best_acc:\n            best_acc, best_model = acc, m\n    return best_model",
+                                        "model = pick()"], {"NB308"}),
+    ("helper-loop-keeps-best-by-cv", ["X = df[['a']]\ny = df.y", SPLIT,
+                                      "def pick():\n    best, best_c = 0, None\n    for c in [0.1, 1, 10]:\n"
+                                      "        s = cross_val_score(LogisticRegression(C=c), X_train, y_train, cv=5).mean()\n"
+                                      "        if s > best:\n            best, best_c = s, c\n    return best_c",
+                                      "c = pick()", "print(LogisticRegression(C=c).fit(X_train, y_train).score(X_test, y_test))"], set()),
+    ("threshold-chosen-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                  "m = LogisticRegression().fit(X_train, y_train)\nproba = m.predict_proba(X_test)[:, 1]",
+                                  "best_acc, best_t = 0, 0.5\nfor t in np.linspace(0, 1, 21):\n"
+                                  "    acc = accuracy_score(y_test, (proba >= t).astype(int))\n"
+                                  "    if acc > best_acc:\n        best_acc, best_t = acc, t"], {"NB308"}),
+    ("threshold-chosen-on-validation", ["X = df[['a']]\ny = df.y", SPLIT,
+                                        "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                        "m = LogisticRegression().fit(X_tr, y_tr)\nproba = m.predict_proba(X_val)[:, 1]",
+                                        "best_acc, best_t = 0, 0.5\nfor t in np.linspace(0, 1, 21):\n"
+                                        "    acc = accuracy_score(y_val, (proba >= t).astype(int))\n"
+                                        "    if acc > best_acc:\n        best_acc, best_t = acc, t"], set()),
+    ("features-chosen-on-test-in-loop", ["X = df.drop(columns='y')\ny = df.y", SPLIT,
+                                         "best_acc, best_k = 0, 0\nfor k in range(1, 5):\n    sel = SelectKBest(k=k).fit(X_train, y_train)\n"
+                                         "    Xte = sel.transform(X_test)\n    m = LogisticRegression().fit(sel.transform(X_train), y_train)\n"
+                                         "    acc = accuracy_score(y_test, m.predict(Xte))\n    if acc > best_acc:\n        best_acc, best_k = acc, k"],
+     {"NB308"}),
+    ("test-split-loaded-best-kept", ["import pickle\nX_train, X_test, y_train, y_test = pickle.load(open('split.pkl', 'rb'))",
+                                     "best_acc = 0\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    m.fit(X_train, y_train)\n"
+                                     "    preds = m.predict(X_test)\n    acc = accuracy_score(y_test, preds)\n"
+                                     "    if acc > best_acc:\n        best_acc, best_model = acc, m"], {"NB308"}),
+    ("validation-split-loaded-best-kept", ["import pickle\nX_train, X_val, y_train, y_val = pickle.load(open('split.pkl', 'rb'))",
+                                           "best_acc = 0\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    m.fit(X_train, y_train)\n"
+                                           "    preds = m.predict(X_val)\n    acc = accuracy_score(y_val, preds)\n"
+                                           "    if acc > best_acc:\n        best_acc, best_model = acc, m"], set()),
     ("models-printed-not-chosen", ["X = df[['a']]\ny = df.y", SPLIT,
                                    "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
                                    "    model.fit(X_train, y_train)\n    print(type(model).__name__, model.score(X_test, y_test))"],
