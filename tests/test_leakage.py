@@ -274,6 +274,32 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                            "best_acc = 0\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    m.fit(X_train, y_train)\n"
                                            "    preds = m.predict(X_val)\n    acc = accuracy_score(y_val, preds)\n"
                                            "    if acc > best_acc:\n        best_acc, best_model = acc, m"], set()),
+    # -- positional (slice) splits and functional boosters --------------------------------------------
+    ("scaler-before-slice-split", ["df[['a']] = StandardScaler().fit_transform(df[['a']])",
+                                   "n = int(len(df) * 0.8)\ntrain, test = df[:n], df[n:]",
+                                   "m = LogisticRegression().fit(train[['a']], train.y)\nprint(m.score(test[['a']], test.y))"],
+     {"NB301"}),
+    ("minmax-before-iloc-split-two-lines", ["X = MinMaxScaler().fit_transform(df[['a', 'b']])\ny = df['y'].values",
+                                            "X_train = X[:700]\nX_test = X[700:]\ny_train, y_test = y[:700], y[700:]", FIT_EVAL],
+     {"NB301"}),
+    ("slice-split-then-scaler-on-train", ["n = 800\ntrain = df.iloc[:n]\ntest = df.iloc[n:]",
+                                          "sc = StandardScaler().fit(train[['a']])\n"
+                                          "m = LogisticRegression().fit(sc.transform(train[['a']]), train.y)\n"
+                                          "print(m.score(sc.transform(test[['a']]), test.y))"], set()),
+    ("column-slices-are-not-splits", ["X = df.iloc[:, :-1]\ny = df.iloc[:, -1]\nhead = df[:5]",
+                                      "X = StandardScaler().fit_transform(X)", "m = LogisticRegression().fit(X, y)"], set()),
+    ("xgb-train-scored-on-its-training-rows", ["import xgboost as xgb\nX = df[['a']]\ny = df.y\ndtrain = xgb.DMatrix(X, label=y)",
+                                               "bst = xgb.train({'objective': 'binary:logistic'}, dtrain, 50)",
+                                               "print(accuracy_score(y, bst.predict(dtrain) > 0.5))"], {"NB307"}),
+    ("xgb-train-scored-on-test", ["import xgboost as xgb\nX = df[['a']]\ny = df.y", SPLIT,
+                                  "dtrain = xgb.DMatrix(X_train, label=y_train)\ndtest = xgb.DMatrix(X_test)",
+                                  "bst = xgb.train({'objective': 'binary:logistic'}, dtrain, 50)",
+                                  "print(accuracy_score(y_test, bst.predict(dtest) > 0.5))"], set()),
+    ("lgb-rounds-chosen-on-test", ["import lightgbm as lgb\nX = df[['a']]\ny = df.y", SPLIT,
+                                   "best_acc = 0\nfor rounds in [50, 100, 200]:\n"
+                                   "    bst = lgb.train({'objective': 'binary'}, lgb.Dataset(X_train, y_train), rounds)\n"
+                                   "    acc = accuracy_score(y_test, bst.predict(X_test) > 0.5)\n"
+                                   "    if acc > best_acc:\n        best_acc, best_rounds = acc, rounds"], {"NB308"}),
     ("models-printed-not-chosen", ["X = df[['a']]\ny = df.y", SPLIT,
                                    "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
                                    "    model.fit(X_train, y_train)\n    print(type(model).__name__, model.score(X_test, y_test))"],

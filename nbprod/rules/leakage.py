@@ -46,12 +46,13 @@ PREDICT = {"predict", "predict_proba", "decision_function", "predict_log_proba"}
 SELECT = {"max", "argmax", "idxmax", "nlargest", "sort_values", "sorted", "min", "argmin", "idxmin",
           "nsmallest", "sort"}  # fmt: skip
 METRIC = re.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
+BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
-                      "sample", "concat", "append", "vstack", "concatenate"} | STAT_USERS | CV_CALLS | PREDICT
+                      "sample", "concat", "append", "vstack", "concatenate", "train"} | STAT_USERS | CV_CALLS | PREDICT
                      | STATS)  # fmt: skip
 _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
-                       "resample", "sample", "concat", "append"} | CV_CALLS)  # fmt: skip
+                       "resample", "sample", "concat", "append", "train"} | CV_CALLS)  # fmt: skip
 
 
 def _leaf(call: ast.Call) -> str:
@@ -115,6 +116,12 @@ class Split:
     inputs: set[ID]
     labels: set[ID] = field(default_factory=set)
     parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
+    elsewhere: dict[ID, str] = field(default_factory=dict)  # parts bound by another statement
+
+    def part_ids(self, which: str | None = None) -> set[ID]:
+        """The values the split made (``which``: only its train or its test parts)."""
+        out = {(self.node.index, n) for n, p in self.parts.items() if which is None or p == which}
+        return out | {v for v, p in self.elsewhere.items() if which is None or p == which}
 
 
 @dataclass(eq=False)
@@ -169,10 +176,10 @@ class Events:
         return found
 
     def train_parts(self) -> set[ID]:
-        return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "train"}
+        return {v for s in self.splits for v in s.part_ids("train")}
 
     def test_parts(self) -> set[ID]:
-        return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "test"}
+        return {v for s in self.splits for v in s.part_ids("test")}
 
 
 def _ctor_of(call: ast.AST, ctors: dict[str, str]) -> str:
@@ -292,8 +299,63 @@ def events(facts: NotebookFacts) -> Events | None:
         if node.number >= 0 and not seen:
             continue
         _scan(node, ev, helpers, seen)
+    _slice_splits(ev)
     facts._leak_events = ev  # type: ignore[attr-defined]
     return ev
+
+
+LABEL_NAMES = re.compile(r"^(y|Y|target|label|labels)(_|$)")
+
+
+def _slice_side(expr: ast.AST) -> tuple[str, str, str] | None:
+    """``df[:n]`` -> (df, n, train), ``X.iloc[n:]`` -> (X, n, test): rows cut at a bound."""
+    if not isinstance(expr, ast.Subscript):
+        return None
+    value, sl = expr.value, expr.slice
+    if isinstance(value, ast.Attribute) and value.attr in ("iloc", "loc"):
+        value = value.value
+    if not isinstance(value, ast.Name):
+        return None
+    if isinstance(sl, ast.Tuple) and sl.elts:
+        sl = sl.elts[0]
+    if not isinstance(sl, ast.Slice) or sl.step is not None or (sl.lower is None) == (sl.upper is None):
+        return None
+    bound = sl.upper if sl.lower is None else sl.lower
+    return value.id, ast.dump(bound), "train" if sl.lower is None else "test"
+
+
+def _slice_splits(ev: Events) -> None:
+    """``train, test = df[:n], df[n:]`` (or on two lines): a split by position, as a time series is split."""
+    flow = ev.flow
+    seen: dict[tuple[str, str, str], tuple[Node, str]] = {}
+    for node in flow.nodes:
+        stmt = node.stmt
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
+        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+            pairs = list(zip(target.elts, value.elts, strict=True))
+        for t, v in pairs:
+            side = _slice_side(v) if isinstance(t, ast.Name) else None
+            if side is None:
+                continue
+            base, bound, part = side
+            other = seen.get((base, bound, "test" if part == "train" else "train"))
+            if other is None:
+                seen[(base, bound, part)] = (node, t.id)  # type: ignore[attr-defined]
+                continue
+            first, name = other
+            inputs = flow.values(first, [base])
+            labels = inputs if LABEL_NAMES.match(base) else set()
+            parts = {name: "test" if part == "train" else "train", t.id: part}  # type: ignore[attr-defined]
+            split = Split(node, "split", f"the slice {base}[:…]/[…:]", inputs, labels, {})
+            if first.index == node.index:
+                split.parts = parts
+            else:  # two statements: the first part is bound where it was cut
+                split.parts = {t.id: part}  # type: ignore[attr-defined]
+                split.elsewhere = {(first.index, name): parts[name]}
+            ev.splits.append(split)
 
 
 def _out(node: Node, flow: DataFlow) -> set[ID]:
@@ -353,6 +415,11 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 alias = _target(node)
                 if alias and alias != model:  # reg = lr.fit(X, y): fit returns the model itself
                     ev.models.append(ModelFit(node, alias, flow.values(node, names, rows=True), names))
+        elif leaf == "train" and isinstance(recv, ast.Name) and recv.id in BOOSTERS and len(call.args) >= 2:
+            model = _target(node)  # bst = xgb.train(params, dtrain): the booster is fit on dtrain
+            if model:
+                names = _data_names(flow, call.args[1])
+                ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
         elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
             names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
             ev.fits.append(
@@ -745,8 +812,8 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
         if split.node.index == fit.node.index and split.kind == "loop":
             continue  # a fit inside the folds' loop: fit per fold
         split_rows = ev.rows_of(split, split.inputs)
-        parts = {(split.node.index, n) for n in split.parts}
-        tests = {(split.node.index, n) for n, p in split.parts.items() if p == "test"}
+        parts = split.part_ids()
+        tests = split.part_ids("test")
         if fit.node.index <= split.node.index:
             if not (fit.data & split_rows):
                 continue
@@ -925,7 +992,7 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
         seen = _rows(flow, score.data)
         if model.data & seen:
             if seen & tests and not (_rows(flow, model.data) & tests):
-                split = next(s for s in ev.splits if any((s.node.index, n) in seen for n in s.parts))
+                split = next(s for s in ev.splits if s.part_ids() & seen)
                 yield (
                     model.node.cell,
                     model.node.line,
@@ -969,7 +1036,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     flow = ev.flow
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
     tests = {
-        (s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()
+        v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()
     }
     if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
         tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
@@ -1019,7 +1086,7 @@ def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
     """``held out by train_test_split in cell 3``, or how the test set is known."""
     seen = _rows(flow, score.data)
     for s in splits:
-        if any((s.node.index, n) in seen for n in s.parts):
+        if s.part_ids() & seen:
             return f"held out by {s.leaf} in cell {_cell(s.node)}"
     return "a test set"
 
