@@ -116,6 +116,18 @@ def data_sources(node: ast.AST | None) -> set[str]:
     ``name`` (``df.mean()``, ``df.columns``, ``len(df)``), which carries none of its rows."""
     if node is None:
         return set()
+    known = getattr(node, "_nbprod_sources", None)  # the cells' trees are cached: walk each once
+    if known is not None:
+        return set(known)
+    found = _data_sources(node)
+    try:
+        node._nbprod_sources = frozenset(found)  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - every ast node takes attributes
+        pass
+    return found
+
+
+def _data_sources(node: ast.AST) -> set[str]:
     rows: set[str] = set()
     stats: set[str] = set()
     stack: list[tuple[ast.AST, bool]] = [(node, False)]
@@ -541,7 +553,10 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
     out = bound
     for sub in body:
-        copy = rename.visit(copy_module.deepcopy(sub))
+        copy = copy_module.deepcopy(sub)
+        for n in ast.walk(copy):  # a walk remembered on the original holds the old names
+            n.__dict__.pop("_nbprod_sources", None)
+        copy = rename.visit(copy)
         if isinstance(copy, ast.Return):
             if copy.value is None or not targets:
                 if copy.value is not None:

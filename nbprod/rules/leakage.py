@@ -118,10 +118,16 @@ class Split:
     parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
     elsewhere: dict[ID, str] = field(default_factory=dict)  # parts bound by another statement
 
+    _ids: dict[str | None, set[ID]] = field(default_factory=dict)
+
     def part_ids(self, which: str | None = None) -> set[ID]:
         """The values the split made (``which``: only its train or its test parts)."""
-        out = {(self.node.index, n) for n, p in self.parts.items() if which is None or p == which}
-        return out | {v for v, p in self.elsewhere.items() if which is None or p == which}
+        found = self._ids.get(which)
+        if found is None:
+            found = {(self.node.index, n) for n, p in self.parts.items() if which is None or p == which}
+            found |= {v for v, p in self.elsewhere.items() if which is None or p == which}
+            self._ids[which] = found
+        return found
 
 
 @dataclass(eq=False)
@@ -157,6 +163,7 @@ class Events:
     evaluates_in_functions: bool = False
 
     _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
+    _train: set[ID] | None = None  # the splits' train parts, once the splits are all found
 
     _rowsets: dict[int, set[ID]] = field(default_factory=dict)
     leaves: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # (cell, statement) -> call leaves
@@ -176,7 +183,9 @@ class Events:
         return found
 
     def train_parts(self) -> set[ID]:
-        return {v for s in self.splits for v in s.part_ids("train")}
+        if self._train is None:
+            self._train = {v for s in self.splits for v in s.part_ids("train")}
+        return self._train
 
     def test_parts(self) -> set[ID]:
         return {v for s in self.splits for v in s.part_ids("test")}
