@@ -300,6 +300,22 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                    "    bst = lgb.train({'objective': 'binary'}, lgb.Dataset(X_train, y_train), rounds)\n"
                                    "    acc = accuracy_score(y_test, bst.predict(X_test) > 0.5)\n"
                                    "    if acc > best_acc:\n        best_acc, best_rounds = acc, rounds"], {"NB308"}),
+    # -- a loop that splits and fits, a comprehension that scores (held-out-3 misses) ---------------
+    ("split-then-scale-inside-loop", ["X = df[['a']].values\ny = df.y.values",
+                                      "for seed in [0, 1]:\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=seed)\n"
+                                      "    sc = StandardScaler()\n    X_tr_s = sc.fit_transform(X_tr)\n    X_te_s = sc.transform(X_te)\n"
+                                      "    m = LogisticRegression().fit(X_tr_s, y_tr)\n    print(m.score(X_te_s, y_te))"], set()),
+    ("scale-then-split-inside-loop", ["X = df[['a']].values\ny = df.y.values",
+                                      "for seed in [0, 1]:\n    Xs = StandardScaler().fit_transform(X)\n"
+                                      "    X_tr, X_te, y_tr, y_te = train_test_split(Xs, y, random_state=seed)\n"
+                                      "    m = LogisticRegression().fit(X_tr, y_tr)\n    print(m.score(X_te, y_te))"], {"NB301"}),
+    ("comprehension-scores-best-kept", ["X = df[['a']]\ny = df.y", SPLIT,
+                                        "models = []\nfor c in [0.1, 1, 10]:\n    models.append(LogisticRegression(C=c).fit(X_train, y_train))",
+                                        "test_scores = [m.score(X_test, y_test) for m in models]",
+                                        "best = models[test_scores.index(max(test_scores))]"], {"NB308"}),
+    ("comprehension-scores-listed", ["X = df[['a']]\ny = df.y", SPLIT,
+                                     "models = []\nfor c in [0.1, 1, 10]:\n    models.append(LogisticRegression(C=c).fit(X_train, y_train))",
+                                     "test_scores = [m.score(X_test, y_test) for m in models]\nprint(test_scores)"], set()),
     ("models-printed-not-chosen", ["X = df[['a']]\ny = df.y", SPLIT,
                                    "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
                                    "    model.fit(X_train, y_train)\n    print(type(model).__name__, model.score(X_test, y_test))"],

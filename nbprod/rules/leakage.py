@@ -104,6 +104,7 @@ class Fit:
     data_names: list[str]
     out: set[ID]
     ctor: str = ""
+    at: int = 0  # the call's line, to order it against a split in the same loop (0: unknown)
 
 
 @dataclass(eq=False)
@@ -116,6 +117,7 @@ class Split:
     inputs: set[ID]
     labels: set[ID] = field(default_factory=set)
     parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
+    at: int = 0  # the call's line (0: unknown)
     elsewhere: dict[ID, str] = field(default_factory=dict)  # parts bound by another statement
 
     _ids: dict[str | None, set[ID]] = field(default_factory=dict)
@@ -411,7 +413,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 names = _data_names(flow, data)
                 state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
                 out = _out(node, flow) if leaf != "fit" or id(call) in chained else set()
-                ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor))
+                ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor, call.lineno))
             elif (
                 not is_fitter
                 and ctor not in NOT_MODELS
@@ -459,7 +461,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                     if isinstance(elt, ast.Name):
                         parts[elt.id] = "test" if i % 2 else "train"
             labels = _values(flow, node, arrays[-1:]) if len(arrays) >= 2 else set()
-            ev.splits.append(Split(node, "split", leaf, _values(flow, node, arrays), labels, parts))
+            ev.splits.append(Split(node, "split", leaf, _values(flow, node, arrays), labels, parts, at=call.lineno))
         elif leaf in CV_CALLS:
             args = call.args[1:3] + [k.value for k in call.keywords if k.arg in ("X", "y")]
             labels = _values(flow, node, call.args[2:3])
@@ -823,7 +825,8 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
         split_rows = ev.rows_of(split, split.inputs)
         parts = split.part_ids()
         tests = split.part_ids("test")
-        if fit.node.index <= split.node.index:
+        later_in_block = fit.node.index == split.node.index and 0 < split.at < fit.at  # a split, then a fit
+        if fit.node.index <= split.node.index and not later_in_block:
             if not (fit.data & split_rows):
                 continue
             reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
@@ -1055,12 +1058,16 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     fitted_in = {m.node.index for m in ev.models}
     for score in on_test:
         node = score.node
-        if isinstance(node.stmt, (ast.For, ast.While)) and _selects(ev, node, True):
+        swept = isinstance(node.stmt, (ast.For, ast.While)) or _comprehends(node.stmt)
+        if swept and _selects(ev, node, True):
             what = "fits a model per setting" if node.index in fitted_in else "tries one setting per pass"
+            if not isinstance(node.stmt, (ast.For, ast.While)):
+                what = "scores one model or setting per item"
+            kind = "loop" if isinstance(node.stmt, (ast.For, ast.While)) else "comprehension"
             yield (
                 node.cell,
                 node.line,
-                f"the loop in cell {_cell(node)} {what} and scores each on "
+                f"the {kind} in cell {_cell(node)} {what} and scores each on "
                 f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), then keeps "
                 "the best: the test set chose the model",
             )
@@ -1084,6 +1091,14 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
                 f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
             )
             return
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
+
+
+def _comprehends(stmt: ast.stmt) -> bool:
+    """``scores = [m.score(X_test, y_test) for m in models]``: one score per item."""
+    return isinstance(stmt, ast.Assign) and isinstance(stmt.value, _COMPREHENSIONS)
 
 
 def _named_test(name: str) -> bool:
