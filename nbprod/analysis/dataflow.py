@@ -480,12 +480,12 @@ class DataFlow:
 
 _INLINE_LEAVES = frozenset({
     "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "resample", "score",
-    "predict", "predict_proba", "sample", "fillna", "cross_val_score",
-})
+    "predict", "predict_proba", "sample", "fillna", "cross_val_score", "train",
+})  # fmt: skip
 _NOT_INLINED = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal,
     ast.Yield, ast.YieldFrom, ast.Await,
-)
+)  # fmt: skip
 
 
 def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -508,7 +508,11 @@ def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 class _Rename(ast.NodeTransformer):
@@ -546,7 +550,7 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
             local.add(sub.id)
     rename = _Rename(local, fn.name)
     bound: list[ast.stmt] = []
-    given = dict(zip(params, call.args))
+    given = dict(zip(params, call.args, strict=False))
     given.update({k.arg: k.value for k in call.keywords if k.arg in params})
     for p, value in given.items():
         bound.append(ast.Assign(targets=[ast.Name(id=f"{fn.name}.{p}", ctx=ast.Store())], value=value))
@@ -639,8 +643,10 @@ def _followed(
         if body is None:
             yield stmt, number, reads
             continue
-        yield from _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1) if depth < 3 else (
-            (sub, -1, names_in(sub)) for sub in body
+        yield from (
+            _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1)
+            if depth < 3
+            else ((sub, -1, names_in(sub)) for sub in body)
         )
 
 

@@ -332,6 +332,8 @@ def _slice_side(expr: ast.AST) -> tuple[str, str, str] | None:
     if not isinstance(sl, ast.Slice) or sl.step is not None or (sl.lower is None) == (sl.upper is None):
         return None
     bound = sl.upper if sl.lower is None else sl.lower
+    if bound is None:  # pragma: no cover - one of the two is set (checked above)
+        return None
     return value.id, ast.dump(bound), "train" if sl.lower is None else "test"
 
 
@@ -345,7 +347,11 @@ def _slice_splits(ev: Events) -> None:
             continue
         target, value = stmt.targets[0], stmt.value
         pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
-        if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) and len(target.elts) == len(value.elts):
+        if (
+            isinstance(target, ast.Tuple)
+            and isinstance(value, ast.Tuple)
+            and len(target.elts) == len(value.elts)
+        ):
             pairs = list(zip(target.elts, value.elts, strict=True))
         for t, v in pairs:
             side = _slice_side(v) if isinstance(t, ast.Name) else None
@@ -413,7 +419,9 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 names = _data_names(flow, data)
                 state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
                 out = _out(node, flow) if leaf != "fit" or id(call) in chained else set()
-                ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor, call.lineno))
+                ev.fits.append(
+                    Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor, call.lineno)
+                )
             elif (
                 not is_fitter
                 and ctor not in NOT_MODELS
@@ -461,7 +469,9 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                     if isinstance(elt, ast.Name):
                         parts[elt.id] = "test" if i % 2 else "train"
             labels = _values(flow, node, arrays[-1:]) if len(arrays) >= 2 else set()
-            ev.splits.append(Split(node, "split", leaf, _values(flow, node, arrays), labels, parts, at=call.lineno))
+            ev.splits.append(
+                Split(node, "split", leaf, _values(flow, node, arrays), labels, parts, at=call.lineno)
+            )
         elif leaf in CV_CALLS:
             args = call.args[1:3] + [k.value for k in call.keywords if k.arg in ("X", "y")]
             labels = _values(flow, node, call.args[2:3])
@@ -1047,9 +1057,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         return
     flow = ev.flow
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
-    tests = {
-        v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()
-    }
+    tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()}
     if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
         tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
     if not tests:
