@@ -480,7 +480,7 @@ class DataFlow:
 
 _INLINE_LEAVES = frozenset({
     "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "resample", "score",
-    "predict", "predict_proba", "sample", "fillna", "cross_val_score", "train",
+    "predict", "predict_proba", "sample", "fillna", "cross_val_score",
 })  # fmt: skip
 _NOT_INLINED = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal,
