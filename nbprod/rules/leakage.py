@@ -941,10 +941,11 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     mean, on rows that later end up in the test set lets statistics of the test rows leak
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
-    frames and helper functions, and fires when the fitted values reach a later
-    `train_test_split` or cross-validation of the same rows, when a fit on the unsplit data
-    after the split is applied to the parts, and when train and test are put together for
-    the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
+    frames and into the notebook's simple helper functions (`X, y = prep(df)`), and fires
+    when the fitted values reach a later `train_test_split`, positional split
+    (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when a fit on the
+    unsplit data after the split is applied to the parts, and when train and test are put
+    together for the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
     fits. A fit on the training part, a `Pipeline` fitted on it, a fit whose output only
     reaches the labels (`y = LabelEncoder().fit_transform(y)`), `get_dummies` and fixed
     mappings, and Kaggle-style test files that are only predicted stay quiet."""
@@ -979,7 +980,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
     duplicated rows concatenated before `train_test_split` or cross-validation; a model
     fit on the full data and scored on a test part of it; and a notebook whose only
-    reported score is on the very rows the model was fit on."""
+    reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
+    count as fits). Resampling inside a helper the notebook calls is followed."""
     ev = events(facts)
     if ev is None:
         return
@@ -1047,7 +1049,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
 def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     """When several models or settings are scored on `X_test` and the best is kept, the
     test score of the winner is chosen by the test set and overstates what new data will
-    give. Fires on a loop that fits and scores on the test part and then keeps the best
+    give. Fires on a loop (or a comprehension, or a helper's loop) that scores models,
+    settings or decision thresholds on the test part and then keeps the best
     (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
     `max`). A choice made on a validation split or by `GridSearchCV`, and a sweep whose
