@@ -6,9 +6,10 @@ Run:  python bench/bench_leakage.py            (about a minute; --quick for a sm
   relevant cells of a public notebook, with its provenance and a person's verdict per
   kind) is written as a real ``.ipynb`` and checked; a notebook counts as flagged for a
   rule when the rule has at least one finding in it. Prints precision and recall for
-  NB301, NB307 and NB308 against the verdicts in three tables: the tuning set (the rules
-  were written with it in view), the held-out set (items with ``"set": "held-out-2"``,
-  labelled and committed before the rules were first run on them) and both together;
+  NB301, NB307 and NB308 against the verdicts in four tables: the tuning set (the rules
+  were written with it in view); ``held-out-2`` (labelled and committed before the rules
+  were first run on it, then used to change them); ``held-out-3`` (labelled and committed
+  after those changes, before the rules ran on it: the held-out figure); all together;
   then every miss with the verdict's reason.
 * cost: the folder of ``bench/bench_check.py`` (real-world notebooks plus samples,
   replicated with distinct sources) and the labelled set, checked in one process with
@@ -71,6 +72,7 @@ def scores(items: list[tuple[Path, dict]], fired: dict[str, set[str]], rule: str
 
 
 HELD_OUT_SET = "held-out-2"
+FRESH_SET = "held-out-3"
 
 
 def table(name: str, items: list[tuple[Path, dict]], fired: dict[str, set[str]]) -> bool:
@@ -103,10 +105,22 @@ def accuracy(items: list[tuple[Path, dict]]) -> bool:
     for nb in report.notebooks:
         fired[Path(nb.path).stem] = {f.rule for f in nb.findings}
     held = [(p, i) for p, i in items if i.get("set") == HELD_OUT_SET]
-    tuning = [(p, i) for p, i in items if i.get("set") != HELD_OUT_SET]
+    fresh = [(p, i) for p, i in items if i.get("set") == FRESH_SET]
+    tuning = [(p, i) for p, i in items if i.get("set") not in (HELD_OUT_SET, FRESH_SET)]
     table("tuning set (the rules were written with it in view)", tuning, fired)
-    held_ok = table(f"held-out set ({HELD_OUT_SET}: labelled and committed before the rules ran on it)", held, fired)
-    ok = table("combined", items, fired) and held_ok
+    table(
+        f"{HELD_OUT_SET} (labelled and committed before the rules first ran on it; the rules were then"
+        " changed for its misses, so it is no longer held out)",
+        held,
+        fired,
+    )
+    fresh_ok = table(
+        f"{FRESH_SET} (labelled and committed after those changes, before the rules ran on it; its first-run"
+        " misses were then fixed too: see the commit history)",
+        fresh,
+        fired,
+    )
+    ok = table("combined", items, fired) and fresh_ok
     nb309 = sum("NB309" in rules for rules in fired.values())
     print(f"NB309 (not labelled): fired on {nb309} notebooks")
     misses = []
@@ -116,7 +130,7 @@ def accuracy(items: list[tuple[Path, dict]]) -> bool:
             if truth != (rule in fired.get(path.stem, set())):
                 kind = "missed" if truth else "false alarm"
                 where = f"{item['id']} {item['repo'] or 'file ' + str(item.get('source_id'))}/{item['path'] or ''}"
-                tag = " [held out]" if item.get("set") == HELD_OUT_SET else ""
+                tag = f" [{item['set']}]" if item.get("set") in (HELD_OUT_SET, FRESH_SET) else ""
                 misses.append(f"  {rule} {kind}{tag}: {where}: {item['labels'][rule]['why']}")
     print("misses:" if misses else "misses: none")
     for line in misses:
@@ -172,6 +186,35 @@ def cost(files: list[Path], repeats: int) -> tuple[float, float, float]:
     return statistics.median(with_t) / n, statistics.median(without_t) / n, statistics.median(inside_t) / n
 
 
+def dense_cost(dest: Path, repeats: int) -> tuple[int, float]:
+    """CPU seconds inside the leakage rules for one dense ML notebook: the first 93 cells of
+    the labelled set in one notebook, fresh cell trees each repeat (as in one check run)."""
+    import nbformat
+
+    import nbprod.analysis.cell as cell_module
+    from nbprod.analysis.facts import analyze_notebook
+    from nbprod.notebook import read_notebook
+    from nbprod.rules.leakage import leakage, outside_cv, overlap, test_reuse
+
+    cells = [
+        c for f in sorted(DATA.glob("*.json")) for c in json.loads(f.read_text(encoding="utf-8"))["cells"]
+    ]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c, execution_count=i) for i, c in enumerate(cells[:93], 1)]
+    path = dest / "dense.ipynb"
+    nbformat.write(nb, str(path))
+    parsed = read_notebook(path)
+    times = []
+    for _ in range(max(repeats, 5) * 2):
+        cell_module._CACHE.clear()
+        facts = analyze_notebook(parsed)
+        t = time.process_time()
+        for fn in (leakage, outside_cv, overlap, test_reuse):
+            list(fn(facts))
+        times.append(time.process_time() - t)
+    return len(nb.cells), statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--notebooks", type=int, default=300, help="size of the bench_check corpus")
@@ -211,6 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             if judged:
                 ok &= max(added, inside_t) * 1000 < TARGET_COST_MS
+        n, dense = dense_cost(Path(tmp), args.repeats)
+        print(
+            f"  one dense ML notebook ({n} cells, every one ML code): {dense * 1000:.2f} ms inside the leakage rules"
+        )
     print(f"\ntargets {'met' if ok else 'MISSED'}")
     return 0
 

@@ -220,6 +220,102 @@ CASES: list[tuple[str, list[str], set[str]]] = [
     ("grid-search-then-test-once", ["X = df[['a']]\ny = df.y", SPLIT,
                                     "gs = GridSearchCV(make_pipeline(StandardScaler(), KNeighborsClassifier()), {'kneighborsclassifier__n_neighbors': [1, 3, 5]}, cv=5)\n"
                                     "gs.fit(X_train, y_train)\nprint(gs.best_params_, gs.score(X_test, y_test))"], set()),
+    # -- helpers followed at their call (round 2 held-out misses) ---------------------------------------
+    ("helper-fits-on-its-copy-before-split", ["def prep(frame):\n    d = frame.copy()\n    sc = StandardScaler()\n"
+                                              "    d[['a']] = sc.fit_transform(d[['a']])\n    return d[['a']], d['y']",
+                                              "X, y = prep(df)", SPLIT, FIT_EVAL], {"NB301"}),
+    ("helper-fits-and-splits-inside", ["def train(frame):\n    vec = TfidfVectorizer()\n    X = vec.fit_transform(frame['text'])\n"
+                                       "    X_tr, X_te, y_tr, y_te = train_test_split(X, frame['y'], random_state=0)\n"
+                                       "    m = LogisticRegression().fit(X_tr, y_tr)\n    return m.score(X_te, y_te)",
+                                       "print(train(df))"], {"NB301"}),
+    ("helper-splits-then-fits-train-part", ["def train(frame):\n    X_tr, X_te, y_tr, y_te = train_test_split(frame[['a']], frame['y'], random_state=0)\n"
+                                            "    sc = StandardScaler().fit(X_tr)\n    m = LogisticRegression().fit(sc.transform(X_tr), y_tr)\n"
+                                            "    return m.score(sc.transform(X_te), y_te)",
+                                            "print(train(df))"], set()),
+    ("nested-helpers-resample-before-split", ["def balance(d):\n    minor = d[d.y == 1]\n    up = resample(minor, replace=True, n_samples=100)\n"
+                                              "    return pd.concat([d[d.y == 0], up])",
+                                              "def prep(d):\n    b = balance(d)\n    return train_test_split(b[['a']], b['y'], random_state=0)",
+                                              "X_train, X_test, y_train, y_test = prep(df)", FIT_EVAL], {"NB307"}),
+    ("helper-resamples-train-part-only", ["def balance(d):\n    minor = d[d.y == 1]\n    up = resample(minor, replace=True, n_samples=100)\n"
+                                          "    return pd.concat([d[d.y == 0], up])",
+                                          "train, test = train_test_split(df, random_state=0)\ntrain_b = balance(train)",
+                                          "m = LogisticRegression().fit(train_b[['a']], train_b.y)\nprint(m.score(test[['a']], test.y))"], set()),
+    ("helper-loop-keeps-best-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                        "def pick():\n    best_acc, best_model = 0, None\n    for c in [0.1, 1, 10]:\n"
+                                        "        m = LogisticRegression(C=c).fit(X_train, y_train)\n        acc = accuracy_score(y_test, m.predict(X_test))\n"
+                                        "        if acc > best_acc:\n            best_acc, best_model = acc, m\n    return best_model",
+                                        "model = pick()"], {"NB308"}),
+    ("helper-loop-keeps-best-by-cv", ["X = df[['a']]\ny = df.y", SPLIT,
+                                      "def pick():\n    best, best_c = 0, None\n    for c in [0.1, 1, 10]:\n"
+                                      "        s = cross_val_score(LogisticRegression(C=c), X_train, y_train, cv=5).mean()\n"
+                                      "        if s > best:\n            best, best_c = s, c\n    return best_c",
+                                      "c = pick()", "print(LogisticRegression(C=c).fit(X_train, y_train).score(X_test, y_test))"], set()),
+    ("threshold-chosen-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                  "m = LogisticRegression().fit(X_train, y_train)\nproba = m.predict_proba(X_test)[:, 1]",
+                                  "best_acc, best_t = 0, 0.5\nfor t in np.linspace(0, 1, 21):\n"
+                                  "    acc = accuracy_score(y_test, (proba >= t).astype(int))\n"
+                                  "    if acc > best_acc:\n        best_acc, best_t = acc, t"], {"NB308"}),
+    ("threshold-chosen-on-validation", ["X = df[['a']]\ny = df.y", SPLIT,
+                                        "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                        "m = LogisticRegression().fit(X_tr, y_tr)\nproba = m.predict_proba(X_val)[:, 1]",
+                                        "best_acc, best_t = 0, 0.5\nfor t in np.linspace(0, 1, 21):\n"
+                                        "    acc = accuracy_score(y_val, (proba >= t).astype(int))\n"
+                                        "    if acc > best_acc:\n        best_acc, best_t = acc, t"], set()),
+    ("features-chosen-on-test-in-loop", ["X = df.drop(columns='y')\ny = df.y", SPLIT,
+                                         "best_acc, best_k = 0, 0\nfor k in range(1, 5):\n    sel = SelectKBest(k=k).fit(X_train, y_train)\n"
+                                         "    Xte = sel.transform(X_test)\n    m = LogisticRegression().fit(sel.transform(X_train), y_train)\n"
+                                         "    acc = accuracy_score(y_test, m.predict(Xte))\n    if acc > best_acc:\n        best_acc, best_k = acc, k"],
+     {"NB308"}),
+    ("test-split-loaded-best-kept", ["import pickle\nX_train, X_test, y_train, y_test = pickle.load(open('split.pkl', 'rb'))",
+                                     "best_acc = 0\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    m.fit(X_train, y_train)\n"
+                                     "    preds = m.predict(X_test)\n    acc = accuracy_score(y_test, preds)\n"
+                                     "    if acc > best_acc:\n        best_acc, best_model = acc, m"], {"NB308"}),
+    ("validation-split-loaded-best-kept", ["import pickle\nX_train, X_val, y_train, y_val = pickle.load(open('split.pkl', 'rb'))",
+                                           "best_acc = 0\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    m.fit(X_train, y_train)\n"
+                                           "    preds = m.predict(X_val)\n    acc = accuracy_score(y_val, preds)\n"
+                                           "    if acc > best_acc:\n        best_acc, best_model = acc, m"], set()),
+    # -- positional (slice) splits and functional boosters --------------------------------------------
+    ("scaler-before-slice-split", ["df[['a']] = StandardScaler().fit_transform(df[['a']])",
+                                   "n = int(len(df) * 0.8)\ntrain, test = df[:n], df[n:]",
+                                   "m = LogisticRegression().fit(train[['a']], train.y)\nprint(m.score(test[['a']], test.y))"],
+     {"NB301"}),
+    ("minmax-before-iloc-split-two-lines", ["X = MinMaxScaler().fit_transform(df[['a', 'b']])\ny = df['y'].values",
+                                            "X_train = X[:700]\nX_test = X[700:]\ny_train, y_test = y[:700], y[700:]", FIT_EVAL],
+     {"NB301"}),
+    ("slice-split-then-scaler-on-train", ["n = 800\ntrain = df.iloc[:n]\ntest = df.iloc[n:]",
+                                          "sc = StandardScaler().fit(train[['a']])\n"
+                                          "m = LogisticRegression().fit(sc.transform(train[['a']]), train.y)\n"
+                                          "print(m.score(sc.transform(test[['a']]), test.y))"], set()),
+    ("column-slices-are-not-splits", ["X = df.iloc[:, :-1]\ny = df.iloc[:, -1]\nhead = df[:5]",
+                                      "X = StandardScaler().fit_transform(X)", "m = LogisticRegression().fit(X, y)"], set()),
+    ("xgb-train-scored-on-its-training-rows", ["import xgboost as xgb\nX = df[['a']]\ny = df.y\ndtrain = xgb.DMatrix(X, label=y)",
+                                               "bst = xgb.train({'objective': 'binary:logistic'}, dtrain, 50)",
+                                               "print(accuracy_score(y, bst.predict(dtrain) > 0.5))"], {"NB307"}),
+    ("xgb-train-scored-on-test", ["import xgboost as xgb\nX = df[['a']]\ny = df.y", SPLIT,
+                                  "dtrain = xgb.DMatrix(X_train, label=y_train)\ndtest = xgb.DMatrix(X_test)",
+                                  "bst = xgb.train({'objective': 'binary:logistic'}, dtrain, 50)",
+                                  "print(accuracy_score(y_test, bst.predict(dtest) > 0.5))"], set()),
+    ("lgb-rounds-chosen-on-test", ["import lightgbm as lgb\nX = df[['a']]\ny = df.y", SPLIT,
+                                   "best_acc = 0\nfor rounds in [50, 100, 200]:\n"
+                                   "    bst = lgb.train({'objective': 'binary'}, lgb.Dataset(X_train, y_train), rounds)\n"
+                                   "    acc = accuracy_score(y_test, bst.predict(X_test) > 0.5)\n"
+                                   "    if acc > best_acc:\n        best_acc, best_rounds = acc, rounds"], {"NB308"}),
+    # -- a loop that splits and fits, a comprehension that scores (held-out-3 misses) ---------------
+    ("split-then-scale-inside-loop", ["X = df[['a']].values\ny = df.y.values",
+                                      "for seed in [0, 1]:\n    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=seed)\n"
+                                      "    sc = StandardScaler()\n    X_tr_s = sc.fit_transform(X_tr)\n    X_te_s = sc.transform(X_te)\n"
+                                      "    m = LogisticRegression().fit(X_tr_s, y_tr)\n    print(m.score(X_te_s, y_te))"], set()),
+    ("scale-then-split-inside-loop", ["X = df[['a']].values\ny = df.y.values",
+                                      "for seed in [0, 1]:\n    Xs = StandardScaler().fit_transform(X)\n"
+                                      "    X_tr, X_te, y_tr, y_te = train_test_split(Xs, y, random_state=seed)\n"
+                                      "    m = LogisticRegression().fit(X_tr, y_tr)\n    print(m.score(X_te, y_te))"], {"NB301"}),
+    ("comprehension-scores-best-kept", ["X = df[['a']]\ny = df.y", SPLIT,
+                                        "models = []\nfor c in [0.1, 1, 10]:\n    models.append(LogisticRegression(C=c).fit(X_train, y_train))",
+                                        "test_scores = [m.score(X_test, y_test) for m in models]",
+                                        "best = models[test_scores.index(max(test_scores))]"], {"NB308"}),
+    ("comprehension-scores-listed", ["X = df[['a']]\ny = df.y", SPLIT,
+                                     "models = []\nfor c in [0.1, 1, 10]:\n    models.append(LogisticRegression(C=c).fit(X_train, y_train))",
+                                     "test_scores = [m.score(X_test, y_test) for m in models]\nprint(test_scores)"], set()),
     ("models-printed-not-chosen", ["X = df[['a']]\ny = df.y", SPLIT,
                                    "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
                                    "    model.fit(X_train, y_train)\n    print(type(model).__name__, model.score(X_test, y_test))"],

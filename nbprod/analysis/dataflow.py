@@ -116,6 +116,18 @@ def data_sources(node: ast.AST | None) -> set[str]:
     ``name`` (``df.mean()``, ``df.columns``, ``len(df)``), which carries none of its rows."""
     if node is None:
         return set()
+    known = getattr(node, "_nbprod_sources", None)  # the cells' trees are cached: walk each once
+    if known is not None:
+        return set(known)
+    found = _data_sources(node)
+    try:
+        node._nbprod_sources = frozenset(found)  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - every ast node takes attributes
+        pass
+    return found
+
+
+def _data_sources(node: ast.AST) -> set[str]:
     rows: set[str] = set()
     stats: set[str] = set()
     stack: list[tuple[ast.AST, bool]] = [(node, False)]
@@ -469,11 +481,11 @@ class DataFlow:
 _INLINE_LEAVES = frozenset({
     "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "resample", "score",
     "predict", "predict_proba", "sample", "fillna", "cross_val_score",
-})
+})  # fmt: skip
 _NOT_INLINED = (
     ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal,
     ast.Yield, ast.YieldFrom, ast.Await,
-)
+)  # fmt: skip
 
 
 def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -496,7 +508,11 @@ def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 class _Rename(ast.NodeTransformer):
@@ -516,6 +532,10 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
         call, targets = stmt.value, stmt.targets
     elif isinstance(stmt, ast.Expr):
         call, targets = stmt.value, []
+        if isinstance(call, ast.Call) and len(call.args) == 1 and isinstance(call.args[0], ast.Call):
+            inner = call.args[0]  # print(train(df)): the helper's result is only shown
+            if isinstance(inner.func, ast.Name) and inner.func.id in functions:
+                call = inner
     else:
         return None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)) or call.func.id not in functions:
@@ -530,14 +550,17 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
             local.add(sub.id)
     rename = _Rename(local, fn.name)
     bound: list[ast.stmt] = []
-    given = dict(zip(params, call.args))
+    given = dict(zip(params, call.args, strict=False))
     given.update({k.arg: k.value for k in call.keywords if k.arg in params})
     for p, value in given.items():
         bound.append(ast.Assign(targets=[ast.Name(id=f"{fn.name}.{p}", ctx=ast.Store())], value=value))
     body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
     out = bound
     for sub in body:
-        copy = rename.visit(copy_module.deepcopy(sub))
+        copy = copy_module.deepcopy(sub)
+        for n in ast.walk(copy):  # a walk remembered on the original holds the old names
+            n.__dict__.pop("_nbprod_sources", None)
+        copy = rename.visit(copy)
         if isinstance(copy, ast.Return):
             if copy.value is None or not targets:
                 if copy.value is not None:
@@ -612,7 +635,7 @@ def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
 
 
 def _followed(
-    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef]
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef], depth: int = 0
 ) -> Iterator[tuple[ast.stmt, int, set[str]]]:
     """The statements, a call of a simple notebook helper replaced by the helper's body."""
     for stmt, number, reads in stmts:
@@ -620,8 +643,11 @@ def _followed(
         if body is None:
             yield stmt, number, reads
             continue
-        for sub in body:
-            yield sub, -1, names_in(sub)
+        yield from (
+            _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1)
+            if depth < 3
+            else ((sub, -1, names_in(sub)) for sub in body)
+        )
 
 
 def build(facts: NotebookFacts) -> DataFlow:

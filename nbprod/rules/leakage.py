@@ -46,12 +46,13 @@ PREDICT = {"predict", "predict_proba", "decision_function", "predict_log_proba"}
 SELECT = {"max", "argmax", "idxmax", "nlargest", "sort_values", "sorted", "min", "argmin", "idxmin",
           "nsmallest", "sort"}  # fmt: skip
 METRIC = re.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
+BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
-                      "sample", "concat", "append", "vstack", "concatenate"} | STAT_USERS | CV_CALLS | PREDICT
+                      "sample", "concat", "append", "vstack", "concatenate", "train"} | STAT_USERS | CV_CALLS | PREDICT
                      | STATS)  # fmt: skip
 _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
-                       "resample", "sample", "concat", "append"} | CV_CALLS)  # fmt: skip
+                       "resample", "sample", "concat", "append", "train"} | CV_CALLS)  # fmt: skip
 
 
 def _leaf(call: ast.Call) -> str:
@@ -103,6 +104,7 @@ class Fit:
     data_names: list[str]
     out: set[ID]
     ctor: str = ""
+    at: int = 0  # the call's line, to order it against a split in the same loop (0: unknown)
 
 
 @dataclass(eq=False)
@@ -115,6 +117,19 @@ class Split:
     inputs: set[ID]
     labels: set[ID] = field(default_factory=set)
     parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
+    at: int = 0  # the call's line (0: unknown)
+    elsewhere: dict[ID, str] = field(default_factory=dict)  # parts bound by another statement
+
+    _ids: dict[str | None, set[ID]] = field(default_factory=dict)
+
+    def part_ids(self, which: str | None = None) -> set[ID]:
+        """The values the split made (``which``: only its train or its test parts)."""
+        found = self._ids.get(which)
+        if found is None:
+            found = {(self.node.index, n) for n, p in self.parts.items() if which is None or p == which}
+            found |= {v for v, p in self.elsewhere.items() if which is None or p == which}
+            self._ids[which] = found
+        return found
 
 
 @dataclass(eq=False)
@@ -150,6 +165,7 @@ class Events:
     evaluates_in_functions: bool = False
 
     _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
+    _train: set[ID] | None = None  # the splits' train parts, once the splits are all found
 
     _rowsets: dict[int, set[ID]] = field(default_factory=dict)
     leaves: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # (cell, statement) -> call leaves
@@ -169,10 +185,12 @@ class Events:
         return found
 
     def train_parts(self) -> set[ID]:
-        return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "train"}
+        if self._train is None:
+            self._train = {v for s in self.splits for v in s.part_ids("train")}
+        return self._train
 
     def test_parts(self) -> set[ID]:
-        return {(s.node.index, n) for s in self.splits for n, p in s.parts.items() if p == "test"}
+        return {v for s in self.splits for v in s.part_ids("test")}
 
 
 def _ctor_of(call: ast.AST, ctors: dict[str, str]) -> str:
@@ -292,8 +310,69 @@ def events(facts: NotebookFacts) -> Events | None:
         if node.number >= 0 and not seen:
             continue
         _scan(node, ev, helpers, seen)
+    _slice_splits(ev)
     facts._leak_events = ev  # type: ignore[attr-defined]
     return ev
+
+
+LABEL_NAMES = re.compile(r"^(y|Y|target|label|labels)(_|$)")
+
+
+def _slice_side(expr: ast.AST) -> tuple[str, str, str] | None:
+    """``df[:n]`` -> (df, n, train), ``X.iloc[n:]`` -> (X, n, test): rows cut at a bound."""
+    if not isinstance(expr, ast.Subscript):
+        return None
+    value, sl = expr.value, expr.slice
+    if isinstance(value, ast.Attribute) and value.attr in ("iloc", "loc"):
+        value = value.value
+    if not isinstance(value, ast.Name):
+        return None
+    if isinstance(sl, ast.Tuple) and sl.elts:
+        sl = sl.elts[0]
+    if not isinstance(sl, ast.Slice) or sl.step is not None or (sl.lower is None) == (sl.upper is None):
+        return None
+    bound = sl.upper if sl.lower is None else sl.lower
+    if bound is None:  # pragma: no cover - one of the two is set (checked above)
+        return None
+    return value.id, ast.dump(bound), "train" if sl.lower is None else "test"
+
+
+def _slice_splits(ev: Events) -> None:
+    """``train, test = df[:n], df[n:]`` (or on two lines): a split by position, as a time series is split."""
+    flow = ev.flow
+    seen: dict[tuple[str, str, str], tuple[Node, str]] = {}
+    for node in flow.nodes:
+        stmt = node.stmt
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
+        if (
+            isinstance(target, ast.Tuple)
+            and isinstance(value, ast.Tuple)
+            and len(target.elts) == len(value.elts)
+        ):
+            pairs = list(zip(target.elts, value.elts, strict=True))
+        for t, v in pairs:
+            side = _slice_side(v) if isinstance(t, ast.Name) else None
+            if side is None:
+                continue
+            base, bound, part = side
+            other = seen.get((base, bound, "test" if part == "train" else "train"))
+            if other is None:
+                seen[(base, bound, part)] = (node, t.id)  # type: ignore[attr-defined]
+                continue
+            first, name = other
+            inputs = flow.values(first, [base])
+            labels = inputs if LABEL_NAMES.match(base) else set()
+            parts = {name: "test" if part == "train" else "train", t.id: part}  # type: ignore[attr-defined]
+            split = Split(node, "split", f"the slice {base}[:…]/[…:]", inputs, labels, {})
+            if first.index == node.index:
+                split.parts = parts
+            else:  # two statements: the first part is bound where it was cut
+                split.parts = {t.id: part}  # type: ignore[attr-defined]
+                split.elsewhere = {(first.index, name): parts[name]}
+            ev.splits.append(split)
 
 
 def _out(node: Node, flow: DataFlow) -> set[ID]:
@@ -340,7 +419,9 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 names = _data_names(flow, data)
                 state = {(node.index, n) for n in node.sources if n in flow.objects or n in _names(recv)}
                 out = _out(node, flow) if leaf != "fit" or id(call) in chained else set()
-                ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor))
+                ev.fits.append(
+                    Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor, call.lineno)
+                )
             elif (
                 not is_fitter
                 and ctor not in NOT_MODELS
@@ -353,6 +434,11 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 alias = _target(node)
                 if alias and alias != model:  # reg = lr.fit(X, y): fit returns the model itself
                     ev.models.append(ModelFit(node, alias, flow.values(node, names, rows=True), names))
+        elif leaf == "train" and isinstance(recv, ast.Name) and recv.id in BOOSTERS and len(call.args) >= 2:
+            model = _target(node)  # bst = xgb.train(params, dtrain): the booster is fit on dtrain
+            if model:
+                names = _data_names(flow, call.args[1])
+                ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
         elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
             names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
             ev.fits.append(
@@ -383,7 +469,9 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                     if isinstance(elt, ast.Name):
                         parts[elt.id] = "test" if i % 2 else "train"
             labels = _values(flow, node, arrays[-1:]) if len(arrays) >= 2 else set()
-            ev.splits.append(Split(node, "split", leaf, _values(flow, node, arrays), labels, parts))
+            ev.splits.append(
+                Split(node, "split", leaf, _values(flow, node, arrays), labels, parts, at=call.lineno)
+            )
         elif leaf in CV_CALLS:
             args = call.args[1:3] + [k.value for k in call.keywords if k.arg in ("X", "y")]
             labels = _values(flow, node, call.args[2:3])
@@ -618,9 +706,9 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
                     )
                 )
                 return
-        if isinstance(arg, ast.Name):
-            d = node.reach.get(arg.id)
-            if d is None and arg.id in node.sources:  # pred = m.predict(X) in the same loop
+        for name in sorted(names_in(arg)):  # pred, or (proba >= t): made by a predict call before
+            d = node.reach.get(name)
+            if d is None and name in node.sources:  # pred = m.predict(X) in the same loop
                 d = node.index
             if d is None:
                 continue
@@ -745,9 +833,10 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
         if split.node.index == fit.node.index and split.kind == "loop":
             continue  # a fit inside the folds' loop: fit per fold
         split_rows = ev.rows_of(split, split.inputs)
-        parts = {(split.node.index, n) for n in split.parts}
-        tests = {(split.node.index, n) for n, p in split.parts.items() if p == "test"}
-        if fit.node.index <= split.node.index:
+        parts = split.part_ids()
+        tests = split.part_ids("test")
+        later_in_block = fit.node.index == split.node.index and 0 < split.at < fit.at  # a split, then a fit
+        if fit.node.index <= split.node.index and not later_in_block:
             if not (fit.data & split_rows):
                 continue
             reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
@@ -852,10 +941,11 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     mean, on rows that later end up in the test set lets statistics of the test rows leak
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
-    frames and helper functions, and fires when the fitted values reach a later
-    `train_test_split` or cross-validation of the same rows, when a fit on the unsplit data
-    after the split is applied to the parts, and when train and test are put together for
-    the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
+    frames and into the notebook's simple helper functions (`X, y = prep(df)`), and fires
+    when the fitted values reach a later `train_test_split`, positional split
+    (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when a fit on the
+    unsplit data after the split is applied to the parts, and when train and test are put
+    together for the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
     fits. A fit on the training part, a `Pipeline` fitted on it, a fit whose output only
     reaches the labels (`y = LabelEncoder().fit_transform(y)`), `get_dummies` and fixed
     mappings, and Kaggle-style test files that are only predicted stay quiet."""
@@ -890,7 +980,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
     duplicated rows concatenated before `train_test_split` or cross-validation; a model
     fit on the full data and scored on a test part of it; and a notebook whose only
-    reported score is on the very rows the model was fit on."""
+    reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
+    count as fits). Resampling inside a helper the notebook calls is followed."""
     ev = events(facts)
     if ev is None:
         return
@@ -925,7 +1016,7 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
         seen = _rows(flow, score.data)
         if model.data & seen:
             if seen & tests and not (_rows(flow, model.data) & tests):
-                split = next(s for s in ev.splits if any((s.node.index, n) in seen for n in s.parts))
+                split = next(s for s in ev.splits if s.part_ids() & seen)
                 yield (
                     model.node.cell,
                     model.node.line,
@@ -958,7 +1049,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
 def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     """When several models or settings are scored on `X_test` and the best is kept, the
     test score of the winner is chosen by the test set and overstates what new data will
-    give. Fires on a loop that fits and scores on the test part and then keeps the best
+    give. Fires on a loop (or a comprehension, or a helper's loop) that scores models,
+    settings or decision thresholds on the test part and then keeps the best
     (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
     `max`). A choice made on a validation split or by `GridSearchCV`, and a sweep whose
@@ -968,26 +1060,25 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         return
     flow = ev.flow
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
-    tests = {
-        (s.node.index, n) for s in outer for n, p in s.parts.items() if p == "test" and "val" not in n.lower()
-    }
-    if not ev.splits:  # the split sits in cells nbprod cannot see: a test set by its name
-        tests = {v for s in ev.scores for v in s.data if v[0] < 0 and _named_test(v[1])}
+    tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()}
+    if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
+        tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
     if not tests:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
     fitted_in = {m.node.index for m in ev.models}
     for score in on_test:
         node = score.node
-        if (
-            isinstance(node.stmt, (ast.For, ast.While))
-            and node.index in fitted_in
-            and _selects(ev, node, True)
-        ):
+        swept = isinstance(node.stmt, (ast.For, ast.While)) or _comprehends(node.stmt)
+        if swept and _selects(ev, node, True):
+            what = "fits a model per setting" if node.index in fitted_in else "tries one setting per pass"
+            if not isinstance(node.stmt, (ast.For, ast.While)):
+                what = "scores one model or setting per item"
+            kind = "loop" if isinstance(node.stmt, (ast.For, ast.While)) else "comprehension"
             yield (
                 node.cell,
                 node.line,
-                f"the loop in cell {_cell(node)} fits a model per setting and scores each on "
+                f"the {kind} in cell {_cell(node)} {what} and scores each on "
                 f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), then keeps "
                 "the best: the test set chose the model",
             )
@@ -1013,6 +1104,14 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
             return
 
 
+_COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
+
+
+def _comprehends(stmt: ast.stmt) -> bool:
+    """``scores = [m.score(X_test, y_test) for m in models]``: one score per item."""
+    return isinstance(stmt, ast.Assign) and isinstance(stmt.value, _COMPREHENSIONS)
+
+
 def _named_test(name: str) -> bool:
     low = name.lower()
     return "test" in low and "val" not in low
@@ -1022,7 +1121,7 @@ def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
     """``held out by train_test_split in cell 3``, or how the test set is known."""
     seen = _rows(flow, score.data)
     for s in splits:
-        if any((s.node.index, n) in seen for n in s.parts):
+        if s.part_ids() & seen:
             return f"held out by {s.leaf} in cell {_cell(s.node)}"
     return "a test set"
 
@@ -1040,7 +1139,7 @@ def _selects(ev: Events, node: Node, loop: bool) -> bool:
 
 def _picks(ev: Events, node: Node) -> bool:
     """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound."""
-    if any(n.lower().startswith("best") for n in node.sources):
+    if any(n.rsplit(".", 1)[-1].lower().startswith("best") for n in node.sources):
         return True
     if node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT):
         return False
