@@ -1,8 +1,9 @@
 """One daemon thread for the slow parts: hashing data files and saving the record.
 
-The cell's critical path only puts a job here (a list append and an ``Event.set``); the
-thread waits until the kernel has been idle for ``IDLE`` seconds before it saves, so a
-cell never waits for a whole-file rewrite. Hashing reads in 1 MiB blocks (the GIL is
+The cell's critical path only notes that a save is due (two attribute stores: no lock, no
+wake-up); the thread looks every ``IDLE`` seconds and saves once no cell has run for that
+long, so a cell never waits for a whole-file rewrite. Jobs (hashing a data file) wake it
+at once. Hashing reads in 1 MiB blocks (the GIL is
 released while reading and hashing).
 """
 
@@ -39,30 +40,35 @@ class Background:
         self._kick()
 
     def save_soon(self, save: Callable[[], Any]) -> None:
-        """Save once the kernel is idle (later calls replace a save not yet done)."""
+        """Save once the kernel is idle (later calls replace a save not yet done).
+
+        Called after every cell: two attribute stores, no lock, no wake-up; the thread
+        looks every ``IDLE`` seconds."""
         self.save = save
-        self._kick()
+        self.kicked = time.monotonic()
+        if self._thread is None:
+            self._start()
 
     def _kick(self) -> None:
-        self.kicked = time.monotonic()
         self.idle.clear()
         if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="nbprod-live", daemon=True)
-            self._thread.start()
+            self._start()
         self._event.set()
+
+    def _start(self) -> None:
+        self.idle.clear()
+        self._thread = threading.Thread(target=self._loop, name="nbprod-live", daemon=True)
+        self._thread.start()
 
     def _loop(self) -> None:
         while not self._stop:
-            self._event.wait()
+            self._event.wait(IDLE)
             self._event.clear()
             while self.jobs:
                 job = self.jobs.pop(0)
                 self._run(job)
             if self.save is not None:
-                wait = IDLE - (time.monotonic() - self.kicked)
-                if (wait > 0 or self.busy()) and not self._forced:
-                    time.sleep(max(wait, 0.05))
-                    self._event.set()
+                if not self._forced and (time.monotonic() - self.kicked < IDLE or self.busy()):
                     continue
                 save, self.save = self.save, None
                 self._run(save)
@@ -81,6 +87,8 @@ class Background:
         if self._thread is None:
             return True
         self._forced = True
+        if self.save is not None or self.jobs:
+            self.idle.clear()
         self._event.set()
         return self.idle.wait(timeout)
 

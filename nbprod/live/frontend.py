@@ -110,6 +110,8 @@ class Frontend:
                 self.send_checklist()
             elif kind == "saved":
                 self.hooks.sync(force=True)
+            elif kind == "run" and data.get("what") in ("export", "verify"):
+                self.run_command(str(data["what"]))
         except Exception:
             self.hooks.failed("front-end message")
 
@@ -171,6 +173,39 @@ class Frontend:
         self.comm.send(
             {"type": "checklist", "checklist": checklist, "cell_ids": ids, "text": format_text(report)}
         )
+
+    def run_command(self, what: str) -> None:
+        """``nbprod export`` / ``nbprod verify`` of the saved notebook, in a subprocess on a
+        thread (the kernel stays free); the output goes back to the panel."""
+        import subprocess
+        import sys
+        import threading
+
+        path = self.hooks._nb_path
+        comm = self.comm
+        if comm is None:
+            return
+        if path is None:
+            comm.send(
+                {"type": "run-result", "what": what, "code": 2, "output": "the notebook's path is unknown"}
+            )
+            return
+
+        def work() -> None:
+            try:
+                proc = subprocess.run(
+                    [sys.executable, "-m", "nbprod", what, str(path)],
+                    capture_output=True, text=True, cwd=path.parent, timeout=1800,
+                )  # fmt: skip
+                code, output = proc.returncode, (proc.stdout + proc.stderr)[-20_000:]
+            except (OSError, subprocess.SubprocessError) as exc:
+                code, output = 2, str(exc)
+            try:
+                comm.send({"type": "run-result", "what": what, "code": code, "output": output})
+            except Exception:
+                log.debug("nbprod: could not send the %s result", what, exc_info=True)
+
+        threading.Thread(target=work, name=f"nbprod-{what}", daemon=True).start()
 
     def notebook_model(self) -> Any:
         """The notebook with the front end's unsaved cells and this session's execution counts."""
