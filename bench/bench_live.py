@@ -336,8 +336,8 @@ class Kernel:
         """The in-kernel CPU time of the kernel's main thread (pre_execute .. last
         post_run_cell) per cell since the last call: other processes on a shared machine
         and nbprod's background thread do not count; ``self.walls`` has the wall clock."""
-        out = self.value("_nbprod_times[:]")
-        self.walls = self.value("_nbprod_walls[:]")
+        out = json.loads(self.value("__import__('json').dumps(_nbprod_times)"))
+        self.walls = json.loads(self.value("__import__('json').dumps(_nbprod_walls)"))
         self.run("_nbprod_times.clear(); _nbprod_walls.clear()", silent=True)
         return out
 

@@ -49,8 +49,11 @@ CELLS = {
 
 
 def save(path: Path, cells: dict[str, str]) -> None:
-    """The user saves the notebook (a moment after the last run, as a person would)."""
-    time.sleep(0.05)
+    """The user saves the notebook (a moment after the last run, as a person would: the
+    kernel looks at the file at most every NotebookFile.min_interval seconds)."""
+    from nbprod.live.nbfile import NotebookFile
+
+    time.sleep(NotebookFile.min_interval + 0.05)
     write_notebook(path, list(cells.items()))
 
 

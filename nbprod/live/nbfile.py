@@ -7,6 +7,7 @@ cell runs again; the saved file does. It is re-read only when its size or mtime 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,12 @@ def find_notebook_path(user_ns: dict[str, Any], explicit: str | None = None) -> 
 class NotebookFile:
     """What the saved notebook says: cell positions and sources by id, first definitions."""
 
+    min_interval = 0.25  # seconds between two looks at the file (Run All sends cells faster)
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._looked = -1.0
+        self._ok = False
         self._stamp: tuple[int, int] | None = None
         self.mtime = 0.0
         self.positions: dict[str, int] = {}
@@ -75,7 +80,18 @@ class NotebookFile:
         self.first_defs: dict[str, int] = {}
 
     def refresh(self) -> bool:
-        """Re-read the file if it changed on disk; False when it cannot be read."""
+        """Re-read the file if it changed on disk; False when it cannot be read.
+
+        The file is looked at (one ``stat``) at most every ``min_interval`` seconds: a
+        system call on every cell costs more than the rest of nbprod's work on it."""
+        now = time.monotonic()
+        if now - self._looked < self.min_interval:
+            return self._ok
+        self._looked = now
+        self._ok = self._refresh()
+        return self._ok
+
+    def _refresh(self) -> bool:
         try:
             st = os.stat(self.path)
         except OSError:
