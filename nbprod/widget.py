@@ -166,6 +166,12 @@ class ChecklistWidget(w.VBox):
         """Name the cell an auto item points at (with its line of code) in the status line."""
         r = self.checklist.item(item_id)
         self.selected_cell = r.cell
+        select = _front_end_select()
+        if select is not None and r.cell is not None:
+            try:
+                select(r.cell_id, r.cell)
+            except Exception:  # the front end went away: naming the cell below still helps
+                pass
         text = f"{item_id}: {where(r)}"
         source = _cell_line(self.checklist.path, r)
         if source:
@@ -189,6 +195,12 @@ class ChecklistWidget(w.VBox):
         if isinstance(data, dict):
             data = {**data, "text/plain": to_text(self.checklist), "text/html": to_html(self.checklist)}
         return data
+
+
+def _front_end_select() -> Callable[[str | None, int], None] | None:
+    """nbprod's JupyterLab extension, when connected to this kernel, selects cells."""
+    front = getattr(sys.modules.get("nbprod.live.frontend"), "CURRENT", None)
+    return front.select_cell if front is not None and front.connected else None
 
 
 def static_copy(checklist: Checklist) -> dict[str, str]:

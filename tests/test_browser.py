@@ -420,7 +420,10 @@ def test_the_extension_follows_the_notebook_as_the_user_sees_it(
             panel = page.locator("#nbprod-checklist-panel")
             _step(35)
             expect(panel).to_contain_text("Overall")
-            link = panel.locator(".nbprod-cell-link").first
+            section = panel.locator(".nbprod-section", has=page.locator(".nbprod-cell-link")).first
+            if section.get_attribute("open") is None:
+                section.locator("summary").click()
+            link = section.locator(".nbprod-cell-link").first
             _step(36)
             expect(link).to_be_visible()
             target = int(re.search(r"cell (\d+)", link.inner_text()).group(1)) - 1  # type: ignore[union-attr]

@@ -194,6 +194,9 @@ class Connection {
         this.cellIds = data.cell_ids || [];
         this.app.panelChanged(this);
         break;
+      case 'select':
+        void selectCell(this.panel, data.cell_id || undefined, data.index, this.app);
+        break;
       case 'run-result':
         this.runOutput = `nbprod ${data.what}: exit ${data.code}\n${data.output}`;
         this.app.panelChanged(this);

@@ -23,6 +23,7 @@ from nbprod.live.nbfile import FrontendView
 
 log = logging.getLogger("nbprod.live")
 TARGET = "nbprod.live"
+CURRENT: Frontend | None = None  # the connected front end of this kernel
 
 
 def resolve_path(given: str, cwd: Path | None = None) -> Path:
@@ -115,10 +116,17 @@ class Frontend:
         except Exception:
             self.hooks.failed("front-end message")
 
+    def select_cell(self, cell_id: str | None, index: int) -> None:
+        """Ask the front end to scroll to and select a cell (the widget's cell buttons)."""
+        if self.comm is not None and self.connected:
+            self.comm.send({"type": "select", "cell_id": cell_id, "index": index})
+
     def notebook(self, data: dict[str, Any]) -> None:
         """The notebook as the user sees it: path (after a rename too) and cells."""
         first = not self.connected
         self.connected, self.refused = True, False
+        global CURRENT
+        CURRENT = self  # the widget's cell buttons select cells through it
         hooks = self.hooks
         path = data.get("path")
         if isinstance(path, str) and path.endswith(".ipynb"):

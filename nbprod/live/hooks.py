@@ -92,6 +92,7 @@ class LiveHooks:
 
         self.frontend = Frontend(self)
         self.in_kernel = False
+        self._load_cell: str | None = None
 
     # -- wiring ------------------------------------------------------------------
     def register(self) -> None:
@@ -104,6 +105,23 @@ class LiveHooks:
         if not all(m in sys.modules for m in ("pandas", "numpy")):
             self.data.hook.install()  # readers wrapped as soon as the user imports them
         self.in_kernel = bool(self._guard(self.frontend.register))
+        self._guard(self._note_load_cell)
+
+    def _note_load_cell(self) -> None:
+        """The ``%load_ext nbprod`` cell ran before the hooks: note it with its id and count,
+        so this session's execution order starts with it."""
+        kernel = getattr(self.shell, "kernel", None)
+        parent = kernel.get_parent() if kernel is not None else None
+        if not parent or parent.get("header", {}).get("msg_type") != "execute_request":
+            return
+        cell_id = (parent.get("metadata") or {}).get("cellId")
+        source = (parent.get("content") or {}).get("code")
+        if isinstance(cell_id, str) and isinstance(source, str):
+            live = self.session.remember(source, None)
+            # IPython 8 and 9 update execution_count at different times: the count is the
+            # next cell's minus one, filled in after it ran
+            self.session._note_cell(cell_id, live, source, 0, True, None)
+            self._load_cell = cell_id
 
     def unregister(self) -> None:
         """Remove every trace of the extension from the shell and the libraries it wrapped."""
@@ -205,6 +223,8 @@ class LiveHooks:
                 None if ok else _error_line(result),
                 self.shell.user_ns if live.calls else _EMPTY,
             )
+            if self._load_cell is not None:
+                self._fill_load_count(count)
             if live.imports:
                 data.patch_loaded()
             if data.pending or session.pending_opens:
@@ -223,6 +243,17 @@ class LiveHooks:
             log.info("nbprod: interrupted while recording a cell")
         except Exception:
             self.failed("post_run_cell")
+
+    def _fill_load_count(self, count: int | None) -> None:
+        state = self.session.cells.get(self._load_cell or "")
+        if (
+            state is not None
+            and state.count is None
+            and count is not None
+            and state.last_seq < self.session.seq
+        ):
+            state.count = count - 1
+        self._load_cell = None
 
     def _flush_data(self, count: int | None) -> None:
         for path in self.session.pending_opens:
