@@ -1,8 +1,12 @@
 """End to end in a real browser: JupyterLab + Debian's chromium driven by Playwright.
 
 Open a sample notebook, run ``%load_ext nbprod`` and ``%nbprod check``, tick a manual item,
-restart the kernel, run the check again and see the tick kept. Skipped, with the reason,
-when chromium, Playwright or JupyterLab is missing.
+restart the kernel, run the check again and see the tick kept. Then nbprod's JupyterLab
+extension, as a new user meets it: new notebook, rename, out-of-order cells without saving,
+edits with and without meaning, a CSV read in the import cell, Restart & Run All, the side
+panel's cell links, a reopen, the dark theme. Skipped, with the reason, when chromium,
+Playwright or JupyterLab is missing. ``NBPROD_SCREENSHOTS=docs/images`` refreshes the docs'
+screenshots.
 """
 
 from __future__ import annotations
@@ -283,10 +287,6 @@ def _markers(page, index: int):  # type: ignore[no-untyped-def]
     return page.locator(".jp-Notebook .jp-CodeCell").nth(index).locator(":scope > .nbprod-marker")
 
 
-def _step(n: int) -> None:
-    print(f"step {n} at {time.strftime('%H:%M:%S')}", file=sys.stderr, flush=True)
-
-
 def _shot(page, name: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page.screenshot(path=str(tmp_path / f"{name}.png"))
     if SHOTS:
@@ -317,68 +317,42 @@ def test_the_extension_follows_the_notebook_as_the_user_sees_it(
             page.evaluate("() => { window.jupyterapp.commands.execute('docmanager:rename'); }")
             name = page.locator(".jp-Dialog input")
             name.fill("churn.ipynb")
-            _step(1)
             page.keyboard.press("Enter")
-            _step(2)
             expect(page.locator(".jp-Dialog")).to_have_count(0)
-            _step(3)
             expect(page.locator(".lm-TabBar-tab.jp-mod-current")).to_contain_text("churn.ipynb")
             assert (root / "churn.ipynb").is_file() and not (root / "Untitled.ipynb").exists()
 
-            _step(4)
             page.evaluate(JS_SET_CELLS, ["%load_ext nbprod", "y = x + 1", "x = 1"])
-            _step(5)
             _run(page, 0)
-            _step(6)
             expect(page.locator(".jp-Notebook .jp-CodeCell").first).to_contain_text(
                 "JupyterLab extension connected: live checks follow churn.ipynb"
             )
             # out of order, never saved: NB104 on the cell that reads x
-            _step(7)
             _run(page, 2)
-            _step(8)
             _run(page, 1)
-            _step(9)
             expect(_markers(page, 1)).to_have_attribute("data-rules", "NB104")
-            _step(10)
             expect(_markers(page, 2)).to_have_count(0)
-            _step(11)
             _markers(page, 1).click()
-            _step(12)
             expect(page.locator(".nbprod-popover")).to_contain_text("defined only in cell 3, below this one")
             _shot(page, "lab-finding-on-cell", tmp_path)
 
             # an edit without re-running the defining cell -> NB107; re-run -> resolved
-            _step(13)
             page.evaluate(JS_SET_CELLS, [None, "y = 1", None, "rate = 0.5", "cost = rate * 100"])
-            _step(14)
             _run(page, 3)
-            _step(15)
             _run(page, 4)
-            _step(16)
             expect(_markers(page, 4)).to_have_count(0)
-            _step(17)
             page.evaluate(JS_SET_CELLS, [None, None, None, "rate = 0.7"])
             page.wait_for_timeout(600)  # the edit reaches the kernel (debounced 300 ms)
-            _step(18)
             _run(page, 4)
-            _step(19)
             expect(_markers(page, 4)).to_have_attribute("data-rules", "NB107")
-            _step(20)
             expect(_markers(page, 4)).to_have_attribute("title", re.compile("before its last edit"))
-            _step(21)
             _run(page, 3)
-            _step(22)
             _run(page, 4)
-            _step(23)
             expect(_markers(page, 4)).to_have_count(0)
             # a comment-only edit changes nothing
-            _step(24)
             page.evaluate(JS_SET_CELLS, [None, None, None, "# per hour\nrate = 0.7   # cheaper"])
             page.wait_for_timeout(600)
-            _step(25)
             _run(page, 4)
-            _step(26)
             expect(_markers(page, 4)).to_have_count(0)
 
             # a CSV read in the cell that imports pandas is recorded
@@ -387,15 +361,11 @@ def test_the_extension_follows_the_notebook_as_the_user_sees_it(
                 [None, None, None, None, None, "import pandas as pd\ndf = pd.read_csv('data/credit.csv')",
                  "%nbprod record --json", "%nbprod check --text --select NB101", "%nbprod check"],
             )  # fmt: skip
-            _step(27)
             _run(page, 5)
-            _step(28)
             _run(page, 6)
-            _step(29)
             expect(page.locator(".jp-Notebook .jp-CodeCell").nth(6)).to_contain_text("data/credit.csv")
 
             # saved with out-of-order counts, then Restart & Run All: no stale NB101
-            _step(30)
             page.keyboard.press("Control+s")
             page.wait_for_timeout(1000)
             saved = nbformat.read(root / "churn.ipynb", as_version=4)
@@ -404,49 +374,37 @@ def test_the_extension_follows_the_notebook_as_the_user_sees_it(
             page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-run-all'); }")
             page.locator(".jp-Dialog .jp-mod-accept").click()
             last = page.locator(".jp-Notebook .jp-CodeCell").nth(8)
-            _step(31)
             expect(last.locator(".nbprod-checklist")).to_be_visible(timeout=90_000)
             check = page.locator(".jp-Notebook .jp-CodeCell").nth(7)
-            _step(32)
             expect(check.locator(".jp-OutputArea")).to_contain_text("churn.ipynb")
-            _step(33)
             expect(check.locator(".jp-OutputArea")).to_contain_text("0 warning(s)")
             expect(check.locator(".jp-OutputArea")).not_to_contain_text("NB101")
-            _step(34)
             expect(page.locator(".nbprod-marker")).to_have_count(0)
 
             # the side panel: the checklist from the kernel; a cell link selects the cell
             page.evaluate("() => window.jupyterapp.commands.execute('nbprod:check')")
             panel = page.locator("#nbprod-checklist-panel")
-            _step(35)
             expect(panel).to_contain_text("Overall")
             section = panel.locator(".nbprod-section", has=page.locator(".nbprod-cell-link")).first
             if section.get_attribute("open") is None:
                 section.locator("summary").click()
             link = section.locator(".nbprod-cell-link").first
-            _step(36)
             expect(link).to_be_visible()
             target = int(re.search(r"cell (\d+)", link.inner_text()).group(1)) - 1  # type: ignore[union-attr]
             page.evaluate("() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }")
-            _step(37)
             link.click()
             cells = page.locator(".jp-Notebook .jp-Cell")
-            _step(38)
             expect(cells.nth(target)).to_have_class(re.compile(r"\bjp-mod-active\b"))
             _shot(page, "lab-checklist-panel", tmp_path)
 
             # reopen: the widget's model is gone, the static copy is readable
-            _step(39)
             page.keyboard.press("Control+s")
             page.wait_for_timeout(1000)
-            _step(40)
             page.reload()
             page.wait_for_function(APP_READY)
             last = page.locator(".jp-Notebook .jp-CodeCell").nth(8)
             static = last.locator(".nbprod-static")
-            _step(41)
             expect(static).to_be_visible()
-            _step(42)
             expect(static).to_contain_text("Production readiness")
 
             # dark theme
@@ -456,19 +414,13 @@ def test_the_extension_follows_the_notebook_as_the_user_sees_it(
             )
             page.wait_for_timeout(1500)
             _kernel_idle(page)
-            _step(43)
             page.evaluate(JS_SET_CELLS, [None, "y = z + 1", "z = 1"])
             page.wait_for_timeout(600)
-            _step(44)
             _run(page, 2)
-            _step(45)
             _run(page, 1)
-            _step(46)
             expect(_markers(page, 1)).to_have_attribute("data-rules", "NB104")
             page.evaluate("() => window.jupyterapp.commands.execute('nbprod:check')")
-            _step(47)
             expect(page.locator("#nbprod-checklist-panel")).to_contain_text("Overall")
-            _step(48)
             _markers(page, 1).click()
             _shot(page, "lab-dark", tmp_path)
         except Exception:
