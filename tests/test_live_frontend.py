@@ -7,15 +7,17 @@ import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import test_live
 from IPython.core.interactiveshell import InteractiveShell
-from test_live import CREDIT, REPO, new_shell, run, write_notebook
+from test_live import CREDIT, REPO, run, write_notebook
 
 from nbprod.live import get_hooks
+
+shell = test_live.shell  # the same fixture: a real InteractiveShell in tmp_path
 
 
 class FakeComm:
@@ -37,16 +39,13 @@ class FakeComm:
         pass
 
 
-@pytest.fixture
-def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / ".ipython"))
-    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
-    monkeypatch.chdir(tmp_path)
-    sh = new_shell()
-    yield sh
-    if get_hooks(sh) is not None:
-        sh.run_cell("%unload_ext nbprod")
-    sh.history_manager.end_session()
+def loaded(shell: InteractiveShell, tmp_path: Path) -> Any:
+    """nbprod loaded in a shell beside an empty saved n.ipynb, a front end connected."""
+    write_notebook(tmp_path / "n.ipynb", [])
+    run(shell, "%load_ext nbprod", "load")
+    hooks = get_hooks(shell)
+    connect(hooks)
+    return hooks
 
 
 def connect(hooks: Any) -> FakeComm:
@@ -106,10 +105,7 @@ def test_front_end_order_and_rename_work_before_any_save(shell: InteractiveShell
 def test_edits_without_rerun_count_only_when_they_change_the_meaning(
     shell: InteractiveShell, tmp_path: Path
 ) -> None:
-    write_notebook(tmp_path / "n.ipynb", [])
-    run(shell, "%load_ext nbprod", "load")
-    hooks = get_hooks(shell)
-    connect(hooks)
+    hooks = loaded(shell, tmp_path)
     a, b = ("a", "rate = 0.5"), ("b", "cost = rate * 100")
     send_notebook(hooks, "n.ipynb", [a, b])
     run(shell, a[1], "a")
@@ -129,10 +125,7 @@ def test_edits_without_rerun_count_only_when_they_change_the_meaning(
 def test_one_note_for_names_with_one_cause_and_a_clear_hint_for_a_deleted_cell(
     shell: InteractiveShell, tmp_path: Path
 ) -> None:
-    write_notebook(tmp_path / "n.ipynb", [])
-    run(shell, "%load_ext nbprod", "load")
-    hooks = get_hooks(shell)
-    connect(hooks)
+    hooks = loaded(shell, tmp_path)
     split, fit = ("split", "X = [1, 2]\ny = [0, 1]"), ("fit", "model = (X, y)")
     send_notebook(hooks, "n.ipynb", [fit, split])
     run(shell, split[1], "split")
