@@ -265,3 +265,34 @@ print(json.dumps(hooks.record()["data"]))
     (entry,) = json.loads(out.stdout.strip().splitlines()[-1])
     assert entry["cell_id"] == "imp" and entry["reader"] == "pandas.read_csv" and entry["rows"] > 0
     assert entry["sha256"] is not None
+
+
+def test_stale_outputs_are_sent_to_the_front_end(shell: InteractiveShell, tmp_path: Path) -> None:
+    hooks = loaded(shell, tmp_path)
+    comm = hooks.frontend.comm
+    cells = [("a", "x = 1"), ("b", "y = x * 2"), ("c", "z = 3")]
+    send_notebook(hooks, "n.ipynb", cells)
+    for cid, src in cells:
+        run(shell, src, cid)
+    assert comm.sent[-1]["stale"] == {}
+    run(shell, "x = 1", "a")  # x re-computed: b's output came from the old x
+    assert comm.sent[-1]["stale"] == {"b": ["x"]}
+    run(shell, "y = x * 2", "b")
+    assert comm.sent[-1]["stale"] == {}
+
+
+def test_ctrl_c_in_nbprods_bookkeeping_never_shows_a_traceback(
+    shell: InteractiveShell, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(shell, "%load_ext nbprod", "load")
+    hooks = get_hooks(shell)
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hooks.session, "run", interrupted)
+    capsys.readouterr()
+    result = run(shell, "v = 1", "c1")
+    out = capsys.readouterr()
+    assert result.success and shell.user_ns["v"] == 1
+    assert "Traceback" not in out.out + out.err and "nbprod" not in out.out + out.err
