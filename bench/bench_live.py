@@ -298,7 +298,9 @@ class Kernel:
         with open(os.path.join(specs, "bench", "kernel.json"), "w") as fh:
             argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
             json.dump({"argv": argv, "display_name": "bench", "language": "python"}, fh)
-        self.km = KernelManager(kernel_name="bench", kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]))
+        self.km = KernelManager(
+            kernel_name="bench", kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs])
+        )
         env = dict(os.environ, PYTHONPATH=str(HERE.parent), JPY_SESSION_NAME=notebook)
         self.km.start_kernel(cwd=cwd, env=env)
         self.kc = self.km.client()
