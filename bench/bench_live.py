@@ -1,6 +1,7 @@
 """Overhead of ``%load_ext nbprod`` per cell, against plain IPython and ipyflow.
 
-Usage: ``python bench/bench_live.py [--repeats 7]``
+Usage: ``python bench/bench_live.py [--repeats 7]`` (bare InteractiveShell), and
+``python bench/bench_live.py --kernel`` (a real ipykernel, see ``kernel_bench``).
 
 Prints µs per cell (CPU time of the process, since the machine may be shared) for:
 
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CSV = HERE.parent / "sample_notebooks" / "data" / "credit.csv"
@@ -245,11 +247,311 @@ def _ipyflow_python() -> str | None:
     return sys.executable if probe.returncode == 0 else None
 
 
+# -- a real ipykernel -----------------------------------------------------------------------
+KERNEL_SETUP = """
+import time as _t
+_ip = get_ipython()
+_nbprod_times = []
+_nbprod_walls = []
+def _nbprod_t0(*a):
+    global _nbprod_start, _nbprod_wall
+    _nbprod_start = _t.thread_time()
+    _nbprod_wall = _t.perf_counter()
+def _nbprod_t1(*a):
+    _nbprod_times.append(_t.thread_time() - _nbprod_start)
+    _nbprod_walls.append(_t.perf_counter() - _nbprod_wall)
+_ip.events.callbacks["pre_execute"].insert(0, _nbprod_t0)
+def _nbprod_switch(on):
+    try:
+        from nbprod.live import get_hooks
+        h = get_hooks(_ip)
+    except ImportError:
+        h = None
+    if h is None:
+        cbs = _ip.events.callbacks["post_run_cell"]
+        if _nbprod_t1 in cbs:
+            cbs.remove(_nbprod_t1)
+        cbs.append(_nbprod_t1)
+        return
+    for ev, fn in (("pre_run_cell", h.pre_run_cell), ("post_run_cell", h.post_run_cell)):
+        cbs = _ip.events.callbacks[ev]
+        if on and fn not in cbs:
+            cbs.insert(0, fn)
+        elif not on and fn in cbs:
+            cbs.remove(fn)
+    cbs = _ip.events.callbacks["post_run_cell"]
+    if _nbprod_t1 in cbs:
+        cbs.remove(_nbprod_t1)
+    cbs.append(_nbprod_t1)
+"""
+
+
+class Kernel:
+    """A real ipykernel driven through jupyter_client, as a front end drives it."""
+
+    def __init__(self, python: str, cwd: str, notebook: str) -> None:
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = tempfile.mkdtemp(prefix="nbprod-kspec-")
+        os.makedirs(os.path.join(specs, "bench"))
+        with open(os.path.join(specs, "bench", "kernel.json"), "w") as fh:
+            argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+            json.dump({"argv": argv, "display_name": "bench", "language": "python"}, fh)
+        self.km = KernelManager(
+            kernel_name="bench", kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs])
+        )
+        env = dict(os.environ, PYTHONPATH=str(HERE.parent), JPY_SESSION_NAME=notebook)
+        self.km.start_kernel(cwd=cwd, env=env)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self.n = 0
+
+    def run(self, code: str, cell_id: str | None = None, silent: bool = False) -> float:
+        """Send one execute request with its cell id in the metadata (as JupyterLab does);
+        returns the wall-clock round trip in seconds."""
+        t0 = time.perf_counter()
+        msg = self.kc.session.msg(
+            "execute_request",
+            {"code": code, "silent": silent, "store_history": not silent, "user_expressions": {},
+             "allow_stdin": False, "stop_on_error": True},
+            metadata={"cellId": cell_id} if cell_id else {},
+        )  # fmt: skip
+        self.kc.shell_channel.send(msg)
+        while True:
+            reply = self.kc.get_shell_msg(timeout=600)
+            if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                break
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(
+                f"{code[:60]!r}: {reply['content'].get('ename')}: {reply['content'].get('evalue')}"
+            )
+        return time.perf_counter() - t0
+
+    def value(self, expr: str) -> Any:
+        msg_id = self.kc.execute("", silent=True, user_expressions={"v": expr})
+        while True:
+            reply = self.kc.get_shell_msg(timeout=600)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        data = reply["content"]["user_expressions"]["v"]
+        if data.get("status") != "ok":
+            raise RuntimeError(f"{expr}: {data}")
+        return ast_literal(data["data"]["text/plain"])
+
+    def times(self) -> list[float]:
+        """The in-kernel CPU time of the kernel's main thread (pre_execute .. last
+        post_run_cell) per cell since the last call: other processes on a shared machine
+        and nbprod's background thread do not count; ``self.walls`` has the wall clock."""
+        out = json.loads(self.value("__import__('json').dumps(_nbprod_times)"))
+        self.walls = json.loads(self.value("__import__('json').dumps(_nbprod_walls)"))
+        self.run("_nbprod_times.clear(); _nbprod_walls.clear()", silent=True)
+        return out
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+def ast_literal(text: str) -> Any:
+    import ast
+
+    return ast.literal_eval(text)
+
+
+def kernel_bench(python: str, extension: str, cells: int, mmap_gb: float) -> dict[str, Any]:
+    """Per-cell cost inside a real kernel, a notebook open (its path in JPY_SESSION_NAME as
+    JupyterLab sets it), cells sent as execute requests with their cell ids.
+
+    ``extension`` is ``nbprod`` or ``ipyflow``; for nbprod the hooks are switched on and
+    off between alternating chunks (paired differences); ipyflow cannot be switched off, so
+    it is compared with a kernel without it. Time is measured inside the kernel, from
+    IPython's ``pre_execute`` to the last ``post_run_cell`` callback (everything a cell pays
+    in ``run_cell``), and also as the client's round trip.
+    """
+    import nbformat
+
+    work = tempfile.mkdtemp(prefix="nbprod-kbench-")
+    shutil.copy(CSV, os.path.join(work, "credit.csv"))
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["language_info"] = {"name": "python"}
+    # 20 cells, each reading the one above (top to bottom, as Run All): every tracking path is on
+    ids = [f"c{i}" for i in range(20)]
+    sources = ["x0 = 1"] + [f"x{i} = x{i - 1} + 1" for i in range(1, 20)]
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    for c, cid in zip(nb.cells, ids, strict=True):
+        c.id = cid
+    nb_path = os.path.join(work, "bench.ipynb")
+    nbformat.write(nb, nb_path)
+    out: dict[str, Any] = {"extension": extension}
+    results: dict[str, Any] = {}
+
+    def session(load: bool) -> Kernel:
+        k = Kernel(python, work, nb_path)
+        k.run("import numpy as np, pandas as pd\nx = 0", "setup")
+        if load:
+            k.run(f"%load_ext {extension}", "load")
+        k.run(KERNEL_SETUP, silent=True)
+        k.run("_nbprod_switch(True)", silent=True)
+        return k
+
+    med = statistics.median
+    if extension == "nbprod":
+        k = session(True)
+        try:
+            for i in range(200):  # warm-up
+                k.run(sources[i % len(ids)], ids[i % len(ids)])
+            k.times()
+            chunk = 250
+            diffs: list[float] = []
+            on: list[float] = []
+            off: list[float] = []
+            rt_on: list[float] = []
+            rt_off: list[float] = []
+            chunks_on: list[float] = []
+            for rnd in range(max(1, cells // chunk)):
+                pair = {}
+                for state in (True, False) if rnd % 2 == 0 else (False, True):
+                    k.run(f"_nbprod_switch({state})", silent=True)
+                    rts = [k.run(sources[i % len(ids)], ids[i % len(ids)]) for i in range(chunk)]
+                    t = k.times()
+                    (on if state else off).extend(t)
+                    (rt_on if state else rt_off).extend(rts)
+                    pair[state] = med(t)
+                    if state:
+                        chunks_on.append(med(t))
+                diffs.append(pair[True] - pair[False])
+            k.run("_nbprod_switch(True)", silent=True)
+            results["cell_in_kernel_us"] = {"on": med(on) * 1e6, "off": med(off) * 1e6}
+            results["added_us"] = med(diffs) * 1e6  # median of paired chunk differences
+            results["round_trip_us"] = {"on": med(rt_on) * 1e6, "off": med(rt_off) * 1e6}
+            results["flat_on_us"] = {"first": min(chunks_on[:4]) * 1e6, "last": min(chunks_on[-4:]) * 1e6}
+            results["flat_added_us"] = {"first": med(diffs[:8]) * 1e6, "last": med(diffs[-8:]) * 1e6}
+            results["cells_with_nbprod"] = len(on)
+            # a cell after idle seconds (the background save ran meanwhile)
+            idle: dict[bool, list[float]] = {True: [], False: []}
+            for _rnd in range(6):
+                for state in (True, False):
+                    k.run(f"_nbprod_switch({state})", silent=True)
+                    k.run(sources[0], ids[0])
+                    k.times()
+                    time.sleep(2.5)
+                    k.run(sources[1], ids[1])
+                    idle[state].extend(k.times())
+            results["after_idle_us"] = {"on": med(idle[True]) * 1e6, "off": med(idle[False]) * 1e6}
+            results["after_idle_added_us"] = (med(idle[True]) - med(idle[False])) * 1e6
+            record = os.path.join(work, "bench.nbprod.json")
+            results["record_bytes"] = os.path.getsize(record) if os.path.exists(record) else None
+            if mmap_gb:
+                results["mmap"] = _mmap_bench(k, work, mmap_gb)
+        finally:
+            k.stop()
+    else:
+        for load in (False, True):
+            k = session(load)
+            try:
+                for i in range(100):
+                    k.run(sources[i % len(ids)], ids[i % len(ids)])
+                k.times()
+                for i in range(cells):
+                    k.run(sources[i % len(ids)], ids[i % len(ids)])
+                results["on" if load else "off"] = med(k.times()) * 1e6
+            finally:
+                k.stop()
+        results["added_us"] = results["on"] - results["off"]
+    out.update(results)
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
+def _mmap_bench(k: Kernel, work: str, gb: float) -> dict[str, Any]:
+    """The cell that memory-maps a big .npy (sparse file in /tmp), nbprod on and off."""
+    import numpy as np
+
+    path = os.path.join(tempfile.gettempdir(), f"nbprod-bench-big-{os.getpid()}.npy")
+    n = int(gb * (1 << 30)) // 8
+    np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n,)).flush()
+    try:
+        res: dict[bool, list[float]] = {True: [], False: []}
+        nxt: dict[bool, list[float]] = {True: [], False: []}
+        for rnd in range(4):
+            for state in (True, False) if rnd % 2 == 0 else (False, True):
+                os.utime(path)  # a new (size, mtime): nbprod fingerprints it again
+                k.run(f"_nbprod_switch({state})", silent=True)
+                k.times()
+                k.run(f"big = np.load({path!r}, mmap_mode='r')", f"mmap-{rnd}")
+                k.run("x = x + 1", "after-mmap")
+                k.times()
+                t = k.walls  # wall clock here: the background hashing competes for the machine
+                res[state].append(t[0])
+                nxt[state].append(t[1])
+                time.sleep(1.0)
+        med = statistics.median
+        return {
+            "file_bytes": os.path.getsize(path),
+            "load_cell_added_ms": (med(res[True]) - med(res[False])) * 1e3,
+            "load_cell_ms": {"on": med(res[True]) * 1e3, "off": med(res[False]) * 1e3},
+            "next_cell_added_ms": (med(nxt[True]) - med(nxt[False])) * 1e3,
+        }
+    finally:
+        k.run("del big", silent=True)
+        os.unlink(path)
+
+
+def kernel_main(args: argparse.Namespace) -> int:
+    res = kernel_bench(sys.executable, "nbprod", args.cells, args.mmap_gb)
+    print(f"real ipykernel, execute requests with cell ids, a notebook open; python {sys.version.split()[0]}")
+    c = res["cell_in_kernel_us"]
+    print(
+        f"20 cells x(i) = x(i-1) + 1 run in order, in-kernel µs per cell (pre_execute..post_run_cell), median of "
+        f"{res['cells_with_nbprod']} each (main thread CPU time): plain {c['off']:.1f}, nbprod {c['on']:.1f}, added {res['added_us']:+.1f}"
+    )
+    r = res["round_trip_us"]
+    print(f"  added: median of {len(res.get('diffs', [])) or 'the'} paired chunk differences")
+    print(f"  client round trip µs (wall, loaded machine): plain {r['off']:.0f}, nbprod {r['on']:.0f}")
+    f, fa = res["flat_on_us"], res["flat_added_us"]
+    print(
+        f"  flat over {res['cells_with_nbprod']} cells: nbprod µs/cell best of the first 4 chunks of 250 "
+        f"{f['first']:.1f}, of the last 4 {f['last']:.1f}; added, first 2,000 {fa['first']:+.1f}, last 2,000 {fa['last']:+.1f}"
+    )
+    a = res["after_idle_us"]
+    print(
+        f"cell after 2.5 s idle, in-kernel µs: plain {a['off']:.1f}, nbprod {a['on']:.1f}, "
+        f"added {res['after_idle_added_us']:+.1f}; record file {res['record_bytes']} bytes"
+    )
+    if "mmap" in res:
+        m = res["mmap"]
+        print(
+            f"np.load(mmap_mode='r') of {m['file_bytes'] / (1 << 30):.1f} GiB: cell {m['load_cell_ms']['off']:.2f} ms "
+            f"plain, {m['load_cell_ms']['on']:.2f} ms nbprod (added {m['load_cell_added_ms']:+.2f} ms); "
+            f"next cell added {m['next_cell_added_ms']:+.2f} ms"
+        )
+    flow_python = os.environ.get("NBPROD_BENCH_IPYFLOW_PYTHON") or _ipyflow_python()
+    if flow_python:
+        try:
+            fl = kernel_bench(flow_python, "ipyflow", min(args.cells, 2000), 0)
+            print(
+                f"ipyflow on the same cells ({flow_python}): plain {fl['off']:.1f} µs, ipyflow {fl['on']:.1f} µs, "
+                f"added {fl['added_us']:+.1f}"
+            )
+        except Exception as exc:  # report, do not hide the nbprod figures
+            print(f"ipyflow: failed: {type(exc).__name__}: {exc}")
+    else:
+        print("ipyflow: not installed (set NBPROD_BENCH_IPYFLOW_PYTHON to a Python that has it)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--kernel", action="store_true", help="measure inside a real ipykernel")
+    parser.add_argument("--cells", type=int, default=10_000, help="cells with nbprod on (--kernel)")
+    parser.add_argument("--mmap-gb", type=float, default=2.0, help="size of the mmap test file (0: skip)")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.kernel:
+        return kernel_main(args)
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeats)))
         return 0

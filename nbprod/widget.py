@@ -17,6 +17,10 @@ from nbprod.errors import NbprodError
 from nbprod.render import color, headline, to_html, to_text, where
 
 Refresh = Callable[[], Checklist]
+STATIC_CLASS = "nbprod-static"
+# While the widget renders, its static copy (the output before it) is hidden; after a
+# reopen the widget's model is gone, this rule with it, and the static copy shows.
+_HIDE_STATIC = f"<style>.jp-OutputArea:has(.nbprod-checklist) .{STATIC_CLASS}{{display:none}}</style>"
 _BAR_STYLE = {"#d9534f": "danger", "#f0ad4e": "warning", "#5cb85c": "success"}
 
 
@@ -60,7 +64,7 @@ class ChecklistWidget(w.VBox):
             label = w.Label()
             self.bars[s.section.id], self.bar_labels[s.section.id] = bar, label
             rows.append(w.HBox([w.Label(s.section.title, layout=w.Layout(width="190px")), bar, label]))
-        header = w.VBox([w.HBox([self.title, self.refresh_button]), *rows, self.status])
+        header = w.VBox([w.HBox([self.title, self.refresh_button]), *rows, self.status, w.HTML(_HIDE_STATIC)])
         weakest = cl.weakest
         for s in cl.sections:
             acc = w.Accordion(children=[w.VBox([self._item(s, r) for r in s.items])])
@@ -108,7 +112,7 @@ class ChecklistWidget(w.VBox):
         score = "–" if r.score is None else f"{r.score}/2"
         detail = f"<br><span style='color:#555'>{e(r.reason)}</span>" if r.reason else ""
         if r.fix:
-            detail += f"<br><span style='color:#8a5a00'>fix: {e(r.fix)}</span>"
+            detail += f"<br><span style='color:#8a5a00'>fix: {_code(e(r.fix))}</span>"
         icon = (
             ""
             if r.item.kind == "manual"
@@ -162,6 +166,12 @@ class ChecklistWidget(w.VBox):
         """Name the cell an auto item points at (with its line of code) in the status line."""
         r = self.checklist.item(item_id)
         self.selected_cell = r.cell
+        select = _front_end_select()
+        if select is not None and r.cell is not None:
+            try:
+                select(r.cell_id, r.cell)
+            except Exception:  # the front end went away: naming the cell below still helps
+                pass
         text = f"{item_id}: {where(r)}"
         source = _cell_line(self.checklist.path, r)
         if source:
@@ -185,6 +195,29 @@ class ChecklistWidget(w.VBox):
         if isinstance(data, dict):
             data = {**data, "text/plain": to_text(self.checklist), "text/html": to_html(self.checklist)}
         return data
+
+
+def _front_end_select() -> Callable[[str | None, int], None] | None:
+    """nbprod's JupyterLab extension, when connected to this kernel, selects cells."""
+    front = getattr(sys.modules.get("nbprod.live.frontend"), "CURRENT", None)
+    return front.select_cell if front is not None and front.connected else None
+
+
+def static_copy(checklist: Checklist) -> dict[str, str]:
+    """The checklist as plain HTML and text, saved in the notebook beside the widget: what
+    a reader sees after reopening the notebook (when the widget's live model is gone)."""
+    note = "<p><small>nbprod readiness checklist as last checked (run %nbprod check for the live one)</small></p>"
+    return {
+        "text/plain": to_text(checklist),
+        "text/html": f'<div class="{STATIC_CLASS}">{note}{to_html(checklist)}</div>',
+    }
+
+
+def _code(text: str) -> str:
+    """Backtick-quoted code in already escaped text -> <code>, no literal backticks."""
+    import re
+
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", text).replace("`", "")
 
 
 def _notebook_of(checklist: Checklist) -> str:

@@ -288,6 +288,7 @@ def test_csv_reads_are_fingerprinted_even_inside_functions(shell: InteractiveShe
     run(shell, "import pandas as pd", "imp")
     run(shell, "def load(p):\n    return pd.read_csv(p)\n\ndf = load('data/credit.csv')", "read")
     run(shell, "with open('notes.txt') as fh:\n    notes = fh.read()", "open")
+    assert hooks.background.flush()  # files are hashed off the cell's critical path
     data = {d["path"]: d for d in hooks.record()["data"]}
     expected = pd.read_csv(CREDIT)
     entry = data["data/credit.csv"]
@@ -390,6 +391,7 @@ def test_notebook_path_from_session_variable_saves_the_record_beside_it(
     hooks = get_hooks(shell)
     assert hooks.notebook_path() == nb.resolve()
     run(shell, "import numpy as np", "a")
+    assert hooks.background.flush()  # saved off the cell's critical path
     saved = json.loads(record_path(nb).read_text())
     assert saved["notebook"] == "analysis.ipynb" and "numpy" in saved["packages"]
     assert saved["cells"]["a"]["defines"] == ["np"]

@@ -72,3 +72,44 @@ def test_session_without_a_notebook_file_cannot_tick(shell, tmp_path: Path) -> N
     assert wid.checklist.item("F1").score == 0  # the session's own cells were checked
     assert all(box.disabled for box in wid.checkboxes.values())
     assert not list(tmp_path.glob("*.checklist.toml"))
+
+
+def test_a_static_copy_sits_beside_the_widget_for_a_reopened_notebook(shell, tmp_path: Path) -> None:
+    """After a reopen the widget's model is gone: the output before it is readable HTML,
+    hidden by the widget's own style rule while the widget renders."""
+    sh, shown = shell
+    nb_path = tmp_path / "credit_risk_messy.ipynb"
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", nb_path)
+    sh.run_line_magic("nbprod", f"check {nb_path}")
+    wid = _widget(shown)
+    static = shown[shown.index(next(d for d in shown if "application/vnd.jupyter.widget-view+json" in d)) - 1]
+    assert "application/vnd.jupyter.widget-view+json" not in static
+    assert 'class="nbprod-static"' in static["text/html"] and "Production readiness" in static["text/html"]
+    assert "Readiness" in static["text/plain"]
+    hide = ".jp-OutputArea:has(.nbprod-checklist) .nbprod-static{display:none}"
+    assert any(hide in getattr(c, "value", "") for c in wid.children[0].children)
+    assert "`" not in "".join(h.value for h in wid.item_html.values())
+
+
+def test_cell_buttons_select_the_cell_in_jupyterlab(shell, tmp_path: Path, monkeypatch) -> None:
+    import nbprod.live.frontend as frontend
+
+    sh, shown = shell
+    nb_path = tmp_path / "credit_risk_messy.ipynb"
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", nb_path)
+    sh.run_line_magic("nbprod", f"check {nb_path}")
+    wid = _widget(shown)
+    item = next(i for i, b in wid.cell_buttons.items())
+    sent: list[dict[str, Any]] = []
+
+    class Front:  # the connected front end (its comm is tested in test_live_frontend.py)
+        connected = True
+
+        def select_cell(self, cell_id: str | None, index: int) -> None:
+            sent.append({"cell_id": cell_id, "index": index})
+
+    monkeypatch.setattr(frontend, "CURRENT", Front())
+    wid.cell_buttons[item].click()
+    r = wid.checklist.item(item)
+    assert sent == [{"cell_id": r.cell_id, "index": r.cell}] and r.cell is not None
+    assert f"cell {r.cell + 1}" in wid.status.value

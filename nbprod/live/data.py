@@ -7,7 +7,13 @@ Two cheap sources, no patched builtins:
   cell runs (calls inside the user's own functions included) and costs one list append;
 * ``open(path)`` calls for reading, found in the cell's CellFacts.
 
-Files are fingerprinted after the cell ran, and only once per (path, size, mtime).
+Files are fingerprinted once per (path, size, mtime), on nbprod's background thread (never
+in the cell): the record shows ``"sha256": null`` until the hash is done. Files bigger than
+``FULL_HASH_MAX`` (memory-mapped arrays, say) get a sampled fingerprint instead of a full
+read (``sha256_sample``: the size and the first, middle and last MiB).
+
+An import hook wraps the readers the moment pandas or numpy is imported, so a read in
+the cell that imports them is recorded too.
 """
 
 from __future__ import annotations
@@ -36,6 +42,61 @@ _MARK = "__nbprod_reader__"
 _CHUNK = 1 << 20
 STATS_MAX_CELLS = 20_000_000  # skip summary statistics for frames bigger than this
 STATS_MAX_COLUMNS = 200
+FULL_HASH_MAX = 1 << 30  # bigger files get a sampled fingerprint
+
+
+class _Loader:
+    """Wraps the loader of pandas / numpy: once the module ran, its readers are wrapped."""
+
+    def __init__(self, loader: Any, done: Any) -> None:
+        self._loader, self._done = loader, done
+
+    def create_module(self, spec: Any) -> Any:
+        create = getattr(self._loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        try:
+            self._done()
+        except Exception:
+            log.debug("nbprod: could not wrap the readers", exc_info=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+class ImportHook:
+    """A ``sys.meta_path`` finder that sees only the first import of pandas and numpy."""
+
+    def __init__(self, tracker: DataTracker) -> None:
+        self.tracker = tracker
+        self._busy = False
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name not in READERS or self._busy:
+            return None
+        self._busy = True
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec(name)
+        except Exception:
+            return None
+        finally:
+            self._busy = False
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = _Loader(spec.loader, self.tracker.patch_loaded)  # type: ignore[assignment]
+        return spec
+
+    def install(self) -> None:
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+
+    def remove(self) -> None:
+        while self in sys.meta_path:
+            sys.meta_path.remove(self)
 
 
 def _path_arg(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
@@ -79,6 +140,10 @@ class DataTracker:
         self._fingerprints: OrderedDict[tuple[str, int, int], dict[str, Any]] = OrderedDict()
         self._patched: list[tuple[Any, str, Any]] = []
         self._paths: dict[tuple[str, str, Path | None], tuple[Path, str]] = {}
+        self.hook = ImportHook(self)
+        self.submit: Any = None  # runs a job off the critical path (set by the hooks)
+        self.on_hashed: Any = None  # called on the background thread after a hash
+        self._hashing: dict[tuple[str, int, int], list[dict[str, Any]]] = {}
 
     # -- wrapping ------------------------------------------------------------
     def _wrap(self, fn: Any, reader: str) -> Any:
@@ -86,6 +151,7 @@ class DataTracker:
 
         @functools.wraps(fn)
         def reader_wrapper(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True  # noqa: F841  (IPython hides this frame in tracebacks)
             result = fn(*args, **kwargs)
             if tracker.active:
                 try:
@@ -115,9 +181,12 @@ class DataTracker:
                     log.debug("nbprod: could not wrap %s.%s", module_name, name, exc_info=True)
                     continue
                 self._patched.append((module, name, fn))
+        if all(m in sys.modules for m in READERS):
+            self.hook.remove()
 
     def unpatch(self) -> None:
         """Put the original readers back (only those still wrapped by us)."""
+        self.hook.remove()
         for module, name, fn in reversed(self._patched):
             current = getattr(module, name, None)
             if getattr(current, _MARK, None) is fn:
@@ -148,9 +217,18 @@ class DataTracker:
             if old is not None and reader == "open" and old.get("reader") != "open":
                 continue  # the tabular reader of the same file says more
             if old is None or any(
-                old.get(k) != entry.get(k) for k in ("sha256", "rows", "columns", "reader")
+                old.get(k) != entry.get(k) for k in ("sha256", "size", "rows", "columns", "reader")
             ):
                 changed.append(entry)
+            fkey = entry.pop("_key", None)
+            if fkey is not None:  # hashed on the background thread: fill in this entry when done
+                waiting = self._hashing.get(fkey)
+                if waiting is not None:
+                    waiting.append(entry)
+                fp = self._fingerprints.get(fkey) or {}
+                for k in ("sha256", "sha256_sample"):
+                    if fp.get(k) is not None:
+                        entry[k] = fp[k]
             self.files[key] = entry
             self.files.move_to_end(key)
             while len(self.files) > self.max_files:
@@ -180,11 +258,18 @@ class DataTracker:
         key = (str(resolved), st.st_size, st.st_mtime_ns)
         fp = self._fingerprints.get(key)
         if fp is None:
-            fp = {"size": st.st_size, "sha256": _sha256(resolved)}
+            fp = {"size": st.st_size, "sha256": None}
             self._fingerprints[key] = fp
             while len(self._fingerprints) > self.max_files:
                 self._fingerprints.popitem(last=False)
+            self._hashing[key] = []
+            if self.submit is not None:
+                self.submit(lambda: self._hash(resolved, key, fp))
+            else:
+                self._hash(resolved, key, fp)
         entry: dict[str, Any] = {"path": shown, "reader": reader, **fp}
+        if key in self._hashing:
+            entry["_key"] = key
         if reader != "open":
             rows, columns = _shape(result)
             entry["rows"], entry["columns"] = rows, columns
@@ -195,6 +280,19 @@ class DataTracker:
             if "stats" in fp:
                 entry["stats"] = fp["stats"]
         return entry
+
+    def _hash(self, path: Path, key: tuple[str, int, int], fp: dict[str, Any]) -> None:
+        """Fingerprint one file (on the background thread) and fill in the waiting entries."""
+        size = key[1]
+        if size > FULL_HASH_MAX:
+            done = {"sha256": None, "sha256_sample": _sampled(path, size)}
+        else:
+            done = {"sha256": _sha256(path)}
+        fp.update(done)
+        for entry in self._hashing.pop(key, []):
+            entry.update(done)
+        if self.on_hashed is not None:
+            self.on_hashed()
 
 
 def display_path(path: Path, base: Path | None) -> str:
@@ -215,6 +313,19 @@ def _sha256(path: Path) -> str | None:
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(_CHUNK), b""):
                 h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def _sampled(path: Path, size: int) -> str | None:
+    """sha256 of the size and the first, middle and last MiB (for files too big to read)."""
+    h = hashlib.sha256(str(size).encode())
+    try:
+        with open(path, "rb") as fh:
+            for offset in (0, max(0, size // 2 - _CHUNK // 2), max(0, size - _CHUNK)):
+                fh.seek(offset)
+                h.update(fh.read(_CHUNK))
     except OSError:
         return None
     return h.hexdigest()

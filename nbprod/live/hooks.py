@@ -22,6 +22,7 @@ from typing import Any
 
 from nbprod.analysis.cell import analyze_tree
 from nbprod.live import alerts
+from nbprod.live.background import Background
 from nbprod.live.data import DataTracker
 from nbprod.live.nbfile import NotebookFile, find_notebook_path
 from nbprod.live.session import LiveCell, Session
@@ -30,7 +31,6 @@ from nbprod.record import RECORD_MIME, record_path, save_record
 log = logging.getLogger("nbprod.live")
 MAX_ERRORS = 50
 _EMPTY: dict[str, Any] = {}
-SAVE_EVERY = 5.0  # seconds between saves when only the execution log changed
 
 
 class TreeTap(ast.NodeTransformer):
@@ -85,6 +85,14 @@ class LiveHooks:
         self._saved_seq = 0
         self._saved_at = 0.0
         self.save_error: str | None = None
+        self.background = Background(lambda: self.data.active)
+        self.data.submit = self.background.submit
+        self.data.on_hashed = self._hashed
+        from nbprod.live.frontend import Frontend
+
+        self.frontend = Frontend(self)
+        self.in_kernel = False
+        self._load_cell: str | None = None
 
     # -- wiring ------------------------------------------------------------------
     def register(self) -> None:
@@ -94,6 +102,26 @@ class LiveHooks:
         atexit.register(self.final_save)
         self._guard(self._scan_namespace)
         self._guard(self.data.patch_loaded)
+        if not all(m in sys.modules for m in ("pandas", "numpy")):
+            self.data.hook.install()  # readers wrapped as soon as the user imports them
+        self.in_kernel = bool(self._guard(self.frontend.register))
+        self._guard(self._note_load_cell)
+
+    def _note_load_cell(self) -> None:
+        """The ``%load_ext nbprod`` cell ran before the hooks: note it with its id and count,
+        so this session's execution order starts with it."""
+        kernel = getattr(self.shell, "kernel", None)
+        parent = kernel.get_parent() if kernel is not None else None
+        if not parent or parent.get("header", {}).get("msg_type") != "execute_request":
+            return
+        cell_id = (parent.get("metadata") or {}).get("cellId")
+        source = (parent.get("content") or {}).get("code")
+        if isinstance(cell_id, str) and isinstance(source, str):
+            live = self.session.remember(source, None)
+            # IPython 8 and 9 update execution_count at different times: the count is the
+            # next cell's minus one, filled in after it ran
+            self.session._note_cell(cell_id, live, source, 0, True, None)
+            self._load_cell = cell_id
 
     def unregister(self) -> None:
         """Remove every trace of the extension from the shell and the libraries it wrapped."""
@@ -104,8 +132,10 @@ class LiveHooks:
                 pass
         self._drop_tap()
         self.data.unpatch()
+        self._guard(self.frontend.unregister)
         atexit.unregister(self.final_save)
         self.final_save()
+        self.background.stop()
 
     def _drop_tap(self) -> None:
         transformers = self.shell.ast_transformers
@@ -151,6 +181,8 @@ class LiveHooks:
                     transformers.insert(0, self.tap_transformer)
             self.data.active = True
             self._t0 = time.perf_counter()
+        except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
+            self.data.active = False
         except Exception:
             self.failed("pre_run_cell")
 
@@ -159,7 +191,7 @@ class LiveHooks:
         if not self._need_tree or self._raw is None or not isinstance(node, ast.Module):
             return
         self._need_tree = False
-        self._live = self.session.remember(self._raw, analyze_tree(self._raw, node))
+        self._live = self.session.remember(self._raw, analyze_tree(self._raw, node), node)
 
     def post_run_cell(self, result: Any) -> None:
         """After a cell: record the execution, show its warnings, keep the record in sync."""
@@ -191,6 +223,8 @@ class LiveHooks:
                 None if ok else _error_line(result),
                 self.shell.user_ns if live.calls else _EMPTY,
             )
+            if self._load_cell is not None:
+                self._fill_load_count(count)
             if live.imports:
                 data.patch_loaded()
             if data.pending or session.pending_opens:
@@ -203,8 +237,23 @@ class LiveHooks:
                     self.notebook_path()
             if session.revision != self._synced_rev or self._nb_path is not None:
                 self.sync()
+            if self.frontend.connected:
+                self.frontend.send_findings()
+        except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
+            log.info("nbprod: interrupted while recording a cell")
         except Exception:
             self.failed("post_run_cell")
+
+    def _fill_load_count(self, count: int | None) -> None:
+        state = self.session.cells.get(self._load_cell or "")
+        if (
+            state is not None
+            and state.count is None
+            and count is not None
+            and state.last_seq < self.session.seq
+        ):
+            state.count = count - 1
+        self._load_cell = None
 
     def _flush_data(self, count: int | None) -> None:
         for path in self.session.pending_opens:
@@ -272,6 +321,14 @@ class LiveHooks:
         """In a kernel, show the record as this cell's output (updated in place later)."""
         mode = self.settings.embed_record
         if mode == "never" or (mode == "auto" and not (self.rich and _in_cell(self.shell))):
+            if not self.rich:
+                print(
+                    "nbprod: live checks on; in a terminal there is no notebook to follow "
+                    "(%nbprod notebook PATH names one)",
+                    file=sys.stderr,
+                )
+            elif mode == "never":
+                print(self.frontend_line())
             return
         from IPython.display import display
 
@@ -282,9 +339,21 @@ class LiveHooks:
         s = self.session
         text = (
             f"nbprod: recording this session ({len(s.packages)} packages, {len(s.seeds)} seeds, "
-            f"{len(s.data)} data files). `%nbprod record` shows it."
+            f"{len(s.data)} data files); %nbprod record shows it.\n{self.frontend_line()}"
         )
         return {"text/plain": text, RECORD_MIME: self.record(full=False)}
+
+    def frontend_line(self) -> str:
+        """One line: where the live checks get the notebook's cells from."""
+        if self.frontend.connected:
+            name = self._nb_path.name if self._nb_path else "this notebook"
+            return (
+                f"nbprod: JupyterLab extension connected: live checks follow {name} as shown, saved or not."
+            )
+        return (
+            "nbprod: no nbprod front-end extension here: live checks read the cell order from the "
+            "saved notebook file, so save to update them."
+        )
 
     def sync(self, force: bool = False) -> None:
         """Update the embedded record and save the file when something changed."""
@@ -294,13 +363,20 @@ class LiveHooks:
             self._embed.update(self._bundle(), raw=True)
         if self._nb_path is None or not self.settings.save_record or self.save_error:
             return
-        now = time.monotonic()
-        if (
-            force
-            or rev != self._saved_rev
-            or (self.session.seq != self._saved_seq and now - self._saved_at >= SAVE_EVERY)
-        ):
+        if force or rev != self._saved_rev or self.session.seq != self._saved_seq:
+            self._saved_rev, self._saved_seq = rev, self.session.seq
+            self.background.save_soon(self._save_quietly)
+
+    def _save_quietly(self) -> None:
+        """The background save (off the cell's critical path)."""
+        if self._nb_path is not None and self.settings.save_record and not self.save_error:
             self.save()
+
+    def _hashed(self) -> None:
+        """A data file's fingerprint is done (background thread): save it soon."""
+        self.session.revision += 1
+        if self._nb_path is not None and self.settings.save_record and not self.save_error:
+            self.background.save_soon(self._save_quietly)
 
     def save(self, path: Path | None = None) -> Path | None:
         """Write the record beside the notebook (or to ``path``), atomically."""
@@ -326,6 +402,7 @@ class LiveHooks:
     def final_save(self) -> None:
         """Save once more at unload or exit (never raises)."""
         try:
+            self.background.flush(10.0)
             if self._nb_path is not None and self.settings.save_record and not self.save_error:
                 if self.session.seq != self._saved_seq or self.session.revision != self._saved_rev:
                     self.save()

@@ -206,13 +206,14 @@ class NbprodMagics(Magics):
         from nbprod.checker import check_notebook
         from nbprod.config import load_config
         from nbprod.errors import NbprodError
-        from nbprod.notebook import read_notebook
         from nbprod.report import Report
 
         hooks = self.hooks
         path = Path(args.path).expanduser() if args.path else hooks.notebook_path()
+        own = args.path is None  # this kernel's notebook: as the user sees it, with the session's counts
+
         try:
-            nb = read_notebook(path) if path is not None else session_notebook(hooks)
+            nb = live_notebook(hooks, path, own) if path is not None else session_notebook(hooks)
             config = load_config(str(path) if path is not None else os.getcwd())
         except NbprodError as exc:
             raise UsageError(f"{path}: {exc}") from None
@@ -224,7 +225,7 @@ class NbprodMagics(Magics):
         report = Report([check_notebook(nb, config, record)])
 
         def refresh() -> Report:  # the widget's Refresh button: the same check, on the session now
-            fresh = read_notebook(path) if path is not None else session_notebook(hooks)
+            fresh = live_notebook(hooks, path, own) if path is not None else session_notebook(hooks)
             return Report([check_notebook(fresh, config, hooks.record())])
 
         _show_check(
@@ -310,6 +311,18 @@ def seed_everything(value: int) -> tuple[list[str], list[str]]:
     else:
         notes.append(f"PYTHONHASHSEED={hashseed}: string hashing is fixed")
     return seeded, notes
+
+
+def live_notebook(hooks: Any, path: Any, own: bool) -> Any:
+    """This kernel's notebook: the front end's unsaved cells when the JupyterLab extension is
+    connected, else the saved file; the session's execution order wins over saved counts."""
+    from nbprod.live.frontend import session_counts
+    from nbprod.notebook import read_notebook
+
+    if own and hooks.frontend.connected and hooks.frontend.view is not None:
+        return hooks.frontend.notebook_model()
+    nb = read_notebook(path)
+    return session_counts(nb, hooks.session) if own else nb
 
 
 def session_notebook(hooks: Any) -> Any:
@@ -444,6 +457,9 @@ def _show_check(
     except ImportError:  # ipywidgets missing: the HTML table below
         widget = None
     if widget is not None:
+        from nbprod.widget import static_copy
+
+        display(static_copy(widget.checklist), raw=True)  # readable after a reopen
         display(widget)
         return
 

@@ -15,16 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.analysis.cell import EXPR, Call, CellFacts
-from nbprod.live.nbfile import NotebookFile
+from nbprod.live.nbfile import NotebookFile, code_hash
 from nbprod.record import RECORD_KEY, RECORD_VERSION, source_hash
-from nbprod.rules.reproducibility import draw_library, seeded_libraries
+from nbprod.rules.reproducibility import draw_library, needs_random_state, seeded_libraries
 
-LIVE_RULES = ("NB104", "NB107", "NB201")
+LIVE_RULES = ("NB104", "NB107", "NB201", "NB202")
 FIXES = {
     "NB104": "Move the definition above this cell, or this cell below it.",
     "NB107": "Re-run the defining cell, or restart the kernel and run all cells.",
-    "NB201": "Seed first: `%nbprod seed 42`, or random.seed / np.random.seed / torch.manual_seed.",
+    "NB201": "Seed first: %nbprod seed 42, or random.seed / np.random.seed / torch.manual_seed.",
+    "NB202": "Pass random_state=SEED (a constant defined once at the top).",
 }
+DELETED_FIX = "The defining cell was deleted: re-create the definition in a cell above this one and run it."
+EDITED_FIX = "Run the edited cell again (or restart the kernel and run all cells)."
+RERUN_RULES = frozenset({"NB104", "NB107"})  # resolved by running the cell again
 _GENERATORS = ("numpy.random.default_rng", "numpy.random.RandomState")
 _OPEN_READ_MODES = ("r", "rb", "rt", "br", "tr")
 
@@ -34,7 +38,7 @@ class Version:
     """One execution of one version of a cell: what defined a name."""
 
     key: str | None
-    hash: str
+    hash: str  # the code's meaning (comments and whitespace ignored)
     seq: int
     count: int | None
     time: float
@@ -47,12 +51,14 @@ _ANONYMOUS = Version(None, "", 0, None, 0.0)  # defined by a run with no cell id
 class CellState:
     """The latest version of a cell (by id) the session ran."""
 
-    hash: str
+    hash: str  # the code's meaning, as Version.hash
     source: str
     first_seq: int
     last_seq: int = 0
+    count: int | None = None
     runs: int = 0
     ok: bool = True
+    source_hash: str = ""
     defines: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
 
@@ -62,7 +68,8 @@ class LiveCell:
     """Per distinct source: the facts and what the live checks need from them."""
 
     facts: CellFacts | None
-    hash: str
+    hash: str  # of the source text (the record's source_hash)
+    code: str  # of the code's meaning: comments and whitespace ignored
     defs: dict[str, int] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
     def_names: tuple[str, ...] = ()
@@ -73,11 +80,12 @@ class LiveCell:
     seed_functions: dict[str, set[str]] = field(default_factory=dict)
     events: list[tuple[str, Call, str, Any]] = field(default_factory=list)
     events_version: int = -1
+    warned_random_state: bool = False
 
 
-def make_live_cell(source: str, facts: CellFacts | None) -> LiveCell:
+def make_live_cell(source: str, facts: CellFacts | None, tree: Any = None) -> LiveCell:
     """Precompute, once per source, what every run of it needs."""
-    lc = LiveCell(facts, source_hash(source))
+    lc = LiveCell(facts, source_hash(source), code_hash(source, tree))
     if facts is None or not facts.ok:
         return lc
     lc.defs = facts.defs
@@ -99,6 +107,26 @@ def make_live_cell(source: str, facts: CellFacts | None) -> LiveCell:
 _SEED_LEAVES = frozenset({"seed", "manual_seed", "set_seed", "set_random_seed", "seed_everything"})
 
 
+class _LiveFacts:
+    """The few NotebookFacts answers ``needs_random_state`` asks, from the live session."""
+
+    injects_unknown = False
+
+    def __init__(self, session: Session, lc: LiveCell) -> None:
+        self.session, self.lc = session, lc
+        self.imports = session.imports
+
+    def is_module_call(self, call: Call) -> bool:
+        return call.root in self.imports
+
+    def first_definitions(self) -> dict[str, int]:
+        return dict.fromkeys(self.session.definers, 0)
+
+    def calls(self) -> Any:
+        for call in self.lc.calls:
+            yield None, call, self.session.qualify(call.name)
+
+
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
@@ -112,9 +140,9 @@ class Session:
         self.seq = 0
         self.failed = 0
         self.revision = 0  # bumped when anything worth saving besides the log changes
-        self.executions: deque[tuple[int, int | None, str | None, str, float, bool]] = deque(
-            maxlen=max_history
-        )
+        # one entry per version of a cell (re-runs update it): the log grows with content
+        self.executions: OrderedDict[tuple[str | None, str], list[Any]] = OrderedDict()
+        self.max_history = max_history
         self.cells: OrderedDict[str, CellState] = OrderedDict()
         self.max_cells = max_cells
         self.definers: dict[str, Version] = {}
@@ -134,15 +162,16 @@ class Session:
         self.nbfile: NotebookFile | None = None
         self.pending_opens: list[str] = []
         self._live: dict[str, LiveCell] = {}
+        self._warned: set[str] = set()  # cells with NB104 / NB107 findings
 
     # -- cache -----------------------------------------------------------------
     def cached(self, source: str) -> LiveCell | None:
         """The precomputed cell for this exact source, if it ran before."""
         return self._live.get(source)
 
-    def remember(self, source: str, facts: CellFacts | None) -> LiveCell:
+    def remember(self, source: str, facts: CellFacts | None, tree: Any = None) -> LiveCell:
         """Analyse-once: store the live cell for a source (bounded cache)."""
-        lc = make_live_cell(source, facts)
+        lc = make_live_cell(source, facts, tree)
         if len(self._live) >= 2048:
             self._live.clear()
         self._live[source] = lc
@@ -173,8 +202,20 @@ class Session:
         self.updated = now
         if not ok:
             self.failed += 1
-        self.executions.append((seq, count, cell_id, lc.hash, seconds, ok))
+        executions = self.executions
+        key = (cell_id, lc.hash)
+        entry = executions.get(key)
+        if entry is None:
+            executions[key] = [seq, count, cell_id, lc.hash, seconds, ok, 1]
+            if len(executions) > self.max_history:
+                executions.popitem(last=False)
+        else:
+            entry[0], entry[1], entry[4], entry[5] = seq, count, seconds, ok
+            entry[6] += 1
+            executions.move_to_end(key)
         found: list[dict[str, Any]] = []
+        if cell_id is not None and cell_id in self._warned:
+            self._resolve(cell_id)
         if lc.uses and cell_id is not None and self.definers:
             self._check_reads(lc, cell_id, seq, count, found)
         if lc.imports:
@@ -184,10 +225,10 @@ class Session:
         if lc.seed_functions:
             self.seed_functions.update(lc.seed_functions)
         if cell_id is not None:
-            self._note_cell(cell_id, lc, source, seq, ok)
+            self._note_cell(cell_id, lc, source, seq, ok, count)
         if lc.defs:
             # without a cell id nothing is checked against the definer: share one object
-            version = Version(cell_id, lc.hash, seq, count, now) if cell_id is not None else _ANONYMOUS
+            version = Version(cell_id, lc.code, seq, count, now) if cell_id is not None else _ANONYMOUS
             definers = self.definers
             if ok:
                 for name in lc.defs:
@@ -201,21 +242,48 @@ class Session:
         if found:
             self.warnings.extend(found)
             self.revision += 1
+            for w in found:
+                if w["rule"] in RERUN_RULES and w["cell_id"] is not None:
+                    self._warned.add(w["cell_id"])
         return found
 
-    def _note_cell(self, cell_id: str, lc: LiveCell, source: str, seq: int, ok: bool) -> None:
+    def _resolve(self, cell_id: str) -> None:
+        """The cell runs again: its NB104 / NB107 findings are re-checked from scratch."""
+        self._warned.discard(cell_id)
+        kept = [w for w in self.warnings if not (w["cell_id"] == cell_id and w["rule"] in RERUN_RULES)]
+        if len(kept) != len(self.warnings):
+            self.warnings = deque(kept, maxlen=self.warnings.maxlen)
+            self.revision += 1
+
+    def stale_cells(self) -> dict[str, list[str]]:
+        """Cells whose inputs were re-computed (by another cell) since they last ran."""
+        stale: dict[str, list[str]] = {}
+        definers = self.definers
+        for cid, state in self.cells.items():
+            names = [
+                n for n in state.reads
+                if (d := definers.get(n)) is not None and d.key not in (None, cid) and d.seq > state.last_seq
+            ]  # fmt: skip
+            if names:
+                stale[cid] = names
+        return stale
+
+    def _note_cell(
+        self, cell_id: str, lc: LiveCell, source: str, seq: int, ok: bool, count: int | None = None
+    ) -> None:
         cells = self.cells
         state = cells.get(cell_id)
         if state is None:
-            state = cells[cell_id] = CellState(lc.hash, source, seq)
+            state = cells[cell_id] = CellState(lc.code, source, seq, source_hash=lc.hash)
             if len(cells) > self.max_cells:
                 cells.popitem(last=False)
         else:
             if state.last_seq != self.seq - 1:  # not the cell that ran just before
                 cells.move_to_end(cell_id)
-            if state.hash != lc.hash:
-                state.hash, state.source = lc.hash, source
+            if state.source != source:
+                state.hash, state.source, state.source_hash = lc.code, source, lc.hash
         state.last_seq = seq
+        state.count = count
         state.runs += 1
         state.ok = ok
         state.defines = lc.def_names
@@ -234,52 +302,79 @@ class Session:
         definers = self.definers
         nbf = self.nbfile
         file_ok: bool | None = None
+        groups: dict[tuple[Any, ...], list[tuple[str, int]]] = {}
         for name, line in lc.uses.items():
             d = definers.get(name)
             if d is None or d.key is None or d.key == cell_id:
                 continue
-            rule = message = None
+            what: tuple[Any, ...] | None = None
             current = self.cells.get(d.key)
-            if current is not None and current.hash != d.hash and "NB107" not in self.disabled:
-                rule = "NB107"
-                message = (
-                    f"'{name}' is left over from an earlier version of {self._label(d.key)}, "
-                    "which was edited and re-run and no longer sets it"
-                )
+            if current is not None and current.hash != d.hash:
+                what = ("NB107", "leftover", d.key)
             elif nbf is not None:
                 if file_ok is None:
                     file_ok = nbf.refresh() and cell_id in nbf.positions
                 if not file_ok:
                     continue
-                rule, message = self._against_file(nbf, name, d, cell_id)
-            if rule is not None and rule not in self.disabled:
-                found.append(self._warning(rule, cell_id, seq, count, line, name, message or "", lc.hash))
+                what = self._against_file(nbf, name, d, cell_id)
+            if what is not None and what[0] not in self.disabled:
+                groups.setdefault(what, []).append((name, line))
+        for what, names in groups.items():
+            message, fix = self._message(what, [n for n, _ in names])
+            w = self._warning(what[0], cell_id, seq, count, names[0][1], names[0][0], message, lc.hash)
+            w["fix"] = fix
+            if len(names) > 1:
+                w["names"] = [n for n, _ in names]
+            found.append(w)
 
-    def _against_file(
-        self, nbf: NotebookFile, name: str, d: Version, cell_id: str
-    ) -> tuple[str | None, str | None]:
+    def _message(self, what: tuple[Any, ...], names: list[str]) -> tuple[str, str]:
+        """One message for every name the same cause left stale (X and y share one note)."""
+        rule, kind = what[0], what[1]
+        one = len(names) == 1
+        quoted = [f"'{n}'" for n in names]
+        who = quoted[0] if one else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        if kind == "leftover":
+            return (
+                f"{who} {'is' if one else 'are'} left over from an earlier version of "
+                f"{self._label(what[2])}, which was edited and re-run and no longer sets "
+                f"{'it' if one else 'them'}",
+                "Define it again (or stop using it), then restart the kernel and run all cells.",
+            )
+        if kind == "deleted":
+            return f"{who} {'was' if one else 'were'} set by a cell that has since been deleted", DELETED_FIX
+        if kind == "edited":
+            return (
+                f"{who} {'comes' if one else 'come'} from {self._label(what[2])} as it was before its "
+                "last edit (the edited cell has not been run)",
+                EDITED_FIX,
+            )
+        there = what[2]
+        if kind == "below-first":
+            return (
+                f"{who} {'was' if one else 'were'} last set by cell {there + 1}, below this one; a "
+                f"top-to-bottom run would give this cell the value from cell {what[3] + 1}",
+                FIXES[rule],
+            )
+        return (
+            f"{who} {'is' if one else 'are'} defined only in cell {there + 1}, below this one: "
+            "Restart & Run All fails here",
+            FIXES[rule],
+        )
+
+    def _against_file(self, nbf: Any, name: str, d: Version, cell_id: str) -> tuple[Any, ...] | None:
         assert d.key is not None
         if nbf.saved_after(d.time):
             if d.key not in nbf.positions:
-                return "NB107", f"'{name}' was set by a cell that has since been deleted"
+                return ("NB107", "deleted")
             if nbf.hashes.get(d.key) != d.hash:
-                return "NB107", (
-                    f"'{name}' comes from {self._label(d.key)} as it was before its last edit "
-                    "(the edited cell has not been run)"
-                )
+                return ("NB107", "edited", d.key)
         here, there = nbf.positions[cell_id], nbf.positions.get(d.key)
         if there is None or there <= here:
-            return None, None
+            return None
         first = nbf.first_defs.get(name)
         if first is not None and first < here:
-            return "NB107", (
-                f"'{name}' was last set by cell {there + 1}, below this one; a top-to-bottom run "
-                f"would give this cell the value from cell {first + 1}"
-            )
-        return (
-            "NB104",
-            f"'{name}' is defined only in cell {there + 1}, below this one: Restart & Run All fails here",
-        )
+            return ("NB107", "below-first", there, first)
+        return ("NB104", "below", there)
 
     def _warning(
         self, rule: str, cell_id: str | None, seq: int, count: int | None, line: int | None,
@@ -331,8 +426,11 @@ class Session:
         if lc.events_version == self.imports_version:
             return lc.events
         events: list[tuple[str, Call, str, Any]] = []
+        adapter = _LiveFacts(self, lc)
         for call in lc.calls:
             qual = self.qualify(call.name)
+            if needs_random_state(adapter, call, qual):  # type: ignore[arg-type]
+                events.append(("random_state", call, qual, None))
             libs = seeded_libraries(qual, call)
             if libs:
                 events.append(("seed", call, qual, libs))
@@ -354,8 +452,11 @@ class Session:
         user_ns: dict[str, Any], found: list[dict[str, Any]],
     ) -> None:  # fmt: skip
         reported: set[str] = set()
+        no_state: list[Call] = []
         for kind, call, qual, extra in self._events(lc):
-            if kind == "seed":
+            if kind == "random_state":
+                no_state.append(call)
+            elif kind == "seed":
                 self.note_seed(qual, sorted(extra), _value(call, user_ns), cell_id, seq, count)
             elif kind == "plain":
                 libs = self.seed_functions.get(call.name)
@@ -380,6 +481,15 @@ class Session:
                     found.append(self._warning("NB201", cell_id, seq, count, call.line, None, msg, lc.hash))
             elif kind == "open":
                 self._note_open(call, user_ns)
+        if no_state and not lc.warned_random_state and "NB202" not in self.disabled:
+            lc.warned_random_state = True  # once per version of the cell: re-runs stay quiet
+            shown = [f"{c.display}()" for c in no_state]
+            what = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+            msg = (
+                f"{what} {'has' if len(shown) == 1 else 'have'} no random_state: "
+                "the result changes on every run"
+            )
+            found.append(self._warning("NB202", cell_id, seq, count, no_state[0].line, None, msg, lc.hash))
 
     def note_seed(
         self,
@@ -439,7 +549,7 @@ class Session:
             }
             record["cells"] = {
                 cid: {
-                    "source_hash": s.hash,
+                    "source_hash": s.source_hash,
                     "runs": s.runs,
                     "first_execution": s.first_seq,
                     "last_execution": s.last_seq,
@@ -447,7 +557,7 @@ class Session:
                     "defines": list(s.defines),
                     "reads": list(s.reads),
                 }  # fmt: skip
-                for cid, s in self.cells.items()
+                for cid, s in list(self.cells.items())  # a copy: the save runs on another thread
             }
             record["executions"] = [
                 {
@@ -457,8 +567,9 @@ class Session:
                     "source_hash": h,
                     "ms": round(sec * 1000, 3),
                     "ok": ok,
+                    "runs": runs,
                 }  # fmt: skip
-                for seq, count, cid, h, sec, ok in self.executions
+                for seq, count, cid, h, sec, ok, runs in list(self.executions.values())
             ]
         return record
 
