@@ -110,6 +110,8 @@ def apply(bundle: dict[str, Any], X: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     fit_columns = bundle.get("fit_columns")
     if fit_columns is not None and not isinstance(Z, pd.DataFrame):
         Z = pd.DataFrame(np.asarray(Z), columns=fit_columns, index=X.index)
+    if bundle.get("fit_is_array") and isinstance(Z, pd.DataFrame):
+        Z = Z.to_numpy()
     model = bundle["model"]
     pred = np.asarray(model.predict(Z))
     if pred.ndim > 1 and pred.shape[1] == 1:

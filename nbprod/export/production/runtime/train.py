@@ -142,6 +142,7 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
         "model": model,
         "steps": steps,
         "fit_columns": [str(c) for c in fit_X.columns] if steps and isinstance(fit_X, pd.DataFrame) else None,
+        "fit_is_array": not isinstance(fit_X, pd.DataFrame) and not steps,
         "dtypes": {str(c): raw[c].dtype for c in raw.columns},
         "kind": kind,
         "classes": [c.item() if hasattr(c, "item") else c for c in getattr(model, "classes_", [])] or None,
@@ -153,12 +154,13 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     raw = raw.copy()
     raw.columns = [str(c) for c in raw.columns]
     notes = list(sp.get("notes", []))
-    head = raw.head(SAMPLE_ROWS)
+    head = raw.iloc[np.unique(np.linspace(0, len(raw) - 1, min(SAMPLE_ROWS, len(raw))).astype(int))]
     try:
         replay, _ = apply(bundle, head)
     except Exception as exc:
         raise ProductionError(f"replaying the preprocessing on the training rows failed ({type(exc).__name__}: {exc})") from None
-    direct = np.asarray(model.predict(fit_X[: len(head)] if not isinstance(fit_X, pd.DataFrame) else fit_X.head(len(head))))
+    rows = np.unique(np.linspace(0, len(raw) - 1, min(SAMPLE_ROWS, len(raw))).astype(int))
+    direct = np.asarray(model.predict(fit_X.iloc[rows] if isinstance(fit_X, pd.DataFrame) else np.asarray(fit_X)[rows]))
     if replay.shape != direct.shape or not np.array_equal(replay.astype(str), direct.astype(str)):
         notes.append("predict's replay of the preprocessing does not reproduce the notebook's model input on the training rows")
     heldout = heldout_y = None
