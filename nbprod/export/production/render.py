@@ -58,21 +58,17 @@ def report_section(spec: Any, package: str, dist: str) -> str:
             "## Production\n\nNo model found: no `fit(X, y)` on an estimator the notebook uses afterwards "
             f"(dummy baselines do not count). The package has no `train`/`predict`/`monitor`.\n"
         )
+    steps = ", ".join(f"{s} with `{n}`" if n else s for s, n in spec.steps) or "none"
     lines = [
         "## Production",
         "",
-        "| what | found |",
-        "|---|---|",
-        f"| model | `{spec.model}` (cell {spec.cell} line {spec.line}) |",
-        f"| features at fit | `{spec.fit_X}` |",
-        f"| target | `{spec.fit_y}` |",
-        f"| rows `predict` takes | the form of `{spec.raw_X}` |",
-        f"| replayed steps | {', '.join(f'{s} with `{n}`' if n else s for s, n in spec.steps) or 'none'} |",
-        f"| held-out rows | {f'`{spec.heldout_X}`' if spec.heldout_X else 'not found: the profile uses training rows'} |",
-        f"| held-out target | {f'`{spec.heldout_y}`' if spec.heldout_y else 'not found'} |",
-        f"| the notebook's predictions | {f'`{spec.notebook_predictions}`' if spec.notebook_predictions else 'not assigned: recomputed from the model'} |",
-        f"| metrics | {', '.join(f'`{m}`' for m in spec.metrics) or 'none found'} |",
-        f"| preprocessing | {spec.preprocessing}: {PREP[spec.preprocessing]} |",
+        f"- model: `{spec.model}` (cell {spec.cell} line {spec.line}), fit on `{spec.fit_X}`, target `{spec.fit_y}`",
+        f"- rows `predict` takes: the form of `{spec.raw_X}`; replayed steps: {steps}",
+        f"- held-out rows: {f'`{spec.heldout_X}`' if spec.heldout_X else 'not found: the prediction profile uses training rows'}"
+        f", target {f'`{spec.heldout_y}`' if spec.heldout_y else 'not found'}",
+        f"- the notebook's predictions: {f'`{spec.notebook_predictions}`' if spec.notebook_predictions else 'not assigned: recomputed from the model'}",
+        f"- metrics: {', '.join(f'`{m}`' for m in spec.metrics) or 'none found'}",
+        f"- preprocessing: {spec.preprocessing}: {PREP[spec.preprocessing]}",
     ]
     if spec.upstream:
         lines += ["", "Statements that build the model's input and that `predict` does not replay "
@@ -159,19 +155,22 @@ def test_a_missing_column_is_one_clear_error(artifacts, tmp_path, capsys):
     assert f"missing column(s): {{df.columns[0]}}" in capsys.readouterr().err
 
 
-def test_an_unseen_category_is_one_clear_error(artifacts, tmp_path, capsys):
+def test_an_unseen_category_or_a_wrong_type_is_one_clear_error(artifacts, tmp_path, capsys):
     import json
 
     profile = json.loads((artifacts / "reference_profile.json").read_text())
     cats = [c for c, f in profile["features"].items() if f["kind"] == "categorical" and f.get("complete")]
-    if not cats:
-        pytest.skip("the model has no categorical feature: nothing can be unseen")
     df = pd.read_csv(artifacts / "samples" / "train_rows.csv")
-    df[cats[0]] = df[cats[0]].astype(object)
-    df.loc[0, cats[0]] = "never-seen-in-training"
+    column = cats[0] if cats else next(c for c, f in profile["features"].items() if f["kind"] == "numeric")
+    df[column] = df[column].astype(object)
+    df.loc[0, column] = "never-seen-in-training"
     df.to_csv(tmp_path / "bad.csv", index=False)
     assert cli.main(["predict", str(tmp_path / "bad.csv"), "--artifacts", str(artifacts)]) == 1
-    assert "categories never seen in training: 'never-seen-in-training'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    if cats:  # a category the model never saw
+        assert "categories never seen in training: 'never-seen-in-training'" in err
+    else:  # no categorical feature: text in a numeric column is the input error to report
+        assert f"column {{column!r}}: expected" in err and "never-seen-in-training" in err
 '''
 
 
