@@ -119,6 +119,11 @@ class _Flow:
             break
         return node, steps, before
 
+    def stable(self, expr: ast.expr, start: int) -> bool:
+        """True when no statement from ``start`` on reassigns a name ``expr`` reads: its final value is the one used."""
+        names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+        return not any(s.defs & names for s in self.stmts[start:])
+
     def split_partner(self, name: str, before: int) -> dict[str, str] | None:
         """``a, b, c, d = train_test_split(X, y)``: the roles of the four names."""
         found = self.assignment(name, before)
@@ -254,15 +259,25 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
     name, stmt, call = max(fits, key=rank)
     fit_X = call.args[0]
     fit_y = call.args[1] if len(call.args) > 1 else next(k.value for k in call.keywords if k.arg == "y")
-    raw, steps, _b = flow.walk_back(fit_X, stmt.index)
+    raw, steps, at = flow.walk_back(fit_X, stmt.index)
+    shadowed: list[str] = []
+    if steps and not flow.stable(raw, at):
+        shadowed.append(ast.unparse(raw))
+        raw, steps = fit_X, []
     spec = ModelSpec(name, stmt.cell, stmt.line, ast.unparse(fit_X), ast.unparse(fit_y), ast.unparse(raw), steps)
     spec.preprocessing = "fitted transformers replayed" if any(s[0] == "transform" for s in steps) else "in the model"
+    if not flow.stable(fit_X, stmt.index + 1):
+        spec.notes.append(f"`{spec.fit_X}` is reassigned after the fit: the saved training rows may not be the ones the model saw")
     uses = _uses(flow, name, stmt.index)
     for s, use in reversed(uses):
         if not use.args or not isinstance(use.func, ast.Attribute) or use.func.attr not in USES:
             continue
-        held, hsteps, _hb = flow.walk_back(use.args[0], s.index)
-        if hsteps == steps and ast.unparse(held) != spec.raw_X:
+        held, hsteps, hat = flow.walk_back(use.args[0], s.index)
+        if hsteps != steps or not flow.stable(held, hat if hsteps else s.index + 1):
+            held, hsteps = use.args[0], []
+            if steps or not flow.stable(held, s.index + 1):
+                continue
+        if ast.unparse(held) != spec.raw_X:
             spec.heldout_X = ast.unparse(held)
             if use.func.attr == "score" and len(use.args) > 1:
                 spec.heldout_y = ast.unparse(use.args[1])
@@ -296,8 +311,13 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
         for s in prep:
             text = ast.unparse(s.node).splitlines()[0][:90]
             spec.upstream.append(f"cell {s.cell} line {s.line}: `{text}`")
-        if prep:
+        if prep or shadowed:
             spec.preprocessing = "prepared features"
+        for name_ in shadowed:
+            spec.upstream.append(
+                f"`{name_}` is overwritten by its transformed value, so its raw rows are not kept: "
+                f"`predict` takes rows like `{spec.raw_X}` after the transformers ({', '.join(n for _s, n in flow.walk_back(fit_X, stmt.index)[1] if n)})"
+            )
     else:
         spec.preprocessing = "prepared features"
         spec.upstream.append(f"the features are the expression `{spec.raw_X}`, not a named frame")

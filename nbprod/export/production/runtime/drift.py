@@ -115,8 +115,9 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
     }
 
 
-def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any]) -> dict[str, Any]:
+def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any], alpha: float | None = None) -> dict[str, Any]:
     """Drift of one column against its reference, with the reasons it counts as drift."""
+    alpha = cfg["p_value"] if alpha is None else alpha
     kind = ref["kind"] if ref["kind"] != "other" else kind_of(s)
     out: dict[str, Any] = {"kind": kind}
     if kind == "numeric":
@@ -128,11 +129,14 @@ def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any]) -> dic
     out["missing_rate"] = float(s.isna().mean()) if len(s) else 0.0
     out["missing_rate_ref"] = ref["missing_rate"]
     reasons = []
-    if out["psi"] >= cfg["psi"]:
+    # a distance counts only when the test says sampling noise does not explain it (small
+    # batches give large PSIs by chance); ``alpha`` is the per-feature share of ``p_value``
+    significant = out["p_value"] < alpha
+    if significant and out["psi"] >= cfg["psi"]:
         reasons.append(f"PSI {out['psi']:.3f} >= {cfg['psi']}")
-    if kind == "numeric" and out["p_value"] < cfg["p_value"] and out["statistic"] >= cfg["ks_statistic"]:
+    if significant and kind == "numeric" and out["statistic"] >= cfg["ks_statistic"]:
         reasons.append(f"KS {out['statistic']:.3f} (p={out['p_value']:.2g})")
-    if kind == "categorical" and out["p_value"] < cfg["p_value"] and out.get("cramers_v", 0) >= cfg["cramers_v"]:
+    if significant and kind == "categorical" and out.get("cramers_v", 0) >= cfg["cramers_v"]:
         reasons.append(f"chi-square p={out['p_value']:.2g}, Cramer's V {out.get('cramers_v', 0):.3f}")
     change = abs(out["missing_rate"] - out["missing_rate_ref"])
     if change >= cfg["missing_rate_change"]:
@@ -146,9 +150,10 @@ def batch_drift(profile: dict[str, Any], df: pd.DataFrame, cfg: dict[str, Any]) 
     """Per-feature drift of ``df``; columns missing from the batch are reported, not guessed."""
     features: dict[str, Any] = {}
     missing = []
+    alpha = cfg["p_value"] / max(len(profile["features"]), 1)  # Bonferroni over the features
     for name, ref in profile["features"].items():
         if name not in df.columns:
             missing.append(name)
             continue
-        features[name] = feature_drift(ref, df[name], cfg)
-    return {"rows": int(len(df)), "missing_columns": missing, "features": features}
+        features[name] = feature_drift(ref, df[name], cfg, alpha)
+    return {"rows": int(len(df)), "missing_columns": missing, "features": features, "alpha": alpha}
