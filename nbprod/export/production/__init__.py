@@ -50,7 +50,9 @@ def _requirements(requirements: list[str]) -> list[str]:
     return extra
 
 
-def attach(files: dict[str, str], plan: Any, facts: Any, package: str, dist: str, notebook: str, nb_hash: str) -> ModelSpec | None:
+def attach(
+    files: dict[str, str], plan: Any, facts: Any, package: str, dist: str, notebook: str, nb_hash: str, workdir: str = "."
+) -> ModelSpec | None:
     """Add the production face to an export's ``files`` (in place); returns what was detected."""
     spec = detect(plan.units, facts.imports, plan.config)
     if spec is None:
@@ -81,7 +83,7 @@ def attach(files: dict[str, str], plan: Any, facts: Any, package: str, dist: str
     text = text.replace('[tool.setuptools.packages.find]\nwhere = ["src"]\n', '[tool.setuptools.packages.find]\nwhere = ["src"]\n\n[tool.setuptools.package-data]\n"*" = ["*.json"]\n')
     files["pyproject.toml"] = text
     files["tests/test_production.py"] = tests_source(spec, package, dist)
-    files["README.md"] = files["README.md"].rstrip("\n") + "\n\n" + readme_section(spec, package, dist)
+    files["README.md"] = files["README.md"].rstrip("\n") + "\n\n" + readme_section(spec, package, dist, workdir)
     files["EXPORT_REPORT.md"] = files["EXPORT_REPORT.md"].rstrip("\n") + "\n\n" + report_section(spec, package, dist)
     return spec
 

@@ -11,7 +11,7 @@ PREP = {
 }
 
 
-def readme_section(spec: Any, package: str, dist: str) -> str:
+def readme_section(spec: Any, package: str, dist: str, workdir: str = ".") -> str:
     """The README's "Production" section: what was found, and the commands."""
     steps = " -> ".join(f"`{n}.{s}`" if n else f"`.{s}`" for s, n in spec.steps) or "none outside the model"
     lines = [
@@ -21,10 +21,11 @@ def readme_section(spec: Any, package: str, dist: str) -> str:
         f"`{spec.fit_y}`. `predict` takes rows with the columns of `{spec.raw_X}` (CSV or Parquet; other columns are "
         f"ignored with a warning). Preprocessing: {PREP[spec.preprocessing]}; replayed steps: {steps}.",
         "",
-        "From the notebook's folder (where its data paths resolve):",
+        "Install in this folder, then work from the notebook's folder (where its data paths resolve):",
         "",
         "```",
         "pip install -e .",
+        f"cd {workdir}",
         f"{dist} train                  # model, MODEL_CARD.md, reference profile -> artifacts/",
         f"{dist} predict artifacts/samples/heldout_rows.csv -o predictions.csv",
         "python -c \"import pandas as pd; d = pd.read_csv('artifacts/samples/heldout_rows.csv'); "
