@@ -151,7 +151,7 @@ def test_a_tampered_artifact_is_refused(artifacts, tmp_path, capsys):
 
 def test_a_missing_column_is_one_clear_error(artifacts, tmp_path, capsys):
     df = pd.read_csv(artifacts / "samples" / "train_rows.csv")
-    df.drop(columns=df.columns[0]).to_csv(tmp_path / "bad.csv", index=False)
+    df.assign(unrelated=1).drop(columns=df.columns[0]).to_csv(tmp_path / "bad.csv", index=False)
     assert cli.main(["predict", str(tmp_path / "bad.csv"), "--artifacts", str(artifacts)]) == 1
     assert f"missing column(s): {{df.columns[0]}}" in capsys.readouterr().err
 

@@ -98,12 +98,14 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
         return {"test": "chi2", "psi": 0.0, "statistic": 0.0, "p_value": 1.0, "unseen": []}
     exp = np.array([ref["frequencies"][k] for k in known] + [max(0.0, 1 - sum(ref["frequencies"].values()))])
     obs = np.array([counts.get(k, 0) for k in known] + [n - sum(counts.get(k, 0) for k in known)], dtype=float)
-    keep = exp > 0
-    stat = float(np.sum((obs[keep] - n * exp[keep]) ** 2 / (n * exp[keep])))
-    stat += float(np.sum(obs[~keep])) * 1e6 if np.any(obs[~keep] > 0) else 0.0  # unseen in training
-    dof = int(keep.sum()) - 1 + int(np.any(obs[~keep] > 0))
+    if exp[-1] <= 0 and obs[-1] == 0:  # no "other" bucket on either side
+        exp, obs = exp[:-1], obs[:-1]
+    exp = np.clip(exp, EPS, None)
+    exp = exp / exp.sum()
+    stat = float(np.sum((obs - n * exp) ** 2 / (n * exp)))
+    dof = int(exp.size) - 1
     unseen = [str(k) for k in counts.index if k not in ref["frequencies"]] if ref.get("complete") else []
-    cramers_v = math.sqrt(min(stat, n * max(dof, 1)) / (n * max(dof, 1))) if dof > 0 else 0.0
+    cramers_v = min(1.0, math.sqrt(stat / (n * dof))) if dof > 0 else 0.0
     return {
         "test": "chi2",
         "psi": psi(exp, obs / n),
@@ -138,6 +140,8 @@ def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any], alpha:
         reasons.append(f"KS {out['statistic']:.3f} (p={out['p_value']:.2g})")
     if significant and kind == "categorical" and out.get("cramers_v", 0) >= cfg["cramers_v"]:
         reasons.append(f"chi-square p={out['p_value']:.2g}, Cramer's V {out.get('cramers_v', 0):.3f}")
+    if out.get("unseen"):
+        reasons.append(f"categories never seen in training: {', '.join(repr(u) for u in out['unseen'][:3])}")
     change = abs(out["missing_rate"] - out["missing_rate_ref"])
     if change >= cfg["missing_rate_change"]:
         reasons.append(f"missing rate {out['missing_rate_ref']:.3f} -> {out['missing_rate']:.3f}")

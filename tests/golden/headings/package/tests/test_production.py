@@ -71,7 +71,7 @@ def test_a_tampered_artifact_is_refused(artifacts, tmp_path, capsys):
 
 def test_a_missing_column_is_one_clear_error(artifacts, tmp_path, capsys):
     df = pd.read_csv(artifacts / "samples" / "train_rows.csv")
-    df.drop(columns=df.columns[0]).to_csv(tmp_path / "bad.csv", index=False)
+    df.assign(unrelated=1).drop(columns=df.columns[0]).to_csv(tmp_path / "bad.csv", index=False)
     assert cli.main(["predict", str(tmp_path / "bad.csv"), "--artifacts", str(artifacts)]) == 1
     assert f"missing column(s): {df.columns[0]}" in capsys.readouterr().err
 
@@ -80,9 +80,10 @@ def test_an_unseen_category_or_a_wrong_type_is_one_clear_error(artifacts, tmp_pa
     import json
 
     profile = json.loads((artifacts / "reference_profile.json").read_text())
-    cats = [c for c, f in profile["features"].items() if f["kind"] == "categorical" and f.get("complete")]
+    features = profile["features"]
+    cats = [c for c, f in features.items() if f["kind"] == "categorical" and f.get("complete") and f["dtype"] != "bool"]
     df = pd.read_csv(artifacts / "samples" / "train_rows.csv")
-    column = cats[0] if cats else next(c for c, f in profile["features"].items() if f["kind"] == "numeric")
+    column = cats[0] if cats else next(iter(features))
     df[column] = df[column].astype(object)
     df.loc[0, column] = "never-seen-in-training"
     df.to_csv(tmp_path / "bad.csv", index=False)
@@ -90,5 +91,5 @@ def test_an_unseen_category_or_a_wrong_type_is_one_clear_error(artifacts, tmp_pa
     err = capsys.readouterr().err
     if cats:  # a category the model never saw
         assert "categories never seen in training: 'never-seen-in-training'" in err
-    else:  # no categorical feature: text in a numeric column is the input error to report
+    else:  # no text category: text in a numeric or boolean column is the input error to report
         assert f"column {column!r}: expected" in err and "never-seen-in-training" in err

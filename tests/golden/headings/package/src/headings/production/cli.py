@@ -81,12 +81,14 @@ def _predict(args: argparse.Namespace) -> int:
             errors += pred_problems
         else:
             problems += pred_problems
+    for line in notices:
+        print(f"predict: warning: {line}", file=sys.stderr)
     if errors or (problems and fail):
         for line in errors + (problems if fail else []):
             print(f"predict: error: {line}", file=sys.stderr)
         print(f"predict: {args.input}: not scored (on_input_problem={cfg['on_input_problem']})", file=sys.stderr)
         return 1
-    for line in notices + problems:
+    for line in problems:
         print(f"predict: warning: {line}", file=sys.stderr)
     src = Path(args.input)
     out = Path(args.output) if args.output else src.with_name(src.name.split(".")[0] + ".predictions.csv")

@@ -98,12 +98,14 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
         return {"test": "chi2", "psi": 0.0, "statistic": 0.0, "p_value": 1.0, "unseen": []}
     exp = np.array([ref["frequencies"][k] for k in known] + [max(0.0, 1 - sum(ref["frequencies"].values()))])
     obs = np.array([counts.get(k, 0) for k in known] + [n - sum(counts.get(k, 0) for k in known)], dtype=float)
-    keep = exp > 0
-    stat = float(np.sum((obs[keep] - n * exp[keep]) ** 2 / (n * exp[keep])))
-    stat += float(np.sum(obs[~keep])) * 1e6 if np.any(obs[~keep] > 0) else 0.0  # unseen in training
-    dof = int(keep.sum()) - 1 + int(np.any(obs[~keep] > 0))
+    if exp[-1] <= 0 and obs[-1] == 0:  # no "other" bucket on either side
+        exp, obs = exp[:-1], obs[:-1]
+    exp = np.clip(exp, EPS, None)
+    exp = exp / exp.sum()
+    stat = float(np.sum((obs - n * exp) ** 2 / (n * exp)))
+    dof = int(exp.size) - 1
     unseen = [str(k) for k in counts.index if k not in ref["frequencies"]] if ref.get("complete") else []
-    cramers_v = math.sqrt(min(stat, n * max(dof, 1)) / (n * max(dof, 1))) if dof > 0 else 0.0
+    cramers_v = min(1.0, math.sqrt(stat / (n * dof))) if dof > 0 else 0.0
     return {
         "test": "chi2",
         "psi": psi(exp, obs / n),
@@ -115,8 +117,9 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
     }
 
 
-def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any]) -> dict[str, Any]:
+def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any], alpha: float | None = None) -> dict[str, Any]:
     """Drift of one column against its reference, with the reasons it counts as drift."""
+    alpha = cfg["p_value"] if alpha is None else alpha
     kind = ref["kind"] if ref["kind"] != "other" else kind_of(s)
     out: dict[str, Any] = {"kind": kind}
     if kind == "numeric":
@@ -128,12 +131,17 @@ def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any]) -> dic
     out["missing_rate"] = float(s.isna().mean()) if len(s) else 0.0
     out["missing_rate_ref"] = ref["missing_rate"]
     reasons = []
-    if out["psi"] >= cfg["psi"]:
+    # a distance counts only when the test says sampling noise does not explain it (small
+    # batches give large PSIs by chance); ``alpha`` is the per-feature share of ``p_value``
+    significant = out["p_value"] < alpha
+    if significant and out["psi"] >= cfg["psi"]:
         reasons.append(f"PSI {out['psi']:.3f} >= {cfg['psi']}")
-    if kind == "numeric" and out["p_value"] < cfg["p_value"] and out["statistic"] >= cfg["ks_statistic"]:
+    if significant and kind == "numeric" and out["statistic"] >= cfg["ks_statistic"]:
         reasons.append(f"KS {out['statistic']:.3f} (p={out['p_value']:.2g})")
-    if kind == "categorical" and out["p_value"] < cfg["p_value"] and out.get("cramers_v", 0) >= cfg["cramers_v"]:
+    if significant and kind == "categorical" and out.get("cramers_v", 0) >= cfg["cramers_v"]:
         reasons.append(f"chi-square p={out['p_value']:.2g}, Cramer's V {out.get('cramers_v', 0):.3f}")
+    if out.get("unseen"):
+        reasons.append(f"categories never seen in training: {', '.join(repr(u) for u in out['unseen'][:3])}")
     change = abs(out["missing_rate"] - out["missing_rate_ref"])
     if change >= cfg["missing_rate_change"]:
         reasons.append(f"missing rate {out['missing_rate_ref']:.3f} -> {out['missing_rate']:.3f}")
@@ -146,9 +154,10 @@ def batch_drift(profile: dict[str, Any], df: pd.DataFrame, cfg: dict[str, Any]) 
     """Per-feature drift of ``df``; columns missing from the batch are reported, not guessed."""
     features: dict[str, Any] = {}
     missing = []
+    alpha = cfg["p_value"] / max(len(profile["features"]), 1)  # Bonferroni over the features
     for name, ref in profile["features"].items():
         if name not in df.columns:
             missing.append(name)
             continue
-        features[name] = feature_drift(ref, df[name], cfg)
-    return {"rows": int(len(df)), "missing_columns": missing, "features": features}
+        features[name] = feature_drift(ref, df[name], cfg, alpha)
+    return {"rows": int(len(df)), "missing_columns": missing, "features": features, "alpha": alpha}

@@ -50,7 +50,11 @@ def _coerce(s: pd.Series, dtype: Any, ref: dict[str, Any]) -> pd.Series:
         return s
     if ref["kind"] == "categorical" and not isinstance(dtype, pd.CategoricalDtype):
         if pd.api.types.is_bool_dtype(dtype):
-            mapped = s.map(lambda v: {"true": True, "false": False}.get(str(v).lower(), v))
+            words = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
+            bad = s.dropna().map(lambda v: str(v).lower() not in words)
+            if bad.any():
+                raise ValueError("not a boolean")
+            mapped = s.map(lambda v: v if pd.isna(v) else words[str(v).lower()])
             return mapped.astype(dtype) if not mapped.isna().any() else mapped
         s = s.where(s.isna(), s.astype(str))
     if ref["kind"] == "numeric":
