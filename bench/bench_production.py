@@ -32,7 +32,7 @@ CORPUS = REPO / "bench" / "production_corpus"
 SAMPLES = REPO / "sample_notebooks"
 TIMED = ("credit_risk_clean", "recipes_column_transformer", "scaled_logreg_outside_pipeline")
 
-DUMP = '''
+DUMP = """
 import numpy as _np, pandas as _pd
 _spec = {spec!r}
 _Z = eval(_spec["heldout_X"])
@@ -43,7 +43,7 @@ _pred = eval(_spec["notebook_predictions"]) if _spec["notebook_predictions"] els
 _rows.columns = [str(c) for c in _rows.columns]
 _rows.to_csv({rows!r}, index=False)
 _pd.DataFrame({{"prediction": _np.asarray(_pred).ravel()}}).to_csv({pred!r}, index=False)
-'''
+"""
 
 
 def _env(src: Path) -> dict[str, str]:
@@ -60,7 +60,9 @@ def _run_notebook(nb_path: Path, extra: str, timeout: int = 600) -> str | None:
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(extra))
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(nb_path.parent)}}).execute()
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(nb_path.parent)}}
+        ).execute()
     except Exception as exc:  # the notebook's own error, or a kernel problem
         return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ''}"
     return None
@@ -110,7 +112,14 @@ def one(nb: Path, work: Path) -> dict[str, object]:
     art = here / "artifacts"
     py = [sys.executable, "-m", result.package]
     t0 = time.perf_counter()
-    done = subprocess.run([*py, "train", "--artifacts", str(art)], cwd=here, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [*py, "train", "--artifacts", str(art)],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     row["train_s"] = round(time.perf_counter() - t0, 2)
     row["train"] = done.returncode == 0
     if done.returncode != 0:
@@ -118,20 +127,41 @@ def one(nb: Path, work: Path) -> dict[str, object]:
         return row
     batch = rows if rows.is_file() else art / "samples" / "heldout_rows.csv"
     out = here / "pred.csv"
-    done = subprocess.run([*py, "predict", str(batch), "-o", str(out), "--artifacts", str(art)], cwd=here, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [*py, "predict", str(batch), "-o", str(out), "--artifacts", str(art)],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     row["predict"] = done.returncode == 0
     if done.returncode != 0:
         row["stage"] = "predict failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:200]
     elif nbpred.is_file():
         row["same_as_notebook"] = _same(out, nbpred)
-    mon = subprocess.run([*py, "monitor", str(batch), "--artifacts", str(art), "--report", str(here / "mon")], cwd=here, env=env, capture_output=True, text=True, timeout=900)
+    mon = subprocess.run(
+        [*py, "monitor", str(batch), "--artifacts", str(art), "--report", str(here / "mon")],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     import pandas as pd
 
     df = pd.read_csv(batch)
     num = df.select_dtypes("number").columns
     df[num] = df[num] * 1.5 + df[num].std() * 2 + 1
     df.to_csv(here / "shifted.csv", index=False)
-    shifted = subprocess.run([*py, "monitor", str(here / "shifted.csv"), "--artifacts", str(art), "--report", str(here / "mon2")], cwd=here, env=env, capture_output=True, text=True, timeout=900)
+    shifted = subprocess.run(
+        [*py, "monitor", str(here / "shifted.csv"), "--artifacts", str(art), "--report", str(here / "mon2")],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     row["monitor"] = mon.returncode in (0, 1) and (here / "mon" / "drift.json").is_file()
     row["heldout_drift"] = mon.returncode == 1
     row["shift_detected"] = shifted.returncode == 1
@@ -145,7 +175,7 @@ def one(nb: Path, work: Path) -> dict[str, object]:
     return row
 
 
-TIMER = r'''
+TIMER = r"""
 import json, statistics, sys, time
 import numpy as np, pandas as pd
 from {package}.production import cli
@@ -166,12 +196,14 @@ model = med(lambda: apply(bundle, X))
 predict = med(lambda: cli.main(["predict", big, "-o", big + ".out.csv", "--artifacts", art]))
 monitor = med(lambda: cli.main(["monitor", big, "--artifacts", art, "--report", big + ".mon"]))
 print(json.dumps({{"read_csv": read, "model": model, "predict": predict, "monitor": monitor}}))
-'''
+"""
 
 
 def timing(row: dict[str, object], work: Path) -> dict[str, float] | None:
     pkg_dir = Path(str(row["package"]))
-    package = next(p.name for p in (pkg_dir / "src").iterdir() if p.is_dir() and not p.name.endswith("egg-info"))
+    package = next(
+        p.name for p in (pkg_dir / "src").iterdir() if p.is_dir() and not p.name.endswith("egg-info")
+    )
     big = work / f"{row['notebook']}-100k.csv"
     done = subprocess.run([sys.executable, "-c", TIMER.format(package=package), str(row["artifacts"]), str(row["heldout"]), str(big)],
                           env=_env(pkg_dir / "src"), capture_output=True, text=True, timeout=1800)  # fmt: skip
@@ -187,7 +219,10 @@ def main() -> int:
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--json", help="write the rows here")
     args = ap.parse_args()
-    notebooks = sorted(CORPUS.glob("*.ipynb")) + [SAMPLES / f"{n}.ipynb" for n in ("credit_risk_clean", "credit_risk_messy", "sales_regression", "iris_quick")]
+    notebooks = sorted(CORPUS.glob("*.ipynb")) + [
+        SAMPLES / f"{n}.ipynb"
+        for n in ("credit_risk_clean", "credit_risk_messy", "sales_regression", "iris_quick")
+    ]
     if args.only:
         notebooks = [n for n in notebooks if n.stem in args.only]
     work = Path(tempfile.mkdtemp(prefix="nbprod-bench-production-"))
@@ -195,7 +230,10 @@ def main() -> int:
     for nb in notebooks:
         row = one(nb, work)
         rows.append(row)
-        print(json.dumps({k: v for k, v in row.items() if k not in ("package", "heldout", "artifacts")}), flush=True)
+        print(
+            json.dumps({k: v for k, v in row.items() if k not in ("package", "heldout", "artifacts")}),
+            flush=True,
+        )
     corpus = [r for r in rows if (CORPUS / f"{r['notebook']}.ipynb").is_file()]
     for label, group in (("corpus", corpus), ("all", rows)):
         n = len(group)
@@ -203,16 +241,20 @@ def main() -> int:
         compared = [r for r in group if "same_as_notebook" in r]
         same = sum(1 for r in compared if r["same_as_notebook"])
         shift = sum(1 for r in group if r.get("shift_detected"))
-        print(f"{label}: {n} notebooks; train+predict+monitor work on {working}; predictions equal the notebook's on "
-              f"{same} of {len(compared)} compared ({same / max(len(compared), 1):.0%}); shifted batch flagged on {shift}")
+        print(
+            f"{label}: {n} notebooks; train+predict+monitor work on {working}; predictions equal the notebook's on "
+            f"{same} of {len(compared)} compared ({same / max(len(compared), 1):.0%}); shifted batch flagged on {shift}"
+        )
     if not args.no_timing:
         for r in rows:
             if r["notebook"] in TIMED and r.get("predict"):
                 t = timing(r, work)
                 if t:
-                    print(f"timing {r['notebook']} per 100k rows: read_csv {t['read_csv']:.3f}s; predict {t['predict']:.3f}s "
-                          f"({t['predict'] / t['read_csv']:.1f}x; model alone {t['model']:.3f}s, predict less model "
-                          f"{(t['predict'] - t['model']) / t['read_csv']:.1f}x); monitor {t['monitor']:.3f}s ({t['monitor'] / t['read_csv']:.1f}x)")
+                    print(
+                        f"timing {r['notebook']} per 100k rows: read_csv {t['read_csv']:.3f}s; predict {t['predict']:.3f}s "
+                        f"({t['predict'] / t['read_csv']:.1f}x; model alone {t['model']:.3f}s, predict less model "
+                        f"{(t['predict'] - t['model']) / t['read_csv']:.1f}x); monitor {t['monitor']:.3f}s ({t['monitor'] / t['read_csv']:.1f}x)"
+                    )
                     r["timing"] = t
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))

@@ -312,7 +312,9 @@ def build_checklist(
             if item.kind == "auto":
                 results.append(evaluate(item, evidence))
             else:
-                results.append(manual_result(item, (ticks or {}).get(item.id), os.path.dirname(facts.notebook.path)))
+                results.append(
+                    manual_result(item, (ticks or {}).get(item.id), os.path.dirname(facts.notebook.path))
+                )
         sections.append(SectionResult(section, results))
     return Checklist(facts.notebook.path, sections, ticks_path, list(warnings or []))
 

@@ -201,13 +201,20 @@ def manual_result(item: Item, tick: Tick | None, base: str | os.PathLike[str] | 
 
     if tick is None or not tick.done:
         return ItemResult(
-            item, None, "open", "not assessed: awaits review", "Tick it once it is done (add a note)", tick=tick
+            item,
+            None,
+            "open",
+            "not assessed: awaits review",
+            "Tick it once it is done (add a note)",
+            tick=tick,
         )
     who = f" by {tick.by}" if tick.by else ""
     when = f" on {tick.at[:10]}" if tick.at else ""
     evidence = automation_evidence(tick.note, base)
     if evidence:
-        return ItemResult(item, 2, "automated", f"ticked{who}{when}; enforced by {evidence}: {tick.note}", tick=tick)
+        return ItemResult(
+            item, 2, "automated", f"ticked{who}{when}; enforced by {evidence}: {tick.note}", tick=tick
+        )
     note = f": {tick.note}" if tick.note else ""
     fix = "Name the file of the check that enforces it in the note (.github/workflows/ci.yml, tests/test_x.py) to score 2"
     if tick.automated:

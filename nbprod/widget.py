@@ -136,8 +136,8 @@ class ChecklistWidget(w.VBox):
             bar.bar_style = _BAR_STYLE[color(s.score)]
             shown = f"{s.score:.0%}" if s.assessed else "not assessed"
             waiting = len(s.awaiting())
-            self.bar_labels[s.section.id].value = (
-                f"{shown} ({s.points}/{s.maximum})" + (f", {waiting} to review" if waiting else "")
+            self.bar_labels[s.section.id].value = f"{shown} ({s.points}/{s.maximum})" + (
+                f", {waiting} to review" if waiting else ""
             )
             self.sections[s.section.id].set_title(0, f"{s.section.title}: {shown}")
 

@@ -145,7 +145,9 @@ def test_model_items_not_applicable_without_a_model(make_notebook) -> None:
     model = cl.section("model")
     # the manual items are not assessed until ticked: nothing in the section has a score yet
     assert model.maximum == 0 and not model.assessed
-    assert [r.item.id for r in model.awaiting()] == [r.item.id for r in model.items if r.item.kind == "manual"]
+    assert [r.item.id for r in model.awaiting()] == [
+        r.item.id for r in model.items if r.item.kind == "manual"
+    ]
 
 
 def test_order_problems_without_missing_names_are_partial(make_notebook) -> None:

@@ -11,8 +11,8 @@ from conftest import SAMPLES
 
 from nbprod.checklist import MANUAL_IDS, checklist_for
 from nbprod.errors import NbprodError
-from nbprod.render import headline
 from nbprod.manual import Tick, load_ticks, parse_ticks, render_ticks, save_tick, ticks_path
+from nbprod.render import headline
 
 
 @pytest.fixture
@@ -87,7 +87,11 @@ def test_unticking_keeps_the_note(nb: Path) -> None:
     save_tick(nb, "M5", True, "p99 12 ms")
     save_tick(nb, "M5", False, "p99 12 ms")
     cl = checklist_for(nb)
-    assert cl.item("M5").score is None and cl.item("M5").status == "open" and load_ticks(nb)["M5"].note == "p99 12 ms"
+    assert (
+        cl.item("M5").score is None
+        and cl.item("M5").status == "open"
+        and load_ticks(nb)["M5"].note == "p99 12 ms"
+    )
 
 
 def test_two_people_ticking_different_items_merge_cleanly(nb: Path, tmp_path: Path) -> None:

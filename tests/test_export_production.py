@@ -43,7 +43,11 @@ def test_the_model_is_what_is_fit_and_used_last_not_the_dummy_baseline(make_note
     ])  # fmt: skip
     spec = _spec(out)
     assert (spec["model"], spec["fit_X"], spec["fit_y"]) == ("clf", "X_train", "y_train")
-    assert (spec["heldout_X"], spec["heldout_y"], spec["notebook_predictions"]) == ("X_test", "y_test", "pred")
+    assert (spec["heldout_X"], spec["heldout_y"], spec["notebook_predictions"]) == (
+        "X_test",
+        "y_test",
+        "pred",
+    )
     assert spec["metrics"] == ["baseline_acc", "acc"] and spec["preprocessing"] == "in the model"
     report = (out / "EXPORT_REPORT.md").read_text()
     assert "- model: `clf` (cell 2 line" in report  # cells numbered as in the rest of the report
@@ -51,7 +55,9 @@ def test_the_model_is_what_is_fit_and_used_last_not_the_dummy_baseline(make_note
     assert ".production.cli:main" in (out / "pyproject.toml").read_text()
 
 
-def test_a_scaler_outside_the_pipeline_is_replayed_with_its_fitted_state(make_notebook, tmp_path: Path) -> None:
+def test_a_scaler_outside_the_pipeline_is_replayed_with_its_fitted_state(
+    make_notebook, tmp_path: Path
+) -> None:
     out = _export(make_notebook, tmp_path, [
         "from sklearn.datasets import load_breast_cancer\nX, y = load_breast_cancer(return_X_y=True, as_frame=True)",
         SPLIT,
@@ -80,7 +86,9 @@ def test_preprocessing_that_cannot_be_isolated_is_named_not_guessed(make_noteboo
 
 
 def test_a_notebook_without_a_model_gets_no_production_face(make_notebook, tmp_path: Path) -> None:
-    out = _export(make_notebook, tmp_path, ["import pandas as pd\ndf = pd.DataFrame({'a': [1]})\nprint(df.sum())"])
+    out = _export(
+        make_notebook, tmp_path, ["import pandas as pd\ndf = pd.DataFrame({'a': [1]})\nprint(df.sum())"]
+    )
     assert not list(out.glob("src/*/production"))
     assert "No model found" in (out / "EXPORT_REPORT.md").read_text()
     assert ".pipeline:main" in (out / "pyproject.toml").read_text()
@@ -90,9 +98,13 @@ def test_drift_statistics_agree_with_scipy() -> None:
     stats = pytest.importorskip("scipy.stats")
     assert drift.chi2_pvalue(7.8, 3) == pytest.approx(stats.chi2.sf(7.8, 3), rel=1e-6)
     assert drift.chi2_pvalue(150.0, 40) == pytest.approx(stats.chi2.sf(150.0, 40), rel=1e-6)
-    assert drift.ks_pvalue(0.05, 2000, 1000) == pytest.approx(stats.kstwobign.sf(0.05 * np.sqrt(2000 * 1000 / 3000)), abs=0.02)
+    assert drift.ks_pvalue(0.05, 2000, 1000) == pytest.approx(
+        stats.kstwobign.sf(0.05 * np.sqrt(2000 * 1000 / 3000)), abs=0.02
+    )
     assert drift.psi(np.array([0.5, 0.5]), np.array([0.5, 0.5])) == 0.0
-    assert drift.psi(np.array([0.25, 0.75]), np.array([0.5, 0.5])) == pytest.approx(0.25 * np.log(2) + 0.25 * np.log(1.5))
+    assert drift.psi(np.array([0.25, 0.75]), np.array([0.5, 0.5])) == pytest.approx(
+        0.25 * np.log(2) + 0.25 * np.log(1.5)
+    )
 
 
 def test_the_reference_profile_and_drift_of_a_numeric_and_a_categorical_column() -> None:
@@ -110,7 +122,9 @@ def test_the_reference_profile_and_drift_of_a_numeric_and_a_categorical_column()
     moved.loc[moved.index[:200], "x"] = np.nan
     got = drift.batch_drift(profile, moved, cfg)["features"]
     assert got["x"]["drift"] and got["c"]["drift"]
-    assert any("missing rate" in r for r in got["x"]["reasons"]) and any("KS" in r for r in got["x"]["reasons"])
+    assert any("missing rate" in r for r in got["x"]["reasons"]) and any(
+        "KS" in r for r in got["x"]["reasons"]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +139,14 @@ def credit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def _cli(base: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "credit_risk_clean", *args], cwd=base, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "credit_risk_clean", *args],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_train_predict_monitor_from_the_command_line(credit: tuple[Path, Path]) -> None:
@@ -146,7 +167,10 @@ def test_train_predict_monitor_from_the_command_line(credit: tuple[Path, Path]) 
     done = _cli(base, out, "predict", "data/credit.csv")
     assert done.returncode == 1
     assert "predict: warning: extra column(s) ignored: default" in done.stderr
-    assert "predict: error: column 'employment_type': 12 row(s) missing (NaN) where training had none" in done.stderr
+    assert (
+        "predict: error: column 'employment_type': 12 row(s) missing (NaN) where training had none"
+        in done.stderr
+    )
     assert "Traceback" not in done.stderr
     assert _cli(base, out, "monitor", str(rows)).returncode == 0
     shifted = pd.read_csv(rows).assign(income=lambda d: d["income"] * 3)
@@ -154,11 +178,16 @@ def test_train_predict_monitor_from_the_command_line(credit: tuple[Path, Path]) 
     done = _cli(base, out, "monitor", "shifted.csv")
     assert done.returncode == 1 and "income: PSI" in done.stdout
     report = json.loads((base / "artifacts" / "monitor" / "drift.json").read_text())
-    assert report["drift"] and report["features"]["income"]["drift"] and not report["features"]["age"]["drift"]
+    assert (
+        report["drift"] and report["features"]["income"]["drift"] and not report["features"]["age"]["drift"]
+    )
     assert "<img" in (base / "artifacts" / "monitor" / "drift.html").read_text()
     # bad input: one line, exit 2, no traceback
     done = _cli(base, out, "predict", "nowhere.csv")
-    assert (done.returncode, done.stderr.strip()) == (2, "credit-risk-clean predict: error: nowhere.csv: no such file")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "credit-risk-clean predict: error: nowhere.csv: no such file",
+    )
 
 
 def _has(module: str) -> bool:

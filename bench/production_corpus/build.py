@@ -13,7 +13,7 @@ import nbformat
 
 HERE = Path(__file__).parent
 
-GEN_CHURN = '''import numpy as np
+GEN_CHURN = """import numpy as np
 import pandas as pd
 rng = np.random.default_rng(7)
 n = 1500
@@ -27,9 +27,9 @@ df = pd.DataFrame({
 df.loc[rng.random(n) < 0.05, "monthly"] = np.nan
 logit = -1 + 0.04 * df["support_calls"] * 5 - 0.03 * df["tenure"] + (df["plan"] == "basic") * 0.8
 df["churn"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
-'''
+"""
 
-GEN_HOUSES = '''import numpy as np
+GEN_HOUSES = """import numpy as np
 import pandas as pd
 rng = np.random.default_rng(3)
 n = 1200
@@ -43,7 +43,7 @@ X_full = pd.DataFrame({
 X_full.loc[rng.random(n) < 0.08, "LotArea"] = np.nan
 X_full.loc[rng.random(n) < 0.05, "MSZoning"] = np.nan
 y = 20000 + 15000 * X_full["OverallQual"] + 300 * (X_full["YearBuilt"] - 1900) + rng.normal(0, 15000, n)
-'''
+"""
 
 CASES: list[tuple[str, str, list[str]]] = [
     ("credit_scoring_tutorial",
@@ -255,6 +255,8 @@ def main() -> int:
         nb.metadata["language_info"] = {"name": "python"}
         nb.cells = [nbformat.v4.new_markdown_cell(f"Adapted from {source}")]
         nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"cell-{i}"  # stable ids: rebuilding changes nothing
         nbformat.write(nb, HERE / f"{name}.ipynb")
         lines.append(f"- `{name}.ipynb`: {source}")
     (HERE / "PROVENANCE.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -145,7 +145,16 @@ def export_notebook(
     files["EXPORT_REPORT.md"] = format_markdown(rep)
     from nbprod.export.production import attach  # train / predict / monitor when a model is trained
 
-    attach(files, plan, facts, package, dist, nbname, nb_hash, os.path.relpath(Path(notebook).resolve().parent, out.resolve()))
+    attach(
+        files,
+        plan,
+        facts,
+        package,
+        dist,
+        nbname,
+        nb_hash,
+        os.path.relpath(Path(notebook).resolve().parent, out.resolve()),
+    )
     rep.seconds = time.perf_counter() - start
     import json
 

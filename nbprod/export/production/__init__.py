@@ -16,7 +16,17 @@ from nbprod.export.production.detect import ModelSpec, detect, seeds
 from nbprod.export.production.render import readme_section, report_section, tests_source
 
 RUNTIME = Path(__file__).parent / "runtime"
-RUNTIME_FILES = ("__init__.py", "capture.py", "profile.py", "drift.py", "card.py", "serve.py", "train.py", "html.py", "cli.py")
+RUNTIME_FILES = (
+    "__init__.py",
+    "capture.py",
+    "profile.py",
+    "drift.py",
+    "card.py",
+    "serve.py",
+    "train.py",
+    "html.py",
+    "cli.py",
+)
 NEEDS = ("numpy", "pandas", "joblib", "matplotlib")
 CONFIG = {
     "on_input_problem": "fail",
@@ -51,12 +61,21 @@ def _requirements(requirements: list[str]) -> list[str]:
 
 
 def attach(
-    files: dict[str, str], plan: Any, facts: Any, package: str, dist: str, notebook: str, nb_hash: str, workdir: str = "."
+    files: dict[str, str],
+    plan: Any,
+    facts: Any,
+    package: str,
+    dist: str,
+    notebook: str,
+    nb_hash: str,
+    workdir: str = ".",
 ) -> ModelSpec | None:
     """Add the production face to an export's ``files`` (in place); returns what was detected."""
     spec = detect(plan.units, facts.imports, plan.config)
     if spec is None:
-        files["EXPORT_REPORT.md"] = files["EXPORT_REPORT.md"].rstrip("\n") + "\n\n" + report_section(None, package, dist)
+        files["EXPORT_REPORT.md"] = (
+            files["EXPORT_REPORT.md"].rstrip("\n") + "\n\n" + report_section(None, package, dist)
+        )
         return None
     pkg = f"src/{package}"
     for name in RUNTIME_FILES:
@@ -76,18 +95,31 @@ def attach(
     )
     files[f"{pkg}/production/spec.json"] = json.dumps(data, indent=1) + "\n"
     files[f"{pkg}/production/config.json"] = json.dumps(CONFIG, indent=1) + "\n"
-    files[f"{pkg}/__main__.py"] = '"""``python -m``: train / predict / monitor, else the pipeline."""\n\nfrom .production.cli import main\n\nraise SystemExit(main())\n'
+    files[f"{pkg}/__main__.py"] = (
+        '"""``python -m``: train / predict / monitor, else the pipeline."""\n\nfrom .production.cli import main\n\nraise SystemExit(main())\n'
+    )
     text = files["pyproject.toml"].replace(f'"{package}.pipeline:main"', f'"{package}.production.cli:main"')
     if extra:
-        text = text.replace("dependencies = [\n", "dependencies = [\n" + "".join(f'  "{d}",\n' for d in extra), 1)
-    text = text.replace('[tool.setuptools.packages.find]\nwhere = ["src"]\n', '[tool.setuptools.packages.find]\nwhere = ["src"]\n\n[tool.setuptools.package-data]\n"*" = ["*.json"]\n')
+        text = text.replace(
+            "dependencies = [\n", "dependencies = [\n" + "".join(f'  "{d}",\n' for d in extra), 1
+        )
+    text = text.replace(
+        '[tool.setuptools.packages.find]\nwhere = ["src"]\n',
+        '[tool.setuptools.packages.find]\nwhere = ["src"]\n\n[tool.setuptools.package-data]\n"*" = ["*.json"]\n',
+    )
     files["pyproject.toml"] = text
     files["tests/test_production.py"] = tests_source(spec, package, dist)
-    files["README.md"] = files["README.md"].rstrip("\n") + "\n\n" + readme_section(spec, package, dist, workdir)
-    files["EXPORT_REPORT.md"] = files["EXPORT_REPORT.md"].rstrip("\n") + "\n\n" + report_section(spec, package, dist)
+    files["README.md"] = (
+        files["README.md"].rstrip("\n") + "\n\n" + readme_section(spec, package, dist, workdir)
+    )
+    files["EXPORT_REPORT.md"] = (
+        files["EXPORT_REPORT.md"].rstrip("\n") + "\n\n" + report_section(spec, package, dist)
+    )
     return spec
 
 
 def _requirements_of(pyproject: str) -> list[str]:
-    inside = pyproject.split("dependencies = [", 1)[1].split("]", 1)[0] if "dependencies = [" in pyproject else ""
+    inside = (
+        pyproject.split("dependencies = [", 1)[1].split("]", 1)[0] if "dependencies = [" in pyproject else ""
+    )
     return [line.strip().strip(",").strip('"') for line in inside.splitlines() if line.strip().strip(",")]

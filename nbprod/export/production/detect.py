@@ -8,7 +8,18 @@ from typing import Any
 
 USES = ("predict", "predict_proba", "decision_function", "predict_log_proba", "score")
 READS = ("read_", "load_", "fetch_", "make_")
-SELECT = ("drop", "copy", "loc", "iloc", "filter", "select_dtypes", "reindex", "head", "sample", "reset_index")
+SELECT = (
+    "drop",
+    "copy",
+    "loc",
+    "iloc",
+    "filter",
+    "select_dtypes",
+    "reindex",
+    "head",
+    "sample",
+    "reset_index",
+)
 
 
 @dataclass
@@ -78,7 +89,11 @@ class _Flow:
             node = s.node
             if _target(node) == name:
                 return s, node.value, None  # type: ignore[attr-defined]
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Tuple)
+            ):
                 names = [e.id if isinstance(e, ast.Name) else None for e in node.targets[0].elts]
                 if name in names:
                     return s, node.value, names.index(name)
@@ -100,7 +115,11 @@ class _Flow:
                     steps.insert(0, ("values", None))
                     node = f.value
                     continue
-                if f.attr in ("transform", "fit_transform") and len(node.args) == 1 and isinstance(f.value, ast.Name):
+                if (
+                    f.attr in ("transform", "fit_transform")
+                    and len(node.args) == 1
+                    and isinstance(f.value, ast.Name)
+                ):
                     steps.insert(0, ("transform", f.value.id))
                     node = node.args[0]
                     continue
@@ -142,7 +161,9 @@ class _Flow:
     def is_metric(self, value: ast.expr) -> bool:
         for call in _calls(value):
             q = _qual(call.func, self.imports)
-            if q.startswith("sklearn.metrics") or (isinstance(call.func, ast.Attribute) and call.func.attr == "score"):
+            if q.startswith("sklearn.metrics") or (
+                isinstance(call.func, ast.Attribute) and call.func.attr == "score"
+            ):
                 return True
             if isinstance(call.func, ast.Name) and call.func.id in self.helpers:
                 body = self.helpers[call.func.id]
@@ -158,7 +179,11 @@ def _fits(flow: _Flow) -> list[tuple[str, _Stmt, ast.Call]]:
             f = call.func
             if not (isinstance(f, ast.Attribute) and f.attr == "fit" and call.args):
                 continue
-            y = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "y"), None)
+            y = (
+                call.args[1]
+                if len(call.args) > 1
+                else next((k.value for k in call.keywords if k.arg == "y"), None)
+            )
             if y is None:
                 continue
             if isinstance(f.value, ast.Name):
@@ -173,11 +198,16 @@ def _uses(flow: _Flow, name: str, after: int) -> list[tuple[_Stmt, ast.Call]]:
     for s in flow.stmts[after + 1 :]:
         for call in _calls(s.node):
             f = call.func
-            if isinstance(f, ast.Attribute) and f.attr in USES and isinstance(f.value, ast.Name) and f.value.id == name:
-                out.append((s, call))
-            elif any(isinstance(a, ast.Name) and a.id == name for a in call.args) and _qual(f, flow.imports).endswith(
-                ("dump", "save", "save_model")
+            if (
+                isinstance(f, ast.Attribute)
+                and f.attr in USES
+                and isinstance(f.value, ast.Name)
+                and f.value.id == name
             ):
+                out.append((s, call))
+            elif any(isinstance(a, ast.Name) and a.id == name for a in call.args) and _qual(
+                f, flow.imports
+            ).endswith(("dump", "save", "save_model")):
                 out.append((s, call))
     return out
 
@@ -264,10 +294,16 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
     if steps and not flow.stable(raw, at):
         shadowed.append(ast.unparse(raw))
         raw, steps = fit_X, []
-    spec = ModelSpec(name, stmt.cell, stmt.line, ast.unparse(fit_X), ast.unparse(fit_y), ast.unparse(raw), steps)
-    spec.preprocessing = "fitted transformers replayed" if any(s[0] == "transform" for s in steps) else "in the model"
+    spec = ModelSpec(
+        name, stmt.cell, stmt.line, ast.unparse(fit_X), ast.unparse(fit_y), ast.unparse(raw), steps
+    )
+    spec.preprocessing = (
+        "fitted transformers replayed" if any(s[0] == "transform" for s in steps) else "in the model"
+    )
     if not flow.stable(fit_X, stmt.index + 1):
-        spec.notes.append(f"`{spec.fit_X}` is reassigned after the fit: the saved training rows may not be the ones the model saw")
+        spec.notes.append(
+            f"`{spec.fit_X}` is reassigned after the fit: the saved training rows may not be the ones the model saw"
+        )
     uses = _uses(flow, name, stmt.index)
     for s, use in reversed(uses):
         if not use.args or not isinstance(use.func, ast.Attribute) or use.func.attr not in USES:
@@ -289,7 +325,12 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
             if spec.fit_y == roles["y_train"]:
                 spec.heldout_y = spec.heldout_y or roles["y_test"]
     for s, use in uses:
-        if isinstance(use.func, ast.Attribute) and use.func.attr == "predict" and use.args and _target(s.node):
+        if (
+            isinstance(use.func, ast.Attribute)
+            and use.func.attr == "predict"
+            and use.args
+            and _target(s.node)
+        ):
             held, _h, _hb = flow.walk_back(use.args[0], s.index)
             if ast.unparse(held) == spec.heldout_X:
                 spec.notebook_predictions = _target(s.node)
@@ -300,10 +341,19 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
     spec.metrics = list(dict.fromkeys(spec.metrics))
     if isinstance(raw, ast.Name):
         slice_ = _upstream(flow, raw.id, stmt.index)
-        prep = [s for s in slice_ if _kind_of_step(flow, s) == "prep" and not (s.defs & {n for _k, n in steps if n})]
+        prep = [
+            s
+            for s in slice_
+            if _kind_of_step(flow, s) == "prep" and not (s.defs & {n for _k, n in steps if n})
+        ]
         for s in slice_:
             value = getattr(s.node, "value", None)
-            if s not in prep and isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in helpers:
+            if (
+                s not in prep
+                and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id in helpers
+            ):
                 spec.upstream.append(
                     f"cell {s.cell} line {s.line}: `{ast.unparse(s.node)[:90]}` reads the data through the notebook's "
                     f"own function `{value.func.id}`; what it changes in the rows is not replayed"
@@ -326,4 +376,8 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
 
 def seeds(config: dict[str, Any]) -> dict[str, Any]:
     """Seed-like parameters of ``config.py``."""
-    return {k: v for k, v in config.items() if ("SEED" in k.upper() or "RANDOM_STATE" in k.upper()) and isinstance(v, int)}
+    return {
+        k: v
+        for k, v in config.items()
+        if ("SEED" in k.upper() or "RANDOM_STATE" in k.upper()) and isinstance(v, int)
+    }

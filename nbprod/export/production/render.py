@@ -33,7 +33,7 @@ def readme_section(spec: Any, package: str, dist: str, workdir: str = ".") -> st
         f"{dist} monitor shifted.csv    # exit 1: drift; report in artifacts/monitor/drift.html",
         "```",
         "",
-        f"- `train` writes `artifacts/`: `model.joblib`, `model_card.json` + `MODEL_CARD.md` (versions, seeds, input "
+        "- `train` writes `artifacts/`: `model.joblib`, `model_card.json` + `MODEL_CARD.md` (versions, seeds, input "
         "fingerprints, the notebook's metrics beside the baseline's, training time, git commit, the artifact's sha256), "
         "`reference_profile.json`, and `samples/` (rows in the input form, with the notebook model's predictions).",
         "- `predict INPUT [-o OUT]` refuses an artifact whose sha256 differs from the model card's, checks the input "
@@ -57,7 +57,7 @@ def report_section(spec: Any, package: str, dist: str) -> str:
     if spec is None:
         return (
             "## Production\n\nNo model found: no `fit(X, y)` on an estimator the notebook uses afterwards "
-            f"(dummy baselines do not count). The package has no `train`/`predict`/`monitor`.\n"
+            "(dummy baselines do not count). The package has no `train`/`predict`/`monitor`.\n"
         )
     steps = ", ".join(f"{s} with `{n}`" if n else s for s, n in spec.steps) or "none"
     lines = [

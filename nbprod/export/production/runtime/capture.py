@@ -41,12 +41,12 @@ def run_capturing(pipeline: Any) -> dict[str, Any]:
         if getattr(fn, "__code__", None) is None or fn.__code__.co_flags & 0x80:  # async
             continue
         patched.append((mod, fn))
-        mod.run = _wrap(fn, values)
+        setattr(mod, "run", _wrap(fn, values))
     try:
         result = pipeline.run(plots=False)
     finally:
         for mod, fn in patched:
-            mod.run = fn
+            setattr(mod, "run", fn)
     if isinstance(result, dict):
         values.update(result)
     return values

@@ -19,13 +19,21 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Train, score and monitor the notebook's model.")
     sub = p.add_subparsers(dest="command", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--artifacts", help=f"artifacts folder (default: ${spec()['artifacts_env']}, else ./artifacts)")
+    common.add_argument(
+        "--artifacts", help=f"artifacts folder (default: ${spec()['artifacts_env']}, else ./artifacts)"
+    )
     common.add_argument("--config", help="a JSON file overriding config.json's thresholds")
-    sub.add_parser("train", parents=[common], help="run the pipeline; write the model, model card and reference profile")
+    sub.add_parser(
+        "train", parents=[common], help="run the pipeline; write the model, model card and reference profile"
+    )
     pr = sub.add_parser("predict", parents=[common], help="score a CSV/Parquet file of raw rows")
     pr.add_argument("input")
     pr.add_argument("-o", "--output", help="CSV or Parquet (default: INPUT's name + .predictions.csv)")
-    mo = sub.add_parser("monitor", parents=[common], help="drift of a CSV/Parquet batch against the reference; exit 1 on drift")
+    mo = sub.add_parser(
+        "monitor",
+        parents=[common],
+        help="drift of a CSV/Parquet batch against the reference; exit 1 on drift",
+    )
     mo.add_argument("input")
     mo.add_argument("--report", help="folder for drift.json and drift.html (default: ARTIFACTS/monitor)")
     return p
@@ -86,7 +94,9 @@ def _predict(args: argparse.Namespace) -> int:
     if errors or (problems and fail):
         for line in errors + (problems if fail else []):
             print(f"predict: error: {line}", file=sys.stderr)
-        print(f"predict: {args.input}: not scored (on_input_problem={cfg['on_input_problem']})", file=sys.stderr)
+        print(
+            f"predict: {args.input}: not scored (on_input_problem={cfg['on_input_problem']})", file=sys.stderr
+        )
         return 1
     for line in problems:
         print(f"predict: warning: {line}", file=sys.stderr)
@@ -130,7 +140,9 @@ def _monitor(args: argparse.Namespace) -> int:
 
         pred, proba = _score(bundle, X)
         pcfg = dict(cfg, psi=cfg["prediction_psi"])
-        report["predictions"] = feature_drift(profile["predictions"], pd.Series(prediction_signal(pred, proba, bundle)), pcfg)
+        report["predictions"] = feature_drift(
+            profile["predictions"], pd.Series(prediction_signal(pred, proba, bundle)), pcfg
+        )
     drifted = [n for n, f in report["features"].items() if f["drift"]]
     pred_drift = bool(report["predictions"] and report["predictions"]["drift"])
     report["drift"] = bool(drifted or report["missing_columns"] or pred_drift)
@@ -138,7 +150,10 @@ def _monitor(args: argparse.Namespace) -> int:
     write_text(out / "drift.json", json.dumps(report, indent=1, default=str) + "\n")
     write_text(out / "drift.html", render(report, profile, int(cfg["max_plots"])))
     n = len(report["features"])
-    print(f"monitor: {args.input}: {report['rows']} rows, {len(drifted)} of {n} features drifted" + (":" if drifted else ""))
+    print(
+        f"monitor: {args.input}: {report['rows']} rows, {len(drifted)} of {n} features drifted"
+        + (":" if drifted else "")
+    )
     for name in drifted:
         print(f"  {name}: {'; '.join(report['features'][name]['reasons'])}")
     if report["missing_columns"]:
@@ -147,7 +162,9 @@ def _monitor(args: argparse.Namespace) -> int:
         print(f"  predictions: not computed ({errors[0]})")
     else:
         p = report["predictions"]
-        print(f"  predictions: {'drift: ' + '; '.join(p['reasons']) if p['drift'] else 'no drift'} (PSI {p['psi']:.3f})")
+        print(
+            f"  predictions: {'drift: ' + '; '.join(p['reasons']) if p['drift'] else 'no drift'} (PSI {p['psi']:.3f})"
+        )
     print(f"  report: {out / 'drift.html'}")
     return 1 if report["drift"] else 0
 

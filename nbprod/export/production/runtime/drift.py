@@ -97,7 +97,9 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
     if n == 0 or not known:
         return {"test": "chi2", "psi": 0.0, "statistic": 0.0, "p_value": 1.0, "unseen": []}
     exp = np.array([ref["frequencies"][k] for k in known] + [max(0.0, 1 - sum(ref["frequencies"].values()))])
-    obs = np.array([counts.get(k, 0) for k in known] + [n - sum(counts.get(k, 0) for k in known)], dtype=float)
+    obs = np.array(
+        [counts.get(k, 0) for k in known] + [n - sum(counts.get(k, 0) for k in known)], dtype=float
+    )
     if exp[-1] <= 0 and obs[-1] == 0:  # no "other" bucket on either side
         exp, obs = exp[:-1], obs[:-1]
     exp = np.clip(exp, EPS, None)
@@ -117,7 +119,9 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
     }
 
 
-def feature_drift(ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any], alpha: float | None = None) -> dict[str, Any]:
+def feature_drift(
+    ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any], alpha: float | None = None
+) -> dict[str, Any]:
     """Drift of one column against its reference, with the reasons it counts as drift."""
     alpha = cfg["p_value"] if alpha is None else alpha
     kind = ref["kind"] if ref["kind"] != "other" else kind_of(s)

@@ -63,5 +63,9 @@ def render(report: dict[str, Any], profile: dict[str, Any], max_plots: int) -> s
         f"<h1>Drift report: {verdict}</h1><p>{html.escape(report['input'])}: {report['rows']} rows, "
         f"checked {report['checked_at']}; missing columns: {html.escape(', '.join(report['missing_columns']) or 'none')}</p>"
         "<table border=1 cellpadding=3><tr><th>feature</th><th>kind</th><th>PSI</th><th>test statistic</th>"
-        "<th>p-value</th><th>missing rate</th><th>drift because</th></tr>" + "".join(rows) + "</table>" + "".join(plots) + "\n"
+        "<th>p-value</th><th>missing rate</th><th>drift because</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + "".join(plots)
+        + "\n"
     )

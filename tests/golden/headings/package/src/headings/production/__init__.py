@@ -66,7 +66,9 @@ def read_table(path: str | Path) -> Any:
     except ImportError as exc:
         raise ProductionError(f"{path}: reading Parquet needs pyarrow ({exc})") from None
     except Exception as exc:  # pandas raises many kinds for a bad file
-        raise ProductionError(f"{path}: not a readable CSV/Parquet table ({type(exc).__name__}: {exc})") from None
+        raise ProductionError(
+            f"{path}: not a readable CSV/Parquet table ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def write_table(df: Any, path: str | Path) -> None:

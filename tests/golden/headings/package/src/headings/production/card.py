@@ -15,7 +15,20 @@ import pandas as pd
 
 from . import sha256_file
 
-DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".json", ".jsonl", ".xlsx", ".xls", ".feather", ".gz", ".zip")
+DATA_SUFFIXES = (
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".parquet",
+    ".pq",
+    ".json",
+    ".jsonl",
+    ".xlsx",
+    ".xls",
+    ".feather",
+    ".gz",
+    ".zip",
+)
 
 
 class OpenedFiles:
@@ -67,7 +80,15 @@ def fingerprint_files(paths: list[str]) -> list[dict[str, Any]]:
         if not resolved.is_file() or any(s in resolved.parents for s in skip):
             continue
         rows, cols = _rows_columns(resolved)
-        out.append({"path": p, "sha256": sha256_file(resolved), "bytes": resolved.stat().st_size, "rows": rows, "columns": cols})
+        out.append(
+            {
+                "path": p,
+                "sha256": sha256_file(resolved),
+                "bytes": resolved.stat().st_size,
+                "rows": rows,
+                "columns": cols,
+            }
+        )
     return out
 
 
@@ -97,10 +118,14 @@ def versions(requirements: list[str]) -> dict[str, str]:
 def git_commit(where: Path) -> dict[str, Any] | None:
     """The commit of the working folder, and whether it has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10
+        )
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=where, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=where, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": head.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
@@ -132,7 +157,9 @@ def markdown(card: dict[str, Any]) -> str:
              f"- seeds: {', '.join(f'{k}={v}' for k, v in card['seeds'].items()) or 'none found'}", "",
              "## Data", "", "| input | sha256 | rows | columns |", "|---|---|---|---|"]  # fmt: skip
     for f in card["inputs"]:
-        lines.append(f"| `{f['path']}` | `{f['sha256'][:16]}` | {f['rows'] if f['rows'] is not None else ''} | {f['columns'] or ''} |")
+        lines.append(
+            f"| `{f['path']}` | `{f['sha256'][:16]}` | {f['rows'] if f['rows'] is not None else ''} | {f['columns'] or ''} |"
+        )
     for name, fp in card["frames"].items():
         lines.append(f"| {name} (in memory) | `{fp['sha256'][:16]}` | {fp['rows']} | {fp['columns']} |")
     lines += ["", "## Metrics", "", "| metric | model | baseline |", "|---|---|---|"]

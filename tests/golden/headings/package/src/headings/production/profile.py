@@ -39,8 +39,13 @@ def _numeric(s: pd.Series, bins: int) -> dict[str, Any]:
         "max": float(v[-1]),
         "mean": float(v.mean()),
         "std": float(v.std()),
-        "quantiles": {"p01": float(qs[1]), "p25": float(qs[25]), "p50": float(qs[50]),
-                      "p75": float(qs[75]), "p99": float(qs[99])},  # fmt: skip
+        "quantiles": {
+            "p01": float(qs[1]),
+            "p25": float(qs[25]),
+            "p50": float(qs[50]),
+            "p75": float(qs[75]),
+            "p99": float(qs[99]),
+        },  # fmt: skip
         "cdf_points": points.tolist(),
         "cdf": cdf.tolist(),
         "bin_edges": edges.tolist(),

@@ -74,11 +74,15 @@ def validate(
     notices: list[str] = []
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        errors.append(f"missing column(s): {', '.join(missing)} (the model was trained on {len(cols)} columns)")
+        errors.append(
+            f"missing column(s): {', '.join(missing)} (the model was trained on {len(cols)} columns)"
+        )
         return df, errors, problems, notices
     extra = [str(c) for c in df.columns if c not in cols]
     if extra:
-        notices.append(f"extra column(s) ignored: {', '.join(extra[:10])}" + (" ..." if len(extra) > 10 else ""))
+        notices.append(
+            f"extra column(s) ignored: {', '.join(extra[:10])}" + (" ..." if len(extra) > 10 else "")
+        )
     X = df[cols].copy()
     dtypes = bundle.get("dtypes", {})
     for c in cols:
@@ -87,19 +91,25 @@ def validate(
             try:
                 X[c] = _coerce(X[c], dtypes[c], ref)
             except (ValueError, TypeError):
-                bad = [v for v in X[c].dropna().unique()[:50] if pd.isna(pd.to_numeric(v, errors="coerce"))][:3]
+                bad = [v for v in X[c].dropna().unique()[:50] if pd.isna(pd.to_numeric(v, errors="coerce"))][
+                    :3
+                ]
                 errors.append(f"column {c!r}: expected {ref['dtype']}, got {X[c].dtype} (values like {bad})")
                 continue
         na = X[c].isna()
         if ref["missing_rate"] == 0 and na.any():
             rows = ", ".join(str(i) for i in np.flatnonzero(na.to_numpy())[:3])
-            problems.append(f"column {c!r}: {int(na.sum())} row(s) missing (NaN) where training had none (rows {rows})")
+            problems.append(
+                f"column {c!r}: {int(na.sum())} row(s) missing (NaN) where training had none (rows {rows})"
+            )
         if ref["kind"] == "categorical" and ref.get("complete"):
             as_str = X[c].dropna().astype(str)
             unseen = as_str[~as_str.isin(list(ref["frequencies"]))]
             if len(unseen):
                 shown = ", ".join(repr(v) for v in unseen.unique()[:3])
-                problems.append(f"column {c!r}: {len(unseen)} row(s) with categories never seen in training: {shown}")
+                problems.append(
+                    f"column {c!r}: {len(unseen)} row(s) with categories never seen in training: {shown}"
+                )
     return X, errors, problems, notices
 
 
@@ -145,16 +155,22 @@ def check_predictions(pred: np.ndarray, bundle: dict[str, Any]) -> tuple[list[st
     values = pred.astype(float)
     bad = ~np.isfinite(values)
     if bad.any():
-        errors.append(f"{int(bad.sum())} prediction(s) are NaN or infinite (rows {', '.join(map(str, np.flatnonzero(bad)[:3]))})")
+        errors.append(
+            f"{int(bad.sum())} prediction(s) are NaN or infinite (rows {', '.join(map(str, np.flatnonzero(bad)[:3]))})"
+        )
     lo, hi = bundle.get("target_range") or (None, None)
     if lo is not None:
         out = np.isfinite(values) & ((values < lo) | (values > hi))
         if out.any():
-            problems.append(f"{int(out.sum())} prediction(s) outside the training target range [{lo:.6g}, {hi:.6g}]")
+            problems.append(
+                f"{int(out.sum())} prediction(s) outside the training target range [{lo:.6g}, {hi:.6g}]"
+            )
     return errors, problems
 
 
-def output_frame(pred: np.ndarray, proba: np.ndarray | None, bundle: dict[str, Any], index: Any) -> pd.DataFrame:
+def output_frame(
+    pred: np.ndarray, proba: np.ndarray | None, bundle: dict[str, Any], index: Any
+) -> pd.DataFrame:
     """Predictions (and class probabilities) as a frame in the input's row order."""
     out = pd.DataFrame({"prediction": pred}, index=index)
     if proba is not None and proba.ndim == 2:
@@ -169,7 +185,12 @@ def summary(pred: np.ndarray, bundle: dict[str, Any]) -> dict[str, Any]:
         counts = pd.Series(pred).astype(str).value_counts()
         return {"classes": {str(k): int(v) for k, v in counts.head(20).items()}}
     v = pred.astype(float)
-    return {"mean": float(np.nanmean(v)), "std": float(np.nanstd(v)), "min": float(np.nanmin(v)), "max": float(np.nanmax(v))}
+    return {
+        "mean": float(np.nanmean(v)),
+        "std": float(np.nanstd(v)),
+        "min": float(np.nanmin(v)),
+        "max": float(np.nanmax(v)),
+    }
 
 
 def prediction_signal(pred: np.ndarray, proba: np.ndarray | None, bundle: dict[str, Any]) -> np.ndarray:

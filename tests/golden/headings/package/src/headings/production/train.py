@@ -60,7 +60,11 @@ def _kind(model: Any) -> str:
 
 
 def _key(name: str) -> str:
-    parts = [p for p in name.lower().split("_") if p not in ("baseline", "dummy", "naive", "model", "test", "score", "scores")]
+    parts = [
+        p
+        for p in name.lower().split("_")
+        if p not in ("baseline", "dummy", "naive", "model", "test", "score", "scores")
+    ]
     return "_".join(parts)
 
 
@@ -79,7 +83,14 @@ def _metrics(sp: dict[str, Any], values: dict[str, Any]) -> list[dict[str, Any]]
                 b = base.get(k) if isinstance(base, dict) else None
                 rows.append({"name": f"{n}[{k}]", "model": x, "baseline": b, "source": "notebook"})
         else:
-            rows.append({"name": n, "model": v, "baseline": base if isinstance(base, float) else None, "source": "notebook"})
+            rows.append(
+                {
+                    "name": n,
+                    "model": v,
+                    "baseline": base if isinstance(base, float) else None,
+                    "source": "notebook",
+                }
+            )
     return rows
 
 
@@ -92,16 +103,32 @@ def _heldout_metrics(kind: str, y_true: Any, pred: np.ndarray, y_train: Any) -> 
         majority = values[np.argmax(counts)]
         acc = float(np.mean(pred.astype(str) == y.astype(str)))
         base = float(np.mean(y.astype(str) == majority))
-        return [{"name": "accuracy on held-out rows", "model": acc, "baseline": base, "source": "nbprod, baseline: majority class"}]
+        return [
+            {
+                "name": "accuracy on held-out rows",
+                "model": acc,
+                "baseline": base,
+                "source": "nbprod, baseline: majority class",
+            }
+        ]
     y = y.astype(float)
     p = pred.astype(float)
     mean = float(np.mean(np.asarray(y_train, dtype=float)))
     mae, base_mae = float(np.mean(np.abs(y - p))), float(np.mean(np.abs(y - mean)))
     ss = float(np.sum((y - y.mean()) ** 2)) or 1.0
     return [
-        {"name": "MAE on held-out rows", "model": mae, "baseline": base_mae, "source": "nbprod, baseline: training mean"},
-        {"name": "R2 on held-out rows", "model": 1 - float(np.sum((y - p) ** 2)) / ss, "baseline": 1 - float(np.sum((y - mean) ** 2)) / ss,
-         "source": "nbprod, baseline: training mean"},  # fmt: skip
+        {
+            "name": "MAE on held-out rows",
+            "model": mae,
+            "baseline": base_mae,
+            "source": "nbprod, baseline: training mean",
+        },
+        {
+            "name": "R2 on held-out rows",
+            "model": 1 - float(np.sum((y - p) ** 2)) / ss,
+            "baseline": 1 - float(np.sum((y - mean) ** 2)) / ss,
+            "source": "nbprod, baseline: training mean",
+        },  # fmt: skip
     ]
 
 
@@ -135,7 +162,9 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     model = get(sp["model"], "model")
     fit_X = get(sp["fit_X"], "training features")
     y_train = get(sp["fit_y"], "training target") if sp.get("fit_y") else None
-    raw = _frame(get(sp["raw_X"], "raw features"), "raw features", list(getattr(fit_X, "columns", [])) or None)
+    raw = _frame(
+        get(sp["raw_X"], "raw features"), "raw features", list(getattr(fit_X, "columns", [])) or None
+    )
     steps = [(step, get(name, "preprocessing step") if name else None) for step, name in sp["steps"]]
     kind = _kind(model)
     bundle: dict[str, Any] = {
@@ -158,11 +187,17 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     try:
         replay, _ = apply(bundle, head)
     except Exception as exc:
-        raise ProductionError(f"replaying the preprocessing on the training rows failed ({type(exc).__name__}: {exc})") from None
+        raise ProductionError(
+            f"replaying the preprocessing on the training rows failed ({type(exc).__name__}: {exc})"
+        ) from None
     rows = np.unique(np.linspace(0, len(raw) - 1, min(SAMPLE_ROWS, len(raw))).astype(int))
-    direct = np.asarray(model.predict(fit_X.iloc[rows] if isinstance(fit_X, pd.DataFrame) else np.asarray(fit_X)[rows]))
+    direct = np.asarray(
+        model.predict(fit_X.iloc[rows] if isinstance(fit_X, pd.DataFrame) else np.asarray(fit_X)[rows])
+    )
     if replay.shape != direct.shape or not np.array_equal(replay.astype(str), direct.astype(str)):
-        notes.append("predict's replay of the preprocessing does not reproduce the notebook's model input on the training rows")
+        notes.append(
+            "predict's replay of the preprocessing does not reproduce the notebook's model input on the training rows"
+        )
     heldout = heldout_y = None
     if sp.get("heldout_X"):
         heldout = _frame(get(sp["heldout_X"], "held-out features"), "held-out features", list(raw.columns))
@@ -175,7 +210,9 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     if heldout is not None and nb_pred is not None and len(as_series(nb_pred)) == len(heldout):
         expected = as_series(nb_pred).to_numpy()
     profile = profile_frame(raw, int(cfg["bins"]))
-    profile["predictions"] = profile_series(as_series(prediction_signal(pred, proba, bundle)), int(cfg["bins"]))
+    profile["predictions"] = profile_series(
+        as_series(prediction_signal(pred, proba, bundle)), int(cfg["bins"])
+    )
     artifacts.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".model.", dir=artifacts)
     os.close(fd)
@@ -202,9 +239,20 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
         "notebook_sha256": sp["notebook_sha256"],
         "trained_at": started.isoformat(timespec="seconds"),
         "training_seconds": seconds,
-        "model": {"name": sp["model"], "class": type(model).__name__, "kind": kind, "features": list(raw.columns),
-                  "preprocessing": sp["preprocessing"], "classes": bundle["classes"], "target_range": bundle["target_range"]},  # fmt: skip
-        "artifact": {"file": MODEL_FILE, "sha256": sha256_file(artifacts / MODEL_FILE), "bytes": (artifacts / MODEL_FILE).stat().st_size},
+        "model": {
+            "name": sp["model"],
+            "class": type(model).__name__,
+            "kind": kind,
+            "features": list(raw.columns),
+            "preprocessing": sp["preprocessing"],
+            "classes": bundle["classes"],
+            "target_range": bundle["target_range"],
+        },  # fmt: skip
+        "artifact": {
+            "file": MODEL_FILE,
+            "sha256": sha256_file(artifacts / MODEL_FILE),
+            "bytes": (artifacts / MODEL_FILE).stat().st_size,
+        },
         "seeds": _seeds(sp, model),
         "inputs": fingerprint_files(list(OpenedFiles.paths)),
         "frames": frames,
