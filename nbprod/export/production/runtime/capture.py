@@ -41,12 +41,12 @@ def run_capturing(pipeline: Any) -> dict[str, Any]:
         if getattr(fn, "__code__", None) is None or fn.__code__.co_flags & 0x80:  # async
             continue
         patched.append((mod, fn))
-        setattr(mod, "run", _wrap(fn, values))
+        mod.run = _wrap(fn, values)  # type: ignore[attr-defined]
     try:
         result = pipeline.run(plots=False)
     finally:
         for mod, fn in patched:
-            setattr(mod, "run", fn)
+            mod.run = fn  # type: ignore[attr-defined]
     if isinstance(result, dict):
         values.update(result)
     return values
