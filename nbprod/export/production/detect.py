@@ -219,6 +219,26 @@ def _is_dummy(flow: _Flow, name: str, s: _Stmt) -> bool:
     return any(_qual(c.func, flow.imports).startswith("sklearn.dummy") for c in _calls(found[1]))
 
 
+def _is_pipeline(flow: _Flow, name: str, stmt: _Stmt) -> bool:
+    """True when the model is built as a scikit-learn Pipeline (here or in a function of the notebook)."""
+    found = flow.assignment(name, stmt.index + 1)
+    nodes: list[ast.AST] = [stmt.node] + ([found[1]] if found else [])
+    for node in list(nodes):
+        for call in _calls(node):
+            if isinstance(call.func, ast.Name) and call.func.id in flow.helpers:
+                nodes.append(flow.helpers[call.func.id])
+            for arg in call.args:
+                if isinstance(arg, ast.Name):
+                    inner = flow.assignment(arg.id, stmt.index + 1)
+                    if inner:
+                        nodes.append(inner[1])
+    return any(
+        _qual(c.func, flow.imports).rsplit(".", 1)[-1] in ("Pipeline", "make_pipeline")
+        for n in nodes
+        for c in _calls(n)
+    )
+
+
 def _upstream(flow: _Flow, root: str, before: int) -> list[_Stmt]:
     """The backward slice of ``root``: statements that made it, most recent last."""
     needed = {root}
@@ -361,7 +381,7 @@ def detect(units: list[Any], imports: dict[str, str], config: dict[str, Any]) ->
         for s in prep:
             text = ast.unparse(s.node).splitlines()[0][:90]
             spec.upstream.append(f"cell {s.cell} line {s.line}: `{text}`")
-        if prep or shadowed:
+        if shadowed or (prep and not _is_pipeline(flow, name, stmt)):
             spec.preprocessing = "prepared features"
         for name_ in shadowed:
             spec.upstream.append(
