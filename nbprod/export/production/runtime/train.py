@@ -144,6 +144,22 @@ def _seeds(sp: dict[str, Any], model: Any) -> dict[str, Any]:
     return seeds
 
 
+def _proba_check(bundle: dict[str, Any], model: Any, fit_X: Any, rows: np.ndarray) -> None:
+    """Let predict derive the class from the probabilities when that is what the model's predict does."""
+    if bundle["kind"] != "classifier" or not bundle["classes"] or not hasattr(model, "predict_proba"):
+        return
+    sample = fit_X.iloc[rows] if isinstance(fit_X, pd.DataFrame) else np.asarray(fit_X)[rows]
+    try:
+        proba = np.asarray(model.predict_proba(sample))
+        pred = np.asarray(model.predict(sample))
+    except Exception:  # predict_proba exists but cannot be used: predict alone
+        return
+    classes = np.asarray(model.classes_)
+    if proba.ndim == 2 and pred.ndim == 1 and np.array_equal(classes[np.argmax(proba, axis=1)], pred):
+        bundle["pred_from_proba"] = True
+        bundle["classes_array"] = classes
+
+
 def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     """Run the notebook's pipeline and write the model, model card, profile and samples."""
     sp = spec()
@@ -191,6 +207,7 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
             f"replaying the preprocessing on the training rows failed ({type(exc).__name__}: {exc})"
         ) from None
     rows = np.unique(np.linspace(0, len(raw) - 1, min(SAMPLE_ROWS, len(raw))).astype(int))
+    _proba_check(bundle, model, fit_X, rows)
     direct = np.asarray(
         model.predict(fit_X.iloc[rows] if isinstance(fit_X, pd.DataFrame) else np.asarray(fit_X)[rows])
     )

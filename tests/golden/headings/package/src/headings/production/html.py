@@ -8,30 +8,39 @@ import io
 from typing import Any
 
 
-def _plot(name: str, ref: dict[str, Any], cur: dict[str, Any]) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(4, 2.4), dpi=72)
+def _draw(ax: Any, name: str, ref: dict[str, Any], cur: dict[str, Any]) -> None:
     if ref.get("kind") == "numeric" and "bin_frac" in cur:
         x = range(len(ref["bin_frac"]))
         ax.bar([i - 0.2 for i in x], ref["bin_frac"], width=0.4, label="reference")
         ax.bar([i + 0.2 for i in x], cur["bin_frac"], width=0.4, label="batch")
-        ax.set_xlabel("reference decile bin")
+        ax.set_xlabel("reference decile bin", fontsize=7)
     elif "frequencies" in cur:
         cats = list(ref.get("frequencies", {}))[:12]
         x = range(len(cats))
         ax.bar([i - 0.2 for i in x], [ref["frequencies"][c] for c in cats], width=0.4, label="reference")
         ax.bar([i + 0.2 for i in x], [cur["frequencies"].get(c, 0.0) for c in cats], width=0.4, label="batch")
-        ax.set_xticks(list(x), cats, rotation=45, fontsize=7)
-    ax.set_title(name, fontsize=9)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_xticks(list(x), cats, rotation=45, fontsize=6)
+    ax.set_title(name, fontsize=8)
+    ax.legend(fontsize=6)
+
+
+def _figure(panels: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> str:
+    """One PNG with a panel per feature (reference against batch), base64."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    cols = min(3, len(panels))
+    rows = -(-len(panels) // cols)
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows), dpi=72, layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax, (name, ref, cur) in zip(list(axes.flat)[: len(panels)], panels, strict=True):
+        _draw(ax, name, ref, cur)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 
 
@@ -50,11 +59,16 @@ def render(report: dict[str, Any], profile: dict[str, Any], max_plots: int) -> s
             f"<td>{html.escape('; '.join(f.get('reasons', [])))}</td></tr>"
         )
     plots = []
+    # the drifted features and the predictions, else the three largest PSIs: one figure
+    ranked = sorted(items, key=lambda kv: -kv[1]["psi"])
+    chosen = [kv for kv in ranked if kv[1].get("drift") or kv[0] == "(predictions)"] or ranked[:3]
+    panels = [
+        (name, profile["predictions"] if name == "(predictions)" else profile["features"][name], f)
+        for name, f in chosen[:max_plots]
+    ]
     try:
-        ranked = sorted(items, key=lambda kv: -kv[1]["psi"])[:max_plots]
-        for name, f in ranked:
-            ref = profile["predictions"] if name == "(predictions)" else profile["features"][name]
-            plots.append(f'<img alt="{html.escape(name)}" src="data:image/png;base64,{_plot(name, ref, f)}">')
+        if panels:
+            plots.append(f'<img alt="reference against batch" src="data:image/png;base64,{_figure(panels)}">')
     except ImportError:
         plots.append("<p>matplotlib is not installed: no plots.</p>")
     verdict = "DRIFT" if report["drift"] else "no drift"

@@ -127,15 +127,18 @@ def apply(bundle: dict[str, Any], X: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     if bundle.get("fit_is_array") and isinstance(Z, pd.DataFrame):
         Z = Z.to_numpy()
     model = bundle["model"]
-    pred = np.asarray(model.predict(Z))
-    if pred.ndim > 1 and pred.shape[1] == 1:
-        pred = pred[:, 0]
     proba = None
     if bundle.get("kind") == "classifier" and hasattr(model, "predict_proba"):
         try:
             proba = np.asarray(model.predict_proba(Z))
         except Exception:  # some classifiers expose predict_proba but cannot use it
             proba = None
+    if proba is not None and bundle.get("pred_from_proba") and proba.ndim == 2:
+        # train checked that the model's predict is the most probable class: one pass, not two
+        return np.asarray(bundle["classes_array"])[np.argmax(proba, axis=1)], proba
+    pred = np.asarray(model.predict(Z))
+    if pred.ndim > 1 and pred.shape[1] == 1:
+        pred = pred[:, 0]
     return pred, proba
 
 
