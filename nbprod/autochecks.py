@@ -190,7 +190,38 @@ def check_d3(item: Item, ev: Evidence) -> ItemResult:
     return _result(item, 0, "no imputation, fillna/dropna, clipping or validation found", fix)
 
 
+PRODUCTION = {
+    "D4": "the exported `predict` reports categories never seen in training, one line each, and fails or warns as configured",
+    "M3": "the exported `predict` checks predictions are finite, known classes and within the training range",
+    "M4": "the exported `train` saves the model with a model card: package version, seeds, data fingerprints, artifact sha256",
+    "O2": "the exported `monitor` compares each batch with the reference profile `train` saves (PSI, KS, chi-square)",
+    "O6": "the exported `predict` appends every scoring to a prediction log (input hash, model sha256, summary)",
+}
+
+
+def _production(item: Item, ev: Evidence) -> ItemResult | None:
+    """2 when the exported, in-sync package has train/predict/monitor; None to fall back."""
+    state = ev.export
+    if not state or not state.get("production"):
+        return None
+    if not state.get("in_sync"):
+        return None
+    return _result(item, 2, f"{PRODUCTION[item.id]} ({state.get('path')})")
+
+
+def check_o6(item: Item, ev: Evidence) -> ItemResult:
+    if (r := _no_model(item, ev) or _production(item, ev)) is not None:
+        return r
+    logs = ev.calls(lambda c, q: q.startswith(("logging.", "mlflow.log")) and "pred" in c.display.lower())
+    fix = "Export the notebook (`nbprod export`): its `predict` logs every batch; or log predictions yourself"
+    if logs:
+        return _result(item, 1, f"predictions are logged with {logs[0][1].display}()", fix, logs[0][:2])
+    return _result(item, 0, "predictions are not logged", fix)
+
+
 def check_d4(item: Item, ev: Evidence) -> ItemResult:
+    if ev.models and (r := _production(item, ev)) is not None:
+        return r
     fix = "Encode inside the pipeline with OneHotEncoder(handle_unknown='ignore')"
     found: list[tuple[int, str, Any]] = []
     for cell, call, _ in ev.facts.calls():
@@ -250,6 +281,8 @@ def check_m2(item: Item, ev: Evidence) -> ItemResult:
 
 
 def check_m3(item: Item, ev: Evidence) -> ItemResult:
+    if ev.models and (r := _production(item, ev)) is not None:
+        return r
     if (r := _no_model(item, ev)) is not None:
         return r
     preds: set[str] = set()
@@ -274,6 +307,8 @@ def check_m3(item: Item, ev: Evidence) -> ItemResult:
 
 
 def check_m4(item: Item, ev: Evidence) -> ItemResult:
+    if ev.models and (r := _production(item, ev)) is not None:
+        return r
     if (r := _no_model(item, ev) or (_from_rules(item, ev, "") if ev.fired("NB304") else None)) is not None:
         return r
     saves = ev.calls(lambda c, q: c.leaf in SAVE_CALLS)
@@ -404,6 +439,8 @@ DRIFT_LIBS = ("evidently", "whylogs", "alibi_detect", "nannyml", "deepchecks", "
 
 
 def check_o2(item: Item, ev: Evidence) -> ItemResult:
+    if (r := _production(item, ev)) is not None:
+        return r
     state = ev.export
     if state and state.get("reference"):
         return _result(item, 2, f"reference statistics saved ({state.get('reference')})")
@@ -459,6 +496,7 @@ def export_state(ev: Evidence) -> dict[str, Any] | None:
         "path": str(out),
         "tests": f"{len(tests)} test module(s)" if tests else "",
         "reference": reference[0] if reference else "",
+        "production": any(p.endswith("/production/spec.json") for p in files),
     }
 
 
@@ -471,7 +509,7 @@ CHECKS: dict[str, Callable[[Item, Evidence], ItemResult]] = {
     "C1": check_c1, "C2": check_c2, "C3": check_c3,
     "C4": lambda i, ev: _from_rules(i, ev, "no absolute or user-specific path in code"),
     "C5": lambda i, ev: _from_rules(i, ev, "no secret found in code or outputs"),
-    "C6": check_c6, "C7": check_c7, "O2": check_o2,
+    "C6": check_c6, "C7": check_c7, "O2": check_o2, "O6": check_o6,
 }  # fmt: skip
 
 

@@ -29,7 +29,7 @@ STATUS = {
     "n/a": ("–", "not applicable"),
     "ticked": ("☑", "ticked by hand"),
     "automated": ("✔", "ticked, automated"),
-    "open": ("☐", "to do"),
+    "open": ("☐", "not assessed, awaits review"),
 }
 STATUS_COLORS = {"pass": "#2e7d32", "automated": "#2e7d32", "partial": "#c77700", "ticked": "#c77700",
                  "fail": "#c62828", "unknown": "#6a1b9a", "n/a": "#777777", "open": "#777777"}  # fmt: skip
@@ -71,7 +71,7 @@ SECTIONS: tuple[Section, ...] = (
         _auto("D3", "missing and extreme values are handled explicitly",
               "imputers, fillna/dropna/clip, validation"),
         _auto("D4", "categories unseen in training are handled",
-              "encoders with handle_unknown, explicit mapping"),
+              "encoders with handle_unknown, explicit mapping, exported `predict`"),
         _manual("D5", "features that may vanish or arrive rarely in production are known"),
         _manual("D6", "privacy and compliance of the data and its transformations are reviewed"),
     )),
@@ -87,8 +87,8 @@ SECTIONS: tuple[Section, ...] = (
               "NB302, NB308", "NB302", "NB308"),
         _auto("M2", "evaluation goes beyond accuracy (report, confusion matrix, AUC, lift)", "NB303", "NB303"),
         _auto("M3", "predictions are checked for NaN, infinities and out-of-range values",
-              "checks on predictions"),
-        _auto("M4", "the trained model is saved with its version", "NB304", "NB304"),
+              "checks on predictions, exported `predict`"),
+        _auto("M4", "the trained model is saved with its version", "NB304, exported `train`", "NB304"),
         _manual("M5", "prediction latency and model size fit the use case"),
         _auto("M6", "predictions can be explained (importances, SHAP)", "explanation calls"),
         _manual("M7", "performance is compared across cohorts for bias"),
@@ -107,11 +107,12 @@ SECTIONS: tuple[Section, ...] = (
     )),
     Section("deployment", "Deployment and monitoring", (
         _manual("O1", "rollout is planned as an A/B test or shadow deployment, with a fallback model"),
-        _auto("O2", "input drift is monitored against saved reference statistics", "reference profile exported"),
+        _auto("O2", "input drift is monitored against saved reference statistics",
+              "exported `monitor` + reference profile"),
         _manual("O3", "the prediction distribution is monitored, with alerts"),
         _manual("O4", "system health (latency, memory, CPU) is monitored"),
         _manual("O5", "ground truth feeds back and a retraining cadence is set"),
-        _manual("O6", "predictions are logged for audit"),
+        _auto("O6", "predictions are logged for audit", "exported `predict` log"),
     )),
 )  # fmt: skip
 ITEMS: dict[str, Item] = {item.id: item for s in SECTIONS for item in s.items}
@@ -185,10 +186,19 @@ class SectionResult:
         points, maximum = self._tally()
         return round(points / maximum, 3) if maximum else 0.0
 
+    @property
+    def assessed(self) -> bool:
+        """False when every item is not applicable or awaits review: the section has no score yet."""
+        return self._tally()[1] > 0
+
+    def awaiting(self) -> list[ItemResult]:
+        """Manual items nobody has ticked: not assessed, listed for review."""
+        return [r for r in self.items if r.status == "open"]
+
     def next_steps(self) -> list[ItemResult]:
         """Items not fully done, lowest score first (auto items before manual ones)."""
-        todo = [r for r in self.items if r.score is not None and r.score < 2]
-        return sorted(todo, key=lambda r: (r.score or 0, r.item.kind != "auto"))
+        todo = [r for r in self.items if (r.score is not None and r.score < 2) or r.status == "open"]
+        return sorted(todo, key=lambda r: (r.status == "open", r.score or 0, r.item.kind != "auto"))
 
     def to_dict(self) -> dict[str, Any]:
         points, maximum = self._tally()
@@ -196,6 +206,8 @@ class SectionResult:
             "id": self.section.id,
             "title": self.section.title,
             "score": round(points / maximum, 3) if maximum else 0.0,
+            "assessed": maximum > 0,
+            "awaiting_review": [r.item.id for r in self.awaiting()],
             "points": points,
             "max": maximum,
             "items": [r.to_dict() for r in self.items],
@@ -213,12 +225,25 @@ class Checklist:
 
     @property
     def overall(self) -> float:
-        return min((s.score for s in self.sections), default=0.0)
+        """The lowest score of the sections that have anything assessed."""
+        return min((s.score for s in self.sections if s.assessed), default=0.0)
 
     @property
     def weakest(self) -> SectionResult:
         """The section holding the notebook back (the first of equals, in checklist order)."""
-        return min(self.sections, key=lambda s: s.score)
+        assessed = [s for s in self.sections if s.assessed] or self.sections
+        return min(assessed, key=lambda s: s.score)
+
+    def tally(self) -> dict[str, int]:
+        """What automation verified (auto items at 2) and what still awaits review (unticked manual items)."""
+        results = [r for s in self.sections for r in s.items]
+        auto = [r for r in results if r.item.kind == "auto" and r.score is not None]
+        return {
+            "verified": sum(1 for r in auto if r.score == 2),
+            "auto_assessed": len(auto),
+            "ticked": sum(1 for r in results if r.item.kind == "manual" and r.score is not None),
+            "awaiting_review": sum(1 for r in results if r.status == "open"),
+        }
 
     def item(self, item_id: str) -> ItemResult:
         for s in self.sections:
@@ -234,6 +259,7 @@ class Checklist:
         d: dict[str, Any] = {
             "overall": self.overall,
             "weakest": self.weakest.section.id,
+            "tally": self.tally(),
             "ticks_file": self.ticks_path,
             "sections": [s.to_dict() for s in self.sections],
         }
@@ -254,7 +280,7 @@ class Checklist:
             for item in section.items:
                 d = items.get(item.id, {})
                 tick = Tick(**d["tick"]) if isinstance(d.get("tick"), dict) else None
-                r = ItemResult(item, d.get("score", 0), d.get("status", "unknown"), d.get("reason", ""))
+                r = ItemResult(item, d.get("score"), d.get("status", "unknown"), d.get("reason", ""))
                 r.fix, r.cell, r.cell_id, r.line, r.tick = (
                     d.get("fix", ""),
                     d.get("cell"),
@@ -292,7 +318,9 @@ def build_checklist(
             if item.kind == "auto":
                 results.append(evaluate(item, evidence))
             else:
-                results.append(manual_result(item, (ticks or {}).get(item.id)))
+                results.append(
+                    manual_result(item, (ticks or {}).get(item.id), os.path.dirname(facts.notebook.path))
+                )
         sections.append(SectionResult(section, results))
     return Checklist(facts.notebook.path, sections, ticks_path, list(warnings or []))
 

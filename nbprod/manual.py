@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 TICKS_SUFFIX = ".checklist.toml"
 MAX_BYTES = 1_000_000
-# a note naming an automated check (CI job, hook, monitor) makes a tick worth 2 points
+# a note naming automation without a file only earns a hint; a file that exists earns 2 points
 _AUTOMATED = re.compile(
     r"\b(ci|ci/cd|github actions?|gitlab|jenkins|circleci|buildkite|pre-commit|workflow|"
     r"cron|airflow|dagster|prefect|automated|alerting|alerts?|grafana|prometheus|datadog|"
@@ -120,7 +120,7 @@ def render_ticks(ticks: dict[str, Tick], notebook_name: str) -> str:
     lines = [
         f"# nbprod readiness checklist: manual items of {notebook_name}.",
         "# Tick with the widget (%nbprod check) or edit by hand: done = true, an optional note.",
-        "# A note naming an automated check (CI job, monitor) scores 2 instead of 1.",
+        "# A note naming a file nbprod can find (a CI workflow, a test, a monitor config) scores 2 instead of 1.",
     ]
     unknown = sorted(k for k in ticks if k not in ITEMS)
     for key in (*MANUAL_IDS, *unknown):
@@ -227,24 +227,56 @@ def edit_ticks(text: str, item_id: str, tick: Tick) -> str | None:
     return new if after == expected else None
 
 
-def manual_result(item: Item, tick: Tick | None) -> ItemResult:
-    """Score a manual item: 0 open, 1 ticked, 2 ticked with a note naming an automated check."""
+_PATHLIKE = re.compile(r"[\w.~-]*(?:/[\w.~-]+)+/?|[\w-]+\.(?:ya?ml|py|json|toml|cfg|ini|sh)\b")
+
+
+def automation_evidence(note: str, base: str | os.PathLike[str] | None) -> str | None:
+    """A file the note names that exists (a CI workflow, a test, a monitor config), looked up
+    from the notebook's folder up to the repository root; None when there is none."""
+    if not note or base is None:
+        return None
+    start = Path(base or ".").resolve()
+    roots = [start, *start.parents]
+    for i, d in enumerate(roots):
+        if (d / ".git").exists():
+            roots = roots[: i + 1]
+            break
+    else:
+        roots = roots[:1]
+    for token in _PATHLIKE.findall(note):
+        token = token.strip("./") if token.startswith("./") else token.rstrip("/.")
+        if not token or token.startswith(("http", "//")):
+            continue
+        for d in roots:
+            p = d / token
+            if p.is_file() or (p.is_dir() and any(p.iterdir())):
+                return str(p.relative_to(roots[-1])) if roots[-1] in p.parents else str(p)
+    return None
+
+
+def manual_result(item: Item, tick: Tick | None, base: str | os.PathLike[str] | None = None) -> ItemResult:
+    """Score a manual item: not assessed until ticked, 1 ticked, 2 when the note names a check
+    nbprod can see exists (a CI workflow file, a test, a monitor config) beside the notebook."""
     from nbprod.checklist import ItemResult
 
     if tick is None or not tick.done:
         return ItemResult(
-            item, 0, "open", "not ticked yet", "Tick it once it is done (add a note)", tick=tick
+            item,
+            None,
+            "open",
+            "not assessed: awaits review",
+            "Tick it once it is done (add a note)",
+            tick=tick,
         )
     who = f" by {tick.by}" if tick.by else ""
     when = f" on {tick.at[:10]}" if tick.at else ""
-    if tick.automated:
-        return ItemResult(item, 2, "automated", f"ticked{who}{when}; automated: {tick.note}", tick=tick)
+    evidence = automation_evidence(tick.note, base)
+    if evidence:
+        return ItemResult(
+            item, 2, "automated", f"ticked{who}{when}; enforced by {evidence}: {tick.note}", tick=tick
+        )
     note = f": {tick.note}" if tick.note else ""
-    return ItemResult(
-        item,
-        1,
-        "ticked",
-        f"ticked{who}{when}{note}",
-        "Name the CI job or monitor that enforces it in the note to score 2",
-        tick=tick,
-    )
+    fix = "Name the file of the check that enforces it in the note (.github/workflows/ci.yml, tests/test_x.py) to score 2"
+    if tick.automated:
+        fix = "The note names automation, but no file nbprod can see: " + fix[0].lower() + fix[1:]
+    return ItemResult(item, 1, "ticked", f"ticked{who}{when}{note}", fix, tick=tick)

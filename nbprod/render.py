@@ -23,7 +23,12 @@ def color(score: float) -> str:
 def headline(checklist: Checklist) -> str:
     """One sentence: overall readiness, the weakest section and the next thing to do."""
     weakest = checklist.weakest
-    text = f"Readiness {checklist.overall:.0%}: held back by {weakest.section.title}"
+    t = checklist.tally()
+    text = (
+        f"Readiness {checklist.overall:.0%} of what is assessed: automation verified {t['verified']} of "
+        f"{t['auto_assessed']} checks, {t['awaiting_review']} manual item(s) await review; "
+        f"held back by {weakest.section.title}"
+    )
     steps = weakest.next_steps()
     if steps:
         first = steps[0]
@@ -44,7 +49,10 @@ def to_text(checklist: Checklist, items: bool = True) -> str:
 
     lines = [f"{checklist.path}: {headline(checklist)}"]
     for s in checklist.sections:
-        lines.append(f"{s.section.title:<27} {_bar(s.score)} {s.score:4.0%} ({s.points}/{s.maximum})")
+        if s.assessed:
+            lines.append(f"{s.section.title:<27} {_bar(s.score)} {s.score:4.0%} ({s.points}/{s.maximum})")
+        else:
+            lines.append(f"{s.section.title:<27} {_bar(0.0)}    - (not assessed)")
         if not items:
             continue
         for r in s.items:

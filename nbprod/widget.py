@@ -126,17 +126,24 @@ class ChecklistWidget(w.VBox):
     def _update_scores(self) -> None:
         cl = self.checklist
         pct = f"{cl.overall:.0%}"
+        t = cl.tally()
         self.title.value = (
             f"<h3 style='margin:2px 8px 2px 0'>Production readiness: "
-            f"<span style='color:{color(cl.overall)}'>{pct}</span></h3>"
+            f"<span style='color:{color(cl.overall)}'>{pct}</span> "
+            f"<small style='color:#555'>verified by automation: {t['verified']}/{t['auto_assessed']} · "
+            f"awaiting review: {t['awaiting_review']}</small></h3>"
             f"<div>{html.escape(headline(cl))}</div>"
         )
         for s in cl.sections:
             bar = self.bars[s.section.id]
             bar.value = s.score
             bar.bar_style = _BAR_STYLE[color(s.score)]
-            self.bar_labels[s.section.id].value = f"{s.score:.0%} ({s.points}/{s.maximum})"
-            self.sections[s.section.id].set_title(0, f"{s.section.title}: {s.score:.0%}")
+            shown = f"{s.score:.0%}" if s.assessed else "not assessed"
+            waiting = len(s.awaiting())
+            self.bar_labels[s.section.id].value = f"{shown} ({s.points}/{s.maximum})" + (
+                f", {waiting} to review" if waiting else ""
+            )
+            self.sections[s.section.id].set_title(0, f"{s.section.title}: {shown}")
 
     def _say(self, text: str, error: bool = False) -> None:
         style = "color:#d9534f" if error else "color:#333"
@@ -155,7 +162,7 @@ class ChecklistWidget(w.VBox):
         for s in self.checklist.sections:
             for n, r in enumerate(s.items):
                 if r.item.id == item_id:
-                    s.items[n] = manual_result(r.item, tick)
+                    s.items[n] = manual_result(r.item, tick, Path(_notebook_of(self.checklist)).parent)
                     self._render_item(s.items[n])
         self._update_scores()
         self._say(

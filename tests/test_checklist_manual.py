@@ -12,6 +12,7 @@ from conftest import SAMPLES
 from nbprod.checklist import MANUAL_IDS, checklist_for
 from nbprod.errors import NbprodError
 from nbprod.manual import Tick, load_ticks, parse_ticks, render_ticks, save_tick, ticks_path
+from nbprod.render import headline
 
 
 @pytest.fixture
@@ -36,23 +37,49 @@ def test_tick_is_saved_beside_the_notebook_and_scored(nb: Path) -> None:
     assert after.section("data").points == before.section("data").points + 1
 
 
-def test_note_naming_an_automated_check_scores_two(nb: Path) -> None:
+def test_a_tick_scores_two_only_when_its_note_names_a_check_that_exists(nb: Path) -> None:
+    # keywords are not evidence: "CI" and "GitHub Actions" with no file nbprod can see stay at 1
     save_tick(nb, "C8", True, "nbprod-check pre-commit hook and the GitHub Actions job `ci.yml`")
+    save_tick(nb, "O3", True, "alerts in monitoring/drift.yml")
     save_tick(nb, "O4", True, "looked at it once")
     cl = checklist_for(nb)
+    assert (cl.item("C8").score, cl.item("C8").status) == (1, "ticked")
+    assert "no file nbprod can see" in cl.item("C8").fix
+    assert cl.item("O3").score == 1 and cl.item("O4").score == 1 and "workflows" in cl.item("O4").fix
+    # the files the notes name now exist beside the notebook: the ticks are automated
+    workflow = nb.parent / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\n")
+    (nb.parent / "monitoring").mkdir()
+    (nb.parent / "monitoring" / "drift.yml").write_text("psi: 0.2\n")
+    save_tick(nb, "C8", True, "runs in .github/workflows/ci.yml on every push")
+    cl = checklist_for(nb)
     assert (cl.item("C8").score, cl.item("C8").status) == (2, "automated")
-    assert cl.item("O4").score == 1 and "CI job" in cl.item("O4").fix
+    assert ".github/workflows/ci.yml" in cl.item("C8").reason
+    assert (cl.item("O3").score, cl.item("O3").status) == (2, "automated")
+    assert cl.item("O4").score == 1
+
+
+def test_unticked_manual_items_are_not_assessed_and_do_not_drag_a_section_down(nb: Path) -> None:
+    cl = checklist_for(nb)
+    deployment = cl.section("deployment")
+    assert all(cl.item(i).score is None and cl.item(i).status == "open" for i in ("O1", "O3", "O4", "O5"))
+    assert {r.item.id for r in deployment.awaiting()} == {"O1", "O3", "O4", "O5"}
+    t = cl.tally()
+    assert t["awaiting_review"] == len(MANUAL_IDS) and t["ticked"] == 0
+    assert f"{t['awaiting_review']} manual item(s) await review" in headline(cl)
+    assert cl.overall == min(s.score for s in cl.sections if s.assessed)
 
 
 def test_file_lists_every_manual_item_in_order(nb: Path) -> None:
-    save_tick(nb, "O6", True, 'quotes " and \\ backslashes\nand a newline', by="bob")
+    save_tick(nb, "O5", True, 'quotes " and \\ backslashes\nand a newline', by="bob")
     text = ticks_path(nb).read_text()
     headers = [line for line in text.splitlines() if line.startswith("[")]
     assert headers == [f"[{i}]" for i in MANUAL_IDS]
-    assert load_ticks(nb)["O6"].note == 'quotes " and \\ backslashes\nand a newline'
+    assert load_ticks(nb)["O5"].note == 'quotes " and \\ backslashes\nand a newline'
     # a tick that changes nothing does not rewrite the file
     mtime = ticks_path(nb).stat().st_mtime_ns
-    save_tick(nb, "O6", True, 'quotes " and \\ backslashes\nand a newline', by="bob")
+    save_tick(nb, "O5", True, 'quotes " and \\ backslashes\nand a newline', by="bob")
     assert ticks_path(nb).stat().st_mtime_ns == mtime
 
 
@@ -60,7 +87,11 @@ def test_unticking_keeps_the_note(nb: Path) -> None:
     save_tick(nb, "M5", True, "p99 12 ms")
     save_tick(nb, "M5", False, "p99 12 ms")
     cl = checklist_for(nb)
-    assert cl.item("M5").score == 0 and load_ticks(nb)["M5"].note == "p99 12 ms"
+    assert (
+        cl.item("M5").score is None
+        and cl.item("M5").status == "open"
+        and load_ticks(nb)["M5"].note == "p99 12 ms"
+    )
 
 
 def test_two_people_ticking_different_items_merge_cleanly(nb: Path, tmp_path: Path) -> None:
@@ -73,7 +104,7 @@ def test_two_people_ticking_different_items_merge_cleanly(nb: Path, tmp_path: Pa
     ours = ticks_path(nb).read_bytes()
     ticks_path(nb).write_bytes(base)
     save_tick(nb, "F4", True, "sorted by application_date", by="bob")
-    save_tick(nb, "O6", True, "", by="bob")
+    save_tick(nb, "O5", True, "", by="bob")
     theirs = ticks_path(nb).read_bytes()
     files = {}
     for name, data in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -85,7 +116,7 @@ def test_two_people_ticking_different_items_merge_cleanly(nb: Path, tmp_path: Pa
     )
     assert merge.returncode == 0, merge.stdout.decode()
     merged = parse_ticks(merge.stdout)
-    assert {k for k, t in merged.items() if t.done} == {"D5", "D6", "F4", "O6"}
+    assert {k for k, t in merged.items() if t.done} == {"D5", "D6", "F4", "O5"}
     assert merged["F4"].by == "bob" and merged["D6"].note == "DPIA signed"
 
 

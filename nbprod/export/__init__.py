@@ -144,6 +144,18 @@ def export_notebook(
         plan, title, nbname, nb_hash, dist, package, requirements, origins, record, rep, evidence
     )
     files["EXPORT_REPORT.md"] = format_markdown(rep)
+    from nbprod.export.production import attach  # train / predict / monitor when a model is trained
+
+    attach(
+        files,
+        plan,
+        facts,
+        package,
+        dist,
+        nbname,
+        nb_hash,
+        os.path.relpath(Path(notebook).resolve().parent, out.resolve()),
+    )
     rep.seconds = time.perf_counter() - start
     import json
 

@@ -1,5 +1,5 @@
-"""``python -m`` runs the pipeline."""
+"""``python -m``: train / predict / monitor, else the pipeline."""
 
-from .pipeline import main
+from .production.cli import main
 
 raise SystemExit(main())

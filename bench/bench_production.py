@@ -1,0 +1,266 @@
+"""The production face of ``nbprod export`` on real notebooks: train, predict, monitor.
+
+    python bench/bench_production.py              # corpus + samples, then the 100k-row timings
+    python bench/bench_production.py --no-timing  # fidelity only
+    python bench/bench_production.py --only wine_kadai
+
+Corpus: ``bench/production_corpus/*.ipynb`` (public code adapted to generated or bundled data;
+provenance in ``PROVENANCE.md``; rebuild with ``build.py``) plus ``sample_notebooks/`` that train.
+Per notebook: the notebook runs in a fresh kernel (nbclient), and after its last cell the kernel
+writes its held-out rows and the notebook's own predictions on them; the package is exported,
+``train`` runs, ``predict`` scores the kernel's held-out rows (compared with the notebook's
+predictions), ``monitor`` checks them and a shifted copy; the generated ``test_production.py`` runs.
+Timing: a 100k-row CSV resampled from the held-out rows; ``predict`` and ``monitor`` (in process,
+median of 3) against ``pandas.read_csv`` of the same file (median of 3), the model's own
+``predict`` reported apart. The machine is shared: timings are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "bench" / "production_corpus"
+SAMPLES = REPO / "sample_notebooks"
+TIMED = ("credit_risk_clean", "recipes_column_transformer", "scaled_logreg_outside_pipeline")
+
+DUMP = """
+import numpy as _np, pandas as _pd
+_spec = {spec!r}
+_Z = eval(_spec["heldout_X"])
+_rows = _Z.copy() if isinstance(_Z, _pd.DataFrame) else _pd.DataFrame(_np.asarray(_Z), columns=[f"x{{i}}" for i in range(_np.asarray(_Z).shape[1])])
+for _s, _n in _spec["steps"]:
+    _Z = _np.asarray(_Z) if _s == "values" else getattr(eval(_n), _s)(_Z)
+_pred = eval(_spec["notebook_predictions"]) if _spec["notebook_predictions"] else eval(_spec["model"]).predict(_Z)
+_rows.columns = [str(c) for c in _rows.columns]
+_rows.to_csv({rows!r}, index=False)
+_pd.DataFrame({{"prediction": _np.asarray(_pred).ravel()}}).to_csv({pred!r}, index=False)
+"""
+
+
+def _env(src: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(src)
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def _run_notebook(nb_path: Path, extra: str, timeout: int = 600) -> str | None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(extra))
+    try:
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(nb_path.parent)}}
+        ).execute()
+    except Exception as exc:  # the notebook's own error, or a kernel problem
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:160] if str(exc).strip() else ''}"
+    return None
+
+
+def _same(a: Path, b: Path) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    x, y = pd.read_csv(a)["prediction"], pd.read_csv(b)["prediction"]
+    if len(x) != len(y):
+        return False
+    if pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+        return bool(np.allclose(x.to_numpy(float), y.to_numpy(float), rtol=1e-9, atol=1e-12))
+    return x.astype(str).tolist() == y.astype(str).tolist()
+
+
+def one(nb: Path, work: Path) -> dict[str, object]:
+    from nbprod.export import export_notebook
+
+    row: dict[str, object] = {"notebook": nb.stem}
+    here = work / nb.stem
+    here.mkdir()
+    shutil.copy(nb, here / nb.name)
+    if (nb.parent / "data").is_dir():
+        shutil.copytree(nb.parent / "data", here / "data")
+    local = here / nb.name
+    try:
+        result = export_notebook(local, here / "pkg")
+    except Exception as exc:
+        row["stage"] = f"export failed: {exc}"
+        return row
+    spec_file = result.out_dir / "src" / result.package / "production" / "spec.json"
+    if not spec_file.is_file():
+        row["stage"] = "no model detected"
+        return row
+    spec = json.loads(spec_file.read_text())
+    row.update(model=spec["model"], preprocessing=spec["preprocessing"], steps=len(spec["steps"]))
+    if not spec.get("heldout_X"):
+        row["stage"] = "no held-out rows detected"
+    rows, nbpred = here / "heldout_rows.csv", here / "notebook_predictions.csv"
+    if spec.get("heldout_X"):
+        err = _run_notebook(local, DUMP.format(spec=spec, rows=str(rows), pred=str(nbpred)))
+        if err:
+            row["notebook_run"] = err
+    env = _env(result.out_dir / "src")
+    art = here / "artifacts"
+    py = [sys.executable, "-m", result.package]
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [*py, "train", "--artifacts", str(art)],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    row["train_s"] = round(time.perf_counter() - t0, 2)
+    row["train"] = done.returncode == 0
+    if done.returncode != 0:
+        row["stage"] = "train failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:200]
+        return row
+    batch = rows if rows.is_file() else art / "samples" / "heldout_rows.csv"
+    out = here / "pred.csv"
+    done = subprocess.run(
+        [*py, "predict", str(batch), "-o", str(out), "--artifacts", str(art)],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    row["predict"] = done.returncode == 0
+    if done.returncode != 0:
+        row["stage"] = "predict failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:200]
+    elif nbpred.is_file():
+        row["same_as_notebook"] = _same(out, nbpred)
+    mon = subprocess.run(
+        [*py, "monitor", str(batch), "--artifacts", str(art), "--report", str(here / "mon")],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    import pandas as pd
+
+    df = pd.read_csv(batch)
+    num = df.select_dtypes("number").columns
+    df[num] = df[num] * 1.5 + df[num].std() * 2 + 1
+    df.to_csv(here / "shifted.csv", index=False)
+    shifted = subprocess.run(
+        [*py, "monitor", str(here / "shifted.csv"), "--artifacts", str(art), "--report", str(here / "mon2")],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    row["monitor"] = mon.returncode in (0, 1) and (here / "mon" / "drift.json").is_file()
+    row["heldout_drift"] = mon.returncode == 1
+    row["shift_detected"] = shifted.returncode == 1
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_production.py"],
+                           cwd=result.out_dir, env=env, capture_output=True, text=True, timeout=1800)  # fmt: skip
+    row["generated_tests"] = (tests.stdout.strip().splitlines() or ["?"])[-1]
+    row.setdefault("stage", "ok" if row["predict"] and row["monitor"] else "partial")
+    row["package"] = str(result.out_dir)
+    row["heldout"] = str(batch)
+    row["artifacts"] = str(art)
+    return row
+
+
+TIMER = r"""
+import json, statistics, sys, time
+import numpy as np, pandas as pd
+from {package}.production import cli
+from {package}.production.serve import load_bundle, apply, validate
+art, src, big = sys.argv[1], sys.argv[2], sys.argv[3]
+rows = pd.read_csv(src)
+rows.sample(n=100_000, replace=True, random_state=0).to_csv(big, index=False)
+def med(f):
+    ts = []
+    for _ in range(3):
+        t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+read = med(lambda: pd.read_csv(big))
+bundle, card = load_bundle(__import__("pathlib").Path(art))
+profile = json.loads((__import__("pathlib").Path(art) / "reference_profile.json").read_text())
+X = validate(pd.read_csv(big), bundle, profile)[0]
+model = med(lambda: apply(bundle, X))
+predict = med(lambda: cli.main(["predict", big, "-o", big + ".out.csv", "--artifacts", art]))
+monitor = med(lambda: cli.main(["monitor", big, "--artifacts", art, "--report", big + ".mon"]))
+print(json.dumps({{"read_csv": read, "model": model, "predict": predict, "monitor": monitor}}))
+"""
+
+
+def timing(row: dict[str, object], work: Path) -> dict[str, float] | None:
+    pkg_dir = Path(str(row["package"]))
+    package = next(
+        p.name for p in (pkg_dir / "src").iterdir() if p.is_dir() and not p.name.endswith("egg-info")
+    )
+    big = work / f"{row['notebook']}-100k.csv"
+    done = subprocess.run([sys.executable, "-c", TIMER.format(package=package), str(row["artifacts"]), str(row["heldout"]), str(big)],
+                          env=_env(pkg_dir / "src"), capture_output=True, text=True, timeout=1800)  # fmt: skip
+    if done.returncode != 0:
+        print(f"  timing failed: {done.stderr.strip().splitlines()[-1:]}")
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument("--only", nargs="*")
+    ap.add_argument("--json", help="write the rows here")
+    args = ap.parse_args()
+    notebooks = sorted(CORPUS.glob("*.ipynb")) + [
+        SAMPLES / f"{n}.ipynb"
+        for n in ("credit_risk_clean", "credit_risk_messy", "sales_regression", "iris_quick")
+    ]
+    if args.only:
+        notebooks = [n for n in notebooks if n.stem in args.only]
+    work = Path(tempfile.mkdtemp(prefix="nbprod-bench-production-"))
+    rows = []
+    for nb in notebooks:
+        row = one(nb, work)
+        rows.append(row)
+        print(
+            json.dumps({k: v for k, v in row.items() if k not in ("package", "heldout", "artifacts")}),
+            flush=True,
+        )
+    corpus = [r for r in rows if (CORPUS / f"{r['notebook']}.ipynb").is_file()]
+    for label, group in (("corpus", corpus), ("all", rows)):
+        n = len(group)
+        working = sum(1 for r in group if r.get("train") and r.get("predict") and r.get("monitor"))
+        compared = [r for r in group if "same_as_notebook" in r]
+        same = sum(1 for r in compared if r["same_as_notebook"])
+        shift = sum(1 for r in group if r.get("shift_detected"))
+        print(
+            f"{label}: {n} notebooks; train+predict+monitor work on {working}; predictions equal the notebook's on "
+            f"{same} of {len(compared)} compared ({same / max(len(compared), 1):.0%}); shifted batch flagged on {shift}"
+        )
+    if not args.no_timing:
+        for r in rows:
+            if r["notebook"] in TIMED and r.get("predict"):
+                t = timing(r, work)
+                if t:
+                    print(
+                        f"timing {r['notebook']} per 100k rows: read_csv {t['read_csv']:.3f}s; predict {t['predict']:.3f}s "
+                        f"({t['predict'] / t['read_csv']:.1f}x; model alone {t['model']:.3f}s, predict less model "
+                        f"{(t['predict'] - t['model']) / t['read_csv']:.1f}x); monitor {t['monitor']:.3f}s ({t['monitor'] / t['read_csv']:.1f}x)"
+                    )
+                    r["timing"] = t
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,203 @@
+"""Scoring: verify the artifact, validate the input, replay the preprocessing, check predictions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import ProductionError, sha256_file, spec
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+
+
+def load_card(art: Path) -> dict[str, Any]:
+    """The model card in ``art``, or a clear error telling to train first."""
+    path = art / CARD_FILE
+    if not path.is_file():
+        raise ProductionError(f"no trained model in {art}: run `{spec()['dist']} train` first")
+    try:
+        card: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ProductionError(f"{path}: not valid JSON ({exc})") from None
+    return card
+
+
+def load_bundle(art: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The trained bundle, loaded only when its sha256 matches the model card's."""
+    card = load_card(art)
+    path = art / card["artifact"]["file"]
+    if not path.is_file():
+        raise ProductionError(f"{path}: the model artifact is missing: run `{spec()['dist']} train`")
+    actual = sha256_file(path)
+    if actual != card["artifact"]["sha256"]:
+        raise ProductionError(
+            f"{path}: sha256 {actual[:16]} does not match the model card ({card['artifact']['sha256'][:16]}): "
+            "refusing to load a tampered or swapped artifact (loading a pickle runs code)"
+        )
+    import joblib
+
+    bundle: dict[str, Any] = joblib.load(path)
+    return bundle, card
+
+
+def _coerce(s: pd.Series, dtype: Any, ref: dict[str, Any]) -> pd.Series:
+    if str(s.dtype) == str(dtype):
+        return s
+    if ref["kind"] == "categorical" and not isinstance(dtype, pd.CategoricalDtype):
+        if pd.api.types.is_bool_dtype(dtype):
+            words = {"true": True, "1": True, "1.0": True, "false": False, "0": False, "0.0": False}
+            bad = s.dropna().map(lambda v: str(v).lower() not in words)
+            if bad.any():
+                raise ValueError("not a boolean")
+            mapped = s.map(lambda v: v if pd.isna(v) else words[str(v).lower()])
+            return mapped.astype(dtype) if not mapped.isna().any() else mapped
+        s = s.where(s.isna(), s.astype(str))
+    if ref["kind"] == "numeric":
+        s = pd.to_numeric(s, errors="raise")
+        if s.isna().any() and pd.api.types.is_integer_dtype(dtype):
+            return s.astype("float64")
+    return s.astype(dtype)
+
+
+def validate(
+    df: pd.DataFrame, bundle: dict[str, Any], profile: dict[str, Any]
+) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
+    """The features in training form, plus (errors, problems, notices): one line each."""
+    cols = profile["columns"]
+    errors: list[str] = []
+    problems: list[str] = []
+    notices: list[str] = []
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        errors.append(
+            f"missing column(s): {', '.join(missing)} (the model was trained on {len(cols)} columns)"
+        )
+        return df, errors, problems, notices
+    extra = [str(c) for c in df.columns if c not in cols]
+    if extra:
+        notices.append(
+            f"extra column(s) ignored: {', '.join(extra[:10])}" + (" ..." if len(extra) > 10 else "")
+        )
+    X = df[cols].copy()
+    dtypes = bundle.get("dtypes", {})
+    for c in cols:
+        ref = profile["features"][c]
+        if c in dtypes:
+            try:
+                X[c] = _coerce(X[c], dtypes[c], ref)
+            except (ValueError, TypeError):
+                bad = [v for v in X[c].dropna().unique()[:50] if pd.isna(pd.to_numeric(v, errors="coerce"))][
+                    :3
+                ]
+                errors.append(f"column {c!r}: expected {ref['dtype']}, got {X[c].dtype} (values like {bad})")
+                continue
+        na = X[c].isna()
+        if ref["missing_rate"] == 0 and na.any():
+            rows = ", ".join(str(i) for i in np.flatnonzero(na.to_numpy())[:3])
+            problems.append(
+                f"column {c!r}: {int(na.sum())} row(s) missing (NaN) where training had none (rows {rows})"
+            )
+        if ref["kind"] == "categorical" and ref.get("complete"):
+            as_str = X[c].dropna().astype(str)
+            unseen = as_str[~as_str.isin(list(ref["frequencies"]))]
+            if len(unseen):
+                shown = ", ".join(repr(v) for v in unseen.unique()[:3])
+                problems.append(
+                    f"column {c!r}: {len(unseen)} row(s) with categories never seen in training: {shown}"
+                )
+    return X, errors, problems, notices
+
+
+def apply(bundle: dict[str, Any], X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    """The notebook's preprocessing (fitted state included), then the model: (predictions, probabilities)."""
+    Z: Any = X
+    for step, obj in bundle["steps"]:
+        if step == "values":
+            Z = np.asarray(Z)
+        else:
+            Z = getattr(obj, step)(Z)
+    fit_columns = bundle.get("fit_columns")
+    if fit_columns is not None and not isinstance(Z, pd.DataFrame):
+        Z = pd.DataFrame(np.asarray(Z), columns=fit_columns, index=X.index)
+    if bundle.get("fit_is_array") and isinstance(Z, pd.DataFrame):
+        Z = Z.to_numpy()
+    model = bundle["model"]
+    proba = None
+    if bundle.get("kind") == "classifier" and hasattr(model, "predict_proba"):
+        try:
+            proba = np.asarray(model.predict_proba(Z))
+        except Exception:  # some classifiers expose predict_proba but cannot use it
+            proba = None
+    if proba is not None and bundle.get("pred_from_proba") and proba.ndim == 2:
+        # train checked that the model's predict is the most probable class: one pass, not two
+        return np.asarray(bundle["classes_array"])[np.argmax(proba, axis=1)], proba
+    pred = np.asarray(model.predict(Z))
+    if pred.ndim > 1 and pred.shape[1] == 1:
+        pred = pred[:, 0]
+    return pred, proba
+
+
+def check_predictions(pred: np.ndarray, bundle: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(errors, problems): non-finite predictions are errors; unknown classes or out-of-range values problems."""
+    errors: list[str] = []
+    problems: list[str] = []
+    if bundle.get("kind") == "classifier":
+        classes = bundle.get("classes")
+        if classes is not None:
+            unknown = ~pd.Series(pred).isin(list(classes))
+            if unknown.any():
+                errors.append(f"{int(unknown.sum())} prediction(s) are not classes seen in training")
+        return errors, problems
+    if pred.dtype.kind not in "fiub":
+        return errors, problems
+    values = pred.astype(float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        errors.append(
+            f"{int(bad.sum())} prediction(s) are NaN or infinite (rows {', '.join(map(str, np.flatnonzero(bad)[:3]))})"
+        )
+    lo, hi = bundle.get("target_range") or (None, None)
+    if lo is not None:
+        out = np.isfinite(values) & ((values < lo) | (values > hi))
+        if out.any():
+            problems.append(
+                f"{int(out.sum())} prediction(s) outside the training target range [{lo:.6g}, {hi:.6g}]"
+            )
+    return errors, problems
+
+
+def output_frame(
+    pred: np.ndarray, proba: np.ndarray | None, bundle: dict[str, Any], index: Any
+) -> pd.DataFrame:
+    """Predictions (and class probabilities) as a frame in the input's row order."""
+    out = pd.DataFrame({"prediction": pred}, index=index)
+    if proba is not None and proba.ndim == 2:
+        for i, c in enumerate(bundle.get("classes") or range(proba.shape[1])):
+            out[f"proba_{c}"] = proba[:, i]
+    return out.reset_index(drop=True)
+
+
+def summary(pred: np.ndarray, bundle: dict[str, Any]) -> dict[str, Any]:
+    """Summary statistics of a batch of predictions, for the log."""
+    if bundle.get("kind") == "classifier" or pred.dtype.kind not in "fiub":
+        counts = pd.Series(pred).astype(str).value_counts()
+        return {"classes": {str(k): int(v) for k, v in counts.head(20).items()}}
+    v = pred.astype(float)
+    return {
+        "mean": float(np.nanmean(v)),
+        "std": float(np.nanstd(v)),
+        "min": float(np.nanmin(v)),
+        "max": float(np.nanmax(v)),
+    }
+
+
+def prediction_signal(pred: np.ndarray, proba: np.ndarray | None, bundle: dict[str, Any]) -> np.ndarray:
+    """What prediction drift is measured on: the positive-class probability of a binary classifier, else the predictions."""
+    if proba is not None and proba.ndim == 2 and proba.shape[1] == 2:
+        return proba[:, 1]
+    return pred

@@ -1,0 +1,221 @@
+"""The production face of an export: model detection, the runtime's statistics, the generated
+package's train / predict / monitor, and the readiness items it fills."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SAMPLES
+
+from nbprod.checklist import checklist_for
+from nbprod.export import export_notebook
+from nbprod.export.production.runtime import drift
+
+SPLIT = "from sklearn.model_selection import train_test_split\nX_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"
+
+
+def _spec(out: Path) -> dict:
+    return json.loads(next(out.glob("src/*/production/spec.json")).read_text())
+
+
+def _export(make_notebook, tmp_path: Path, cells: list[str]) -> Path:
+    nb = make_notebook(cells, executed=False)
+    return export_notebook(nb, tmp_path / "pkg").out_dir
+
+
+def test_the_model_is_what_is_fit_and_used_last_not_the_dummy_baseline(make_notebook, tmp_path: Path) -> None:
+    out = _export(make_notebook, tmp_path, [
+        "from sklearn.datasets import load_iris\nX, y = load_iris(return_X_y=True, as_frame=True)",
+        SPLIT,
+        "from sklearn.dummy import DummyClassifier\nfrom sklearn.tree import DecisionTreeClassifier\n"
+        "from sklearn.linear_model import LogisticRegression\nfrom sklearn.metrics import accuracy_score\n"
+        "tree = DecisionTreeClassifier().fit(X_train, y_train)\n"
+        "clf = LogisticRegression(max_iter=500)\nclf.fit(X_train, y_train)\n"
+        "base = DummyClassifier().fit(X_train, y_train)\nbaseline_acc = accuracy_score(y_test, base.predict(X_test))\n"
+        "pred = clf.predict(X_test)\nacc = accuracy_score(y_test, pred)",
+    ])  # fmt: skip
+    spec = _spec(out)
+    assert (spec["model"], spec["fit_X"], spec["fit_y"]) == ("clf", "X_train", "y_train")
+    assert (spec["heldout_X"], spec["heldout_y"], spec["notebook_predictions"]) == (
+        "X_test",
+        "y_test",
+        "pred",
+    )
+    assert spec["metrics"] == ["baseline_acc", "acc"] and spec["preprocessing"] == "in the model"
+    report = (out / "EXPORT_REPORT.md").read_text()
+    assert "- model: `clf` (cell 2 line" in report  # cells numbered as in the rest of the report
+    assert '"example_production.production.cli:main"' not in (out / "pyproject.toml").read_text()
+    assert ".production.cli:main" in (out / "pyproject.toml").read_text()
+
+
+def test_a_scaler_outside_the_pipeline_is_replayed_with_its_fitted_state(
+    make_notebook, tmp_path: Path
+) -> None:
+    out = _export(make_notebook, tmp_path, [
+        "from sklearn.datasets import load_breast_cancer\nX, y = load_breast_cancer(return_X_y=True, as_frame=True)",
+        SPLIT,
+        "from sklearn.preprocessing import StandardScaler\nfrom sklearn.linear_model import LogisticRegression\n"
+        "scaler = StandardScaler()\nX_train_s = scaler.fit_transform(X_train)\nX_test_s = scaler.transform(X_test)\n"
+        "model = LogisticRegression().fit(X_train_s, y_train)\ny_pred = model.predict(X_test_s)",
+    ])  # fmt: skip
+    spec = _spec(out)
+    assert spec["raw_X"] == "X_train" and spec["steps"] == [["transform", "scaler"]]
+    assert spec["heldout_X"] == "X_test" and spec["preprocessing"] == "fitted transformers replayed"
+
+
+def test_preprocessing_that_cannot_be_isolated_is_named_not_guessed(make_notebook, tmp_path: Path) -> None:
+    out = _export(make_notebook, tmp_path, [
+        "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3, 4] * 10, 'c': ['x', 'y'] * 20, 't': [0, 1] * 20})",
+        "df = pd.get_dummies(df, columns=['c'])\nX = df.drop(columns='t')\ny = df['t']",
+        SPLIT,
+        "from sklearn.linear_model import LogisticRegression\nm = LogisticRegression().fit(X_train, y_train)\np = m.predict(X_test)",
+    ])  # fmt: skip
+    spec = _spec(out)
+    assert spec["preprocessing"] == "prepared features"
+    report = (out / "EXPORT_REPORT.md").read_text()
+    assert "`predict` takes already-prepared features" in report
+    assert "cell 1 line 1: `df = pd.get_dummies(df, columns=['c'])`" in report
+    assert "Not replayed by `predict`" in (out / "README.md").read_text()
+
+
+def test_a_notebook_without_a_model_gets_no_production_face(make_notebook, tmp_path: Path) -> None:
+    out = _export(
+        make_notebook, tmp_path, ["import pandas as pd\ndf = pd.DataFrame({'a': [1]})\nprint(df.sum())"]
+    )
+    assert not list(out.glob("src/*/production"))
+    assert "No model found" in (out / "EXPORT_REPORT.md").read_text()
+    assert ".pipeline:main" in (out / "pyproject.toml").read_text()
+
+
+def test_drift_statistics_agree_with_scipy() -> None:
+    stats = pytest.importorskip("scipy.stats")
+    assert drift.chi2_pvalue(7.8, 3) == pytest.approx(stats.chi2.sf(7.8, 3), rel=1e-6)
+    assert drift.chi2_pvalue(150.0, 40) == pytest.approx(stats.chi2.sf(150.0, 40), rel=1e-6)
+    assert drift.ks_pvalue(0.05, 2000, 1000) == pytest.approx(
+        stats.kstwobign.sf(0.05 * np.sqrt(2000 * 1000 / 3000)), abs=0.02
+    )
+    assert drift.psi(np.array([0.5, 0.5]), np.array([0.5, 0.5])) == 0.0
+    assert drift.psi(np.array([0.25, 0.75]), np.array([0.5, 0.5])) == pytest.approx(
+        0.25 * np.log(2) + 0.25 * np.log(1.5)
+    )
+
+
+def test_the_reference_profile_and_drift_of_a_numeric_and_a_categorical_column() -> None:
+    from nbprod.export.production.runtime.profile import profile_frame
+
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"x": rng.normal(size=5000), "c": rng.choice(["a", "b", "c"], 5000)})
+    profile = profile_frame(ref)
+    assert profile["features"]["x"]["kind"] == "numeric" and profile["features"]["c"]["kind"] == "categorical"
+    assert abs(profile["features"]["x"]["quantiles"]["p50"]) < 0.1
+    cfg = {"psi": 0.2, "ks_statistic": 0.1, "cramers_v": 0.1, "p_value": 0.01, "missing_rate_change": 0.1}
+    same = drift.batch_drift(profile, ref.sample(1000, random_state=1), cfg)
+    assert not any(f["drift"] for f in same["features"].values())
+    moved = ref.sample(1000, random_state=2).assign(x=lambda d: d["x"] + 1, c="a")
+    moved.loc[moved.index[:200], "x"] = np.nan
+    got = drift.batch_drift(profile, moved, cfg)["features"]
+    assert got["x"]["drift"] and got["c"]["drift"]
+    assert any("missing rate" in r for r in got["x"]["reasons"]) and any(
+        "KS" in r for r in got["x"]["reasons"]
+    )
+
+
+@pytest.fixture(scope="module")
+def credit(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """credit_risk_clean copied with its data, exported, trained once."""
+    base = tmp_path_factory.mktemp("credit")
+    shutil.copytree(SAMPLES / "data", base / "data")
+    shutil.copy(SAMPLES / "credit_risk_clean.ipynb", base)
+    out = export_notebook(base / "credit_risk_clean.ipynb").out_dir
+    return base, out
+
+
+def _cli(base: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "credit_risk_clean", *args],
+        cwd=base,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_train_predict_monitor_from_the_command_line(credit: tuple[Path, Path]) -> None:
+    base, out = credit
+    done = _cli(base, out, "train")
+    assert done.returncode == 0, done.stderr
+    assert "auc: 0.7512 (baseline 0.5)" in done.stdout
+    card = json.loads((base / "artifacts" / "model_card.json").read_text())
+    assert card["inputs"][0]["path"] == "data/credit.csv" and card["inputs"][0]["rows"] == 800
+    assert card["seeds"]["SEED"] == 42 and card["versions"]["scikit-learn"]
+    assert "| auc (notebook) | 0.75124 | 0.5 |" in (base / "artifacts" / "MODEL_CARD.md").read_text()
+    rows = base / "artifacts" / "samples" / "heldout_rows.csv"
+    done = _cli(base, out, "predict", str(rows), "-o", "scored.parquet" if _has("pyarrow") else "scored.csv")
+    assert done.returncode == 0, done.stderr
+    log = [json.loads(line) for line in (base / "artifacts" / "predictions.jsonl").read_text().splitlines()]
+    assert log[-1]["rows"] == 200 and log[-1]["model_sha256"] == card["artifact"]["sha256"]
+    # a raw row of the data file with a NaN the notebook's load_data() filled: one clear line, exit 1
+    done = _cli(base, out, "predict", "data/credit.csv")
+    assert done.returncode == 1
+    assert "predict: warning: extra column(s) ignored: default" in done.stderr
+    assert (
+        "predict: error: column 'employment_type': 12 row(s) missing (NaN) where training had none"
+        in done.stderr
+    )
+    assert "Traceback" not in done.stderr
+    assert _cli(base, out, "monitor", str(rows)).returncode == 0
+    shifted = pd.read_csv(rows).assign(income=lambda d: d["income"] * 3)
+    shifted.to_csv(base / "shifted.csv", index=False)
+    done = _cli(base, out, "monitor", "shifted.csv")
+    assert done.returncode == 1 and "income: PSI" in done.stdout
+    report = json.loads((base / "artifacts" / "monitor" / "drift.json").read_text())
+    assert (
+        report["drift"] and report["features"]["income"]["drift"] and not report["features"]["age"]["drift"]
+    )
+    assert "<img" in (base / "artifacts" / "monitor" / "drift.html").read_text()
+    # bad input: one line, exit 2, no traceback
+    done = _cli(base, out, "predict", "nowhere.csv")
+    assert (done.returncode, done.stderr.strip()) == (
+        2,
+        "credit-risk-clean predict: error: nowhere.csv: no such file",
+    )
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def test_the_generated_production_tests_pass(credit: tuple[Path, Path]) -> None:
+    _base, out = credit
+    env = {"PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_production.py"],
+                          cwd=out, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "7 passed" in done.stdout
+
+
+def test_readiness_items_filled_by_the_in_sync_package(credit: tuple[Path, Path]) -> None:
+    base, out = credit
+    nb = base / "credit_risk_clean.ipynb"
+    cl = checklist_for(nb)
+    for item in ("M3", "M4", "O2", "O6", "D4"):
+        r = cl.item(item)
+        assert r.score == 2 and "exported" in r.reason and str(out) in r.reason, (item, r.reason)
+    assert cl.tally()["verified"] >= 5
+    # the notebook changes: the package is stale and no longer vouches for these items
+    data = json.loads(nb.read_text())
+    data["cells"][-1]["source"] = "print('changed')"
+    nb.write_text(json.dumps(data))
+    stale = checklist_for(nb)
+    assert stale.item("O6").score == 0 and "exported" not in stale.item("O2").reason
