@@ -258,8 +258,7 @@ def format_text(report: Report, show_fix: bool = True, checklist: bool = True) -
     for nb in report.notebooks if checklist else ():  # the readiness checklist, one line per section
         data = nb.extra.get("checklist")
         if data and data.get("sections"):
-            weakest = next(s["title"] for s in data["sections"] if s["id"] == data.get("weakest"))
-            lines.append(f"{one_line(nb.path)}: readiness {data['overall']:.0%}, held back by {weakest}")
+            lines.append(f"{one_line(nb.path)}: {readiness_line(data)}")
             lines.extend(summary_lines(data))
     return "\n".join(lines)
 
@@ -275,14 +274,37 @@ def render(report: Report, fmt: str, show_fix: bool = True, checklist: bool = Tr
     return format_text(report, show_fix=show_fix, checklist=checklist)
 
 
+def readiness_line(checklist: dict[str, Any]) -> str:
+    """``readiness 25% of what is assessed (automation verified 15 of 21 checks, 11 manual
+    items await review), held back by Deployment and monitoring``."""
+    weakest = next(
+        (s["title"] for s in checklist.get("sections", []) if s["id"] == checklist.get("weakest")), None
+    )
+    t = checklist.get("tally") or {}
+    text = f"readiness {float(checklist.get('overall') or 0):.0%}"
+    if t:
+        text += (
+            f" of what is assessed (automation verified {t.get('verified', 0)} of "
+            f"{t.get('auto_assessed', 0)} checks, {t.get('awaiting_review', 0)} manual item(s) await review)"
+        )
+    return text + (f", held back by {weakest}" if weakest else "")
+
+
 def summary_lines(checklist: dict[str, Any]) -> list[str]:
-    """One line per section for the text report, from the checklist dict."""
+    """One line per section for the text report, from the checklist dict: its bar, what is
+    to do, and the manual items that await review (not assessed, so not counted)."""
     lines = []
     for s in checklist.get("sections", []):
         todo = [i["id"] for i in s.get("items", []) if i.get("score") is not None and i["score"] < 2]
-        bar = score_bar(float(s.get("score", 0)))
-        more = f"  to do: {', '.join(todo)}" if todo else ""
-        lines.append(f"  {s['title']:<27} {bar} {float(s['score']):4.0%} ({s['points']}/{s['max']}){more}")
+        waiting = s.get("awaiting_review") or []
+        if s.get("assessed") is False:
+            line = f"  {s['title']:<27} {'·' * 10} not assessed"
+        else:
+            bar = score_bar(float(s.get("score") or 0))
+            line = f"  {s['title']:<27} {bar} {float(s.get('score') or 0):4.0%} ({s['points']}/{s['max']})"
+        line += f"  to do: {', '.join(todo)}" if todo else ""
+        line += f"  awaiting review: {', '.join(waiting)}" if waiting else ""
+        lines.append(line)
     return lines
 
 
