@@ -34,6 +34,10 @@ Markers go in an HTML comment on the line just above a block, so they do not sho
 - ``<!-- docs-test: output-of COMMAND -->``: a ``text``/``json`` block is what COMMAND prints.
 - ``<!-- docs-test: continue -->``: a ``python`` block runs after the previous one in the
   same interpreter (its definitions stay).
+- ``<!-- docs-test: in-repo -->``: a developer's command that reads this checkout (``python
+  extension/build.py --check``) runs in the checkout itself; it must write nothing there.
+- A ``python`` block of ``c.Class.trait = value`` lines is IPython configuration: every
+  class and trait it sets must exist.
 
 Everything runs in a temporary folder holding a copy of ``sample_notebooks/``, with this
 checkout's ``nbprod`` first on ``PATH``, so the commands are exactly what a reader runs
@@ -55,7 +59,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
-MARKER = re.compile(r"<!--\s*docs-test:\s*(skip|exit|output-of|continue)\b\s*(.*?)\s*-->")
+MARKER = re.compile(r"<!--\s*docs-test:\s*(skip|exit|output-of|continue|in-repo)\b\s*(.*?)\s*-->")
 FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 INLINE = re.compile(r"(?<!`)`(%?nbprod [^`\n]+)`(?!`)")
 TIMEOUT = 600
@@ -95,7 +99,8 @@ class Snippet:
             return "output" if "output-of" in self.markers else self.lang.replace("yml", "yaml")
         if "output-of" in self.markers:
             return "output"
-        if re.search(r"^\s*%?nbprod [a-z][a-z-]*(\s|$)", self.text, re.MULTILINE):
+        transcript = re.search(r"^In \[\d*\]:", self.text, re.MULTILINE)  # an IPython session's output
+        if not transcript and re.search(r"^\s*%?nbprod [a-z][a-z-]*(\s|$)", self.text, re.MULTILINE):
             return "usage"
         return "none"
 
@@ -309,7 +314,7 @@ def usage_problems(snippet: Snippet) -> list[str]:
             if command not in known and not command.startswith("-"):
                 problems.append(f"%nbprod has no sub-command '{command}'")
                 continue
-            options = known.get(command, set())
+            options = known.get(command, set()) | {"-h", "--help"}
         else:
             if command.startswith("-"):
                 rest, command = f"{command} {rest}", ""

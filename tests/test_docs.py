@@ -55,8 +55,30 @@ def _magics(source: str) -> bool:
     return bool(re.search(r"^\s*[%!]", source, re.MULTILINE))
 
 
+_CONFIG_LINE = re.compile(r"^c\.(\w+)\.(\w+)\s*=", re.MULTILINE)
+
+
+def check_config(snippet: Snippet) -> None:
+    """``c.NbprodMagics.ignore = [...]``: the class is configurable and has that trait."""
+    from IPython.core.shellapp import InteractiveShellApp
+    from IPython.terminal.ipapp import TerminalIPythonApp
+
+    from nbprod.live.magics import NbprodMagics
+
+    classes = {c.__name__: c for c in (NbprodMagics, InteractiveShellApp, TerminalIPythonApp)}
+    for name, trait in _CONFIG_LINE.findall(snippet.text):
+        assert name in classes, f"{snippet.where}: no configurable class {name}"
+        assert trait in classes[name].class_trait_names(config=True), f"{snippet.where}: {name} has no setting {trait}"
+
+
 def check_python(snippet: Snippet, cwd: Path) -> None:
     source = _python_source(snippet)
+    if _CONFIG_LINE.search(source) and all(
+        _CONFIG_LINE.match(line) or not line.strip() or line.lstrip().startswith("#")
+        for line in source.splitlines()
+    ):
+        check_config(snippet)
+        return
     if _magics(source):
         script = cwd / f"snippet_{snippet.line}.ipy"
         command = f"{sys.executable} -m IPython --quick --no-banner --colors=NoColor {script.name}"
@@ -171,7 +193,19 @@ def _assert_usage(snippet: Snippet) -> None:
 def test_snippet(snippet: Snippet, workspaces: dict[Path, Path]) -> None:
     if snippet.skip_reason is not None:
         pytest.skip(f"marked not runnable here: {snippet.skip_reason}")
+    if "in-repo" in snippet.markers:
+        before = _tracked_state()
+        CHECKS[snippet.kind](snippet, REPO)
+        assert _tracked_state() == before, f"{snippet.where}: an in-repo command changed the checkout"
+        return
     CHECKS[snippet.kind](snippet, workspaces[snippet.path])
+
+
+def _tracked_state() -> str:
+    import subprocess
+
+    done = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else ""
 
 
 def test_every_marked_block_says_why() -> None:
@@ -185,3 +219,15 @@ def test_the_docs_have_snippets() -> None:
     kinds = {s.kind for s in SNIPPETS}
     assert {"console", "shell", "python", "usage"} <= kinds, kinds
     assert len(SNIPPETS) >= 40
+
+
+def test_ci_runs_the_readme_set_up_word_for_word() -> None:
+    """The README's two set-up commands are marked as not run here because they install
+    and run the suite: .ci/run runs them, exactly as written, in a fresh venv."""
+    readme = REPO / "README.md"
+    setup = [s for s in SNIPPETS if s.path == readme and s.kind == "shell" and s.skip_reason][:2]
+    assert len(setup) == 2, "the README's set-up blocks are not where this test looks"
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    for snippet in setup:
+        for command in shell_commands(snippet.text):
+            assert command in ci, f".ci/run does not run the README's `{command}`"
