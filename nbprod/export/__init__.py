@@ -190,7 +190,8 @@ def _normaliser_source() -> str:
     """The normaliser ``nbprod verify`` uses, copied verbatim: one normaliser for both."""
     from nbprod.verify import normalize
 
-    return Path(normalize.__file__).read_text(encoding="utf-8")
+    text = Path(normalize.__file__).read_text(encoding="utf-8")
+    return "# Copied from nbprod.verify.normalize by nbprod export.\n# ruff: noqa\n" + text
 
 
 def _runtime_modules(plan: Any, files: dict[str, str], pkg_dir: str) -> tuple[set[str], set[str]]:
