@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from magics import _testing
 
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "snapshots" / "timing_and_capture.json").read_text()
 )
+
+
+def test_timing_and_capture_runs(sections):
+    """The code of cells 7-10 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "timing_and_capture")
+    assert run.error is None
 
 
 def test_timing_and_capture_prints_what_the_notebook_printed(sections):

@@ -6,6 +6,7 @@ from sklearn.metrics import roc_auc_score
 
 def run(X_train, y_train, X_test, y_test):
     """Baseline: the code of cells 12-14."""
+    # (notebook cell 14)
     baseline = DummyClassifier(strategy="prior").fit(X_train, y_train)
     baseline_auc = roc_auc_score(y_test, baseline.predict_proba(X_test)[:, 1])
     print(f"baseline ROC AUC: {baseline_auc:.3f}")

@@ -8,6 +8,7 @@ from .helpers import build_pipeline
 
 def run(CATEGORICAL, NUMERIC, N_ESTIMATORS, SEED, X_train, y_train, X_test, y_test):
     """Random forest: the code of cell 16."""
+    # (notebook cell 16)
     model = build_pipeline(
         N_ESTIMATORS, SEED, CATEGORICAL=CATEGORICAL, NUMERIC=NUMERIC
     ).fit(X_train, y_train)

@@ -5,6 +5,7 @@ import joblib
 
 def run(OUT_DIR, model):
     """Save the model: the code of cell 23."""
+    # (notebook cell 23)
     model_path = OUT_DIR / "model.joblib"
     joblib.dump(model, model_path)
     print("saved", model_path)

@@ -8,6 +8,7 @@ import numpy as np
 
 def run(SEED):
     """Setup: the code of cells 2-4."""
+    # (notebook cell 4)
     random.seed(SEED)
     np.random.seed(SEED)
     DATA_PATH = Path("data/credit.csv")

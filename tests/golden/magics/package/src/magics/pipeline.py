@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console script: run the pipeline; the notebook parameters are options."""
     parser = argparse.ArgumentParser(prog="magics", description="Magic tour")
     parser.add_argument(
-        "--plots", action="store_true", help="draw the notebook's plots"
+        "--plots", dest="plots", action="store_true", help="draw the notebook's plots"
     )
     args = parser.parse_args(argv)
     run(**vars(args))

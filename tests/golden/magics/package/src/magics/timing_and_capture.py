@@ -3,9 +3,12 @@
 
 def run():
     """Timing and capture: the code of cells 7-10."""
+    # (notebook cell 7)
     squares = [i * i for i in range(10)]
     print(sum(squares))
+    # (notebook cell 8)
     cubes = [i**3 for i in range(5)]
     print(cubes)
+    # (notebook cell 10)
     print("hidden in the notebook")
     return squares, cubes

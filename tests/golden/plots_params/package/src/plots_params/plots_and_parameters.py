@@ -5,4 +5,5 @@ import matplotlib
 
 def run():
     """Plots and parameters: the code of cells 1-2."""
+    # (notebook cell 2)
     matplotlib.use("Agg")
