@@ -46,7 +46,9 @@ def env_for(out: Path, **extra: str) -> dict[str, str]:
     return {**env, "PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg", **extra}
 
 
-def run_module(out: Path, package: str, cwd: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+def run_module(
+    out: Path, package: str, cwd: Path, *args: str, **extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", package, *args], cwd=cwd, env=env_for(out, **extra),
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
@@ -161,7 +163,9 @@ def test_readme_documents_exactly_the_options_of_the_cli(tmp_path: Path) -> None
     ])  # fmt: skip
     out = export_notebook(nb, tmp_path / "pkg").out_dir
     readme = (out / "README.md").read_text()
-    documented = [row.split("`")[1] for row in readme.split("## Options")[1].splitlines() if row.startswith("| `--")]
+    documented = [
+        row.split("`")[1] for row in readme.split("## Options")[1].splitlines() if row.startswith("| `--")
+    ]
     helptext = run_module(out, "opts", tmp_path, "--help").stdout
     offered = [w for w in helptext.replace(",", " ").split() if w.startswith("--") and w != "--help"]
     assert set(documented) == {o for o in offered if not o.startswith("--no-")}

@@ -277,7 +277,11 @@ def _side_effects(plan: Plan) -> None:
     cells = {c.index: c for c in plan.notebook.cells}
     for u in plan.units:
         node = u.node
-        if u.kind != "import" or not isinstance(node, (ast.Import, ast.ImportFrom)) or getattr(node, "level", 0):
+        if (
+            u.kind != "import"
+            or not isinstance(node, (ast.Import, ast.ImportFrom))
+            or getattr(node, "level", 0)
+        ):
             continue
         names = _import_texts(node)
         if not names or set(names) & read:

@@ -147,7 +147,9 @@ def format_markdown(rep: ExportReport) -> str:
         lines += ["## Warnings", ""] + [f"- {w}" for w in rep.warnings] + [""]
     if rep.secrets:
         lines += ["## Secrets read from the environment", ""]
-        lines += [f"- `${s['name']}`: cell {s['cell']} line {s['line']}, {s['kind']}" for s in rep.secrets] + [""]
+        lines += [
+            f"- `${s['name']}`: cell {s['cell']} line {s['line']}, {s['kind']}" for s in rep.secrets
+        ] + [""]
     lines += ["## Statements", "", "| cell | line | code | status | where / why |", "|---|---|---|---|---|"]
     for s in rep.statements:
         code = s["code"].replace("|", "\\|").replace("`", "'")
