@@ -1,9 +1,9 @@
 """Exported packages install into a fresh virtualenv, their tests pass or skip, and
 ``python -m <package>`` prints what the notebook printed.
 
-One virtualenv per session (``--system-site-packages``, so the notebooks' libraries need no
-download); packages are installed with ``pip install --no-deps --no-build-isolation``
-against a cached setuptools wheel (downloaded once; the tests skip when offline).
+One fresh virtualenv per session that sees no other site-packages; each package is installed
+into it from its own ``pyproject.toml`` with its pinned dependencies (``pip install PKG[test]``,
+pip's cache shared; the tests skip when offline), so an incomplete dependency list fails here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
-from hookrepo import BUILD_REQUIREMENT, wheelhouse
+from hookrepo import wheelhouse
 
 from nbprod.export import export_notebook
 
@@ -39,20 +39,17 @@ CASES = {
 
 @pytest.fixture(scope="session")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtualenv that sees the system's site-packages; returns its python."""
-    wheels = wheelhouse()
-    if wheels is None:
+    """A fresh virtualenv that sees no other site-packages; returns its python.
+
+    The packages are installed into it with their declared dependencies (pip's cache is
+    shared), so a dependency the export forgot makes the test fail.
+    """
+    if wheelhouse() is None:
         pytest.skip("offline: no setuptools wheel to build the exported packages")
     root = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", str(root)], check=True, timeout=300
-    )
-    python = root / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-index", "--find-links", str(wheels), BUILD_REQUIREMENT],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    return python
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(root)], check=True, timeout=300)
+    return root / "bin" / "python"
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +75,8 @@ def test_exported_package_installs_and_its_tests_pass(venv: Path, workspace: Pat
     result = export_notebook(nb, workspace / f"pkg-{nb.stem}")
     out = result.out_dir
     done = subprocess.run(
-        [str(venv), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index", str(out)],
-        capture_output=True, text=True, timeout=600, env=_env(),
+        [str(venv), "-m", "pip", "install", "-q", f"{out}[test]"],
+        capture_output=True, text=True, timeout=1800, env=_env(),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     # run from outside the source tree: the installed copy is what gets imported

@@ -46,7 +46,7 @@ _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 RESERVED_MODULES = frozenset({"config", "pipeline", "helpers", "__init__", "__main__", "_testing",
                               "_magics", "_secrets", "_normalize"})  # fmt: skip
 # Names every section module and helper may use without the notebook defining them.
-RUNTIME_NAMES = frozenset({"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret"})
+RUNTIME_NAMES = frozenset({"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display"})
 
 
 @dataclass(eq=False)
