@@ -138,8 +138,8 @@ def export_notebook(
         for m in modules | plot_modules
         if (here / f"{m}.py").is_file() or (here / m / "__init__.py").is_file()
     }
-    for m in sorted(local):
-        plan.warnings.append(f"`{m}` is a local module beside the notebook: copy it into the package")
+    for mod in sorted(local):
+        plan.warnings.append(f"`{mod}` is a local module beside the notebook: copy it into the package")
     kernel = deps.kernel_name(nb)
     requirements, origins, dep_warnings = deps.resolve(modules - local, plan.requirements, record, kernel)
     plot_reqs, plot_origins, plot_warnings = deps.resolve(plot_modules - local - modules, [], record, kernel)

@@ -46,7 +46,9 @@ _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 RESERVED_MODULES = frozenset({"config", "pipeline", "helpers", "__init__", "__main__", "_testing",
                               "_magics", "_secrets", "_normalize"})  # fmt: skip
 # Names every section module and helper may use without the notebook defining them.
-RUNTIME_NAMES = frozenset({"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display"})
+RUNTIME_NAMES = frozenset(
+    {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display"}
+)
 
 
 @dataclass(eq=False)
@@ -280,7 +282,7 @@ def _side_effects(plan: Plan) -> None:
         if (
             u.kind != "import"
             or not isinstance(node, (ast.Import, ast.ImportFrom))
-            or getattr(node, "level", 0)
+            or (isinstance(node, ast.ImportFrom) and node.level)
         ):
             continue
         names = _import_texts(node)
