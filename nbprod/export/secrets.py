@@ -121,7 +121,7 @@ def code_secrets(source: str) -> list[CodeSecret]:
         last = lines[node.end_lineno - 1].encode("utf-8")
         col = len(first[: node.col_offset].decode("utf-8", "ignore"))
         end_col = len(last[: node.end_col_offset].decode("utf-8", "ignore"))
-        found.append(CodeSecret(node.lineno, col, node.end_lineno, end_col, _env_name(name), kind))
+        found.append(CodeSecret(node.lineno, col, node.end_lineno, end_col, name, kind))
     return found
 
 
@@ -136,7 +136,7 @@ def _replace(source: str, python: str, spans: list[CodeSecret]) -> tuple[str, li
             segment = segment[s.col : len(segment) - (len(py[s.end_line - 1]) - s.end_col)]
             joined = "\n".join(src)
             if segment and segment in joined:
-                joined = joined.replace(segment, f'{CALL}("{s.name}")', 1)
+                joined = joined.replace(segment, f'{CALL}("{_env_name(s.name)}")', 1)
                 src = joined.split("\n")
                 done.append(s)
             continue
@@ -145,7 +145,7 @@ def _replace(source: str, python: str, spans: list[CodeSecret]) -> tuple[str, li
         at = row.find(literal)
         if at < 0:
             continue
-        src[s.line - 1] = row[:at] + f'{CALL}("{s.name}")' + row[at + len(literal) :]
+        src[s.line - 1] = row[:at] + f'{CALL}("{_env_name(s.name)}")' + row[at + len(literal) :]
         done.append(s)
     return "\n".join(src), done
 
@@ -169,7 +169,7 @@ def scrub(nb: Notebook) -> tuple[Notebook, list[EnvSecret], list[str]]:
                     literals.append(_literal_value(py_lines, s))
                 source, done = _replace(source, python, spans)
                 moved += [
-                    EnvSecret(s.name, cell.index, s.line, s.kind) for s in sorted(done, key=lambda s: s.line)
+                    EnvSecret(_env_name(s.name), cell.index, s.line, s.kind) for s in sorted(done, key=lambda s: s.line)
                 ]
         cells.append(dataclasses.replace(cell, source=source) if source != cell.source else cell)
     return dataclasses.replace(nb, cells=cells), moved, [v for v in literals if v]
