@@ -272,3 +272,32 @@ def test_a_name_with_no_value_in_notebook_order_stops_the_export(tmp_path: Path,
     assert len(err.splitlines()) == 1
     assert "cell 1 reads `n_trees`" in err and "cell 3 sets it later" in err
     assert not (tmp_path / "order").exists()
+
+
+def test_pins_come_from_the_notebooks_kernel_when_nbprod_is_installed_apart(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from nbprod.export import deps
+
+    # nbprod's own interpreter knows none of the notebook's libraries ...
+    monkeypatch.setattr(deps, "_installed_version", lambda dist: None)
+    monkeypatch.setattr(deps, "_installed_map", lambda: {})
+    deps._ask_kernel.cache_clear()
+    nb = make_nb(tmp_path, "apart", ["import sklearn\nimport yaml", "print(sklearn.__name__, yaml.__name__)"])
+    result = export_notebook(nb, tmp_path / "pkg", write=False)
+    # ... the kernel the notebook names does: every line pinned, mapped by its distribution
+    from importlib.metadata import version
+
+    assert f'"scikit-learn=={version("scikit-learn")}"' in result.files["pyproject.toml"]
+    assert f'"PyYAML=={version("PyYAML")}"' in result.files["pyproject.toml"]
+    assert not [w for w in result.report.warnings if "dependency" in w]
+
+
+def test_a_version_found_nowhere_is_a_warning_naming_the_package(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "nowhere", ["import surely_not_installed_lib as s", "print(s.VALUE)"])
+    result = export_notebook(nb, tmp_path / "pkg", write=False)
+    assert (
+        '"surely-not-installed-lib"' in result.files["pyproject.toml"]
+        or '"surely_not_installed_lib"' in result.files["pyproject.toml"]
+    )
+    assert [w for w in result.report.warnings if "surely_not_installed_lib" in w and "unpinned" in w]
