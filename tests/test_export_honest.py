@@ -301,3 +301,10 @@ def test_a_version_found_nowhere_is_a_warning_naming_the_package(tmp_path: Path)
         or '"surely_not_installed_lib"' in result.files["pyproject.toml"]
     )
     assert [w for w in result.report.warnings if "surely_not_installed_lib" in w and "unpinned" in w]
+
+
+def test_a_secret_that_cannot_become_an_environment_read_is_left_out(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "fstring", [f"HEADER = f'Bearer {KEY}'", "print(len(HEADER))"])
+    result = export_notebook(nb, tmp_path / "pkg")
+    assert not [p for p, text in result.files.items() if KEY in text]
+    assert [s for s in result.report.statements if s["status"] == "todo" and "secret" in s["detail"]]

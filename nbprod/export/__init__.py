@@ -240,12 +240,26 @@ def _flag_secrets(plan: Any, facts: Any) -> None:
     config = Config()
     config.select = ["NB401", "NB204"]
     found = {(f.cell, f.line): f for f in run_rules(facts, config) if f.rule in ("NB401", "NB204")}
+    from nbprod.rules.security import find_tokens
+
     for u in plan.units:
+        if u.kind not in ("dropped", "todo") and find_tokens(u.text):  # a token NB401 did not place
+            from nbprod.report import Finding
+
+            hit = Finding("NB401", "error", u.cell, None, u.line, "a token-shaped secret")
+            found.setdefault((u.cell, u.line), hit)
+        if find_tokens(u.snippet):
+            u.snippet = "(a line holding a secret)"
         for line in range(u.line, u.end_line + 1):
             f = found.get((u.cell, line))
             if f is None:
                 continue
             if f.rule == "NB401":  # a secret the scrubber could not move: never copied
+                for n in u.defs & set(plan.config):
+                    plan.config_text[n] = (
+                        "None  # TODO(nbprod): a secret was here: read it from the environment"
+                    )
+                    plan.hidden_options.add(n)
                 u.kind, u.reason = "todo", "a secret nbprod could not move to an environment variable"
                 u.defs, u.reads, u.deferred = set(), set(), set()
                 plan.warnings.append(f"cell {u.cell} line {line}: a secret (NB401) left out: {f.message}")

@@ -101,9 +101,10 @@ def code_secrets(source: str) -> list[CodeSecret]:
                 named[id(value)] = target.attr
     found: list[CodeSecret] = []
     lines = parsed.python.splitlines()
+    in_fstring = {id(v) for n in ast.walk(parsed.tree) if isinstance(n, ast.JoinedStr) for v in n.values}
     for node in ast.walk(parsed.tree):
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-            continue
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in in_fstring:
+            continue  # a part of an f-string is not a literal of its own: NB401 leaves it out
         if node.end_lineno is None or node.end_col_offset is None:
             continue
         name = named.get(id(node), "")
@@ -169,7 +170,8 @@ def scrub(nb: Notebook) -> tuple[Notebook, list[EnvSecret], list[str]]:
                     literals.append(_literal_value(py_lines, s))
                 source, done = _replace(source, python, spans)
                 moved += [
-                    EnvSecret(_env_name(s.name), cell.index, s.line, s.kind) for s in sorted(done, key=lambda s: s.line)
+                    EnvSecret(_env_name(s.name), cell.index, s.line, s.kind)
+                    for s in sorted(done, key=lambda s: s.line)
                 ]
         cells.append(dataclasses.replace(cell, source=source) if source != cell.source else cell)
     return dataclasses.replace(nb, cells=cells), moved, [v for v in literals if v]
