@@ -178,6 +178,8 @@ def test_magics_are_translated_by_meaning() -> None:
     t = translate("run_line_magic", ["matplotlib", "inline"], names)
     assert t.dropped and not t.code
     t = translate("run_cell_magic", ["time", "", "x = 1\n"], names)
+    assert ast.unparse(t.code[0]) == "with timed():\n    x = 1"  # prints the times as IPython does
+    t = translate("run_cell_magic", ["timeit", "", "x = 1\n"], names)
     assert ast.unparse(t.code[0]) == "x = 1"
     t = translate("system", ["echo {i} $path $HOME"], names)
     assert ast.unparse(t.code[0]) == "sh(f'echo {i} {path} $HOME')"

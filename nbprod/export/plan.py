@@ -47,7 +47,7 @@ RESERVED_MODULES = frozenset({"config", "pipeline", "helpers", "__init__", "__ma
                               "_magics", "_secrets", "_normalize"})  # fmt: skip
 # Names every section module and helper may use without the notebook defining them.
 RUNTIME_NAMES = frozenset(
-    {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display"}
+    {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display", "timed"}
 )
 
 

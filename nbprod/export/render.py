@@ -20,6 +20,7 @@ RUNTIME_IMPORTS = {
     "functools": "import functools",
     "display": "from IPython.display import display",
     "env_secret": "from ._secrets import env_secret",
+    "timed": "from ._magics import timed",
 }
 CELL_MARK = "# (notebook cell {})"  # before each cell's code: a failing test names the cell
 

@@ -21,11 +21,11 @@ def test_timing_and_capture_runs(sections):
 
 def test_timing_and_capture_prints_what_the_notebook_printed(sections):
     pytest.skip(
-        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 7 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 9 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )
 
 
 def test_timing_and_capture_returns_match_the_recorded_run(sections):
     pytest.skip(
-        "TODO: check timing_and_capture.run() -> squares, cubes: type, shape, columns, values; no recorded run to derive them from (run `nbprod export --capture`)"
+        "TODO: check timing_and_capture.run() -> its effects (files written, state changed): type, shape, columns, values; no recorded run to derive them from (run `nbprod export --capture`)"
     )
