@@ -204,7 +204,7 @@ def summary(rows: list[dict[str, Any]]) -> list[str]:
         f"pipelines that run and print what the notebook printed: "
         f"{pct(sum(bool(r.get('same_output')) for r in rows), n)}",
         f"generated suite agrees with the pipeline: {pct(sum(bool(r.get('suite_agrees')) for r in installed), len(installed))}",
-        f"declared pinned dependencies complete: {pct(sum(bool(r.get('deps_complete')) for r in installed), len(installed))}",
+        f"declared pinned dependencies complete: {pct(sum(bool(r.get('deps_complete')) for r in exported), len(exported))}",
         f"secret literals in package folders: {sum(len(r.get('secrets', [])) for r in exported)}",
     ]
     for r in rows:
@@ -227,7 +227,11 @@ def main() -> int:
         help="the notebooks' environment: a python with ipykernel and their libraries, used as the "
         "`python3` kernel the export asks for versions (default: the installed python3 kernel)",
     )
+    ap.add_argument("--summary-of", metavar="JSON", help="print the figures of a saved run (--json) and exit")
     args = ap.parse_args()
+    if args.summary_of:
+        print("\n".join(summary(json.loads(Path(args.summary_of).read_text()))))
+        return 0
     if args.kernel_python:
         spec = Path(tempfile.mkdtemp(prefix="nbprod-bench-kernel-")) / "kernels" / "python3"
         spec.mkdir(parents=True)
