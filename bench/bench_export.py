@@ -28,6 +28,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the shared downloader of real notebooks
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_export_venv import expected_text as _clean_saved_run  # noqa: E402
+from bench_export_venv import run as _run  # noqa: E402
 
 
 def notebooks(quick: bool) -> list[Path]:
@@ -70,24 +74,6 @@ def _time(cmd: list[str], cwd: Path, repeats: int) -> tuple[float | None, bool]:
         times.append(time.perf_counter() - t)
         ok = ok and done.returncode == 0
     return statistics.median(times), ok
-
-
-def _clean_saved_run(nb: Path) -> str | None:
-    """The notebook's printed text when its saved outputs are a clean top-to-bottom run."""
-    from nbprod.notebook import read_notebook
-
-    cells = [c for c in read_notebook(nb).code_cells if c.source.strip()]
-    counts = [c.execution_count for c in cells]
-    if not cells or counts != list(range(1, len(cells) + 1)):
-        return None
-    if any(o.get("output_type") == "error" for c in cells for o in c.outputs):
-        return None
-    return "".join(
-        "".join(o.get("text", "")) if isinstance(o.get("text"), list) else str(o.get("text", ""))
-        for c in cells
-        for o in c.outputs
-        if o.get("output_type") == "stream" and o.get("name") == "stdout"
-    )
 
 
 def _venv(base: Path) -> str | None:
@@ -182,28 +168,6 @@ def main() -> int:
         _peers(rows, args.repeats)
     print(f"\n(work folder: {work})")
     return 0
-
-
-def _run(cmd: list[str], cwd: Path, env: dict[str, str], limit: int) -> tuple[int | str, str, str]:
-    """Run in its own process group; ("timeout", ...) after ``limit`` seconds, group killed."""
-    import signal
-
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        return "timeout", out, err
-    return proc.returncode, out, err
 
 
 def _install_and_test(exported: list[dict], python: str, limit: int) -> None:

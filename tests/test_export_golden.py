@@ -31,13 +31,13 @@ def _normal(rel: str, text: str) -> str:
     if rel in ("pyproject.toml", "README.md"):
         text = _PIN.sub(r"\1<version>", text)
         text = re.sub(
-            r"\| (installed where nbprod ran|recorded by the nbprod extension|unpinned[^|]*) \|",
+            r"\| (installed where nbprod ran|recorded by the nbprod extension|the notebook's kernel[^|]*|unpinned[^|]*) \|",
             "| <origin> |",
             text,
         )
-        text = re.sub(r"- dependency `[^`]+` is not installed here[^\n]*\n", "", text)
+        text = re.sub(r"- dependency `[^`]+`(:| is not installed here)[^\n]*\n", "", text)
     if rel == "EXPORT_REPORT.md":
-        text = re.sub(r"- dependency `[^`]+` is not installed here[^\n]*\n", "", text)
+        text = re.sub(r"- dependency `[^`]+`(:| is not installed here)[^\n]*\n", "", text)
     return text
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
-from hookrepo import BUILD_REQUIREMENT, wheelhouse
+from hookrepo import wheelhouse
 
 from nbprod.export import export_notebook
 
@@ -78,7 +78,7 @@ def test_exported_package_installs_and_its_tests_pass(venv: Path, workspace: Pat
     out = result.out_dir
     done = subprocess.run(
         [str(venv), "-m", "pip", "install", "-q", "--no-build-isolation", f"{out}[test]"],
-        capture_output=True, text=True, timeout=600, env=_env(),
+        capture_output=True, text=True, timeout=1800, env=_env(),
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     # run from outside the source tree: the installed copy is what gets imported

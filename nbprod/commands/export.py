@@ -14,7 +14,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "-o", "--out", metavar="DIR", help="package folder (default: beside the notebook, named after it)"
     )
     p.add_argument("--name", help="package name (default: from the notebook's file name)")
-    p.add_argument("--force", action="store_true", help="replace an existing package folder made by nbprod")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="re-export into a package folder made by nbprod: replaces only the files it generated",
+    )
+    p.add_argument(
+        "--overwrite-edits",
+        action="store_true",
+        help="with --force: also replace generated files that were edited by hand since",
+    )
     p.add_argument(
         "--check",
         action="store_true",
@@ -43,8 +52,15 @@ def run(args: argparse.Namespace) -> int:
     from nbprod.export import export_notebook
     from nbprod.export.report import format_summary
 
+    if args.overwrite_edits and not args.force:
+        raise NbprodError("--overwrite-edits goes with --force")
     result = export_notebook(
-        args.notebook[0], args.out, name=args.name, force=args.force, capture=args.capture
+        args.notebook[0],
+        args.out,
+        name=args.name,
+        force=args.force,
+        capture=args.capture,
+        overwrite_edits=args.overwrite_edits,
     )
     if not args.quiet:
         print(format_summary(result.report))

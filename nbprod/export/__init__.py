@@ -65,10 +65,15 @@ def export_notebook(
     force: bool = False,
     capture: bool = False,
     write: bool = True,
+    overwrite_edits: bool = False,
 ) -> ExportResult:
-    """Export a notebook to a package folder; never modifies the notebook."""
+    """Export a notebook to a package folder; never modifies the notebook.
+
+    ``force`` replaces the files a previous export generated (and only those);
+    ``overwrite_edits`` also replaces generated files edited by hand since.
+    """
     from nbprod.analysis.facts import analyze_notebook
-    from nbprod.export import deps, render, testgen, writer
+    from nbprod.export import deps, render, secrets, testgen, writer
     from nbprod.export.magics import runtime
     from nbprod.export.plan import plan_export
     from nbprod.export.report import build_report, format_markdown
@@ -76,7 +81,8 @@ def export_notebook(
     from nbprod.record import find_record
 
     start = time.perf_counter()
-    nb = _read(notebook)
+    original = _read(notebook)
+    nb, moved, literals = secrets.scrub(original)
     dist, package = names_for(notebook, name)
     out = Path(out_dir) if out_dir is not None else default_out_dir(notebook, name)
     if write:
@@ -87,6 +93,11 @@ def export_notebook(
         package += "_pipeline"  # never shadow a module the notebook imports
     plan = plan_export(nb, facts, package)
     _flag_secrets(plan, facts)
+    for m in moved:
+        plan.warnings.append(
+            f"cell {m.cell} line {m.line}: a secret ({m.kind}) is not copied into the package: "
+            f"it reads ${m.name} (env_secret), set it before running"
+        )
     for u in plan.units:
         if u.kind in ("code", "helper", "plot") and "get_ipython" in (u.reads | u.deferred):
             plan.warnings.append(
@@ -105,31 +116,42 @@ def export_notebook(
         files[f"{pkg_dir}/{mod}.py"] = body
     files[f"{pkg_dir}/config.py"] = render.render_config(plan)
     files[f"{pkg_dir}/pipeline.py"] = render.render_pipeline(plan, title, dist)
-    files[f"{pkg_dir}/__init__.py"] = render.render_init(title, nbname)
+    files[f"{pkg_dir}/__init__.py"] = render.render_init(title, nbname, plan.side_effect_imports)
     files[f"{pkg_dir}/__main__.py"] = render.MAIN
     files[f"{pkg_dir}/_testing.py"] = TESTING_SOURCE
+    files[f"{pkg_dir}/_normalize.py"] = _normaliser_source()
     all_text = "\n".join(files.values())
     if "from ._magics import" in all_text:
         files[f"{pkg_dir}/_magics.py"] = runtime()
+    if "from ._secrets import" in all_text:
+        files[f"{pkg_dir}/_secrets.py"] = secrets.RUNTIME
     for path, text in files.items():
         if path.endswith(".py") and not render.literal_ok(text):
             notes.append(f"{path} is not valid Python: please report this export as a bug")
     evidence = _evidence(plan, facts, notebook, capture)
+    evidence.secrets = sorted({m.name for m in moved})
+    evidence.literals = literals
     files.update(testgen.render_tests(plan, evidence, package, testgen.workdir_relative(notebook, out)))
-    modules = {plan.import_roots[a] for a in plan.imports if plan.import_roots.get(a)}
-    modules |= {s.split()[1].split(".")[0] for s in plan.star_imports if not s.split()[1].startswith(".")}
-    if "display" in all_text and "from IPython.display import display" in all_text:
-        modules.add("IPython")
+    modules, plot_modules = _runtime_modules(plan, files, pkg_dir)
     here = Path(notebook).parent
-    local = {m for m in modules if (here / f"{m}.py").is_file() or (here / m / "__init__.py").is_file()}
-    for m in sorted(local):
-        plan.warnings.append(f"`{m}` is a local module beside the notebook: copy it into the package")
-    requirements, origins, dep_warnings = deps.resolve(modules - local, plan.requirements, record)
-    plan.warnings.extend(dep_warnings)
+    local = {
+        m
+        for m in modules | plot_modules
+        if (here / f"{m}.py").is_file() or (here / m / "__init__.py").is_file()
+    }
+    for mod in sorted(local):
+        plan.warnings.append(f"`{mod}` is a local module beside the notebook: copy it into the package")
+    kernel = deps.kernel_name(nb)
+    requirements, origins, dep_warnings = deps.resolve(modules - local, plan.requirements, record, kernel)
+    plot_reqs, plot_origins, plot_warnings = deps.resolve(plot_modules - local - modules, [], record, kernel)
+    plot_reqs = [r for r in plot_reqs if r not in requirements]
+    origins.update(plot_origins)
+    plan.warnings.extend(dep_warnings + plot_warnings)
     rep = build_report(plan, str(out), pkg_dir)
     rep.dependencies = requirements
+    rep.secrets = [{"name": m.name, "cell": m.cell, "line": m.line, "kind": m.kind} for m in moved]
     files["pyproject.toml"] = writer.pyproject(
-        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title
+        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title, plot_reqs
     )
     writer.black_format(files, notes)
     user = {f"{pkg_dir}/{s.module}.py" for s in plan.sections} | {
@@ -139,10 +161,11 @@ def export_notebook(
     plan.warnings.extend(notes)
     rep.warnings = list(dict.fromkeys(plan.warnings))
     rep.tests = _count_tests(files)
-    nb_hash = writer.notebook_hash(nb)
+    nb_hash = writer.notebook_hash(original)
     files["README.md"] = _readme(
-        plan, title, nbname, nb_hash, dist, package, requirements, origins, record, rep, evidence
-    )
+        plan, title, nbname, nb_hash, dist, package, requirements + [f"{r} (extra: plots)" for r in plot_reqs],
+        origins, record, rep, evidence,
+    )  # fmt: skip
     files["EXPORT_REPORT.md"] = format_markdown(rep)
     from nbprod.export.production import attach  # train / predict / monitor when a model is trained
 
@@ -166,13 +189,50 @@ def export_notebook(
         "notebook": os.path.relpath(Path(notebook).resolve(), out.resolve()),
         "notebook_sha256": nb_hash,
         "options": {"name": name, "capture": capture},
+        # what the re-export with --force may replace: only these files, while they hash the same
         "files": {p: writer.file_hash(t) for p, t in sorted(files.items())},
         "report": rep.to_dict(),
     }
     files[writer.MANIFEST] = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
     if write:
-        writer.write_tree(out, files)
+        writer.write_tree(out, files, overwrite_edits)
     return ExportResult(out, package, files, rep)
+
+
+def _normaliser_source() -> str:
+    """The normaliser ``nbprod verify`` uses, copied verbatim: one normaliser for both."""
+    from nbprod.verify import normalize
+
+    text = Path(normalize.__file__).read_text(encoding="utf-8")
+    return "# Copied from nbprod.verify.normalize by nbprod export.\n# ruff: noqa\n" + text
+
+
+def _runtime_modules(plan: Any, files: dict[str, str], pkg_dir: str) -> tuple[set[str], set[str]]:
+    """(top-level modules the package imports when it runs, those only ``--plots`` needs)."""
+    from nbprod.export import deps
+
+    used: set[str] = set()
+    lazy: set[str] = set()
+    for s in plan.sections:
+        used |= s.imports
+        lazy |= s.plot_imports
+    for u in plan.helpers:
+        used |= u.reads | u.deferred
+    roots = plan.import_roots
+    modules = {roots[a] for a in used if roots.get(a)} | set(plan.inline_roots)
+    plot_modules = {roots[a] for a in lazy if roots.get(a)} - modules
+    modules |= {s.split()[1].split(".")[0] for s in plan.star_imports if not s.split()[1].startswith(".")}
+    code = "\n".join(t for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py"))
+    body_code = "\n".join(
+        t.split("\ndef plot")[0] for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py")
+    )
+    if "from IPython.display import display" in code:
+        modules.add("IPython")
+    modules |= deps.optional_modules(body_code)
+    plot_modules |= deps.optional_modules(code) - modules
+    if any(s.plots for s in plan.sections) and "matplotlib" not in modules:
+        plot_modules.add("matplotlib")  # pandas' .plot and the pipeline's --plots draw with it
+    return modules, plot_modules - modules
 
 
 def _title(nb: Any) -> str | None:
@@ -193,13 +253,32 @@ def _flag_secrets(plan: Any, facts: Any) -> None:
     config = Config()
     config.select = ["NB401", "NB204"]
     found = {(f.cell, f.line): f for f in run_rules(facts, config) if f.rule in ("NB401", "NB204")}
+    from nbprod.rules.security import find_tokens
+
     for u in plan.units:
+        if u.kind not in ("dropped", "todo") and find_tokens(u.text):  # a token NB401 did not place
+            from nbprod.report import Finding
+
+            hit = Finding("NB401", "error", u.cell, None, u.line, "a token-shaped secret")
+            found.setdefault((u.cell, u.line), hit)
+        if find_tokens(u.snippet):
+            u.snippet = "(a line holding a secret)"
         for line in range(u.line, u.end_line + 1):
             f = found.get((u.cell, line))
             if f is None:
                 continue
+            if f.rule == "NB401":  # a secret the scrubber could not move: never copied
+                for n in u.defs & set(plan.config):
+                    plan.config_text[n] = (
+                        "None  # TODO(nbprod): a secret was here: read it from the environment"
+                    )
+                    plan.hidden_options.add(n)
+                u.kind, u.reason = "todo", "a secret nbprod could not move to an environment variable"
+                u.defs, u.reads, u.deferred = set(), set(), set()
+                plan.warnings.append(f"cell {u.cell} line {line}: a secret (NB401) left out: {f.message}")
+                break
             where = "config.py" if u.kind == "config" else (u.where or "the package")
-            what = "a secret" if f.rule == "NB401" else "an absolute or personal path"
+            what = "an absolute or personal path"
             plan.warnings.append(
                 f"{cell_label(u.cell)} line {line}: {what} ({f.rule}) kept as written in {where}: "
                 "move it to an environment variable or a relative path"
@@ -247,7 +326,7 @@ def _readme(
     origins: dict[str, str], record: Any, rep: ExportReport, evidence: Any,
 ) -> str:  # fmt: skip
     from nbprod.export import deps
-    from nbprod.export.render import option_name
+    from nbprod.export.render import options
 
     c = rep.counts
     lines = [
@@ -280,14 +359,23 @@ def _readme(
     lines.append(
         f"- `src/{package}/config.py`: parameters; `src/{package}/pipeline.py`: `run()` and `main()`"
     )
-    lines += ["", "## Parameters", ""]
-    if plan.config:
-        lines += ["| name | value | option |", "|---|---|---|"]
-        for n, v in plan.config.items():
-            opt = f"`{option_name(n)}`" if isinstance(v, (bool, int, float, str)) else "(run() argument)"
-            lines.append(f"| `{n}` | `{plan.config_text[n]}` | {opt} |")
-    else:
-        lines.append("None found (no cell tagged `parameters`, no literal UPPER_CASE constants).")
+    lines += ["", "## Options", "", f"`{dist} --help` lists exactly these (a generated test checks it):", ""]
+    lines += ["| option | default | help |", "|---|---|---|"]
+    for o in options(plan):
+        default = o.default.replace("|", "\\|").replace("`", "'")
+        lines.append(f"| `{o.flag}` | `{default}` | {o.help.replace('%(default)s', 'as shown')} |")
+    shown = {o.dest for o in options(plan)}
+    others = [n for n in plan.config if n not in shown]
+    if others:
+        lines += ["", "Arguments of `run()` only (not options): " + ", ".join(f"`{n}`" for n in others) + "."]
+    if not plan.config:
+        lines += ["", "No parameters found (no cell tagged `parameters`, no literal UPPER_CASE constants)."]
+    if rep.secrets:
+        lines += ["", "## Secrets", "", "The notebook wrote these secrets as literals; the package never contains them",
+                  "and reads each from an environment variable (a clear error when it is unset):", ""]  # fmt: skip
+        for name in sorted({s["name"] for s in rep.secrets}):
+            cells = sorted({s["cell"] for s in rep.secrets if s["name"] == name})
+            lines.append(f"- `${name}` (cell {', '.join(map(str, cells))})")
     lines += ["", "## Recorded seeds and versions", ""]
     seeds = deps.recorded_seeds(record)
     lines.append(
@@ -360,8 +448,11 @@ class _CallableModule(types.ModuleType):
         name: str | None = None,
         force: bool = False,
         capture: bool = False,
+        overwrite_edits: bool = False,
     ) -> ExportResult:
-        return export_notebook(path, out_dir, name=name, force=force, capture=capture)
+        return export_notebook(
+            path, out_dir, name=name, force=force, capture=capture, overwrite_edits=overwrite_edits
+        )
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -216,11 +216,21 @@ def _line_magic(name: str, margs: str, names: frozenset[str], t: Translation) ->
         if code is None:
             t.todo = f"%{name} {margs}: its code does not parse"
             return t
-        t.code = code
+        t.code = _timed(code, t) if name == "time" else code
         return t
     t.faithful = False
     t.todo = f"%{name} {margs}".rstrip() + ": IPython magic with no Python equivalent; translate by hand"
     return t
+
+
+def _timed(code: list[ast.stmt], t: Translation) -> list[ast.stmt]:
+    """``%time`` / ``%%time``: the code under ``with timed():``, which prints what IPython prints."""
+    t.faithful = True
+    t.helpers.add("timed")
+    item = ast.withitem(ast.Call(ast.Name("timed", ast.Load()), [], []))
+    block = ast.With(items=[item], body=code)
+    ast.fix_missing_locations(ast.Module(body=[block], type_ignores=[]))
+    return [block]
 
 
 def _cell_magic(name: str, margs: str, body: str, names: frozenset[str], t: Translation) -> Translation:
@@ -230,7 +240,7 @@ def _cell_magic(name: str, margs: str, body: str, names: frozenset[str], t: Tran
         if code is None:
             t.todo = f"%%{name}: its body does not parse"
             return t
-        t.code = code
+        t.code = _timed(code, t) if name == "time" else code
         return t
     if name in ("writefile", "file"):
         t.faithful = False

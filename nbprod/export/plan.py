@@ -9,6 +9,7 @@ import ast
 import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nbprod.analysis.cell import analyze_cell
@@ -41,6 +42,13 @@ MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "u
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _HTML_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.I | re.S)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# Modules every package has: a ``%%writefile`` of one of these is renamed ``user_<name>``.
+RESERVED_MODULES = frozenset({"config", "pipeline", "helpers", "__init__", "__main__", "_testing",
+                              "_magics", "_secrets", "_normalize"})  # fmt: skip
+# Names every section module and helper may use without the notebook defining them.
+RUNTIME_NAMES = frozenset(
+    {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display", "timed"}
+)
 
 
 @dataclass(eq=False)
@@ -62,6 +70,7 @@ class Section:
     runtime: set[str] = field(default_factory=set)
     placeholders: dict[str, str] = field(default_factory=dict)
     partial: bool = False
+    plot_imports: set[str] = field(default_factory=set)  # imported inside plot(): only --plots needs them
 
 
 @dataclass(eq=False)
@@ -89,6 +98,11 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
     hidden_options: set[str] = field(default_factory=set)  # config names never shown as CLI defaults
+    module_alias: dict[str, str] = field(default_factory=dict)  # %%writefile module -> package module
+    inline_roots: set[str] = field(default_factory=set)  # top-level modules imported inline
+    side_effect_imports: list[str] = field(default_factory=list)  # kept for their effect, in __init__
+    entry: str = "run"  # each section module's function (renamed when the notebook has a ``run``)
+    plot_entry: str = "plot"
 
 
 def _heading(source: str) -> str | None:
@@ -186,12 +200,21 @@ def _literal(node: ast.AST) -> tuple[bool, Any]:
         return False, None
 
 
-def _is_plot(unit: Unit, facts: NotebookFacts, plot_names: set[str]) -> bool:
+def _is_plot(
+    unit: Unit, facts: NotebookFacts, plot_names: set[str], drawing: frozenset[str] = frozenset()
+) -> bool:
     node = unit.node
     if node is None or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return False
     if unit.reads & plot_names:
         return True
+    if drawing and any(isinstance(n, ast.Call) and _dotted(n.func) in drawing for n in ast.walk(node)):
+        return True
+    return _draws(node, facts)
+
+
+def _draws(node: ast.AST, facts: NotebookFacts) -> bool:
+    """True when a statement calls a plotting library (not counting definitions inside it)."""
     for n in ast.walk(node):
         if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             return False
@@ -243,7 +266,44 @@ def plan_export(nb: Notebook, facts: NotebookFacts, package: str) -> Plan:
     _plots(plan)
     _sections(plan)
     _flow(plan)
+    _side_effects(plan)
     return plan
+
+
+def _side_effects(plan: Plan) -> None:
+    """Imports nothing reads but that act when imported (``enable_halving_search_cv``) go to __init__."""
+    read: set[str] = set()
+    for u in plan.units:
+        if u.kind not in ("dropped", "todo", "import"):
+            read |= u.reads | u.deferred
+    cells = {c.index: c for c in plan.notebook.cells}
+    for u in plan.units:
+        node = u.node
+        if (
+            u.kind != "import"
+            or not isinstance(node, (ast.Import, ast.ImportFrom))
+            or (isinstance(node, ast.ImportFrom) and node.level)
+        ):
+            continue
+        names = _import_texts(node)
+        if not names or set(names) & read:
+            continue
+        raw = cells[u.cell].source.splitlines()
+        line = raw[u.line - 1] if 0 < u.line <= len(raw) else ""
+        modules = [a.name for a in node.names] + (
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        )
+        if re.search(r"#\s*noqa", line) or any(
+            "experimental" in m.split(".") or m.split(".")[-1].startswith("enable_") for m in modules
+        ):
+            text = ast.unparse(node)
+            if text not in plan.side_effect_imports:
+                plan.side_effect_imports.append(text)
+            u.where = "__init__.py"
+            u.reason = "imported for its side effect"
+            plan.inline_roots.add(
+                modules[-1].split(".")[0] if isinstance(node, ast.ImportFrom) else modules[0].split(".")[0]
+            )
 
 
 def _translate_magics(plan: Plan, u: Unit, names: frozenset[str]) -> None:
@@ -259,7 +319,10 @@ def _translate_magics(plan: Plan, u: Unit, names: frozenset[str]) -> None:
         u.snippet = u.snippet or magics.describe(*top)
         if t.module_file:
             fname, body = t.module_file
-            plan.module_files[fname[:-3]] = body
+            orig = fname[:-3]
+            mod = orig if orig not in RESERVED_MODULES and orig != plan.package else f"user_{orig}"
+            plan.module_alias[orig] = mod
+            plan.module_files[mod] = body
         if t.code:
             rewrite(u, t.code)
             _add_runtime(u, t.helpers)
@@ -303,10 +366,38 @@ def _add_runtime(u: Unit, helpers: set[str]) -> None:
     u.reads |= {h for h in helpers}
 
 
+def _import_texts(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
+    """Bound name -> what it is bound to, for one import statement."""
+    out = {}
+    for alias in node.names:
+        if isinstance(node, ast.Import):
+            out[alias.asname or alias.name.split(".")[0]] = (
+                alias.name if alias.asname else alias.name.split(".")[0]
+            )
+        elif alias.name != "*":
+            out[alias.asname or alias.name] = f"{'.' * node.level}{node.module or ''}.{alias.name}"
+    return out
+
+
 def _imports(plan: Plan) -> None:
+    bound_to: dict[str, set[str]] = {}
+    for u in plan.units:
+        if u.kind == "code" and isinstance(u.node, (ast.Import, ast.ImportFrom)):
+            for name, target in _import_texts(u.node).items():
+                bound_to.setdefault(name, set()).add(target)
+    conflicting = {n for n, targets in bound_to.items() if len(targets) > 1}
     for u in plan.units:
         node = u.node
         if u.kind != "code" or not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if set(_import_texts(node)) & conflicting:
+            # ``from time import time`` here, ``import time`` there: keep each where the notebook
+            # runs it, so the name is bound in notebook order
+            u.reason = "kept in place: another cell binds the same name to a different import"
+            if isinstance(node, ast.ImportFrom) and node.level:
+                continue
+            roots = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            plan.inline_roots |= {r.split(".")[0] for r in roots if r}
             continue
         u.kind = "import"
         if isinstance(node, ast.ImportFrom) and node.module == "__future__":
@@ -317,16 +408,14 @@ def _imports(plan: Plan) -> None:
                 bound = alias.asname or alias.name.split(".")[0]
                 text = ast.unparse(ast.Import([alias]))
                 root = alias.name.split(".")[0]
-                if alias.name in plan.module_files:
-                    text, root = (
-                        f"from . import {alias.name}" + (f" as {bound}" if bound != alias.name else ""),
-                        "",
-                    )
+                if alias.name in plan.module_alias:
+                    mod = plan.module_alias[alias.name]
+                    text, root = (f"from . import {mod}" + (f" as {bound}" if bound != mod else ""), "")
             else:
                 module = node.module or ""
                 root = module.split(".")[0]
-                if node.level == 0 and root in plan.module_files:
-                    module = "." + module
+                if node.level == 0 and root in plan.module_alias:
+                    module = "." + plan.module_alias[root] + module[len(root) :]
                     root = ""
                 if alias.name == "*":
                     stmt = f"from {'.' * node.level}{module} import *"
@@ -417,7 +506,7 @@ def _helpers(plan: Plan) -> None:
     for u in plan.units:
         node = u.node
         if u.kind == "code" and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if counts.get(node.name) == 1 and not u.is_async:
+            if counts.get(node.name) == 1 and not u.is_async and not _declares_global(node):
                 candidates[node.name] = u
     data = {n for u in plan.units if u.kind == "code" for n in u.defs} | set(plan.config)
     static = set(plan.imports) | set(plan.module_files)
@@ -450,11 +539,28 @@ def _helpers(plan: Plan) -> None:
     for u in plan.units:
         if u.kind == "code" and inject_unit(u, plan.inject):
             u.reads.add("functools")
-    plan.warnings.extend(
-        f"`{u.node.name}` defines globals with `global`: review it in helpers.py"  # type: ignore[union-attr]
-        for u in plan.helpers
-        if any(isinstance(n, ast.Global) for n in ast.walk(u.node))  # type: ignore[arg-type]
-    )
+
+
+def _declares_global(node: ast.AST) -> bool:
+    """True when a definition rebinds notebook globals with ``global`` (it stays in its section)."""
+    return any(isinstance(n, ast.Global) for n in ast.walk(node))
+
+
+def _globals_to_nonlocal(u: Unit, bound: set[str]) -> None:
+    """Inside a section's ``run()``, the notebook's ``global x`` is the section's ``nonlocal x``."""
+    node = u.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return
+    names = {n for g in ast.walk(node) if isinstance(g, ast.Global) for n in g.names}
+    if not names or not names <= bound:
+        return
+    text = re.sub(r"(?m)^(\s*)global(\s+)", r"\1nonlocal\2", u.text)
+    try:
+        compile("def _run():\n" + "\n".join(f" {n} = None" for n in sorted(names)) + "\n"
+                + "\n".join(" " + line for line in text.split("\n")), "<unit>", "exec")  # fmt: skip
+    except SyntaxError:
+        return
+    u.text = text
 
 
 def _class_needs(u: Unit, hoisted: dict[str, Unit], data: set[str], static: set[str]) -> bool:
@@ -480,12 +586,38 @@ def _inject_sets(hoisted: dict[str, Unit], data: set[str], static: set[str]) -> 
     return {k: sorted(v) for k, v in need.items()}
 
 
+def _drawing_functions(plan: Plan) -> frozenset[str]:
+    """The notebook's own functions that draw (directly or through another one): plot helpers."""
+    defs = {}
+    for u in plan.units:
+        if u.kind in ("code", "helper") and isinstance(u.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            defs[u.node.name] = u.node
+    drawing: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, fn in defs.items():
+            if name in drawing:
+                continue
+            body = [n for stmt in fn.body for n in ast.walk(stmt) if isinstance(n, ast.stmt)]
+            calls = {_dotted(n.func) for n in ast.walk(fn) if isinstance(n, ast.Call)}
+            if _prints(fn):
+                continue  # what it prints is part of the pipeline's output
+            if any(
+                _draws(b, plan.facts) for b in body if not isinstance(b, (ast.FunctionDef, ast.ClassDef))
+            ) or (calls & drawing):
+                drawing.add(name)
+                changed = True
+    return frozenset(drawing)
+
+
 def _plots(plan: Plan) -> None:
     facts = plan.facts
     plot_names: set[str] = set()
     candidates: list[Unit] = []
+    drawing = _drawing_functions(plan)
     for u in plan.units:
-        if u.kind == "code" and _is_plot(u, facts, plot_names):
+        if u.kind == "code" and _is_plot(u, facts, plot_names, drawing):
             candidates.append(u)
             plot_names |= u.defs
     while True:
@@ -537,6 +669,11 @@ def _sections(plan: Plan) -> None:
             "SECTIONS", "args", "parser", "src"}  # fmt: skip
     used |= set(plan.module_files) | set(plan.imports) | set(sys.stdlib_module_names)
     used |= {n for u in plan.units for n in u.defs | u.reads}
+    notebook_names = {n for u in plan.units for n in u.defs | u.reads | u.deferred}
+    if "run" in notebook_names:  # the notebook's own ``run`` must not be shadowed by the section's
+        plan.entry = "run_section"
+    if "plot" in notebook_names:
+        plan.plot_entry = "plot_section"
     for s in sections:
         base = slug(s.title)
         name = base
@@ -609,7 +746,7 @@ def _dataflow_sections(plan: Plan, by_cell: dict[int, list[Unit]], title: str) -
 
 def _flow(plan: Plan) -> None:
     static = set(plan.imports) | {h.node.name for h in plan.helpers} | set(plan.module_files)  # type: ignore[union-attr]
-    static |= {"sh", "getoutput", "magic_todo", "os", "Path", "functools"}
+    static |= RUNTIME_NAMES
     config = set(plan.config)
     available: set[str] = set(config)
     defined_later: dict[str, int] = {}
@@ -628,7 +765,7 @@ def _flow(plan: Plan) -> None:
             for r in sorted(u.reads):
                 if r in local or r in u.defs and r not in available:
                     continue
-                _need(plan, s, r, available, static, star, defined_later, i, s.params)
+                _need(plan, s, r, available, static, star, defined_later, i, s.params, cell=u.cell)
             for r in sorted(u.deferred):
                 if r in section_defs or r in local:
                     continue
@@ -638,6 +775,8 @@ def _flow(plan: Plan) -> None:
             if p in provider:
                 needs.append((provider[p], p))
         s.defs = section_defs
+        for u in s.body:
+            _globals_to_nonlocal(u, section_defs | set(s.params))
         for n in section_defs:
             provider[n] = s
         available |= section_defs
@@ -671,6 +810,9 @@ def _flow(plan: Plan) -> None:
         for u in s.body + s.plots:
             s.imports |= {n for n in u.reads | u.deferred if n in plan.imports}
             s.helpers |= {n for n in u.reads | u.deferred if n in static and n not in plan.imports}
+        body_reads = {n for u in s.body for n in u.reads | u.deferred}
+        s.plot_imports = {n for n in s.imports if n not in body_reads}
+        s.imports -= s.plot_imports
     results: list[str] = []
     for s in plan.sections:
         for n in s.returns:
@@ -720,6 +862,7 @@ def _need(
     index: int,
     params: list[str],
     plot: bool = False,
+    cell: int | None = None,
 ) -> None:
     if name in params:
         return
@@ -735,6 +878,18 @@ def _need(
     if later is not None and later == index:
         return
     where = "a later cell" if later is not None else "no cell"
+    unparsed = any(u.node is None and u.kind == "dropped" for u in plan.units)
+    if cell is not None and (later is not None or not unparsed):
+        from nbprod.errors import NbprodError
+
+        set_at = ""
+        if later is not None:
+            cells = [u.cell for u in plan.sections[later].body if name in u.defs]
+            set_at = f" (cell {cells[0]} sets it later)" if cells else " (a later cell sets it)"
+        raise NbprodError(
+            f"{Path(plan.notebook.path).name}: cell {cell} reads `{name}` before any cell gives it a value"
+            f"{set_at}: the package could not run; fix the notebook's order and export again"
+        )
     if name not in s.placeholders:
         s.placeholders[name] = where
         plan.warnings.append(

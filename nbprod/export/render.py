@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,46 @@ RUNTIME_IMPORTS = {
     "Path": "from pathlib import Path",
     "functools": "import functools",
     "display": "from IPython.display import display",
+    "env_secret": "from ._secrets import env_secret",
+    "timed": "from ._magics import timed",
 }
+CELL_MARK = "# (notebook cell {})"  # before each cell's code: a failing test names the cell
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of the generated console script: the CLI, the README and the tests use this table."""
+
+    flag: str
+    dest: str
+    argparse: str  # the keyword arguments of ``add_argument`` after ``dest``
+    help: str
+    default: str  # as the README shows it
+
+
+def options(plan: Plan) -> list[Option]:
+    """The options of the package's console script, in order (``--plots`` last)."""
+    out = []
+    for name, value in plan.config.items():
+        if name in plan.hidden_options:
+            continue  # a personal path: not a default printed by --help
+        if isinstance(value, bool):
+            kind = "action=argparse.BooleanOptionalAction"
+        elif isinstance(value, (int, float, str)):
+            kind = f"type={type(value).__name__}"
+        else:
+            continue
+        out.append(
+            Option(
+                option_name(name),
+                name,
+                f"{kind}, default=config.{name}",
+                "default: %(default)s",
+                plan.config_text[name],
+            )  # fmt: skip
+        )
+    out.append(Option("--plots", "plots", "action='store_true'", "draw the notebook's plots", "off"))
+    return out
 
 
 def _doc(text: str) -> str:
@@ -59,7 +99,14 @@ def _unit_text(u: Unit) -> str:
 
 
 def _body(units: list[Unit], tail: str) -> str:
-    code = "\n".join(_unit_text(u) for u in units)
+    parts = []
+    cell = None
+    for u in units:
+        if u.cell != cell:
+            parts.append(CELL_MARK.format(u.cell))
+            cell = u.cell
+        parts.append(_unit_text(u))
+    code = "\n".join(parts)
     if tail:
         code += "\n" + tail
     return textwrap.indent(code, "    ")
@@ -87,7 +134,7 @@ def render_section(plan: Plan, s: Section) -> str:
         ]
     lines += ["", ""]
     prefix = "async def" if s.is_async else "def"
-    lines.append(f"{prefix} run({', '.join(s.params)}):")
+    lines.append(f"{prefix} {plan.entry}({', '.join(s.params)}):")
     lines.append(f"    {_doc(f'{s.title}: the code of {_cells(s.cells)}.')}")
     if s.body:
         lines.append(_body(s.body, _returns(s.returns)))
@@ -95,8 +142,10 @@ def render_section(plan: Plan, s: Section) -> str:
         lines.append("    " + _returns(s.returns))
     if s.plots:
         lines += ["", ""]
-        lines.append(f"def plot({', '.join(s.plot_params)}):")
+        lines.append(f"def {plan.plot_entry}({', '.join(s.plot_params)}):")
         lines.append(f"    {_doc(f'The plots of {s.title}; the pipeline draws them only when asked.')}")
+        lazy = [t for a, t in plan.imports.items() if a in s.plot_imports]
+        lines += [f"    {t}" for t in dict.fromkeys(lazy)]
         lines.append(_body(s.plots, ""))
     return "\n".join(lines) + "\n"
 
@@ -164,7 +213,7 @@ def render_pipeline(plan: Plan, title: str, script: str) -> str:
     lines.append(
         "SECTIONS = ("
         + "".join(
-            f"\n    ({s.module!r}, {s.module}.run, {tuple(s.params)!r}, {tuple(s.returns)!r}, {s.is_async!r}),"
+            f"\n    ({s.module!r}, {s.module}.{plan.entry}, {tuple(s.params)!r}, {tuple(s.returns)!r}, {s.is_async!r}),"
             for s in plan.sections
         )
         + "\n)"
@@ -176,36 +225,24 @@ def render_pipeline(plan: Plan, title: str, script: str) -> str:
     lines.append(f"def run({', '.join(params)}) -> dict[str, Any]:")
     lines.append(f"    {_doc('Run the notebook top to bottom; returns the values its sections produce.')}")
     for s in plan.sections:
-        call = f"{s.module}.run({', '.join(s.params)})"
+        call = f"{s.module}.{plan.entry}({', '.join(s.params)})"
         if s.is_async:
             call = f"asyncio.run({call})"
         target = ", ".join(s.returns)
         lines.append(f"    {target} = {call}" if target else f"    {call}")
         if s.plots:
             lines.append("    if plots:")
-            lines.append(f"        {s.module}.plot({', '.join(s.plot_params)})")
+            lines.append(f"        {s.module}.{plan.plot_entry}({', '.join(s.plot_params)})")
     result = ", ".join(f"{n!r}: {n}" for n in plan.results)
     lines.append(f"    return {{{result}}}")
     lines += ["", ""]
     lines.append("def main(argv: Sequence[str] | None = None) -> int:")
     lines.append(f"    {_doc('Console script: run the pipeline; the notebook parameters are options.')}")
     lines.append(f"    parser = argparse.ArgumentParser(prog={script!r}, description={title!r})")
-    for name, value in plan.config.items():
-        if name in plan.hidden_options:
-            continue  # a secret or personal path: not a default printed by --help
-        if isinstance(value, bool):
-            kind = "action=argparse.BooleanOptionalAction"
-        elif isinstance(value, (int, float, str)):
-            kind = f"type={type(value).__name__}"
-        else:
-            continue
+    for opt in options(plan):
         lines.append(
-            f"    parser.add_argument({option_name(name)!r}, dest={name!r}, {kind}, "
-            f"default=config.{name}, help='default: %(default)s')"
+            f"    parser.add_argument({opt.flag!r}, dest={opt.dest!r}, {opt.argparse}, help={opt.help!r})"
         )
-    lines.append(
-        "    parser.add_argument('--plots', action='store_true', help=\"draw the notebook's plots\")"
-    )
     lines.append("    args = parser.parse_args(argv)")
     lines.append("    run(**vars(args))")
     if has_plots and "matplotlib" in plan.import_roots.values():
@@ -217,11 +254,16 @@ def render_pipeline(plan: Plan, title: str, script: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_init(title: str, nbname: str) -> str:
-    """The package's ``__init__.py``."""
+def render_init(title: str, nbname: str, side_effects: list[str] | None = None) -> str:
+    """The package's ``__init__.py`` (imports the notebook made for their side effect come first)."""
+    effects = "".join(f"{t}  # noqa: F401\n" for t in side_effects or [])
+    if effects:
+        effects = "# imported by the notebook for their side effect\n" + effects
     return (
         _doc(f"{title}: exported from {nbname} by nbprod.")
-        + '\n\nfrom .pipeline import main, run\n\n__all__ = ["main", "run"]\n'
+        + "\n\n"
+        + (effects + "\n" if effects else "")
+        + 'from .pipeline import main, run\n\n__all__ = ["main", "run"]\n'
     )
 
 
@@ -238,10 +280,13 @@ def literal_ok(text: str) -> bool:
 
 
 __all__ = [
+    "CELL_MARK",
     "MAIN",
+    "Option",
     "import_lines",
     "literal_ok",
     "option_name",
+    "options",
     "render_config",
     "render_helpers",
     "render_init",

@@ -28,6 +28,7 @@ class ExportReport:
     sections: list[str] = field(default_factory=list)
     tests: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    secrets: list[dict[str, Any]] = field(default_factory=list)  # moved to environment variables
 
     @property
     def counts(self) -> Counter[str]:
@@ -45,6 +46,7 @@ class ExportReport:
             "warnings": self.warnings,
             "dependencies": self.dependencies,
             "tests": self.tests,
+            "secrets": self.secrets,
         }
 
 
@@ -122,6 +124,11 @@ def format_summary(rep: ExportReport) -> str:
         lines.append("  dropped: " + "; ".join(f"{n} x {r}" for r, n in reasons.most_common()))
     for w in rep.warnings:
         lines.append(f"  warning: {w}")
+    names = sorted({s["name"] for s in rep.secrets})
+    if names:
+        lines.append(
+            f"  secrets: set {', '.join('$' + n for n in names)} to run the package (never copied into it)"
+        )
     lines.append(f"  full report: {rep.out_dir}/EXPORT_REPORT.md")
     return "\n".join(lines)
 
@@ -139,6 +146,11 @@ def format_markdown(rep: ExportReport) -> str:
     ]
     if rep.warnings:
         lines += ["## Warnings", ""] + [f"- {w}" for w in rep.warnings] + [""]
+    if rep.secrets:
+        lines += ["## Secrets read from the environment", ""]
+        lines += [
+            f"- `${s['name']}`: cell {s['cell']} line {s['line']}, {s['kind']}" for s in rep.secrets
+        ] + [""]
     lines += ["## Statements", "", "| cell | line | code | status | where / why |", "|---|---|---|---|---|"]
     for s in rep.statements:
         code = s["code"].replace("|", "\\|").replace("`", "'")

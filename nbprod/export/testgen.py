@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.export.plan import Plan, Section
+from nbprod.export.render import _cells, options
 from nbprod.export.snapshot import has_error, stream_text
 from nbprod.report import cell_label
 
@@ -25,6 +26,8 @@ class Evidence:
     why_not: str = ""
     reproducible: bool = True
     random_note: str = ""
+    secrets: list[str] = field(default_factory=list)  # environment variables the package needs
+    literals: list[str] = field(default_factory=list)  # the secret values: never in a snapshot
 
 
 def saved_evidence(plan: Plan) -> Evidence:
@@ -80,7 +83,33 @@ def _expected_output(plan: Plan, s: Section, ev: Evidence) -> tuple[str | None, 
         )
     if not ev.reproducible:
         return None, ev.random_note
-    return "".join(ev.stdout.get(c, "") for c in s.cells), ""
+    return _masked("".join(ev.stdout.get(c, "") for c in s.cells), ev)
+
+
+def _masked(text: str, ev: Evidence) -> tuple[str | None, str]:
+    """Printed text as a snapshot keeps it: volatile parts masked, never a secret."""
+    from nbprod.export.secrets import mask_text
+    from nbprod.verify.normalize import normalise
+
+    _, leaked = mask_text(text, ev.literals)
+    if leaked:
+        return None, "the notebook printed a secret, which a snapshot never keeps"
+    return normalise(text), ""
+
+
+def _doc(text: str) -> str:
+    """A one-line docstring for any text (headings may hold backslashes and quotes)."""
+    text = " ".join(text.replace("\\", "/").replace('"', "'").split())
+    return f'"""{text}"""'
+
+
+def _safe_values(snap: dict[str, Any] | None, ev: Evidence) -> dict[str, Any] | None:
+    """Value summaries without any secret in them."""
+    if not snap:
+        return snap
+    from nbprod.export.secrets import mask_text
+
+    return {k: v for k, v in snap.items() if not mask_text(json.dumps(v), ev.literals)[1]}
 
 
 def _q(text: str) -> str:
@@ -111,6 +140,8 @@ from {package} import _testing, config, pipeline
 # The notebook's folder, where its relative paths (data files...) resolve; override with ${env}.
 WORKDIR = Path(os.environ.get({env!r}) or Path(__file__).resolve().parent / {workdir_rel!r})
 PARAMETERS = {{name: getattr(config, name) for name in {list(plan.config)!r}}}
+# Secrets the notebook wrote as literals: the package reads them from these variables.
+SECRETS = {ev.secrets!r}
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +149,9 @@ def workdir():
     """Run in the notebook's folder, as the notebook did."""
     if not WORKDIR.is_dir():
         pytest.skip(f"the notebook's folder {{WORKDIR}} is missing: set ${env}")
+    missing = [name for name in SECRETS if not os.environ.get(name)]
+    if missing:
+        pytest.skip(f"the pipeline reads secrets from the environment: set {{', '.join(missing)}}")
     old = Path.cwd()
     os.chdir(WORKDIR)
     yield WORKDIR
@@ -134,12 +168,12 @@ def sections(workdir):
         expected, why = _expected_output(plan, s, ev)
         snap = ev.snapshots.get(last)
         if snap is not None:
-            snap = {k: v for k, v in snap.items() if k in s.returns}
+            snap = _safe_values({k: v for k, v in snap.items() if k in s.returns}, ev)
         record = {"stdout": expected, "values": snap, "reproducible": ev.reproducible}
         files[f"tests/snapshots/{s.module}.json"] = json.dumps(record, indent=1, sort_keys=True) + "\n"
         fn = _fn(s.module)
         lines = [
-            f'"""Tests of {package}.{s.module}.run(): {s.title.replace(chr(34), chr(39))}."""',
+            _doc(f"Tests of {package}.{s.module}.{plan.entry}(): {s.title}."),
             "",
             "from __future__ import annotations",
             "",
@@ -151,6 +185,12 @@ def sections(workdir):
             f"from {package} import _testing",
             "",
             f'SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "{s.module}.json").read_text())',
+            "",
+            "",
+            f"def test_{fn}_runs(sections):",
+            f"    {_doc(f'The code of {_cells(s.cells)} runs; a failure names the notebook cell.')}",
+            f"    run = _testing.section(sections, {s.module!r})",
+            "    assert run.error is None",
             "",
             "",
             f"def test_{fn}_prints_what_the_notebook_printed(sections):",
@@ -176,8 +216,6 @@ def sections(workdir):
                 "no recorded run to derive them from (run `nbprod export --capture`)"
             )
             lines.append(f"    pytest.skip({_q(reason)})")
-        if expected is None and not snap:
-            lines.remove(f"from {package} import _testing")
         files[f"tests/test_{s.module}.py"] = "\n".join(lines) + "\n"
     if plan.helpers:
         lines = [
@@ -212,45 +250,59 @@ def _pipeline_test(plan: Plan, ev: Evidence, package: str) -> str:
     reasons = [why for s in plan.sections for out, why in [_expected_output(plan, s, ev)] if out is None]
     expected = None
     if not reasons:
-        expected = "".join(ev.stdout.get(c, "") for s in plan.sections for c in s.cells)
-    options = [
-        name.lower().replace("_", "-")
-        for name, v in plan.config.items()
-        if isinstance(v, (bool, int, float, str)) and name not in plan.hidden_options
-    ]
+        expected, why = _masked("".join(ev.stdout.get(c, "") for s in plan.sections for c in s.cells), ev)
+        if expected is None:
+            reasons.append(why)
+    flags = [o.flag for o in options(plan)]
     lines = [
-        f'"""End to end: ``python -m {package}`` prints what the notebook printed."""',
+        _doc(f"End to end: ``python -m {package}`` runs and prints what the notebook printed."),
         "",
         "from __future__ import annotations",
         "",
-        *(["import subprocess", "import sys", ""] if expected is not None else []),
+        "import os",
+        "import subprocess",
+        "import sys",
+        "from pathlib import Path",
+        "",
         "import pytest",
         "",
-        f"from {package} import {'_testing, ' if expected is not None else ''}pipeline",
+        f"from {package} import _testing, pipeline",
         "",
         f"EXPECTED = {_q(expected) if expected is not None else 'None'}",
+        f"NOT_COMPARED = {_q(reasons[0]) if expected is None else 'None'}",
+        "# The options README.md documents: the same table generated the console script.",
+        f"OPTIONS = {flags!r}",
         "",
         "",
-        "def test_main_lists_the_parameters_as_options(capsys):",
+        "def test_help_lists_every_documented_option(capsys):",
         "    with pytest.raises(SystemExit) as exc:",
         '        pipeline.main(["--help"])',
         "    assert exc.value.code == 0",
         "    text = capsys.readouterr().out",
-        f"    for option in {options + ['plots']!r}:",
-        '        assert option in text, f"--{option} missing from --help"',
+        "    for option in OPTIONS:",
+        '        assert option in text, f"{option} missing from --help"',
         "",
         "",
-        "def test_pipeline_prints_what_the_notebook_printed(workdir):",
+        '@pytest.fixture(scope="module")',
+        "def pipeline_run(workdir):",
+        f"    {_doc(f'One run of ``python -m {package}`` in the notebook folder.')}",
+        f"    cmd = [sys.executable, '-m', {package!r}]",
+        "    here = str(Path(pipeline.__file__).resolve().parent.parent)  # installed or not",
+        "    path = os.pathsep.join(p for p in (here, os.environ.get('PYTHONPATH', '')) if p)",
+        "    env = {**os.environ, 'PYTHONPATH': path}",
+        "    return subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)",
+        "",
+        "",
+        "def test_pipeline_runs(pipeline_run):",
+        '    assert pipeline_run.returncode == 0, "the pipeline failed:\\n" + pipeline_run.stderr[-3000:]',
+        "",
+        "",
+        "def test_pipeline_prints_what_the_notebook_printed(pipeline_run):",
+        "    assert pipeline_run.returncode == 0, pipeline_run.stderr[-3000:]",
+        "    if EXPECTED is None:",
+        '        pytest.skip("TODO: check what the pipeline prints; no comparison derived: " + NOT_COMPARED)',
+        "    _testing.assert_same_output(pipeline_run.stdout, EXPECTED)",
     ]
-    if expected is None:
-        reason = "TODO: check what the pipeline prints; no comparison derived: " + reasons[0]
-        lines.append(f"    pytest.skip({_q(reason)})")
-    else:
-        lines += [
-            f"    done = subprocess.run([sys.executable, '-m', {package!r}], capture_output=True, text=True, check=False)",
-            "    assert done.returncode == 0, done.stderr[-2000:]",
-            "    _testing.assert_same_output(done.stdout, EXPECTED)",
-        ]
     return "\n".join(lines) + "\n"
 
 

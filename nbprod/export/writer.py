@@ -17,7 +17,13 @@ from nbprod.errors import NbprodError
 from nbprod.notebook import Notebook, atomic_write
 
 MANIFEST = "nbprod-export.json"
-PREFORMATTED = ("/_testing.py", "/_magics.py", "/__main__.py")  # templates kept black-formatted
+PREFORMATTED = (
+    "/_testing.py",
+    "/_magics.py",
+    "/__main__.py",
+    "/_normalize.py",
+    "/_secrets.py",
+)  # templates kept black-formatted
 
 
 def notebook_hash(nb: Notebook) -> str:
@@ -127,10 +133,12 @@ def lint_marks(files: dict[str, str], user_files: set[str], notes: list[str]) ->
 
 
 def pyproject(
-    dist: str, package: str, version: str, python: str, deps: list[str], script: str, title: str
-) -> str:
-    """The package's ``pyproject.toml``."""
+    dist: str, package: str, version: str, python: str, deps: list[str], script: str, title: str,
+    plots: list[str] | None = None,
+) -> str:  # fmt: skip
+    """The package's ``pyproject.toml`` (what only ``--plots`` needs is the ``plots`` extra)."""
     dep_lines = "".join(f'  "{d}",\n' for d in deps)
+    plot_line = f"plots = [{', '.join(json.dumps(d) for d in plots)}]\n" if plots else ""
     return f'''[build-system]
 requires = ["setuptools>=61"]
 build-backend = "setuptools.build_meta"
@@ -146,7 +154,7 @@ dependencies = [
 
 [project.optional-dependencies]
 test = ["pytest"]
-
+{plot_line}
 [project.scripts]
 {script} = "{package}.pipeline:main"
 
@@ -172,11 +180,74 @@ def prepare_out_dir(out: Path, notebook: Path, force: bool) -> None:
                 raise NbprodError(f"{out} already exists: use --force to replace it")
             if not (target / MANIFEST).is_file():
                 raise NbprodError(f"{out} was not made by nbprod export (no {MANIFEST}); not replacing it")
+            if read_manifest(target) is None:
+                raise NbprodError(f"{out}: {MANIFEST} is not readable JSON; not replacing anything")
 
 
-def write_tree(out: Path, files: dict[str, str]) -> None:
-    """Write all files into a fresh folder beside ``out``, then swap it in."""
+def write_tree(out: Path, files: dict[str, str], overwrite_edits: bool = False) -> list[str]:
+    """Write the package; returns the stale generated files it removed.
+
+    A new folder is written beside ``out`` and renamed into place. An existing package is
+    updated in place: only the files its manifest lists are replaced or removed, and only
+    when they still hash to what nbprod wrote (unless ``overwrite_edits``); nothing else in
+    the folder (``.git``, data, venvs, the user's own modules, tests, CI files) is touched.
+    """
     out = out.resolve()
+    if not out.exists() or not any(out.iterdir()):
+        _write_fresh(out, files)
+        return []
+    manifest = read_manifest(out) or {}
+    old = manifest.get("files") if isinstance(manifest.get("files"), dict) else {}
+    assert isinstance(old, dict)
+    edited = sorted(p for p, h in old.items() if (out / p).is_file() and file_hash(_read(out / p)) != h)
+    foreign = sorted(p for p in files if p != MANIFEST and p not in old and (out / p).exists())
+    if (edited or foreign) and not overwrite_edits:
+        names = ", ".join((edited + foreign)[:8]) + (" ..." if len(edited + foreign) > 8 else "")
+        what = "edited by hand" if edited and not foreign else (
+            "not made by nbprod" if not edited else "edited by hand or not made by nbprod")  # fmt: skip
+        raise NbprodError(
+            f"{out}: {len(edited) + len(foreign)} file(s) {what} would be replaced: {names} "
+            "(keep your changes elsewhere, or pass --overwrite-edits to replace them)"
+        )
+    removed = []
+    for rel in sorted(set(old) - set(files)):
+        path = out / rel
+        if path.is_file() and (overwrite_edits or file_hash(_read(path)) == old[rel]):
+            path.unlink()
+            removed.append(rel)
+            _prune(path.parent, out)
+    for rel, text in sorted(files.items()):
+        if rel == MANIFEST:
+            continue
+        path = out / rel
+        if path.is_file() and _read(path) == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, text)
+    if MANIFEST in files:  # last: a crash before this leaves the old manifest, still truthful
+        atomic_write(out / MANIFEST, files[MANIFEST])
+    return removed
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _prune(folder: Path, top: Path) -> None:
+    """Remove folders left empty by a removed generated file, up to the package folder."""
+    while folder != top and top in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def _write_fresh(out: Path, files: dict[str, str]) -> None:
+    """Write all files into a new folder beside ``out``, then move it into place."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -185,13 +256,9 @@ def write_tree(out: Path, files: dict[str, str]) -> None:
             p.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(p, text)
         os.chmod(tmp, 0o755)
-        old = None
         if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
+            out.rmdir()  # empty
         os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_baseline_section_runs(sections):
+    """The code of cells 12-14 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "baseline_section")
+    assert run.error is None
+
+
 def test_baseline_section_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "baseline_section")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

@@ -11,6 +11,12 @@ from headings import _testing
 SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "data.json").read_text())
 
 
+def test_data_runs(sections):
+    """The code of cells 6-8 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "data")
+    assert run.error is None
+
+
 def test_data_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "data")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_evaluation_runs(sections):
+    """The code of cells 18-19 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "evaluation")
+    assert run.error is None
+
+
 def test_evaluation_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "evaluation")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

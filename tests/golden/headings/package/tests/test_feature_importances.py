@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_feature_importances_runs(sections):
+    """The code of cell 21 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "feature_importances")
+    assert run.error is None
+
+
 def test_feature_importances_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "feature_importances")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_random_forest_runs(sections):
+    """The code of cell 16 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "random_forest")
+    assert run.error is None
+
+
 def test_random_forest_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "random_forest")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

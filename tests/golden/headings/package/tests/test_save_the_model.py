@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_save_the_model_runs(sections):
+    """The code of cell 23 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "save_the_model")
+    assert run.error is None
+
+
 def test_save_the_model_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "save_the_model")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

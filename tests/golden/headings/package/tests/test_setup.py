@@ -11,6 +11,12 @@ from headings import _testing
 SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "setup.json").read_text())
 
 
+def test_setup_runs(sections):
+    """The code of cells 2-4 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "setup")
+    assert run.error is None
+
+
 def test_setup_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "setup")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_train_test_split_section_runs(sections):
+    """The code of cell 10 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "train_test_split_section")
+    assert run.error is None
+
+
 def test_train_test_split_section_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "train_test_split_section")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

@@ -13,6 +13,8 @@ WORKDIR = Path(
     os.environ.get("MAGICS_WORKDIR") or Path(__file__).resolve().parent / "../.."
 )
 PARAMETERS = {name: getattr(config, name) for name in []}
+# Secrets the notebook wrote as literals: the package reads them from these variables.
+SECRETS = []
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +22,11 @@ def workdir():
     """Run in the notebook's folder, as the notebook did."""
     if not WORKDIR.is_dir():
         pytest.skip(f"the notebook's folder {WORKDIR} is missing: set $MAGICS_WORKDIR")
+    missing = [name for name in SECRETS if not os.environ.get(name)]
+    if missing:
+        pytest.skip(
+            f"the pipeline reads secrets from the environment: set {', '.join(missing)}"
+        )
     old = Path.cwd()
     os.chdir(WORKDIR)
     yield WORKDIR

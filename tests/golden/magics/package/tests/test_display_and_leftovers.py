@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from magics import _testing
 
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "snapshots" / "display_and_leftovers.json").read_text()
 )
+
+
+def test_display_and_leftovers_runs(sections):
+    """The code of cells 19-23 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "display_and_leftovers")
+    assert run.error is None
 
 
 def test_display_and_leftovers_prints_what_the_notebook_printed(sections):

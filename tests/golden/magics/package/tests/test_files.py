@@ -6,8 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from magics import _testing
 
 SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "files.json").read_text())
+
+
+def test_files_runs(sections):
+    """The code of cells 12-17 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "files")
+    assert run.error is None
 
 
 def test_files_prints_what_the_notebook_printed(sections):

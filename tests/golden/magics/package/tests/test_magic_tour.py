@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from magics import _testing
 
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "snapshots" / "magic_tour.json").read_text()
 )
+
+
+def test_magic_tour_runs(sections):
+    """The code of cells 1-5 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "magic_tour")
+    assert run.error is None
 
 
 def test_magic_tour_prints_what_the_notebook_printed(sections):

@@ -13,6 +13,8 @@ WORKDIR = Path(
     os.environ.get("NO_HEADINGS_WORKDIR") or Path(__file__).resolve().parent / "../.."
 )
 PARAMETERS = {name: getattr(config, name) for name in []}
+# Secrets the notebook wrote as literals: the package reads them from these variables.
+SECRETS = []
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +23,11 @@ def workdir():
     if not WORKDIR.is_dir():
         pytest.skip(
             f"the notebook's folder {WORKDIR} is missing: set $NO_HEADINGS_WORKDIR"
+        )
+    missing = [name for name in SECRETS if not os.environ.get(name)]
+    if missing:
+        pytest.skip(
+            f"the pipeline reads secrets from the environment: set {', '.join(missing)}"
         )
     old = Path.cwd()
     os.chdir(WORKDIR)

@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_step_1_rng_values_runs(sections):
+    """The code of cells 1-3 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "step_1_rng_values")
+    assert run.error is None
+
+
 def test_step_1_rng_values_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "step_1_rng_values")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

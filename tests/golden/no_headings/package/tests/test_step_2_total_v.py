@@ -13,6 +13,12 @@ SNAPSHOT = json.loads(
 )
 
 
+def test_step_2_total_v_runs(sections):
+    """The code of cells 4-7 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "step_2_total_v")
+    assert run.error is None
+
+
 def test_step_2_total_v_prints_what_the_notebook_printed(sections):
     run = _testing.section(sections, "step_2_total_v")
     _testing.assert_same_output(run.stdout, SNAPSHOT["stdout"])

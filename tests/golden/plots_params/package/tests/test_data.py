@@ -6,8 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from plots_params import _testing
 
 SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "data.json").read_text())
+
+
+def test_data_runs(sections):
+    """The code of cells 4-5 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "data")
+    assert run.error is None
 
 
 def test_data_prints_what_the_notebook_printed(sections):

@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from plots_params import _testing
 
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "snapshots" / "figures.json").read_text()
 )
+
+
+def test_figures_runs(sections):
+    """The code of cells 7-9 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "figures")
+    assert run.error is None
 
 
 def test_figures_prints_what_the_notebook_printed(sections):

@@ -6,10 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
+from plots_params import _testing
 
 SNAPSHOT = json.loads(
     (Path(__file__).parent / "snapshots" / "plots_and_parameters.json").read_text()
 )
+
+
+def test_plots_and_parameters_runs(sections):
+    """The code of cells 1-2 runs; a failure names the notebook cell."""
+    run = _testing.section(sections, "plots_and_parameters")
+    assert run.error is None
 
 
 def test_plots_and_parameters_prints_what_the_notebook_printed(sections):

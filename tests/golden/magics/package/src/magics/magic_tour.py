@@ -1,4 +1,4 @@
-"""Magic tour (cells 2-6 of magics.ipynb)."""
+"""Magic tour (cells 1-5 of magics.ipynb)."""
 
 import os
 
@@ -6,10 +6,13 @@ from ._magics import getoutput, sh
 
 
 def run():
-    """Magic tour: the code of cells 2-6."""
+    """Magic tour: the code of cells 1-5."""
+    # (notebook cell 3)
     sh("echo hello from the shell")
+    # (notebook cell 4)
     listing = getoutput("echo one && echo two")
     print(len(listing))
+    # (notebook cell 5)
     os.environ["GOLDEN_FLAG"] = "on"
     print(os.environ["GOLDEN_FLAG"])
     return listing

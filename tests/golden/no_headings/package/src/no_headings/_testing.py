@@ -96,15 +96,26 @@ def _close(a: Any, b: Any, what: str) -> None:
         assert a == b, f"{what} is {a!r}, expected {b!r}"
 
 
+def normalise(text: str) -> str:
+    """Durations, addresses, temp paths... masked as ``nbprod verify`` masks them."""
+    try:
+        from ._normalize import normalise as verify_normalise
+    except ImportError:  # run outside the package (nbprod's capture kernel)
+        return text
+    return verify_normalise(text)
+
+
 def _normal(text: str) -> list[str]:
-    return [
-        line.rstrip()
-        for line in text.replace("\r\n", "\n").replace("\r", "\n").strip().split("\n")
-    ]
+    text = normalise(text.replace("\r\n", "\n"))
+    lines = [line.rstrip() for line in text.replace("\r", "\n").strip().split("\n")]
+    if "<progress>" not in lines:
+        return lines
+    # progress bars go to stdout or stderr depending on where they run: not compared
+    return [line for line in lines if line and line != "<progress>"]
 
 
 def assert_same_output(actual: str, expected: str) -> None:
-    """Printed text equal line by line, numbers within a relative tolerance."""
+    """Printed text equal line by line (volatile parts masked), numbers within a tolerance."""
     a, e = _normal(actual), _normal(expected)
     assert len(a) == len(
         e
@@ -128,6 +139,7 @@ class SectionRun:
     values: dict[str, Any] = field(default_factory=dict)
     stdout: str = ""
     error: BaseException | None = None
+    file: str = ""
 
 
 def run_sections(sections: Any, params: dict[str, Any]) -> dict[str, SectionRun]:
@@ -135,7 +147,7 @@ def run_sections(sections: Any, params: dict[str, Any]) -> dict[str, SectionRun]
     ns = dict(params)
     runs: dict[str, SectionRun] = {}
     for module, function, names, returns, is_async in sections:
-        run = runs[module] = SectionRun()
+        run = runs[module] = SectionRun(file=function.__code__.co_filename)
         buffer = io.StringIO()
         try:
             with contextlib.redirect_stdout(buffer):
@@ -160,10 +172,38 @@ def section(runs: dict[str, SectionRun], module: str) -> SectionRun:
     import pytest
 
     if module not in runs:
-        pytest.skip("an earlier section failed")
+        failed = [m for m, r in runs.items() if r.error is not None]
+        pytest.skip(f"an earlier section ({', '.join(failed)}) failed: see its test")
     run = runs[module]
     if run.error is not None:
         raise AssertionError(
-            f"{module}.run() raised {type(run.error).__name__}: {run.error}"
+            f"{module} raised {type(run.error).__name__}: {run.error}"
+            + where_it_failed(run.error, run.file)
         ) from run.error
     return run
+
+
+_CELL = re.compile(r"#\s*\(notebook cell (\d+)\)")
+
+
+def where_it_failed(error: BaseException, file: str) -> str:
+    """`` in notebook cell N, line L: code`` for the last frame of ``error`` in ``file``."""
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == file]
+    if not frames:
+        return ""
+    frame = frames[-1]
+    try:
+        with open(file, encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
+    except OSError:
+        return f" (line {frame.lineno} of {file})"
+    cell = None
+    for line in reversed(lines[: frame.lineno or 0]):
+        m = _CELL.search(line)
+        if m:
+            cell = m.group(1)
+            break
+    where = f" in notebook cell {cell}" if cell is not None else ""
+    return f"{where}, at {file}:{frame.lineno}: {(frame.line or '').strip()}"

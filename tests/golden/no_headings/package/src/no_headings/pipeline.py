@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console script: run the pipeline; the notebook parameters are options."""
     parser = argparse.ArgumentParser(prog="no-headings", description="no headings")
     parser.add_argument(
-        "--plots", action="store_true", help="draw the notebook's plots"
+        "--plots", dest="plots", action="store_true", help="draw the notebook's plots"
     )
     args = parser.parse_args(argv)
     run(**vars(args))

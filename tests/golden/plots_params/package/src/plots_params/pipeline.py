@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="default: %(default)s",
     )
     parser.add_argument(
-        "--plots", action="store_true", help="draw the notebook's plots"
+        "--plots", dest="plots", action="store_true", help="draw the notebook's plots"
     )
     args = parser.parse_args(argv)
     run(**vars(args))

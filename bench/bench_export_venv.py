@@ -1,0 +1,268 @@
+"""Exported packages in fresh venvs: do they run, print what the notebook printed, and do
+their generated suites agree?
+
+    python bench/bench_export_venv.py                  # every real clean notebook (~40+), slow
+    python bench/bench_export_venv.py --limit-notebooks 3 --json out.json
+
+The notebooks: every executed notebook of the sdists ``tests/realworld.py`` downloads
+(nobody on the team wrote them) whose saved outputs are a clean top-to-bottom run, one copy
+per distinct content, with the files beside it. Each one is exported, then installed with
+its real dependencies (``pip install PKG[test]``, not ``--no-deps``) into a fresh venv that
+does not see any system or nbprod site-packages; pip's cache is shared between the venvs.
+Figures:
+
+* pipelines that run and print what the notebook printed (same comparison as the generated
+  tests: ``nbprod verify``'s normaliser, numbers within 1e-6);
+* generated suite agrees with the pipeline: green exactly when the pipeline reproduces the
+  notebook (runs, and prints the same where the suite can compare), red otherwise;
+* declared dependencies complete and pinned: installed, every line ``==``-pinned, and no
+  ``ModuleNotFoundError`` when the pipeline or its suite runs;
+* secret literals anywhere in a package folder (known token shapes, NB401-style literals).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))  # the shared downloader of real notebooks
+
+
+def clean_notebooks() -> list[Path]:
+    """Real notebooks whose saved outputs are a clean top-to-bottom run, one per content."""
+    from realworld import realworld_root
+
+    from nbprod.notebook import read_notebook
+
+    root = realworld_root()
+    if root is None:
+        return []
+    seen: set[str] = set()
+    out = []
+    for p in sorted(root.glob("**/*.ipynb")):
+        if any(part.endswith(".partial") for part in p.parts):
+            continue
+        try:
+            nb = read_notebook(p)
+        except Exception:  # noqa: BLE001 - not a notebook that parses
+            continue
+        if not nb.is_python or expected_text(p) is None:
+            continue
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            out.append(p)
+    return out
+
+
+def expected_text(nb: Path) -> str | None:
+    """What the notebook printed, when its saved outputs are a clean top-to-bottom run."""
+    from nbprod.notebook import read_notebook
+
+    cells = [c for c in read_notebook(nb).code_cells if c.source.strip()]
+    counts = [c.execution_count for c in cells]
+    if not cells or counts != list(range(1, len(cells) + 1)):
+        return None
+    if any(o.get("output_type") == "error" for c in cells for o in c.outputs):
+        return None
+    return "".join(
+        "".join(o.get("text", "")) if isinstance(o.get("text"), list) else str(o.get("text", ""))
+        for c in cells
+        for o in c.outputs
+        if o.get("output_type") == "stream" and o.get("name") == "stdout"
+    )
+
+
+def same_output(actual: str, expected: str) -> bool:
+    """The generated tests' comparison (``_testing.assert_same_output``), with verify's normaliser."""
+    from nbprod.export.snapshot import TESTING_SOURCE
+    from nbprod.verify.normalize import normalise
+
+    ns: dict[str, Any] = {}
+    exec(compile(TESTING_SOURCE, "_testing", "exec"), ns)  # noqa: S102 - our own template
+    ns["normalise"] = normalise
+    try:
+        ns["assert_same_output"](actual, expected)
+    except AssertionError:
+        return False
+    return True
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str], limit: int) -> tuple[int | str, str, str]:
+    """Run in its own process group; ("timeout", ...) after ``limit`` seconds, group killed."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return "timeout", out, err
+    return proc.returncode, out, err
+
+
+def secrets_in(folder: Path) -> list[str]:
+    """Secret literals in a package folder: token shapes anywhere, secret-named literals in code."""
+    from nbprod.export.secrets import code_secrets
+    from nbprod.rules.security import find_tokens
+
+    found = []
+    for path in folder.rglob("*"):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found += [f"{path.name}: {kind}" for kind, _ in find_tokens(text)]
+        if path.suffix == ".py":
+            found += [f"{path.name}:{s.line}: {s.kind}" for s in code_secrets(text)]
+    return found
+
+
+def measure(src: Path, work: Path, index: int, limit: int) -> dict[str, Any]:
+    """Export one notebook, install it in a fresh venv, run its pipeline and its suite."""
+    from nbprod.errors import NbprodError
+    from nbprod.export import export_notebook
+
+    folder = work / f"nb{index:03d}"
+    folder.mkdir()
+    for sibling in src.parent.iterdir():  # the files the notebook may read beside it
+        if sibling.is_file() and sibling.stat().st_size < 5_000_000:
+            shutil.copy(sibling, folder / sibling.name)
+    nb = folder / src.name
+    row: dict[str, Any] = {"notebook": str(src), "exported": False}
+    try:
+        result = export_notebook(nb, folder / "pkg", name=f"nb{index:03d}")
+    except NbprodError as exc:
+        row["export_error"] = str(exc)
+        return row
+    out, package = result.out_dir, result.package
+    row.update(exported=True, package=package, secrets=secrets_in(out))
+    deps = result.report.dependencies
+    row["deps"] = deps
+    row["all_pinned"] = all("==" in d for d in deps)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHONPATH", "VIRTUAL_ENV"))}
+    env["MPLBACKEND"] = "Agg"
+    venv = folder / "venv"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(venv)], check=True, capture_output=True)
+    python = str(venv / "bin" / "python")
+    t = time.perf_counter()
+    rc, _, err = run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{out}[test]"],
+                     folder, env, 1800)  # fmt: skip
+    row["install_seconds"] = round(time.perf_counter() - t, 1)
+    row["installed"] = rc == 0
+    if rc != 0:
+        row["install_error"] = (err.strip().splitlines() or ["?"])[-1]
+        return row
+    rc, stdout, stderr = run([python, "-m", package], folder, env, limit)
+    row["runs"] = rc == 0
+    if rc != 0:
+        row["run_error"] = (stderr.strip().splitlines() or [str(rc)])[-1]
+    expected = expected_text(nb) or ""
+    row["same_output"] = rc == 0 and same_output(stdout, expected)
+    comparable = "EXPECTED = None" not in (out / "tests" / "test_pipeline.py").read_text()
+    row["suite_compares_output"] = comparable
+    trc, tout, terr = run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], out, env, limit * 3
+    )
+    row["suite_green"] = trc == 0
+    row["suite_tail"] = (tout.strip().splitlines() or [""])[-1]
+    reproduces = row["runs"] and (row["same_output"] or not comparable)
+    row["suite_agrees"] = row["suite_green"] == reproduces
+    missing = "ModuleNotFoundError" in stderr + tout + terr or "No module named" in stderr + tout + terr
+    row["deps_complete"] = row["all_pinned"] and not missing
+    return row
+
+
+def summary(rows: list[dict[str, Any]]) -> list[str]:
+    """The figures, one line each."""
+
+    def pct(a: int, b: int) -> str:
+        return f"{a}/{b} = {100 * a / max(1, b):.1f}%"
+
+    n = len(rows)
+    exported = [r for r in rows if r["exported"]]
+    installed = [r for r in exported if r.get("installed")]
+    lines = [
+        f"notebooks: {n} (real, clean saved run, distinct)",
+        f"exported: {pct(len(exported), n)}",
+        f"installed from their own pyproject in a fresh venv: {pct(len(installed), len(exported))}",
+        f"pipelines that run: {pct(sum(bool(r.get('runs')) for r in installed), len(installed))}",
+        f"pipelines that run and print what the notebook printed: "
+        f"{pct(sum(bool(r.get('same_output')) for r in rows), n)}",
+        f"generated suite agrees with the pipeline: {pct(sum(bool(r.get('suite_agrees')) for r in installed), len(installed))}",
+        f"declared pinned dependencies complete: {pct(sum(bool(r.get('deps_complete')) for r in exported), len(exported))}",
+        f"secret literals in package folders: {sum(len(r.get('secrets', [])) for r in exported)}",
+    ]
+    for r in rows:
+        why = r.get("export_error") or r.get("install_error") or r.get("run_error")
+        if why or not r.get("same_output") or not r.get("suite_agrees"):
+            lines.append(
+                f"  {Path(r['notebook']).name}: runs={r.get('runs')} same={r.get('same_output')} "
+                f"suite_green={r.get('suite_green')} agrees={r.get('suite_agrees')} {why or ''}".rstrip()
+            )
+    return lines
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit-notebooks", type=int, default=0, help="only the first N notebooks")
+    ap.add_argument("--limit", type=int, default=300, help="seconds allowed for one pipeline run")
+    ap.add_argument("--json", help="write every row here")
+    ap.add_argument(
+        "--kernel-python",
+        help="the notebooks' environment: a python with ipykernel and their libraries, used as the "
+        "`python3` kernel the export asks for versions (default: the installed python3 kernel)",
+    )
+    ap.add_argument("--summary-of", metavar="JSON", help="print the figures of a saved run (--json) and exit")
+    args = ap.parse_args()
+    if args.summary_of:
+        print("\n".join(summary(json.loads(Path(args.summary_of).read_text()))))
+        return 0
+    if args.kernel_python:
+        spec = Path(tempfile.mkdtemp(prefix="nbprod-bench-kernel-")) / "kernels" / "python3"
+        spec.mkdir(parents=True)
+        argv = [args.kernel_python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        (spec / "kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": "bench", "language": "python"})
+        )
+        os.environ["JUPYTER_PATH"] = str(spec.parent.parent)
+    nbs = clean_notebooks()
+    if args.limit_notebooks:
+        nbs = nbs[: args.limit_notebooks]
+    if not nbs:
+        print("offline: no real notebooks")
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="nbprod-bench-venv-"))
+    rows = []
+    for i, src in enumerate(nbs):
+        t = time.perf_counter()
+        row = measure(src, work, i, args.limit)
+        row["seconds"] = round(time.perf_counter() - t, 1)
+        rows.append(row)
+        print(f"[{i + 1}/{len(nbs)}] {src.name}: runs={row.get('runs')} same={row.get('same_output')} "
+              f"agrees={row.get('suite_agrees')} deps={row.get('deps_complete')} ({row['seconds']} s)", flush=True)  # fmt: skip
+        shutil.rmtree(work / f"nb{i:03d}" / "venv", ignore_errors=True)  # disk: keep the package
+    print()
+    print("\n".join(summary(rows)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    print(f"(work folder: {work})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
