@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_baseline_section_runs(sections):
-    """The code of cells 12-14 runs; a failure names the notebook cell."""
+    """The code of cells 13-15 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "baseline_section")
     assert run.error is None
 

@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_evaluation_runs(sections):
-    """The code of cells 18-19 runs; a failure names the notebook cell."""
+    """The code of cells 19-20 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "evaluation")
     assert run.error is None
 

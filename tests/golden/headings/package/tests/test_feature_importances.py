@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_feature_importances_runs(sections):
-    """The code of cell 21 runs; a failure names the notebook cell."""
+    """The code of cell 22 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "feature_importances")
     assert run.error is None
 

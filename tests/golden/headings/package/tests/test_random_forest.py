@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_random_forest_runs(sections):
-    """The code of cell 16 runs; a failure names the notebook cell."""
+    """The code of cell 17 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "random_forest")
     assert run.error is None
 

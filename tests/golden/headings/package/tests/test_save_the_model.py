@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_save_the_model_runs(sections):
-    """The code of cell 23 runs; a failure names the notebook cell."""
+    """The code of cell 24 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "save_the_model")
     assert run.error is None
 

@@ -12,7 +12,7 @@ SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "setup.json").read_
 
 
 def test_setup_runs(sections):
-    """The code of cells 2-4 runs; a failure names the notebook cell."""
+    """The code of cells 3-5 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "setup")
     assert run.error is None
 

@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_train_test_split_section_runs(sections):
-    """The code of cell 10 runs; a failure names the notebook cell."""
+    """The code of cell 11 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "train_test_split_section")
     assert run.error is None
 

@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_display_and_leftovers_runs(sections):
-    """The code of cells 19-23 runs; a failure names the notebook cell."""
+    """The code of cells 20-24 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "display_and_leftovers")
     assert run.error is None
 

@@ -12,7 +12,7 @@ SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "files.json").read_
 
 
 def test_files_runs(sections):
-    """The code of cells 12-17 runs; a failure names the notebook cell."""
+    """The code of cells 13-18 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "files")
     assert run.error is None
 

@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_magic_tour_runs(sections):
-    """The code of cells 1-5 runs; a failure names the notebook cell."""
+    """The code of cells 2-6 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "magic_tour")
     assert run.error is None
 

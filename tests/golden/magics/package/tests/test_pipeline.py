@@ -11,7 +11,7 @@ import pytest
 from magics import _testing, pipeline
 
 EXPECTED = None
-NOT_COMPARED = "cell 2 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+NOT_COMPARED = "cell 3 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
 # The options README.md documents: the same table generated the console script.
 OPTIONS = ["--plots"]
 

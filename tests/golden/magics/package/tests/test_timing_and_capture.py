@@ -14,14 +14,14 @@ SNAPSHOT = json.loads(
 
 
 def test_timing_and_capture_runs(sections):
-    """The code of cells 7-10 runs; a failure names the notebook cell."""
+    """The code of cells 8-11 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "timing_and_capture")
     assert run.error is None
 
 
 def test_timing_and_capture_prints_what_the_notebook_printed(sections):
     pytest.skip(
-        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 9 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
+        "TODO: check what timing_and_capture.run() prints; no comparison derived: cell 10 uses a magic whose printed output the package does not reproduce (timing, install, %env...)"
     )
 
 

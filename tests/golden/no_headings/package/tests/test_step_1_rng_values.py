@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_step_1_rng_values_runs(sections):
-    """The code of cells 1-3 runs; a failure names the notebook cell."""
+    """The code of cells 2-4 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "step_1_rng_values")
     assert run.error is None
 

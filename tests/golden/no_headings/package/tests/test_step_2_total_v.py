@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_step_2_total_v_runs(sections):
-    """The code of cells 4-7 runs; a failure names the notebook cell."""
+    """The code of cells 5-8 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "step_2_total_v")
     assert run.error is None
 

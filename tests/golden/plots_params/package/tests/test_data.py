@@ -12,7 +12,7 @@ SNAPSHOT = json.loads((Path(__file__).parent / "snapshots" / "data.json").read_t
 
 
 def test_data_runs(sections):
-    """The code of cells 4-5 runs; a failure names the notebook cell."""
+    """The code of cells 5-6 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "data")
     assert run.error is None
 

@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_figures_runs(sections):
-    """The code of cells 7-9 runs; a failure names the notebook cell."""
+    """The code of cells 8-10 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "figures")
     assert run.error is None
 

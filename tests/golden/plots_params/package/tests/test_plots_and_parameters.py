@@ -14,7 +14,7 @@ SNAPSHOT = json.loads(
 
 
 def test_plots_and_parameters_runs(sections):
-    """The code of cells 1-2 runs; a failure names the notebook cell."""
+    """The code of cells 2-3 runs; a failure names the notebook cell."""
     run = _testing.section(sections, "plots_and_parameters")
     assert run.error is None
 

@@ -1,25 +1,30 @@
 # Copied from nbprod.verify.normalize by nbprod export.
 # ruff: noqa
-"""Volatile parts of outputs made stable: addresses, times, durations, temp paths, progress bars."""
+"""Volatile parts of outputs made stable: addresses, times, durations, temp paths, progress bars.
+
+Every pattern here runs in time linear in the text: a variable-length run (``\\S*``,
+``\\d+``) may only start where such a run starts (a look-behind), so a 200k-character
+line without spaces costs one scan, not one per character.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
-_BACKSPACE = re.compile(r"[^\n]\x08")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b\n]*\x07")
+# a line holding one of these is a progress bar (tqdm, keras, pip): the whole line is replaced
 _PROGRESS = re.compile(
-    r"^.*(?:\d+%\|.*\||\d+/\d+ \[[=>.]+\]|\[[=#>-]{3,}[ .]*\]\s*\d+(?:\.\d+)?%|\d+(?:\.\d+)?\s?(?:it|s)/(?:s|it)\b).*$",
-    re.M,
+    r"(?<!\d)\d+%\|[^\n|]*\||(?<!\d)\d+/\d+ \[[=>.]+\]|(?<![=#>-])\[[=#>-]{3,}[ .]*\]\s*\d+(?:\.\d+)?%"
+    r"|(?<![\d.])\d+(?:\.\d+)?\s?(?:it|s)/(?:s|it)\b"
 )
 _RULES: list[tuple[re.Pattern[str], str]] = [
     # the cell files and input prompts of IPython kernels
-    (re.compile(r"\S*ipykernel_\d+[/\\]\d+\.py"), "<cell>"),
+    (re.compile(r"(?<!\S)\S*?ipykernel_\d+[/\\]\d+\.py"), "<cell>"),
     (re.compile(r"<ipython-input-\d+-[0-9a-f]+>"), "<cell>"),
     (re.compile(r"\bCell In\s?\[\d+\]"), "Cell In[N]"),
     # installed-package locations differ between machines
-    (re.compile(r"[^\s'\"()]*[/\\](?:site|dist)-packages[/\\]"), "<site-packages>/"),
+    (re.compile(r"(?<![^\s'\"()])[^\s'\"()]*?[/\\](?:site|dist)-packages[/\\]"), "<site-packages>/"),
     # temporary paths
     (
         re.compile(
@@ -43,22 +48,35 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     # durations: %time, %timeit, "took 3.2 s", "in 12 ms"
     (
         re.compile(
-            r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|mins?|minutes?)(?![\w/])"
+            r"[-+]?(?<!\d)\d+(?:\.\d+)?(?:e[-+]?\d+)?\s?(?:ns|µs|μs|us|ms|s|sec|secs|seconds?|mins?|minutes?)(?![\w/])"
         ),
         "<duration>",
     ),
-    (re.compile(r"[\d,]+ loops? each"), "N loops each"),
+    (re.compile(r"(?<![\d,])[\d,]+ loops? each"), "N loops each"),
     (re.compile(r"of \d+ runs"), "of N runs"),
 ]
 _SPACES = re.compile(r"[ \t]+")
 
 
+def _backspaces(text: str) -> str:
+    """Each backspace erases the character before it on its line (one pass, linear)."""
+    out: list[str] = []
+    line_start = 0  # a backspace never erases past a newline
+    for ch in text:
+        if ch == "\x08":
+            if len(out) > line_start:
+                out.pop()
+        else:
+            out.append(ch)
+            if ch == "\n":
+                line_start = len(out)
+    return "".join(out)
+
+
 def render_terminal(text: str) -> str:
     """Apply carriage returns and backspaces the way a terminal shows them."""
     if "\x08" in text:
-        previous = None
-        while previous != text:
-            previous, text = text, _BACKSPACE.sub("", text)
+        text = _backspaces(text)
     if "\r" in text:
         text = text.replace("\r\n", "\n")
         text = "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
@@ -75,7 +93,8 @@ def normalise(text: str, replace: Iterable[tuple[str, str]] = ()) -> str:
     for old, new in replace:
         if old:
             text = text.replace(old, new)
-    text = _PROGRESS.sub("<progress>", text)
+    if _PROGRESS.search(text):
+        text = "\n".join("<progress>" if _PROGRESS.search(line) else line for line in text.split("\n"))
     for pattern, placeholder in _RULES:
         text = pattern.sub(placeholder, text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

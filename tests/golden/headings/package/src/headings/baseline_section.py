@@ -1,11 +1,11 @@
-"""Baseline (cells 12-14 of headings.ipynb)."""
+"""Baseline (cells 13-15 of headings.ipynb)."""
 
 from sklearn.dummy import DummyClassifier
 from sklearn.metrics import roc_auc_score
 
 
 def run(X_train, y_train, X_test, y_test):
-    """Baseline: the code of cells 12-14."""
+    """Baseline: the code of cells 13-15."""
     # (notebook cell 14)
     baseline = DummyClassifier(strategy="prior").fit(X_train, y_train)
     baseline_auc = roc_auc_score(y_test, baseline.predict_proba(X_test)[:, 1])

@@ -1,10 +1,10 @@
-"""Data (cells 6-8 of headings.ipynb)."""
+"""Data (cells 7-9 of headings.ipynb)."""
 
 from .helpers import load_data
 
 
 def run(DATA_PATH, TARGET):
-    """Data: the code of cells 6-8."""
+    """Data: the code of cells 7-9."""
     # (notebook cell 6)
     df = load_data(DATA_PATH)
     print(df.shape)

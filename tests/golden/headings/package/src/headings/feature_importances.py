@@ -1,10 +1,10 @@
-"""Feature importances (cell 21 of headings.ipynb)."""
+"""Feature importances (cell 22 of headings.ipynb)."""
 
 import pandas as pd
 
 
 def run(model):
-    """Feature importances: the code of cell 21."""
+    """Feature importances: the code of cell 22."""
     # (notebook cell 21)
     names = model.named_steps["preprocess"].get_feature_names_out()
     importances = pd.Series(model.named_steps["clf"].feature_importances_, index=names)

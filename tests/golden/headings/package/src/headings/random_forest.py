@@ -1,4 +1,4 @@
-"""Random forest (cell 16 of headings.ipynb)."""
+"""Random forest (cell 17 of headings.ipynb)."""
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -7,7 +7,7 @@ from .helpers import build_pipeline
 
 
 def run(CATEGORICAL, NUMERIC, N_ESTIMATORS, SEED, X_train, y_train, X_test, y_test):
-    """Random forest: the code of cell 16."""
+    """Random forest: the code of cell 17."""
     # (notebook cell 16)
     model = build_pipeline(
         N_ESTIMATORS, SEED, CATEGORICAL=CATEGORICAL, NUMERIC=NUMERIC

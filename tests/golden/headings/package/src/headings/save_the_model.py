@@ -1,10 +1,10 @@
-"""Save the model (cell 23 of headings.ipynb)."""
+"""Save the model (cell 24 of headings.ipynb)."""
 
 import joblib
 
 
 def run(OUT_DIR, model):
-    """Save the model: the code of cell 23."""
+    """Save the model: the code of cell 24."""
     # (notebook cell 23)
     model_path = OUT_DIR / "model.joblib"
     joblib.dump(model, model_path)

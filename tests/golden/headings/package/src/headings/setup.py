@@ -1,4 +1,4 @@
-"""Setup (cells 2-4 of headings.ipynb)."""
+"""Setup (cells 3-5 of headings.ipynb)."""
 
 import random
 from pathlib import Path
@@ -7,7 +7,7 @@ import numpy as np
 
 
 def run(SEED):
-    """Setup: the code of cells 2-4."""
+    """Setup: the code of cells 3-5."""
     # (notebook cell 4)
     random.seed(SEED)
     np.random.seed(SEED)

@@ -1,10 +1,10 @@
-"""Train / test split (cell 10 of headings.ipynb)."""
+"""Train / test split (cell 11 of headings.ipynb)."""
 
 from sklearn.model_selection import train_test_split
 
 
 def run(CATEGORICAL, NUMERIC, df, TARGET, SEED, TEST_SIZE):
-    """Train / test split: the code of cell 10."""
+    """Train / test split: the code of cell 11."""
     # (notebook cell 10)
     X = df[NUMERIC + CATEGORICAL]
     y = df[TARGET]

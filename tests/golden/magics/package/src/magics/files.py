@@ -1,4 +1,4 @@
-"""Files (cells 12-17 of magics.ipynb)."""
+"""Files (cells 13-18 of magics.ipynb)."""
 
 import asyncio
 from pathlib import Path
@@ -8,7 +8,7 @@ from .golden_helper import double
 
 
 async def run():
-    """Files: the code of cells 12-17."""
+    """Files: the code of cells 13-18."""
     # (notebook cell 13)
     print(double(21))
     # (notebook cell 14)

@@ -1,4 +1,4 @@
-"""Magic tour (cells 1-5 of magics.ipynb)."""
+"""Magic tour (cells 2-6 of magics.ipynb)."""
 
 import os
 
@@ -6,7 +6,7 @@ from ._magics import getoutput, sh
 
 
 def run():
-    """Magic tour: the code of cells 1-5."""
+    """Magic tour: the code of cells 2-6."""
     # (notebook cell 3)
     sh("echo hello from the shell")
     # (notebook cell 4)

@@ -1,10 +1,10 @@
-"""Timing and capture (cells 7-10 of magics.ipynb)."""
+"""Timing and capture (cells 8-11 of magics.ipynb)."""
 
 from ._magics import timed
 
 
 def run():
-    """Timing and capture: the code of cells 7-10."""
+    """Timing and capture: the code of cells 8-11."""
     # (notebook cell 7)
     with timed():
         squares = [i * i for i in range(10)]

@@ -1,4 +1,4 @@
-"""step 1 rng values (cells 1-3 of no_headings.ipynb)."""
+"""step 1 rng values (cells 2-4 of no_headings.ipynb)."""
 
 import functools
 
@@ -9,7 +9,7 @@ from .helpers import transform
 
 
 def run():
-    """step 1 rng values: the code of cells 1-3."""
+    """step 1 rng values: the code of cells 2-4."""
     # (notebook cell 1)
     rng = np.random.default_rng(7)
     values = rng.normal(size=200)

@@ -1,10 +1,10 @@
-"""step 2 total v (cells 4-7 of no_headings.ipynb)."""
+"""step 2 total v (cells 5-8 of no_headings.ipynb)."""
 
 from .helpers import Summary
 
 
 def run(df):
-    """step 2 total v: the code of cells 4-7."""
+    """step 2 total v: the code of cells 5-8."""
     # (notebook cell 4)
     total = 0
     for v in df["y"]:

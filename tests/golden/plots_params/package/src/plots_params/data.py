@@ -1,10 +1,10 @@
-"""Data (cells 4-5 of plots_params.ipynb)."""
+"""Data (cells 5-6 of plots_params.ipynb)."""
 
 import numpy as np
 
 
 def run(n_points, NOISE, slope, label):
-    """Data: the code of cells 4-5."""
+    """Data: the code of cells 5-6."""
     # (notebook cell 4)
     xs = np.linspace(0, 1, n_points)
     ys = slope * xs + NOISE

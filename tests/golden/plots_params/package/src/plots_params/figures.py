@@ -1,8 +1,8 @@
-"""Figures (cells 7-9 of plots_params.ipynb)."""
+"""Figures (cells 8-10 of plots_params.ipynb)."""
 
 
 def run(ys):
-    """Figures: the code of cells 7-9."""
+    """Figures: the code of cells 8-10."""
     # (notebook cell 9)
     print("mean", round(float(ys.mean()), 4))
 

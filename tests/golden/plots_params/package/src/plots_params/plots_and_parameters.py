@@ -1,9 +1,9 @@
-"""Plots and parameters (cells 1-2 of plots_params.ipynb)."""
+"""Plots and parameters (cells 2-3 of plots_params.ipynb)."""
 
 import matplotlib
 
 
 def run():
-    """Plots and parameters: the code of cells 1-2."""
+    """Plots and parameters: the code of cells 2-3."""
     # (notebook cell 2)
     matplotlib.use("Agg")
