@@ -196,7 +196,9 @@ def _as_notebook(nb: Any) -> Notebook:
         return read_notebook(nb)
     if isinstance(nb, dict):
         return parse_notebook(json.dumps(nb, default=str), "<notebook>")
-    raise NbprodError(f"expected a notebook (a path, a dict or an nbformat notebook), not {type(nb).__name__}")
+    raise NbprodError(
+        f"expected a notebook (a path, a dict or an nbformat notebook), not {type(nb).__name__}"
+    )
 
 
 def embedded_record(nb: Notebook | str | os.PathLike[str] | dict[str, Any]) -> dict[str, Any] | None:

@@ -13,7 +13,6 @@ JSON_VERSION = 1
 _FINDING_FIELDS = ("rule", "severity", "cell", "cell_id", "line", "message", "fix")
 
 
-
 class Finding:
     """One problem: rule id, severity, where (0-based cell index, 1-based line), message.
 
@@ -188,7 +187,8 @@ class Report:
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
         import re
 
-        if re.search("[\ud800-\udfff]", text):  # lone surrogates (file names, broken JSON escapes): \u-escaped
+        # lone surrogates (file names, broken JSON escapes): \u-escaped
+        if re.search("[\ud800-\udfff]", text):
             text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=True)
         return text
 

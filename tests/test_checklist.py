@@ -34,7 +34,8 @@ def test_catalog_has_five_sections_and_matches_checklist_md() -> None:
         "Data", "Features and split", "Model and evaluation", "Code and environment", "Deployment and monitoring",
     ]  # fmt: skip
     assert len(ITEMS) == sum(len(s.items) for s in SECTIONS) == 32
-    text = Path(__file__).resolve().parents[2] / "shared" / "CHECKLIST.md"  # the design card beside the checkout
+    # the design card beside the checkout
+    text = Path(__file__).resolve().parents[2] / "shared" / "CHECKLIST.md"
     if not text.is_file():
         pytest.skip("shared/CHECKLIST.md is not on this machine; the catalog was checked above")
     rows = [line.split("|") for line in text.read_text().splitlines() if line.startswith("| ")]

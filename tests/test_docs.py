@@ -68,7 +68,9 @@ def check_config(snippet: Snippet) -> None:
     classes = {c.__name__: c for c in (NbprodMagics, InteractiveShellApp, TerminalIPythonApp)}
     for name, trait in _CONFIG_LINE.findall(snippet.text):
         assert name in classes, f"{snippet.where}: no configurable class {name}"
-        assert trait in classes[name].class_trait_names(config=True), f"{snippet.where}: {name} has no setting {trait}"
+        assert trait in classes[name].class_trait_names(config=True), (
+            f"{snippet.where}: {name} has no setting {trait}"
+        )
 
 
 def check_python(snippet: Snippet, cwd: Path) -> None:

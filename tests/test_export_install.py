@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
-from hookrepo import wheelhouse
+from hookrepo import BUILD_REQUIREMENT, wheelhouse
 
 from nbprod.export import export_notebook
 

@@ -19,7 +19,8 @@ CLEAN = REPO / "sample_notebooks" / "credit_risk_clean.ipynb"  # saved with an e
 
 
 @pytest.mark.parametrize(
-    "form", ["str", "path", "dict", "nbformat", "Notebook"],
+    "form",
+    ["str", "path", "dict", "nbformat", "Notebook"],
 )
 def test_embedded_record_accepts_every_documented_form(form: str, tmp_path: Path) -> None:
     nb = {

@@ -69,7 +69,8 @@ def _env_name(name: str) -> str:
 
 
 def code_secrets(source: str) -> list[CodeSecret]:
-    """Literal secrets in a cell's Python (the coordinator may swap in security.code_secrets)."""
+    """Literal secrets in a cell's Python: string literals bound to secret-sounding names or
+    holding a provider token, plus every literal the checker's NB401 detector flags."""
     from nbprod.analysis.source import parse_cell
     from nbprod.rules.security import find_tokens, looks_secret
 
@@ -123,7 +124,44 @@ def code_secrets(source: str) -> list[CodeSecret]:
         col = len(first[: node.col_offset].decode("utf-8", "ignore"))
         end_col = len(last[: node.end_col_offset].decode("utf-8", "ignore"))
         found.append(CodeSecret(node.lineno, col, node.end_lineno, end_col, name, kind))
-    return found
+    return _with_rule_findings(source, parsed.tree, lines, found)
+
+
+def _with_rule_findings(
+    source: str, tree: ast.AST, lines: list[str], found: list[CodeSecret]
+) -> list[CodeSecret]:
+    """Add every literal NB401 itself flags (``nbprod.rules.secrets``, the checker's own
+    detector), as the whole string literal that holds it: what the checker calls a secret
+    never reaches the package, whatever this module's simpler scan saw."""
+    from nbprod.rules.secrets.code import code_secrets as rule_secrets
+
+    have = {(s.line, s.col) for s in found}
+    in_fstring = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    literals = [  # a part of an f-string is no literal of its own: that statement becomes a TODO
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and n.end_lineno
+        and n.end_col_offset
+        and id(n) not in in_fstring
+    ]
+    for hit in rule_secrets(source):
+        if hit.via in ("%env", "magic"):
+            continue  # %env lines are rewritten by _env_magics; !cmd lines stay TODOs
+        for node in literals:
+            if not (node.lineno <= hit.line <= node.end_lineno) or hit.secret not in node.value:  # type: ignore[operator]
+                continue
+            first = lines[node.lineno - 1].encode("utf-8")
+            last = lines[node.end_lineno - 1].encode("utf-8")  # type: ignore[index]
+            col = len(first[: node.col_offset].decode("utf-8", "ignore"))
+            end_col = len(last[: node.end_col_offset].decode("utf-8", "ignore"))
+            if (node.lineno, col) not in have:
+                name = hit.name or _KIND_NAMES.get(hit.kind, "SECRET")
+                found.append(CodeSecret(node.lineno, col, node.end_lineno, end_col, name, hit.kind))  # type: ignore[arg-type]
+                have.add((node.lineno, col))
+            break
+    return sorted(found, key=lambda s: (s.line, s.col))
 
 
 def _replace(source: str, python: str, spans: list[CodeSecret]) -> tuple[str, list[CodeSecret]]:
