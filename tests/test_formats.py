@@ -307,16 +307,6 @@ def test_format_key_in_pyproject(
     assert code == 2 and "format must be text, json, sarif, github or gitlab" in err
 
 
-def test_docs_github_example_prints_as_shown() -> None:
-    """docs/checker.md shows real output: run its command and find its lines."""
-    text = (REPO / "docs" / "checker.md").read_text(encoding="utf-8")
-    block = text.split("$ nbprod check credit_risk_messy.ipynb --format github | grep NB201\n", 1)[1]
-    shown = [line.strip() for line in block.split("```", 1)[0].splitlines() if line.strip()]
-    out = _cli(SAMPLES, "check", "credit_risk_messy.ipynb", "--format", "github")
-    printed = [line for line in out.splitlines() if "NB201" in line]
-    assert printed == shown and len(shown) == 2
-
-
 def test_sarif_uri_outside_the_current_folder_is_a_file_uri(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

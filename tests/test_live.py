@@ -355,9 +355,11 @@ def test_seed_magic_seeds_random_and_numpy(
         "call": "%nbprod seed", "libraries": ["random", "numpy"], "value": 123, "cell_id": "seed",
         "execution": seed_run["execution"], "execution_count": seed_run["execution_count"],
     }  # fmt: skip
-    for bad in ("seed abc", "seed -1", "bogus", ""):
+    for bad in ("seed abc", "seed -1", "bogus"):
         with pytest.raises(UsageError):
             shell.run_line_magic("nbprod", bad)
+    shell.run_line_magic("nbprod", "")  # no command: the overview of the sub-commands
+    assert "%nbprod seed" in capsys.readouterr().out
 
 
 def test_record_magic_and_saving(
