@@ -22,7 +22,9 @@ What a fenced block means, by its info string:
 - ``yaml``: parsed; a pre-commit configuration must name hooks this repository defines.
 - ``json``: parsed.
 - ``text`` or none: a usage synopsis is checked against the real argument parser (every
-  ``--flag`` shown must exist); sample output is compared when marked ``output-of``.
+  ``--flag`` shown must exist); sample output is compared when marked ``output-of``; a
+  block of ``$ command`` lines is a console session; an IPython transcript (``In [1]:``)
+  cannot be replayed faithfully (paths, versions, platform) and must be marked ``skip``.
 
 Inline code spans that start with ``nbprod `` or ``%nbprod `` are checked against the
 parsers too: a documented flag that the command does not have fails the test.
@@ -89,7 +91,7 @@ class Snippet:
         """What the test does with it: console, shell, python, toml, yaml, json, usage, output, none."""
         if self.inline:
             return "usage"
-        if self.lang == "console":
+        if self.lang == "console" or (self.lang in ("", "text") and self.text.startswith("$ ")):
             return "console"
         if self.lang in ("bash", "sh", "shell"):
             return "shell"
@@ -99,8 +101,9 @@ class Snippet:
             return "output" if "output-of" in self.markers else self.lang.replace("yml", "yaml")
         if "output-of" in self.markers:
             return "output"
-        transcript = re.search(r"^In \[\d*\]:", self.text, re.MULTILINE)  # an IPython session's output
-        if not transcript and re.search(r"^\s*%?nbprod [a-z][a-z-]*(\s|$)", self.text, re.MULTILINE):
+        if re.search(r"^In \[\d*\]:", self.text, re.MULTILINE):
+            return "transcript"  # an IPython session: must be marked, the test cannot replay it
+        if re.search(r"^\s*%?nbprod [a-z][a-z-]*(\s|$)", self.text, re.MULTILINE):
             return "usage"
         return "none"
 

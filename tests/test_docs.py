@@ -183,6 +183,10 @@ CHECKS = {
     "yaml": check_yaml,
     "json": lambda s, cwd: json.loads(s.text),
     "usage": lambda s, cwd: _assert_usage(s),
+    "transcript": lambda s, cwd: pytest.fail(
+        f"{s.where}: an IPython transcript the test cannot replay: mark it "
+        "<!-- docs-test: skip REASON --> (and say where it is tested)"
+    ),
 }
 
 
