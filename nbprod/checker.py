@@ -99,7 +99,7 @@ def expand_paths(
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            from nbprod.notebook import iter_notebook_paths
+            from nbprod.files import iter_notebook_paths
 
             found = [f for f in iter_notebook_paths(p, errors) if not config.excluded(str(f))]
             if not found and not any(e["path"].startswith(str(p)) for e in errors):
