@@ -96,13 +96,11 @@ def atomic_write(
     the file it points at is the one replaced (atomically, beside that file). ``durable``:
     flushed to disk first (a cache entry can skip that).
     """
-    import tempfile
-
     target = Path(path)
     if follow_symlinks and target.is_symlink():
         target = Path(os.path.realpath(target))
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = _temp_beside(target)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
@@ -120,6 +118,21 @@ def atomic_write(
         except OSError:
             pass
         raise
+
+
+def _temp_beside(target: Path) -> tuple[int, str]:
+    """``tempfile.mkstemp(prefix=".NAME.", suffix=".tmp", dir=FOLDER)`` without importing
+    tempfile (with shutil, random...: milliseconds on the first cache write of a run)."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL
+    for extra in ("O_NOFOLLOW", "O_CLOEXEC", "O_BINARY"):
+        flags |= getattr(os, extra, 0)
+    for _ in range(100):
+        name = os.path.abspath(os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp"))
+        try:
+            return os.open(name, flags, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name beside {target}")
 
 
 def iter_notebook_paths(
