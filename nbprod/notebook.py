@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from nbprod.errors import NbprodError, NotebookError
@@ -27,17 +26,41 @@ from nbprod.files import (  # noqa: F401 - their home was here: callers import t
 PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3"})
 
 
-@dataclass(eq=False)
 class Cell:
     """One cell: its 0-based index among all cells, kind, source and saved run state."""
 
     index: int
     kind: str
     source: str
-    id: str | None = None
-    execution_count: int | None = None
-    outputs: list[dict[str, Any]] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    id: str | None
+    execution_count: int | None
+    outputs: list[dict[str, Any]]
+    metadata: dict[str, Any]
+
+    def __init__(
+        self,
+        index: int,
+        kind: str,
+        source: str,
+        id: str | None = None,
+        execution_count: int | None = None,
+        outputs: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.index = index
+        self.kind = kind
+        self.source = source
+        self.id = id
+        self.execution_count = execution_count
+        self.outputs = [] if outputs is None else outputs
+        self.metadata = {} if metadata is None else metadata
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(index={self.index!r}, kind={self.kind!r}, source={self.source!r}, "
+            f"id={self.id!r}, execution_count={self.execution_count!r}, outputs={self.outputs!r}, "
+            f"metadata={self.metadata!r})"
+        )
 
     @property
     def tags(self) -> list[str]:
@@ -45,17 +68,38 @@ class Cell:
         return [t for t in tags if isinstance(t, str)]
 
 
-@dataclass(eq=False)
 class Notebook:
     """A notebook as nbprod sees it, whatever nbformat version it was saved in."""
 
     path: str
     cells: list[Cell]
     metadata: dict[str, Any]
-    nbformat: int = 4
-    nbformat_minor: int = 5
+    nbformat: int
+    nbformat_minor: int
     # side files beside it that could not be used: {"path", "message"} error lines
-    problems: list[dict[str, str]] = field(default_factory=list)
+    problems: list[dict[str, str]]
+
+    def __init__(
+        self,
+        path: str,
+        cells: list[Cell],
+        metadata: dict[str, Any],
+        nbformat: int = 4,
+        nbformat_minor: int = 5,
+        problems: list[dict[str, str]] | None = None,
+    ) -> None:
+        self.path = path
+        self.cells = cells
+        self.metadata = metadata
+        self.nbformat = nbformat
+        self.nbformat_minor = nbformat_minor
+        self.problems = [] if problems is None else problems
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(path={self.path!r}, cells={self.cells!r}, metadata={self.metadata!r}, "
+            f"nbformat={self.nbformat!r}, nbformat_minor={self.nbformat_minor!r}, problems={self.problems!r})"
+        )
 
     @property
     def language(self) -> str:
