@@ -373,7 +373,7 @@ def _read_bytes(path: str, side: bool = False) -> bytes | None:
     """A file's bytes, or None; regular files only, size-capped, never blocking (a FIFO or a
     link to /dev/zero in an untrusted checkout is a miss, and the checker then reports it)."""
     from nbprod.errors import NbprodError
-    from nbprod.notebook import MAX_NOTEBOOK_BYTES, MAX_SIDE_FILE_BYTES, read_regular
+    from nbprod.files import MAX_NOTEBOOK_BYTES, MAX_SIDE_FILE_BYTES, read_regular
 
     try:
         return read_regular(path, MAX_SIDE_FILE_BYTES if side else MAX_NOTEBOOK_BYTES)
@@ -390,6 +390,6 @@ def _max_bytes() -> int:
 
 def _atomic_write(target: Path, payload: bytes) -> None:
     """A temporary file beside ``target``, then ``os.replace`` (no fsync: a lost entry is a miss)."""
-    from nbprod.notebook import atomic_write
+    from nbprod.files import atomic_write
 
     atomic_write(target, payload, durable=False)

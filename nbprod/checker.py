@@ -84,7 +84,12 @@ def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | N
     """The readiness checklist; it sees every rule, whatever ``--select`` / ``--ignore`` say."""
     from nbprod.checklist import CHECKLIST_RULES, checklist_extra
 
-    if config is not None and not all(config.enabled(r, facts.notebook.path) for r in CHECKLIST_RULES):
+    # the default configuration enables every rule: no need to ask ~30 times per notebook
+    if (
+        config is not None
+        and (config.select or config.ignore or config.per_file_ignores)
+        and not all(config.enabled(r, facts.notebook.path) for r in CHECKLIST_RULES)
+    ):
         everything = run_rules(facts, Config(options=dict(config.options)))
         findings = _with_live_findings(facts.notebook, facts.record, everything, None)
     return checklist_extra(facts, findings)
@@ -98,19 +103,39 @@ def expand_paths(
     errors: list[dict[str, str]] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            from nbprod.notebook import iter_notebook_paths
+        kind = _kind(p)  # one stat, where is_dir() then exists() took two
+        if kind == "dir":
+            from nbprod.files import iter_notebook_paths
 
             found = [f for f in iter_notebook_paths(p, errors) if not config.excluded(str(f))]
             if not found and not any(e["path"].startswith(str(p)) for e in errors):
                 errors.append({"path": str(p), "message": "no notebooks (*.ipynb) found in this folder"})
             files.extend(found)
-        elif p.exists():
+        elif kind == "file":
             if not config.excluded(str(p)):
                 files.append(p)
         else:
             errors.append({"path": str(p), "message": "no such file or folder"})
     return files, errors
+
+
+def _kind(p: Path) -> str | None:
+    """``dir``, ``file`` (anything else that exists) or None, as ``Path.is_dir()`` and
+    ``Path.exists()`` tell them (an error other than a missing file is raised alike)."""
+    import errno
+    import stat
+
+    try:
+        st = os.stat(p)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return None
+        if getattr(exc, "winerror", None) in (21, 123, 1921):  # pragma: no cover - Windows, as pathlib
+            return None
+        raise
+    except ValueError:  # an embedded NUL: neither a folder nor a file
+        return None
+    return "dir" if stat.S_ISDIR(st.st_mode) else "file"
 
 
 def check_paths(

@@ -55,6 +55,32 @@ In Jupyter: %load_ext nbprod (the IPython extension: live record and warnings), 
 repository."""
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter without ``import shutil`` (with bz2, lzma...: ~3 ms at every
+    start, for argparse's terminal width): the same width, found as ``shutil`` finds it."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with usage errors on one line: ``nbprod check: error: ... (see --help)``."""
 
@@ -69,7 +95,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="nbprod",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
         epilog="Run 'nbprod COMMAND --help' for a command's options and exit codes.",
     )
     parser.add_argument("--version", action="version", version=f"nbprod {__version__}")
@@ -81,11 +107,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                 help=help_text,
                 description=help_text,
                 epilog=_exit_codes(name),
-                formatter_class=argparse.RawDescriptionHelpFormatter,
+                formatter_class=_Formatter,
             )
             importlib.import_module(module).add_arguments(sp)
         else:
-            sub.add_parser(name, help=help_text)
+            sub.add_parser(name, help=help_text, formatter_class=_Formatter)
     return parser
 
 

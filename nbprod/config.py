@@ -222,7 +222,7 @@ def load_config(start: str | os.PathLike[str] | None = None, pyproject: Path | N
     if path is None:
         return config
     from nbprod.errors import NbprodError
-    from nbprod.notebook import MAX_SIDE_FILE_BYTES, display_path, read_regular
+    from nbprod.files import MAX_SIDE_FILE_BYTES, display_path, read_regular
 
     try:  # only a regular file, non-blocking, at most 64 MB
         text = read_regular(path, MAX_SIDE_FILE_BYTES)

@@ -23,7 +23,7 @@ def slug(text: str, fallback: str = "section") -> str:
 
 def names_for(notebook: str | os.PathLike[str], name: str | None = None) -> tuple[str, str]:
     """(distribution name, import name) from ``--name`` or the notebook's file name."""
-    raw = name or Path(notebook).stem
+    raw = name or _stem(notebook)
     package = slug(raw, "notebook")
     if package in sys.stdlib_module_names or package in ("test", "tests", "src", "nbprod"):
         package += "_pipeline"
@@ -35,4 +35,24 @@ def names_for(notebook: str | os.PathLike[str], name: str | None = None) -> tupl
 
 def default_out_dir(notebook: str | os.PathLike[str], name: str | None = None) -> Path:
     """``<notebook folder>/<distribution name>``."""
-    return Path(notebook).parent / names_for(notebook, name)[0]
+    dist = names_for(notebook, name)[0]
+    if _plain(notebook):  # asked for every notebook checked: one Path, not three
+        return Path(os.path.join(os.path.dirname(notebook), dist))
+    return Path(notebook).parent / dist
+
+
+def _plain(path: object) -> bool:
+    """A str whose last part is a file name (what ``os.path`` and ``Path`` read alike)."""
+    if not isinstance(path, str) or not path or path.endswith(("/", os.sep)):
+        return False
+    return os.path.basename(path) not in ("", ".", "..")
+
+
+def _stem(path: str | os.PathLike[str]) -> str:
+    """``Path(path).stem``, without making a Path for a plain str."""
+    if not _plain(path):
+        return Path(path).stem
+    assert isinstance(path, str)
+    base = os.path.basename(path)
+    i = base.rfind(".")
+    return base[:i] if 0 < i < len(base) - 1 else base

@@ -10,99 +10,57 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from nbprod.errors import NbprodError, NotebookError, one_line
+from nbprod.errors import NbprodError, NotebookError
+from nbprod.files import (  # noqa: F401 - their home was here: callers import them from here
+    MAX_NOTEBOOK_BYTES,
+    MAX_SIDE_FILE_BYTES,
+    atomic_write,
+    display_path,
+    iter_notebook_paths,
+    json_depth,
+    read_regular,
+)
 
 PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3"})
-MAX_NOTEBOOK_BYTES = 512 * 2**20  # larger files are refused, not read
-MAX_SIDE_FILE_BYTES = 64 * 2**20  # records, ticks files, pyproject.toml
 
 
-def display_path(path: str | os.PathLike[str]) -> str:
-    """A path for a one-line message: newlines and other control characters escaped."""
-    return one_line(os.fspath(path))
-
-
-def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of a regular file, read without ever blocking or reading without bound.
-
-    Opened non-blocking (a FIFO never hangs), checked with ``fstat`` after opening (no
-    race with a swapped file), refused when it is not a regular file (FIFO, socket,
-    device such as a link to ``/dev/zero``) or larger than ``limit`` bytes. Raises
-    ``FileNotFoundError`` when missing, else ``NbprodError`` with a one-line reason.
-    """
-    flags = (
-        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-    )
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise
-    except IsADirectoryError:
-        raise NbprodError("is a directory") from None
-    except PermissionError:
-        raise NbprodError("permission denied") from None
-    except OSError as exc:
-        raise NbprodError(f"cannot read: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise NbprodError("is a directory")
-        if not stat.S_ISREG(st.st_mode):
-            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device or socket"
-            raise NbprodError(f"not a regular file ({kind}); not read")
-        if st.st_size > limit:
-            raise NbprodError(f"larger than {limit // 2**20} MB; not read")
-        chunks = []
-        size = 0
-        while True:  # a file may grow while it is read: never past the limit
-            try:
-                chunk = os.read(fd, min(1 << 22, limit + 1 - size))
-            except BlockingIOError:  # pragma: no cover - regular files do not block
-                break
-            except OSError as exc:
-                raise NbprodError(f"cannot read: {exc.strerror or exc}") from None
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise NbprodError(f"larger than {limit // 2**20} MB; not read")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def json_depth(value: Any, limit: int) -> bool:
-    """True when ``value`` nests no deeper than ``limit`` (checked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        elif not isinstance(item, list):
-            continue
-        if depth > limit:
-            return False
-        stack.extend((v, depth + 1) for v in item if isinstance(v, dict | list))
-    return True
-
-
-@dataclass(eq=False)
 class Cell:
     """One cell: its 0-based index among all cells, kind, source and saved run state."""
 
     index: int
     kind: str
     source: str
-    id: str | None = None
-    execution_count: int | None = None
-    outputs: list[dict[str, Any]] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    id: str | None
+    execution_count: int | None
+    outputs: list[dict[str, Any]]
+    metadata: dict[str, Any]
+
+    def __init__(
+        self,
+        index: int,
+        kind: str,
+        source: str,
+        id: str | None = None,
+        execution_count: int | None = None,
+        outputs: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.index = index
+        self.kind = kind
+        self.source = source
+        self.id = id
+        self.execution_count = execution_count
+        self.outputs = [] if outputs is None else outputs
+        self.metadata = {} if metadata is None else metadata
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(index={self.index!r}, kind={self.kind!r}, source={self.source!r}, "
+            f"id={self.id!r}, execution_count={self.execution_count!r}, outputs={self.outputs!r}, "
+            f"metadata={self.metadata!r})"
+        )
 
     @property
     def tags(self) -> list[str]:
@@ -110,17 +68,38 @@ class Cell:
         return [t for t in tags if isinstance(t, str)]
 
 
-@dataclass(eq=False)
 class Notebook:
     """A notebook as nbprod sees it, whatever nbformat version it was saved in."""
 
     path: str
     cells: list[Cell]
     metadata: dict[str, Any]
-    nbformat: int = 4
-    nbformat_minor: int = 5
+    nbformat: int
+    nbformat_minor: int
     # side files beside it that could not be used: {"path", "message"} error lines
-    problems: list[dict[str, str]] = field(default_factory=list)
+    problems: list[dict[str, str]]
+
+    def __init__(
+        self,
+        path: str,
+        cells: list[Cell],
+        metadata: dict[str, Any],
+        nbformat: int = 4,
+        nbformat_minor: int = 5,
+        problems: list[dict[str, str]] | None = None,
+    ) -> None:
+        self.path = path
+        self.cells = cells
+        self.metadata = metadata
+        self.nbformat = nbformat
+        self.nbformat_minor = nbformat_minor
+        self.problems = [] if problems is None else problems
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__qualname__}(path={self.path!r}, cells={self.cells!r}, metadata={self.metadata!r}, "
+            f"nbformat={self.nbformat!r}, nbformat_minor={self.nbformat_minor!r}, problems={self.problems!r})"
+        )
 
     @property
     def language(self) -> str:
@@ -336,63 +315,3 @@ def read_notebook_bytes(path: str | os.PathLike[str]) -> bytes:
     if not data.strip():
         raise NotebookError("not a notebook: the file is empty")
     return data
-
-
-def iter_notebook_paths(
-    path: str | os.PathLike[str], errors: list[dict[str, str]] | None = None
-) -> list[Path]:
-    """Notebooks under a folder (sorted, skipping checkpoints and hidden folders).
-
-    A folder that cannot be listed is added to ``errors`` (``{"path", "message"}``), not
-    skipped without a word.
-    """
-    root = Path(path)
-    found = []
-
-    def unreadable(exc: OSError) -> None:
-        if errors is not None:
-            where = exc.filename if exc.filename is not None else root
-            reason = "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
-            errors.append({"path": os.fspath(where), "message": f"cannot read this folder: {reason}"})
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints" and not d.startswith("."))
-        for name in sorted(filenames):
-            if name.endswith(".ipynb"):
-                found.append(Path(dirpath) / name)
-    return found
-
-
-def atomic_write(
-    path: str | os.PathLike[str], data: str | bytes, follow_symlinks: bool = False, *, durable: bool = True
-) -> None:
-    """Write a file atomically: a temporary file beside it, then a rename.
-
-    A symlink at ``path`` is replaced by a regular file, unless ``follow_symlinks``: then
-    the file it points at is the one replaced (atomically, beside that file). ``durable``:
-    flushed to disk first (a cache entry can skip that).
-    """
-    import tempfile
-
-    target = Path(path)
-    if follow_symlinks and target.is_symlink():
-        target = Path(os.path.realpath(target))
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -140,7 +140,7 @@ def _problem_line(path: str, problems: list[str]) -> str:
 def read_record_file(path: str | Path, problems: list[dict[str, str]] | None = None) -> dict[str, Any] | None:
     """The record in a file (cleaned, see ``clean_record``), or None when it is missing,
     unreadable or not a record. What went wrong is added to ``problems`` as error lines."""
-    from nbprod.notebook import MAX_SIDE_FILE_BYTES, display_path, json_depth, read_regular
+    from nbprod.files import MAX_SIDE_FILE_BYTES, display_path, json_depth, read_regular
 
     def problem(message: str) -> None:
         if problems is not None:
@@ -204,7 +204,7 @@ def _as_notebook(nb: Any) -> Notebook:
 def embedded_record(nb: Notebook | str | os.PathLike[str] | dict[str, Any]) -> dict[str, Any] | None:
     """The last record embedded in the notebook's outputs (cleaned), or None. ``nb``: a
     path, a notebook dict (``nbformat.read``) or an nbprod ``Notebook``."""
-    from nbprod.notebook import display_path, json_depth
+    from nbprod.files import display_path, json_depth
 
     nb = _as_notebook(nb)
     found = None
@@ -254,7 +254,7 @@ def save_record(path: str | Path, record: dict[str, Any]) -> Path:
 
     Refuses (NbprodError) to replace a file that is not an nbprod record.
     """
-    from nbprod.notebook import atomic_write
+    from nbprod.files import atomic_write
 
     target = Path(path)
     if not is_record(record):

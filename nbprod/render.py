@@ -172,7 +172,7 @@ def _digest(path: Path) -> str | None:
     import hashlib
 
     from nbprod.errors import NbprodError
-    from nbprod.notebook import read_regular
+    from nbprod.files import read_regular
 
     if path.is_symlink():
         return None
@@ -188,7 +188,7 @@ def guard_report_files(out: Path, names: list[str]) -> dict[str, str]:
     import json
 
     from nbprod.errors import NbprodError
-    from nbprod.notebook import display_path, read_regular
+    from nbprod.files import display_path, read_regular
 
     manifest: dict[str, str] = {}
     mpath = out / REPORT_MANIFEST
@@ -218,7 +218,7 @@ def record_report_files(out: Path, manifest: dict[str, str], files: list[Path]) 
     """Add the files just written to the folder's manifest (atomically)."""
     import json
 
-    from nbprod.notebook import atomic_write
+    from nbprod.files import atomic_write
 
     for f in files:
         digest = _digest(f)
@@ -234,7 +234,7 @@ def write_report(
 
     With ``guard`` it refuses to replace files nbprod did not write there (see ``REPORT_MANIFEST``).
     """
-    from nbprod.notebook import atomic_write
+    from nbprod.files import atomic_write
 
     out = Path(out_dir)
     stem = stem or Path(checklist.path).stem

@@ -320,11 +320,16 @@ def test_bad_jobs_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture
 # -- a lean start -------------------------------------------------------------------------
 
 
+# stdlib modules a warm run has no use for (each costs milliseconds at every start)
+STDLIB_HEAVY = {"dataclasses", "inspect", "typing", "shutil", "tempfile", "html", "base64", "shlex"}
+
+
 def _modules_after(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, set[str]]:
     code = (
         "import sys\nfrom nbprod.cli import main\n"
         f"rc = main({args!r})\n"
-        "print('MODULES', ' '.join(sorted(m for m in sys.modules if m.startswith('nbprod'))), rc, file=sys.stderr)\n"
+        f"lean = {sorted(STDLIB_HEAVY)!r}\n"
+        "print('MODULES', ' '.join(sorted(m for m in sys.modules if m.startswith('nbprod') or m in lean)), rc, file=sys.stderr)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
@@ -349,8 +354,10 @@ def test_a_warm_run_imports_no_analysis(tmp_path: Path) -> None:
         "nbprod.rules",
         "nbprod.autochecks",
         "nbprod.manual",
+        "nbprod.notebook",
     }
     assert warm & heavy == set()
+    assert warm & STDLIB_HEAVY == set(), "the notebook model, argparse's shutil or tempfile came back"
 
 
 # -- the analysis walk --------------------------------------------------------------------
@@ -409,3 +416,45 @@ def test_a_pool_that_cannot_start_falls_back_to_serial(
     report = checker.check_paths([tmp_path], jobs=4)
     assert [Path(nb.path).name for nb in report.notebooks] == [f"nb{i}.ipynb" for i in range(4)]
     assert all("NB105" in {f.rule for f in nb.findings} for nb in report.notebooks)
+
+
+def test_the_fast_names_are_pathlibs() -> None:
+    """``default_out_dir`` and the stem take a shortcut for plain str paths: the same as Path's."""
+    from nbprod.naming import _stem, default_out_dir, names_for
+
+    cases = [
+        "a.ipynb", "x/b.ipynb", "/b.ipynb", "a//b.ipynb", "a/./b.ipynb", "a/../b.ipynb",
+        "./c.d.ipynb", ".ipynb", "a/.hidden", "a.", "..x", "x/..ipynb", "x/", "x/.", "x/..",
+        "/", "a b/Mon Notebook (1).ipynb", "é/ü.ipynb", "class.ipynb", "1x.ipynb", "noext",
+        str(SAMPLES / "credit_risk_messy.ipynb"),
+    ]  # fmt: skip
+    for case in cases:
+        assert _stem(case) == Path(case).stem, case
+        for name in (None, "my.pkg", "bad name"):
+            dist = names_for(Path(case), name)[0]
+            assert names_for(case, name)[0] == dist
+            assert str(default_out_dir(case, name)) == str(Path(case).parent / dist), case
+
+
+def test_the_help_width_is_shutils(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The help formatter finds the terminal width as ``shutil.get_terminal_size`` does."""
+    from nbprod.cli import _terminal_columns
+
+    for columns in ("100", "0", "x", None):
+        if columns is None:
+            monkeypatch.delenv("COLUMNS", raising=False)
+        else:
+            monkeypatch.setenv("COLUMNS", columns)
+        assert _terminal_columns() == shutil.get_terminal_size().columns
+
+
+def test_a_path_is_one_stat_and_means_what_it_did(tmp_path: Path) -> None:
+    """A folder, a file, a missing path and a path under a file: as is_dir() / exists() said."""
+    nb = tmp_path / "nb.ipynb"
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", nb)
+    files, errors = checker.expand_paths([tmp_path, nb, tmp_path / "gone", nb / "under"], Config())
+    assert files == [nb, nb]
+    assert errors == [
+        {"path": str(tmp_path / "gone"), "message": "no such file or folder"},
+        {"path": str(nb / "under"), "message": "no such file or folder"},
+    ]

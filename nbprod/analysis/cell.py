@@ -11,7 +11,7 @@ comprehension targets are local to the comprehension while walrus targets escape
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from nbprod.analysis.source import parse_cell, parse_python
@@ -91,47 +91,144 @@ class Magic:
     target: tuple[str, ...] = ()
 
 
-@dataclass(slots=True, eq=False, repr=False)
 class Stmt:
     """A top-level statement's data flow: names it binds and reads."""
+
+    __slots__ = ("line", "end_line", "kind", "defs", "reads", "deferred_reads", "deferred_defs")
 
     line: int
     end_line: int
     kind: str
-    defs: set[str] = field(default_factory=set)
-    reads: set[str] = field(default_factory=set)
-    deferred_reads: set[str] = field(default_factory=set)
-    deferred_defs: set[str] = field(default_factory=set)
+    defs: set[str]
+    reads: set[str]
+    deferred_reads: set[str]
+    deferred_defs: set[str]
+
+    def __init__(
+        self,
+        line: int,
+        end_line: int,
+        kind: str,
+        defs: set[str] | None = None,
+        reads: set[str] | None = None,
+        deferred_reads: set[str] | None = None,
+        deferred_defs: set[str] | None = None,
+    ) -> None:
+        self.line = line
+        self.end_line = end_line
+        self.kind = kind
+        self.defs = set() if defs is None else defs
+        self.reads = set() if reads is None else reads
+        self.deferred_reads = set() if deferred_reads is None else deferred_reads
+        self.deferred_defs = set() if deferred_defs is None else deferred_defs
 
 
-@dataclass(slots=True, eq=False, repr=False)
 class CellFacts:
     """Everything nbprod knows about one cell's source."""
+
+    __slots__ = (
+        "source",
+        "python",
+        "tree",
+        "error",
+        "error_line",
+        "defs",
+        "uses",
+        "deferred_uses",
+        "function_uses",
+        "global_defs",
+        "deletes",
+        "imports",
+        "star_imports",
+        "calls",
+        "strings",
+        "str_assigns",
+        "magics",
+        "functions",
+        "classes",
+        "attrs",
+        "stmts",
+        "asserts",
+        "injects_unknown",
+        "suppressed",
+    )
 
     source: str
     python: str
     tree: ast.Module | None
-    error: str | None = None
-    error_line: int | None = None
-    defs: dict[str, int] = field(default_factory=dict)
-    uses: dict[str, int] = field(default_factory=dict)
-    deferred_uses: dict[str, int] = field(default_factory=dict)
-    function_uses: dict[str, dict[str, int]] = field(default_factory=dict)
-    global_defs: dict[str, int] = field(default_factory=dict)
-    deletes: dict[str, int] = field(default_factory=dict)
-    imports: list[Import] = field(default_factory=list)
-    star_imports: list[str] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    strings: list[tuple[int, str]] = field(default_factory=list)
-    str_assigns: list[tuple[str, int, str]] = field(default_factory=list)
-    magics: list[Magic] = field(default_factory=list)
-    functions: dict[str, int] = field(default_factory=dict)
-    classes: dict[str, int] = field(default_factory=dict)
-    attrs: set[str] = field(default_factory=set)
-    stmts: list[Stmt] = field(default_factory=list)
-    asserts: int = 0
-    injects_unknown: bool = False
-    suppressed: frozenset[str] | None = None
+    error: str | None
+    error_line: int | None
+    defs: dict[str, int]
+    uses: dict[str, int]
+    deferred_uses: dict[str, int]
+    function_uses: dict[str, dict[str, int]]
+    global_defs: dict[str, int]
+    deletes: dict[str, int]
+    imports: list[Import]
+    star_imports: list[str]
+    calls: list[Call]
+    strings: list[tuple[int, str]]
+    str_assigns: list[tuple[str, int, str]]
+    magics: list[Magic]
+    functions: dict[str, int]
+    classes: dict[str, int]
+    attrs: set[str]
+    stmts: list[Stmt]
+    asserts: int
+    injects_unknown: bool
+    suppressed: frozenset[str] | None
+
+    def __init__(
+        self,
+        source: str,
+        python: str,
+        tree: ast.Module | None,
+        error: str | None = None,
+        error_line: int | None = None,
+        defs: dict[str, int] | None = None,
+        uses: dict[str, int] | None = None,
+        deferred_uses: dict[str, int] | None = None,
+        function_uses: dict[str, dict[str, int]] | None = None,
+        global_defs: dict[str, int] | None = None,
+        deletes: dict[str, int] | None = None,
+        imports: list[Import] | None = None,
+        star_imports: list[str] | None = None,
+        calls: list[Call] | None = None,
+        strings: list[tuple[int, str]] | None = None,
+        str_assigns: list[tuple[str, int, str]] | None = None,
+        magics: list[Magic] | None = None,
+        functions: dict[str, int] | None = None,
+        classes: dict[str, int] | None = None,
+        attrs: set[str] | None = None,
+        stmts: list[Stmt] | None = None,
+        asserts: int = 0,
+        injects_unknown: bool = False,
+        suppressed: frozenset[str] | None = None,
+    ) -> None:
+        self.source = source
+        self.python = python
+        self.tree = tree
+        self.error = error
+        self.error_line = error_line
+        self.defs = {} if defs is None else defs
+        self.uses = {} if uses is None else uses
+        self.deferred_uses = {} if deferred_uses is None else deferred_uses
+        self.function_uses = {} if function_uses is None else function_uses
+        self.global_defs = {} if global_defs is None else global_defs
+        self.deletes = {} if deletes is None else deletes
+        self.imports = [] if imports is None else imports
+        self.star_imports = [] if star_imports is None else star_imports
+        self.calls = [] if calls is None else calls
+        self.strings = [] if strings is None else strings
+        self.str_assigns = [] if str_assigns is None else str_assigns
+        self.magics = [] if magics is None else magics
+        self.functions = {} if functions is None else functions
+        self.classes = {} if classes is None else classes
+        self.attrs = set() if attrs is None else attrs
+        self.stmts = [] if stmts is None else stmts
+        self.asserts = asserts
+        self.injects_unknown = injects_unknown
+        self.suppressed = suppressed
 
     @property
     def ok(self) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 import copy as copy_module
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nbprod.analysis.cell import _target_names
@@ -38,17 +38,36 @@ DATA_CONSTRUCTORS = frozenset({
 ID = tuple[int, str]  # (node index, name): one value a statement bound
 
 
-@dataclass(slots=True, eq=False, repr=False)
 class Node:
     """One top-level statement: the values it binds, each with the names it came from."""
+
+    __slots__ = ("index", "cell", "line", "stmt", "number", "sources", "reach")
 
     index: int
     cell: int
     line: int
     stmt: ast.stmt
-    number: int = -1  # the statement's place among the cell's top-level statements (-1: recovered)
-    sources: dict[str, frozenset[str]] = field(default_factory=dict)
-    reach: dict[str, int] = field(default_factory=dict)  # name read -> node that bound it
+    number: int  # the statement's place among the cell's top-level statements (-1: recovered)
+    sources: dict[str, frozenset[str]]
+    reach: dict[str, int]  # name read -> node that bound it
+
+    def __init__(
+        self,
+        index: int,
+        cell: int,
+        line: int,
+        stmt: ast.stmt,
+        number: int = -1,
+        sources: dict[str, frozenset[str]] | None = None,
+        reach: dict[str, int] | None = None,
+    ) -> None:
+        self.index = index
+        self.cell = cell
+        self.line = line
+        self.stmt = stmt
+        self.number = number
+        self.sources = {} if sources is None else sources
+        self.reach = {} if reach is None else reach
 
     @property
     def defs(self) -> frozenset[str]:

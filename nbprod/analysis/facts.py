@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from nbprod.analysis.cell import Call, CellFacts, analyze_cell
@@ -28,20 +27,43 @@ def is_predefined(name: str) -> bool:
     return name in BUILTIN_NAMES or bool(_IPYTHON_HISTORY.match(name))
 
 
-@dataclass(eq=False, repr=False)
 class NotebookFacts:
     """The analysis of one notebook: the base every rule, face and report works from."""
 
     notebook: Notebook
     cells: list[CellFacts | None]
     imports: dict[str, str]
-    record: Any = None
-    config: dict[str, Any] = field(default_factory=dict)
-    _qual: dict[str, str] = field(default_factory=dict)
-    _first: dict[str, int] | None = None
-    _code: list[tuple[Cell, CellFacts]] | None = None  # built once: every rule walks them
-    _calls: list[tuple[Cell, Call, str]] | None = None
-    _flow: Any = None  # the def-use graph (nbprod.analysis.dataflow), built on demand
+    record: Any
+    config: dict[str, Any]
+    _qual: dict[str, str]
+    _first: dict[str, int] | None
+    _code: list[tuple[Cell, CellFacts]] | None  # built once: every rule walks them
+    _calls: list[tuple[Cell, Call, str]] | None
+    _flow: Any  # the def-use graph (nbprod.analysis.dataflow), built on demand
+
+    def __init__(
+        self,
+        notebook: Notebook,
+        cells: list[CellFacts | None],
+        imports: dict[str, str],
+        record: Any = None,
+        config: dict[str, Any] | None = None,
+        _qual: dict[str, str] | None = None,
+        _first: dict[str, int] | None = None,
+        _code: list[tuple[Cell, CellFacts]] | None = None,
+        _calls: list[tuple[Cell, Call, str]] | None = None,
+        _flow: Any = None,
+    ) -> None:
+        self.notebook = notebook
+        self.cells = cells
+        self.imports = imports
+        self.record = record
+        self.config = {} if config is None else config
+        self._qual = {} if _qual is None else _qual
+        self._first = _first
+        self._code = _code
+        self._calls = _calls
+        self._flow = _flow
 
     def flow(self) -> Any:
         """The notebook's statement-level def-use graph (``nbprod.analysis.dataflow``)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
@@ -24,15 +23,30 @@ _PROMPT = re.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d
 _INDENT = re.compile(r"^[ \t]+")
 
 
-@dataclass(slots=True, eq=False, repr=False)
 class Parsed:
     """A cell's Python source and tree, or the syntax error that stopped it."""
 
+    __slots__ = ("python", "tree", "error", "error_line", "transformed")
+
     python: str
     tree: ast.Module | None
-    error: str | None = None
-    error_line: int | None = None
-    transformed: bool = False
+    error: str | None
+    error_line: int | None
+    transformed: bool
+
+    def __init__(
+        self,
+        python: str,
+        tree: ast.Module | None,
+        error: str | None = None,
+        error_line: int | None = None,
+        transformed: bool = False,
+    ) -> None:
+        self.python = python
+        self.tree = tree
+        self.error = error
+        self.error_line = error_line
+        self.transformed = transformed
 
 
 def parse_python(source: str, filename: str = "<cell>") -> ast.Module:

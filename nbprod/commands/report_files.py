@@ -13,7 +13,7 @@ from nbprod.report import Report
 def write_reports(report: Report, out_dir: str) -> list[Path]:
     """Write ``<stem>.readiness.png`` / ``.html`` per checked notebook and an ``index.html``."""
     from nbprod.checklist import Checklist
-    from nbprod.notebook import atomic_write
+    from nbprod.files import atomic_write
     from nbprod.render import guard_report_files, record_report_files, write_report
 
     out = Path(out_dir)

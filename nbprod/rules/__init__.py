@@ -50,6 +50,7 @@ def rule(
 
     def deco(fn: CheckFn) -> CheckFn:
         REGISTRY[id] = Rule(id, name, severity, summary, fix, fn, (fn.__doc__ or "").strip(), static)
+        _SORTED.clear()
         return fn
 
     return deco
@@ -58,10 +59,16 @@ def rule(
 def declare(id: str, name: str, severity: str, summary: str, fix: str, doc: str) -> None:
     """Register a rule found by another face (live session, re-execution)."""
     REGISTRY[id] = Rule(id, name, severity, summary, fix, None, doc, static=False)
+    _SORTED.clear()
+
+
+_SORTED: list[dict[str, Rule]] = []  # all_rules()'s answer, until the next rule is registered
 
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, by id, in id order."""
-    for mod in _MODULES:
-        importlib.import_module(f"nbprod.rules.{mod}")
-    return dict(sorted(REGISTRY.items()))
+    if not _SORTED:  # asked for every notebook: the modules are imported and sorted once
+        for mod in _MODULES:
+            importlib.import_module(f"nbprod.rules.{mod}")
+        _SORTED.append(dict(sorted(REGISTRY.items())))
+    return dict(_SORTED[0])

@@ -51,7 +51,7 @@ def render(rules: dict[str, Rule] | None = None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the catalog to PATH (default ``docs/rules.md`` under the current folder)."""
-    from nbprod.notebook import atomic_write
+    from nbprod.files import atomic_write
 
     args = list(sys.argv[1:] if argv is None else argv)
     target = Path(args[0] if args else "docs/rules.md")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import os
 import re
-import shlex
 import weakref
 from collections.abc import Iterator
 
@@ -589,6 +588,8 @@ _OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--ind
 
 def unpinned_installs(command: str) -> list[str]:
     """Packages named without an exact version in a pip / conda install command."""
+    import shlex  # only for notebooks with !pip / %conda lines
+
     try:
         words = shlex.split(command, comments=True)
     except ValueError:

@@ -8,17 +8,15 @@ start. A pattern led by ``\\b`` tried at every position is ~0.5 µs a character:
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from nbprod.rules.secrets.values import PUBLIC_EXAMPLES, entropy, mask_like, placeholder
 
-_B62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # string.digits + ascii letters
 
 
 def _base62(n: int, width: int = 6) -> str:
@@ -44,6 +42,8 @@ def random_tail(tail: str) -> bool:
 
 
 def _b64json(part: str) -> object:
+    import base64  # with struct: only for the tokens that look like a JWT
+
     try:
         raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
         return json.loads(raw)
@@ -66,6 +66,8 @@ def jwt_ok(token: str) -> bool:
 
 def azure_key_ok(key: str) -> bool:
     """A storage account key: 64 random bytes in base64 (not the public emulator key)."""
+    import base64
+
     try:
         raw = base64.b64decode(key, validate=True)
     except (ValueError, binascii.Error):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -179,7 +178,11 @@ def strip_tags(markup: str) -> str:
     """The text between the tags; a table cell is led by " : " (a key-value table reads
     "password : x"), entities are decoded."""
     text = _TAG.sub(" ", _TD.sub(" : ", markup))
-    return html.unescape(text) if "&" in text else text
+    if "&" not in text:
+        return text
+    import html  # with html.entities: only for text with entities
+
+    return html.unescape(text)
 
 
 def visible_text(markup: str) -> str:
