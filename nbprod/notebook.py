@@ -62,6 +62,14 @@ class Cell:
             f"metadata={self.metadata!r})"
         )
 
+    def replace(self, **changes: Any) -> Cell:
+        """A copy with some fields changed (as ``dataclasses.replace`` did)."""
+        fields = {
+            k: getattr(self, k)
+            for k in ("index", "kind", "source", "id", "execution_count", "outputs", "metadata")
+        }
+        return Cell(**{**fields, **changes})
+
     @property
     def tags(self) -> list[str]:
         tags = self.metadata.get("tags") or []
@@ -100,6 +108,14 @@ class Notebook:
             f"{type(self).__qualname__}(path={self.path!r}, cells={self.cells!r}, metadata={self.metadata!r}, "
             f"nbformat={self.nbformat!r}, nbformat_minor={self.nbformat_minor!r}, problems={self.problems!r})"
         )
+
+    def replace(self, **changes: Any) -> Notebook:
+        """A copy with some fields changed (as ``dataclasses.replace`` did)."""
+        fields = {
+            k: getattr(self, k)
+            for k in ("path", "cells", "metadata", "nbformat", "nbformat_minor", "problems")
+        }
+        return Notebook(**{**fields, **changes})
 
     @property
     def language(self) -> str:

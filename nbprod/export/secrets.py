@@ -9,7 +9,6 @@ of the notebook so that every such literal is ``env_secret("NAME")``, which the 
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -150,15 +149,16 @@ def _with_rule_findings(
         if hit.via in ("%env", "magic"):
             continue  # %env lines are rewritten by _env_magics; !cmd lines stay TODOs
         for node in literals:
-            if not (node.lineno <= hit.line <= node.end_lineno) or hit.secret not in node.value:  # type: ignore[operator]
+            end_line = node.end_lineno or node.lineno
+            if not (node.lineno <= hit.line <= end_line) or hit.secret not in str(node.value):
                 continue
             first = lines[node.lineno - 1].encode("utf-8")
-            last = lines[node.end_lineno - 1].encode("utf-8")  # type: ignore[index]
+            last = lines[end_line - 1].encode("utf-8")
             col = len(first[: node.col_offset].decode("utf-8", "ignore"))
             end_col = len(last[: node.end_col_offset].decode("utf-8", "ignore"))
             if (node.lineno, col) not in have:
                 name = hit.name or _KIND_NAMES.get(hit.kind, "SECRET")
-                found.append(CodeSecret(node.lineno, col, node.end_lineno, end_col, name, hit.kind))  # type: ignore[arg-type]
+                found.append(CodeSecret(node.lineno, col, end_line, end_col, name, hit.kind))
                 have.add((node.lineno, col))
             break
     return sorted(found, key=lambda s: (s.line, s.col))
@@ -211,8 +211,8 @@ def scrub(nb: Notebook) -> tuple[Notebook, list[EnvSecret], list[str]]:
                     EnvSecret(_env_name(s.name), cell.index, s.line, s.kind)
                     for s in sorted(done, key=lambda s: s.line)
                 ]
-        cells.append(dataclasses.replace(cell, source=source) if source != cell.source else cell)
-    return dataclasses.replace(nb, cells=cells), moved, [v for v in literals if v]
+        cells.append(cell.replace(source=source) if source != cell.source else cell)
+    return nb.replace(cells=cells), moved, [v for v in literals if v]
 
 
 def _env_magics(source: str, index: int, moved: list[EnvSecret], literals: list[str]) -> str:
