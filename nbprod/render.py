@@ -237,6 +237,7 @@ def write_report(
     from nbprod.files import atomic_write
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)  # a report folder that does not exist yet is made
     stem = stem or Path(checklist.path).stem
     png, page = out / f"{stem}.readiness.png", out / f"{stem}.readiness.html"
     manifest = guard_report_files(out, [png.name, page.name]) if guard else {}

@@ -310,3 +310,13 @@ def test_check_verify_fills_c2_from_a_fresh_run(tmp_path: Path, capsys) -> None:
     assert c2["id"] == "C2" and verified["verify"]["reproduced"] is True
     assert c2["score"] == 2 and c2["status"] == "pass"
     assert verified["score"]["sections"]["code"] > plain["score"]["sections"]["code"]
+
+
+def test_write_report_makes_a_folder_that_does_not_exist(clean: Path, tmp_path: Path) -> None:
+    """``nbprod.render.write_report`` is public (docs/checklist.md): a new folder is made."""
+    from nbprod.render import write_report
+
+    out = tmp_path / "reports" / "nested"
+    written = write_report(checklist_for(clean), out)
+    assert [p.name for p in written] == ["credit_risk_clean.readiness.png", "credit_risk_clean.readiness.html"]
+    assert all(p.is_file() and p.stat().st_size > 0 for p in written)
