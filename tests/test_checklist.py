@@ -318,5 +318,8 @@ def test_write_report_makes_a_folder_that_does_not_exist(clean: Path, tmp_path: 
 
     out = tmp_path / "reports" / "nested"
     written = write_report(checklist_for(clean), out)
-    assert [p.name for p in written] == ["credit_risk_clean.readiness.png", "credit_risk_clean.readiness.html"]
+    assert [p.name for p in written] == [
+        "credit_risk_clean.readiness.png",
+        "credit_risk_clean.readiness.html",
+    ]
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)

@@ -65,7 +65,7 @@ def read_table(path: str | Path) -> Any:
         return pd.read_csv(p)
     except ImportError as exc:
         raise ProductionError(f"{path}: reading Parquet needs pyarrow ({exc})") from None
-    except Exception as exc:  # pandas raises many kinds for a bad file
+    except Exception as exc:  # noqa: BLE001 - pandas raises many kinds for a bad file
         raise ProductionError(
             f"{path}: not a readable CSV/Parquet table ({type(exc).__name__}: {exc})"
         ) from None

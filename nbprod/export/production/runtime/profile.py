@@ -45,7 +45,7 @@ def _numeric(s: pd.Series, bins: int) -> dict[str, Any]:
             "p50": float(qs[50]),
             "p75": float(qs[75]),
             "p99": float(qs[99]),
-        },  # fmt: skip
+        },
         "cdf_points": points.tolist(),
         "cdf": cdf.tolist(),
         "bin_edges": edges.tolist(),
@@ -86,7 +86,7 @@ def profile_series(s: pd.Series, bins: int = 10) -> dict[str, Any]:
 def profile_frame(df: pd.DataFrame, bins: int = 10) -> dict[str, Any]:
     """Profile of every column of the training features, in their order."""
     return {
-        "rows": int(len(df)),
+        "rows": len(df),
         "columns": [str(c) for c in df.columns],
         "features": {str(c): profile_series(df[c], bins) for c in df.columns},
     }

@@ -131,7 +131,7 @@ def apply(bundle: dict[str, Any], X: pd.DataFrame) -> tuple[np.ndarray, np.ndarr
     if bundle.get("kind") == "classifier" and hasattr(model, "predict_proba"):
         try:
             proba = np.asarray(model.predict_proba(Z))
-        except Exception:  # some classifiers expose predict_proba but cannot use it
+        except Exception:  # noqa: BLE001 - some classifiers expose predict_proba but cannot use it
             proba = None
     if proba is not None and bundle.get("pred_from_proba") and proba.ndim == 2:
         # train checked that the model's predict is the most probable class: one pass, not two

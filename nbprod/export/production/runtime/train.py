@@ -16,7 +16,15 @@ import pandas as pd
 
 from . import ProductionError, config, sha256_file, spec, write_table, write_text
 from .capture import run_capturing
-from .card import OpenedFiles, fingerprint_files, frame_fingerprint, git_commit, markdown, numbers, versions
+from .card import (
+    OpenedFiles,
+    fingerprint_files,
+    frame_fingerprint,
+    git_commit,
+    markdown,
+    numbers,
+    versions,
+)
 from .profile import as_series, profile_frame, profile_series
 from .serve import CARD_FILE, MODEL_FILE, apply, prediction_signal
 
@@ -26,8 +34,8 @@ SAMPLE_ROWS = 1000
 def _getter(values: dict[str, Any]) -> Any:
     def get(expr: str, what: str) -> Any:
         try:
-            return eval(compile(expr, "<nbprod spec>", "eval"), {"__builtins__": builtins}, values)  # noqa: S307
-        except Exception as exc:
+            return eval(compile(expr, "<nbprod spec>", "eval"), {"__builtins__": builtins}, values)
+        except Exception as exc:  # noqa: BLE001 - one clear line for the user, whatever failed
             raise ProductionError(
                 f"the notebook's {what} `{expr}` is not available after the run ({type(exc).__name__}: {exc})"
             ) from None
@@ -52,7 +60,7 @@ def _kind(model: Any) -> str:
     if est is None and hasattr(model, "__sklearn_tags__"):
         try:
             est = model.__sklearn_tags__().estimator_type
-        except Exception:  # a third-party estimator with partial tags
+        except Exception:  # noqa: BLE001 - a third-party estimator with partial tags
             est = None
     if est in ("classifier", "regressor"):
         return str(est)
@@ -128,7 +136,7 @@ def _heldout_metrics(kind: str, y_true: Any, pred: np.ndarray, y_train: Any) -> 
             "model": 1 - float(np.sum((y - p) ** 2)) / ss,
             "baseline": 1 - float(np.sum((y - mean) ** 2)) / ss,
             "source": "nbprod, baseline: training mean",
-        },  # fmt: skip
+        },
     ]
 
 
@@ -136,7 +144,7 @@ def _seeds(sp: dict[str, Any], model: Any) -> dict[str, Any]:
     seeds = dict(sp.get("seeds", {}))
     try:
         params = model.get_params()
-    except Exception:  # not a scikit-learn style estimator
+    except Exception:  # noqa: BLE001 - not a scikit-learn style estimator
         params = {}
     for k, v in params.items():
         if k.endswith(("random_state", "seed")) and isinstance(v, (int, type(None))):
@@ -152,7 +160,7 @@ def _proba_check(bundle: dict[str, Any], model: Any, fit_X: Any, rows: np.ndarra
     try:
         proba = np.asarray(model.predict_proba(sample))
         pred = np.asarray(model.predict(sample))
-    except Exception:  # predict_proba exists but cannot be used: predict alone
+    except Exception:  # noqa: BLE001 - predict_proba exists but cannot be used: predict alone
         return
     classes = np.asarray(model.classes_)
     if proba.ndim == 2 and pred.ndim == 1 and np.array_equal(classes[np.argmax(proba, axis=1)], pred):
@@ -166,7 +174,7 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     cfg = config(config_path)
     from .. import pipeline
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.timezone.utc)  # noqa: UP017 - datetime.UTC needs Python 3.11
     OpenedFiles.install()
     t0 = time.perf_counter()
     try:
@@ -202,7 +210,7 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     head = raw.iloc[np.unique(np.linspace(0, len(raw) - 1, min(SAMPLE_ROWS, len(raw))).astype(int))]
     try:
         replay, _ = apply(bundle, head)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - one clear line for the user, whatever failed
         raise ProductionError(
             f"replaying the preprocessing on the training rows failed ({type(exc).__name__}: {exc})"
         ) from None
@@ -264,7 +272,7 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
             "preprocessing": sp["preprocessing"],
             "classes": bundle["classes"],
             "target_range": bundle["target_range"],
-        },  # fmt: skip
+        },
         "artifact": {
             "file": MODEL_FILE,
             "sha256": sha256_file(artifacts / MODEL_FILE),

@@ -8,7 +8,7 @@ import platform
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ class OpenedFiles:
     """Records the data files the training run reads (an audit hook on ``open``)."""
 
     active = False
-    paths: dict[str, None] = {}
+    paths: ClassVar[dict[str, None]] = {}
 
     @classmethod
     def install(cls) -> None:
@@ -97,7 +97,7 @@ def frame_fingerprint(df: pd.DataFrame) -> dict[str, Any]:
     h = hashlib.sha256()
     h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
     h.update("\x00".join(map(str, df.columns)).encode())
-    return {"sha256": h.hexdigest(), "rows": int(len(df)), "columns": int(df.shape[1])}
+    return {"sha256": h.hexdigest(), "rows": len(df), "columns": int(df.shape[1])}
 
 
 def versions(requirements: list[str]) -> dict[str, str]:
@@ -119,12 +119,17 @@ def git_commit(where: Path) -> dict[str, Any] | None:
     """The commit of the working folder, and whether it has uncommitted changes."""
     try:
         head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10, check=False
         )
         if head.returncode != 0:
             return None
         dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=where, capture_output=True, text=True, timeout=10
+            ["git", "status", "--porcelain"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

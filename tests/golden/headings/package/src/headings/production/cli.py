@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import ProductionError, artifacts_dir, config, read_table, sha256_file, spec, write_text
+from . import (
+    ProductionError,
+    artifacts_dir,
+    config,
+    read_table,
+    sha256_file,
+    spec,
+    write_text,
+)
 
 COMMANDS = ("train", "predict", "monitor")
 
@@ -67,7 +75,7 @@ def _score(bundle: dict[str, Any], X: Any) -> Any:
 
     try:
         return apply(bundle, X)
-    except Exception as exc:  # the model's own error, on data it cannot score
+    except Exception as exc:  # noqa: BLE001 - the model's own error, on data it cannot score
         raise ProductionError(f"the model could not score the batch ({type(exc).__name__}: {exc})") from None
 
 
@@ -104,10 +112,10 @@ def _predict(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else src.with_name(src.name.split(".")[0] + ".predictions.csv")
     write_table(output_frame(pred, proba, bundle, X.index), out)
     entry = {
-        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017 - datetime.UTC needs Python 3.11
         "input": str(src),
         "input_sha256": sha256_file(src),
-        "rows": int(len(X)),
+        "rows": len(X),
         "output": str(out),
         "model_sha256": card["artifact"]["sha256"],
         "package_version": card["package_version"],
@@ -130,7 +138,7 @@ def _monitor(args: argparse.Namespace) -> int:
     art = artifacts_dir(args.artifacts)
     bundle, card, profile = _load(art)
     df = read_table(args.input)
-    report: dict[str, Any] = {"input": str(args.input), "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    report: dict[str, Any] = {"input": str(args.input), "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017 - datetime.UTC needs Python 3.11
                               "model_sha256": card["artifact"]["sha256"], "thresholds": cfg}  # fmt: skip
     report.update(batch_drift(profile, df, cfg))
     X, errors, _problems, _notices = validate(df, bundle, profile)

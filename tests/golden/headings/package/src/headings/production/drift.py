@@ -164,4 +164,4 @@ def batch_drift(profile: dict[str, Any], df: pd.DataFrame, cfg: dict[str, Any]) 
             missing.append(name)
             continue
         features[name] = feature_drift(ref, df[name], cfg, alpha)
-    return {"rows": int(len(df)), "missing_columns": missing, "features": features, "alpha": alpha}
+    return {"rows": len(df), "missing_columns": missing, "features": features, "alpha": alpha}
