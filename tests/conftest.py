@@ -51,3 +51,21 @@ def make_notebook(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def nbprod_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A real IPython shell (history in memory, its own IPYTHONDIR, in tmp_path) with
+    ``%load_ext nbprod`` run; unloaded and closed afterwards."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / ".ipython"))
+    monkeypatch.chdir(tmp_path)
+    cfg = Config()
+    cfg.HistoryManager.hist_file = ":memory:"
+    shell = InteractiveShell(config=cfg)
+    assert shell.run_cell("%load_ext nbprod").success
+    yield shell
+    shell.run_cell("%unload_ext nbprod")
+    shell.history_manager.end_session()

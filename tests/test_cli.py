@@ -568,31 +568,18 @@ def test_verify_api_validates_like_check(nb: Callable[..., Path]) -> None:
         nbprod.verify(path, select="NB77")
 
 
-def test_check_magic_validates_select(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_magic_validates_select(nbprod_shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from IPython.core.error import UsageError
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config as TraitletsConfig
 
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / ".ipython"))
-    monkeypatch.chdir(tmp_path)
-    cfg = TraitletsConfig()
-    cfg.HistoryManager.hist_file = ":memory:"
-    shell = InteractiveShell(config=cfg)
-    try:
-        shell.run_cell("%load_ext nbprod")
-        shell.run_cell(
-            "import numpy as np\nnoise = np.random.rand(4)\nfrom sklearn.svm import SVC", store_history=True
-        )
-        with pytest.raises(UsageError, match="unknown rule id 'NB9'"):
-            shell.run_line_magic("nbprod", "check --select NB9 --text")
-        with pytest.raises(UsageError, match="unknown rule id 'XX'"):
-            shell.run_line_magic("nbprod", "check --ignore NB2,XX --text")
-        capsys.readouterr()
-        shell.run_line_magic("nbprod", "check --select nb2 --text")
-        out = capsys.readouterr().out
-        assert "NB201" in out and "NB105" not in out
-    finally:
-        shell.run_cell("%unload_ext nbprod")
-        shell.history_manager.end_session()
+    shell = nbprod_shell
+    shell.run_cell(
+        "import numpy as np\nnoise = np.random.rand(4)\nfrom sklearn.svm import SVC", store_history=True
+    )
+    with pytest.raises(UsageError, match="unknown rule id 'NB9'"):
+        shell.run_line_magic("nbprod", "check --select NB9 --text")
+    with pytest.raises(UsageError, match="unknown rule id 'XX'"):
+        shell.run_line_magic("nbprod", "check --ignore NB2,XX --text")
+    capsys.readouterr()
+    shell.run_line_magic("nbprod", "check --select nb2 --text")
+    out = capsys.readouterr().out
+    assert "NB201" in out and "NB105" not in out

@@ -948,31 +948,18 @@ def test_report_folder_never_overwrites_files_it_did_not_write(tmp_path: Path) -
     assert results[0]["rc"] == 2 and page.read_text() == "edited by hand"
 
 
-def test_seed_magic_validates_before_changing_anything(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_seed_magic_validates_before_changing_anything(nbprod_shell: Any) -> None:
     import random as stdlib_random
 
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / ".ipython"))
-    monkeypatch.chdir(tmp_path)
-    cfg = Config()
-    cfg.HistoryManager.hist_file = ":memory:"
-    shell = InteractiveShell(config=cfg)
-    try:
-        assert shell.run_cell("%load_ext nbprod\nimport numpy, random").success
-        state = stdlib_random.getstate()
-        for bad in ("4294967296", "-1", str(2**70)):
-            result = shell.run_cell(f"%nbprod seed {bad}")
-            assert not result.success
-            assert "from 0 to 4294967295" in str(result.error_in_exec)
-            assert stdlib_random.getstate() == state  # nothing was re-seeded
-        assert shell.run_cell("%nbprod seed 4294967295").success
-    finally:
-        shell.run_cell("%unload_ext nbprod")
-        shell.history_manager.end_session()
+    shell = nbprod_shell
+    assert shell.run_cell("import numpy, random").success
+    state = stdlib_random.getstate()
+    for bad in ("4294967296", "-1", str(2**70)):
+        result = shell.run_cell(f"%nbprod seed {bad}")
+        assert not result.success
+        assert "from 0 to 4294967295" in str(result.error_in_exec)
+        assert stdlib_random.getstate() == state  # nothing was re-seeded
+    assert shell.run_cell("%nbprod seed 4294967295").success
 
 
 # ----------------------------------------------------------------------------- the extension

@@ -3,7 +3,7 @@ to the right help, ``%nbprod -h``."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -38,25 +38,10 @@ def test_unknown_top_level_flag_points_to_the_top_help(capsys: pytest.CaptureFix
     assert "see 'nbprod --help'" in capsys.readouterr().err
 
 
-def test_magic_help_lists_subcommands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
-
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / ".ipython"))
-    monkeypatch.chdir(tmp_path)
-    cfg = Config()
-    cfg.HistoryManager.hist_file = ":memory:"
-    shell = InteractiveShell(config=cfg)
-    shell.run_cell("%load_ext nbprod")
-    try:
-        for line in ("-h", "--help", ""):
-            result = shell.run_cell(f"%nbprod {line}")
-            assert result.success, result.error_in_exec
-            out = capsys.readouterr().out
-            assert "%nbprod check" in out and "%nbprod seed" in out
-            assert "required" not in out
-    finally:
-        shell.run_cell("%unload_ext nbprod")
-        shell.history_manager.end_session()
+def test_magic_help_lists_subcommands(nbprod_shell: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    for line in ("-h", "--help", ""):
+        result = nbprod_shell.run_cell(f"%nbprod {line}")
+        assert result.success, result.error_in_exec
+        out = capsys.readouterr().out
+        assert "%nbprod check" in out and "%nbprod seed" in out
+        assert "required" not in out
