@@ -23,10 +23,10 @@ def color(score: float) -> str:
 def headline(checklist: Checklist) -> str:
     """One sentence: overall readiness, the weakest section and the next thing to do."""
     weakest = checklist.weakest
-    t = checklist.tally()
+    from nbprod.report import verified_phrase
+
     text = (
-        f"Readiness {checklist.overall:.0%} of what is assessed: automation verified {t['verified']} of "
-        f"{t['auto_assessed']} checks, {t['awaiting_review']} manual item(s) await review; "
+        f"Readiness {checklist.overall:.0%} of what is assessed: {verified_phrase(checklist.tally())}; "
         f"held back by {weakest.section.title}"
     )
     steps = weakest.next_steps()

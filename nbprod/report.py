@@ -283,11 +283,17 @@ def readiness_line(checklist: dict[str, Any]) -> str:
     t = checklist.get("tally") or {}
     text = f"readiness {float(checklist.get('overall') or 0):.0%}"
     if t:
-        text += (
-            f" of what is assessed (automation verified {t.get('verified', 0)} of "
-            f"{t.get('auto_assessed', 0)} checks, {t.get('awaiting_review', 0)} manual item(s) await review)"
-        )
+        text += f" of what is assessed ({verified_phrase(t)})"
     return text + (f", held back by {weakest}" if weakest else "")
+
+
+def verified_phrase(tally: dict[str, int]) -> str:
+    """``automation verified 15 of 21 checks, 11 manual item(s) await review``: the one
+    wording of a checklist's tally, for the text report and the widget's headline."""
+    return (
+        f"automation verified {tally.get('verified', 0)} of {tally.get('auto_assessed', 0)} checks, "
+        f"{tally.get('awaiting_review', 0)} manual item(s) await review"
+    )
 
 
 def summary_lines(checklist: dict[str, Any]) -> list[str]:

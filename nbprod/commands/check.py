@@ -74,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--report DIR saves the readiness checklist, which is turned off here")
     from nbprod.cache import cache_wanted
 
-    shown = fmt in ("text", "json") and config.options.get("checklist") is not False
-    checklist = bool(args.report) or shown
+    # text and JSON show the checklist (the checker leaves it out when the config turns it off)
+    checklist = bool(args.report) or fmt in ("text", "json")
     report = check_paths(
         args.paths, config, cache=cache_wanted(config, not args.no_cache), jobs=args.jobs, checklist=checklist
     )
