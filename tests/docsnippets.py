@@ -49,6 +49,7 @@ from the repository's root.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shlex
@@ -273,6 +274,7 @@ def expected_exit(snippet: Snippet) -> int:
 # --- usage: documented flags exist ------------------------------------------------------
 
 
+@functools.cache
 def _cli_flags() -> dict[str, set[str]]:
     """Every sub-command's option strings, from nbprod's real parser."""
     from nbprod.cli import COMMANDS, build_parser
@@ -287,6 +289,7 @@ def _cli_flags() -> dict[str, set[str]]:
     return flags
 
 
+@functools.cache
 def _magic_flags() -> dict[str, set[str]]:
     """``%nbprod`` sub-commands and their options, from the magic's own parsers."""
     from nbprod.live import magics
