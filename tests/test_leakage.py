@@ -320,6 +320,91 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                    "for model in [LogisticRegression(), RandomForestClassifier(random_state=0)]:\n"
                                    "    model.fit(X_train, y_train)\n    print(type(model).__name__, model.score(X_test, y_test))"],
      set()),
+    # -- held-out-4 patterns: function scalers, np.split, column fits, fits on every row, stopping, picks -----------
+    ("preprocessing-scale-function", ["from sklearn import preprocessing\nX = preprocessing.scale(df[['a', 'b']])\ny = df.y",
+                                      SPLIT, FIT_EVAL], {"NB301"}),
+    ("minmax-scale-imported-function", ["from sklearn.preprocessing import minmax_scale\nX = minmax_scale(df[['a']])\ny = df.y",
+                                        SPLIT, FIT_EVAL], {"NB301"}),
+    ("normalize-rows-learns-nothing", ["from sklearn.preprocessing import normalize\nX = normalize(df[['a', 'b']])\ny = df.y",
+                                       SPLIT, FIT_EVAL], set()),
+    ("scale-function-on-train-part", ["from sklearn import preprocessing\nX = df[['a']]\ny = df.y", SPLIT,
+                                      "X_train = preprocessing.scale(X_train)",
+                                      "m = LogisticRegression().fit(X_train, y_train)"], set()),
+    ("scaler-then-np-split", ["df[['a', 'b']] = StandardScaler().fit_transform(df[['a', 'b']])",
+                              "train, test = np.split(df.sample(frac=1), [int(0.8 * len(df))])",
+                              "m = LogisticRegression().fit(train[['a', 'b']], train.y)\nprint(m.score(test[['a', 'b']], test.y))"],
+     {"NB301"}),
+    ("np-split-three-parts-then-scaler", ["X = df[['a', 'b']].values\ny = df.y.values",
+                                          "X_train, X_val, X_test = np.split(X, [600, 800])\ny_train, y_val, y_test = np.split(y, [600, 800])",
+                                          "sc = StandardScaler().fit(X_train)\nm = LogisticRegression().fit(sc.transform(X_train), y_train)",
+                                          "print(m.score(sc.transform(X_test), y_test))"], set()),
+    ("label-encoder-on-target-column-then-dropped", ["df['y'] = LabelEncoder().fit_transform(df['y'])",
+                                                     "X = df.drop('y', axis=1)\ny = df['y']", SPLIT, FIT_EVAL], set()),
+    ("scaler-on-target-column-before-split", ["df['y'] = StandardScaler().fit_transform(df[['y']])",
+                                              "X = df.drop(columns=['y'])\ny = df['y']", SPLIT,
+                                              "m = LogisticRegression().fit(X_train, y_train)\nprint(m.score(X_test, y_test))"],
+     {"NB301"}),
+    ("scaler-on-target-array-before-split", ["X = df[['a']]\nsc_y = StandardScaler()\ny = sc_y.fit_transform(df[['y']])",
+                                             SPLIT, "m = LogisticRegression().fit(X_train, y_train)\nprint(m.score(X_test, y_test))"],
+     {"NB301"}),
+    ("scaled-column-dropped-before-split", ["df['b'] = StandardScaler().fit_transform(df[['b']])",
+                                            "X = df.drop(['b', 'y'], axis=1)\ny = df['y']", SPLIT, FIT_EVAL], set()),
+    ("scaled-column-kept-before-split", ["df['b'] = StandardScaler().fit_transform(df[['b']])",
+                                         "X = df.drop(['y'], axis=1)\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("fit-on-all-rows-predicts-test", ["X = df[['a']]\ny = df.y", SPLIT, "m = LogisticRegression()\nm.fit(X, y)\npred = m.predict(X_test)"],
+     {"NB307"}),
+    ("fit-on-all-rows-predicts-competition-file", ["X = df[['a']]\ny = df.y\nX_test = pd.read_csv('test.csv')[['a']]",
+                                                   "m = LogisticRegression()\nm.fit(X, y)\npred = m.predict(X_test)"], set()),
+    ("fit-on-train-predicts-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                    "m = LogisticRegression()\nm.fit(X_train, y_train)\npred = m.predict(X_test)"], set()),
+    ("xgb-early-stopping-on-test", ["from xgboost import XGBClassifier\nX = df[['a']]\ny = df.y", SPLIT,
+                                    "m = XGBClassifier(n_estimators=500)\n"
+                                    "m.fit(X_train, y_train, eval_set=[(X_train, y_train), (X_test, y_test)], early_stopping_rounds=20)",
+                                    "print(accuracy_score(y_test, m.predict(X_test)))"], {"NB308"}),
+    ("xgb-early-stopping-set-in-constructor", ["from xgboost import XGBClassifier\nX = df[['a']]\ny = df.y", SPLIT,
+                                               "m = XGBClassifier(n_estimators=500, early_stopping_rounds=20)\n"
+                                               "m.fit(X_train, y_train, eval_set=[(X_test, y_test)])",
+                                               "print(m.score(X_test, y_test))"], {"NB308"}),
+    ("keras-early-stopping-on-test", ["from keras.callbacks import EarlyStopping\nX = df[['a']]\ny = df.y", SPLIT,
+                                      "model.fit(X_train, y_train, validation_data=(X_test, y_test), "
+                                      "callbacks=[EarlyStopping(patience=3, restore_best_weights=True)])",
+                                      "print(model.evaluate(X_test, y_test))"], {"NB308"}),
+    ("xgb-test-only-monitored", ["from xgboost import XGBClassifier\nX = df[['a']]\ny = df.y", SPLIT,
+                                 "m = XGBClassifier(n_estimators=100)\nm.fit(X_train, y_train, eval_set=[(X_test, y_test)])",
+                                 "print(accuracy_score(y_test, m.predict(X_test)))"], set()),
+    ("xgb-early-stopping-on-validation", ["from xgboost import XGBClassifier\nX = df[['a']]\ny = df.y", SPLIT,
+                                          "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                          "m = XGBClassifier(n_estimators=500)\n"
+                                          "m.fit(X_tr, y_tr, eval_set=[(X_val, y_val)], early_stopping_rounds=20)",
+                                          "print(accuracy_score(y_test, m.predict(X_test)))"], set()),
+    ("setting-typed-in-after-test-sweep", ["X = df[['a']]\ny = df.y", SPLIT,
+                                           "test_acc = []\nfor n in range(1, 11):\n    knn = KNeighborsClassifier(n_neighbors=n)\n"
+                                           "    knn.fit(X_train, y_train)\n    test_acc.append(knn.score(X_test, y_test))",
+                                           "knn = KNeighborsClassifier(n_neighbors=9)\nknn.fit(X_train, y_train)\n"
+                                           "print(knn.score(X_test, y_test))"], {"NB308"}),
+    ("setting-outside-the-sweep", ["X = df[['a']]\ny = df.y", SPLIT,
+                                   "test_acc = []\nfor n in range(1, 11):\n    knn = KNeighborsClassifier(n_neighbors=n)\n"
+                                   "    knn.fit(X_train, y_train)\n    test_acc.append(knn.score(X_test, y_test))",
+                                   "knn = KNeighborsClassifier(n_neighbors=25)\nknn.fit(X_train, y_train)\n"
+                                   "print(knn.score(X_test, y_test))"], set()),
+    ("setting-typed-in-after-validation-sweep", ["X = df[['a']]\ny = df.y", SPLIT,
+                                                 "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                                 "val_acc = []\nfor n in range(1, 11):\n    knn = KNeighborsClassifier(n_neighbors=n)\n"
+                                                 "    knn.fit(X_tr, y_tr)\n    val_acc.append(knn.score(X_val, y_val))",
+                                                 "knn = KNeighborsClassifier(n_neighbors=9)\nknn.fit(X_train, y_train)\n"
+                                                 "print(knn.score(X_test, y_test))"], set()),
+    ("kfold-setting-chosen-on-each-fold-test-part", ["from sklearn.model_selection import KFold\nX = df[['a']].values\n"
+                                                     "y = df.y.values\nkf = KFold(n_splits=5)",
+                                                     "fold_best = []\nfor tr, te in kf.split(X, y):\n"
+                                                     "    X_tr, X_te, y_tr, y_te = X[tr], X[te], y[tr], y[te]\n    scores = []\n"
+                                                     "    for k in range(1, 20):\n        knn = KNeighborsClassifier(n_neighbors=k).fit(X_tr, y_tr)\n"
+                                                     "        scores.append(knn.score(X_te, y_te))\n    fold_best.append(max(scores))\n"
+                                                     "print(np.mean(fold_best))"], {"NB308"}),
+    ("kfold-fold-scores-summarised", ["from sklearn.model_selection import KFold\nX = df[['a']].values\n"
+                                      "y = df.y.values\nkf = KFold(n_splits=5)",
+                                      "scores = []\nfor tr, te in kf.split(X, y):\n"
+                                      "    knn = KNeighborsClassifier(n_neighbors=5).fit(X[tr], y[tr])\n"
+                                      "    scores.append(knn.score(X[te], y[te]))\nprint(max(scores), np.mean(scores))"], set()),
 ]  # fmt: skip
 
 
@@ -361,6 +446,28 @@ def test_nb308_names_the_loop_and_nb307_the_cells(make_notebook: Callable[..., P
     assert "the loop in cell 4" in fired["NB308"][0] and "cell 3" in fired["NB308"][0]
     fired = _fired(make_notebook, [c for c in CASES if c[0] == "smote-before-split"][0][1])
     assert "cell 3 copies rows into X_res" in fired["NB307"][0] and "cell 4 divides" in fired["NB307"][0]
+
+
+def test_held_out_4_messages_name_cells_and_names(make_notebook: Callable[..., Path]) -> None:
+    stop = _fired(make_notebook, ["from xgboost import XGBClassifier\nX = df[['a']]\ny = df.y", SPLIT,
+                                  "m = XGBClassifier()\nm.fit(X_train, y_train, eval_set=[(X_test, y_test)], early_stopping_rounds=5)",
+                                  "print(m.score(X_test, y_test))"])  # fmt: skip
+    assert stop["NB308"] == [
+        "m.fit in cell 4 stops early on X_test, y_test (held out by train_test_split in cell 3), the test part "
+        "it is scored on in cell 5: the test set chose when to stop"
+    ]
+    every_row = _fired(make_notebook, ["X = df[['a']]\ny = df.y", SPLIT, "m = LogisticRegression()\nm.fit(X, y)",
+                                       "pred = m.predict(X_test)"])  # fmt: skip
+    assert every_row["NB307"] == [
+        "the model is fit on X (cell 4), which still holds the rows train_test_split in cell 3 held out as "
+        "X_test, predicted in cell 5"
+    ]
+    target = _fired(make_notebook, ["X = df[['a']]\ny = StandardScaler().fit_transform(df[['y']])", SPLIT,
+                                    "m = LogisticRegression().fit(X_train, y_train)"])  # fmt: skip
+    assert target["NB301"] == [
+        "StandardScaler is fit on df (cell 2) → y, which train_test_split in cell 3 divides as the labels: "
+        "the test rows' targets shape the training targets"
+    ]
 
 
 def test_ignore_comment_silences_leakage(make_notebook: Callable[..., Path]) -> None:

@@ -46,11 +46,18 @@ PREDICT = {"predict", "predict_proba", "decision_function", "predict_log_proba"}
 SELECT = {"max", "argmax", "idxmax", "nlargest", "sort_values", "sorted", "min", "argmin", "idxmin",
           "nsmallest", "sort"}  # fmt: skip
 METRIC = re.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
+# sklearn.preprocessing's function forms: each learns a column statistic of what it is given (normalize,
+# row by row, learns nothing)
+SCALE_FUNCTIONS = frozenset({"scale", "minmax_scale", "robust_scale", "maxabs_scale", "quantile_transform",
+                             "power_transform"})  # fmt: skip
+# fits whose output may reach the labels alone: they map categories to codes and learn no statistic of them
+CATEGORY_CODERS = frozenset(LABEL_ENCODERS | {"OrdinalEncoder", "OneHotEncoder"})
+EARLY_STOPPING = re.compile(r"EarlyStopping|ModelCheckpoint|early_stopping")
 BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
-                      "sample", "concat", "append", "vstack", "concatenate", "train"} | STAT_USERS | CV_CALLS | PREDICT
-                     | STATS)  # fmt: skip
+                      "sample", "concat", "append", "vstack", "concatenate", "train", "array_split"} | STAT_USERS
+                     | CV_CALLS | PREDICT | STATS | SCALE_FUNCTIONS)  # fmt: skip
 _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
                        "resample", "sample", "concat", "append", "train"} | CV_CALLS)  # fmt: skip
 
@@ -105,6 +112,7 @@ class Fit:
     out: set[ID]
     ctor: str = ""
     at: int = 0  # the call's line, to order it against a split in the same loop (0: unknown)
+    columns: frozenset[str] = frozenset()  # df['a'] = sc.fit_transform(df[['a']]): the columns it wrote
 
 
 @dataclass(eq=False)
@@ -161,8 +169,11 @@ class Events:
     models: list[ModelFit] = field(default_factory=list)
     transforms: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # node, object, data
     copies: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # oversampling: node, what, inputs
-    predicts: list[tuple[Node, set[ID]]] = field(default_factory=list)
+    predicts: list[tuple[Node, set[ID], str]] = field(default_factory=list)  # node, data, model
+    # early stopping: node, model, the data it watched
+    stops: list[tuple[Node, str, set[ID]]] = field(default_factory=list)
     evaluates_in_functions: bool = False
+    imports: dict[str, str] = field(default_factory=dict)  # alias -> qualified name
 
     _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
     _train: set[ID] | None = None  # the splits' train parts, once the splits are all found
@@ -287,7 +298,7 @@ def events(facts: NotebookFacts) -> Events | None:
                     if isinstance(t, ast.Name):
                         ctors[t.id] = ctor
     helpers = _function_fits(facts, ctors)
-    ev = Events(flow, ctors)
+    ev = Events(flow, ctors, imports=facts.imports)
     ev.evaluates_in_functions = _functions_evaluate(facts)
     wanted: dict[tuple[int, int], set[str]] = {}
     for cell, cf in facts.code():
@@ -311,6 +322,8 @@ def events(facts: NotebookFacts) -> Events | None:
             continue
         _scan(node, ev, helpers, seen)
     _slice_splits(ev)
+    for fit in ev.fits:
+        fit.columns = _columns_written(fit.node.stmt)
     facts._leak_events = ev  # type: ignore[attr-defined]
     return ev
 
@@ -431,6 +444,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 model = base_name(recv) or _target(node)
                 names = _data_names(flow, data)
                 ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
+                _early_stop(node, call, model, ev)
                 alias = _target(node)
                 if alias and alias != model:  # reg = lr.fit(X, y): fit returns the model itself
                     ev.models.append(ModelFit(node, alias, flow.values(node, names, rows=True), names))
@@ -439,6 +453,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             if model:
                 names = _data_names(flow, call.args[1])
                 ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
+                _early_stop(node, call, model, ev)
         elif leaf in ("transform", "map") and recv is not None and _groupby_stat(call):
             names = sorted(_groupby_bases(call) - flow.objects - flow.opaque)
             ev.fits.append(
@@ -476,12 +491,23 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             args = call.args[1:3] + [k.value for k in call.keywords if k.arg in ("X", "y")]
             labels = _values(flow, node, call.args[2:3])
             ev.splits.append(Split(node, "cv", leaf, _values(flow, node, args), labels))
+        elif leaf in ("split", "array_split") and call.args and _qualified(ev, func) in NP_SPLITS:
+            _np_split(node, call, ev)
+        elif (
+            leaf in SCALE_FUNCTIONS
+            and call.args
+            and _qualified(ev, func).startswith("sklearn.preprocessing.")
+        ):
+            names = _data_names(flow, call.args[0])
+            ev.fits.append(Fit(node, f"{leaf}()", _vals(flow, node, names), names, _out(node, flow), leaf))
         elif leaf == "split" and recv is not None and _ctor_of(recv, ctors) in FOLDS and call.args:
             ev.splits.append(
                 Split(node, "loop", f"{_ctor_of(recv, ctors)}.split", _values(flow, node, call.args[:1]))
             )
         elif leaf in PREDICT and recv is not None and call.args:
-            ev.predicts.append((node, flow.values(node, names_in(call.args[0]), rows=True)))
+            ev.predicts.append(
+                (node, flow.values(node, names_in(call.args[0]), rows=True), base_name(recv) or "")
+            )
             continue
         elif leaf in ("score", "evaluate") and recv is not None and call.args:
             ctor = _ctor_of(recv, ctors)
@@ -522,6 +548,93 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                     _out(node, flow),
                 )
             )
+
+
+NP_SPLITS = frozenset({"numpy.split", "numpy.array_split"})
+
+
+def _qualified(ev: Events, func: ast.expr) -> str:
+    """``numpy.split`` for ``np.split``, ``sklearn.preprocessing.scale`` for ``scale``: through the imports."""
+    if isinstance(func, ast.Name):
+        return ev.imports.get(func.id, "")
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        base = ev.imports.get(func.value.id)
+        return f"{base}.{func.attr}" if base else ""
+    return ""
+
+
+def _np_split(node: Node, call: ast.Call, ev: Events) -> None:
+    """``train, test = np.split(df.sample(frac=1), [n])`` (or three parts at two bounds): the first
+    part is the training part, the others are held out."""
+    target = node.stmt.targets[0] if isinstance(node.stmt, ast.Assign) else None
+    bounds = (
+        call.args[1]
+        if len(call.args) > 1
+        else next((k.value for k in call.keywords if k.arg == "indices_or_sections"), None)
+    )
+    if not isinstance(target, (ast.Tuple, ast.List)) or not isinstance(bounds, (ast.List, ast.Tuple)):
+        return
+    names = [e.id for e in target.elts if isinstance(e, ast.Name)]
+    if len(names) != len(target.elts) or len(names) != len(bounds.elts) + 1:
+        return
+    parts = {n: "train" if i == 0 else "test" for i, n in enumerate(names)}
+    inputs = _values(ev.flow, node, call.args[:1])
+    base = base_name(call.args[0]) or ""
+    labels = inputs if LABEL_NAMES.match(base) else set()
+    ev.splits.append(Split(node, "split", "np.split", inputs, labels, parts, at=call.lineno))
+
+
+def _column_keys(sub: ast.Subscript) -> frozenset[str]:
+    """``'a'`` in ``df['a']``, ``df[['a', 'b']]``, ``df.loc[:, 'a']``: literal column keys, else none."""
+    key = sub.slice
+    if isinstance(sub.value, ast.Attribute) and sub.value.attr == "loc":
+        if not (isinstance(key, ast.Tuple) and len(key.elts) == 2):
+            return frozenset()
+        key = key.elts[1]
+    elts = key.elts if isinstance(key, (ast.List, ast.Tuple)) else [key]
+    if elts and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
+        return frozenset(str(e.value) for e in elts if isinstance(e, ast.Constant))
+    return frozenset()
+
+
+def _columns_written(stmt: ast.stmt) -> frozenset[str]:
+    """The columns a fit's statement writes: ``df['a'] = ...`` or ``df['a'].fillna(..., inplace=True)``."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Subscript):
+        return _column_keys(stmt.targets[0])
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+        func = stmt.value.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Subscript)
+            and _kw(stmt.value, "inplace")
+        ):
+            return _column_keys(func.value)
+    return frozenset()
+
+
+def _early_stop(node: Node, call: ast.Call, model: str, ev: Events) -> None:
+    """``m.fit(X, y, eval_set=[(X_te, y_te)], early_stopping_rounds=20)``, Keras ``validation_data`` with
+    an ``EarlyStopping`` callback: the evaluation data chooses when training stops (xgboost stops on the
+    last of several eval sets)."""
+    kws = {k.arg: k.value for k in call.keywords if k.arg}
+    data = kws.get("eval_set", kws.get("validation_data", kws.get("evals", kws.get("valid_sets"))))
+    if data is None:
+        return
+    stops = "early_stopping_rounds" in kws or any(
+        EARLY_STOPPING.search(ast.unparse(kws[k])) for k in ("callbacks", "early_stopping") if k in kws
+    )
+    if not stops and model:  # XGBClassifier(early_stopping_rounds=10) where the model was built
+        d = node.reach.get(model)
+        built = ev.flow.nodes[d].stmt if d is not None else None
+        stops = isinstance(built, ast.Assign) and any(
+            isinstance(c, ast.Call) and any(k.arg == "early_stopping_rounds" for k in c.keywords)
+            for c in ast.walk(built.value)
+        )
+    if not stops:
+        return
+    if isinstance(data, ast.List) and data.elts and all(isinstance(e, ast.Tuple) for e in data.elts):
+        data = data.elts[-1]
+    ev.stops.append((node, model, _values(ev.flow, node, [data])))
 
 
 def _vals(flow: DataFlow, node: Node, names: list[str]) -> set[ID]:
@@ -792,12 +905,70 @@ def _what(fit: Fit) -> str:
     return f"{fit.label} is fit on {data} (cell {_cell(fit.node)})"
 
 
-def _only_labels(flow: DataFlow, fit: Fit, split: Split) -> bool:
+def _only_labels(split: Split, reached: set[ID]) -> bool:
     """A fit whose output reaches the split only as the labels (``y = le.fit_transform(y)``)."""
-    if not split.labels:
-        return False
-    reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
-    return bool(reached) and reached <= split.labels
+    return bool(split.labels) and bool(reached) and reached <= split.labels
+
+
+def _reached(flow: DataFlow, fit: Fit, inputs: set[ID]) -> set[ID]:
+    """The inputs of a split that the fit's output reaches. A fit that wrote some columns of a frame
+    (``df['y'] = le.fit_transform(df['y'])``) does not reach what was cut from the frame without
+    them (``X = df.drop('y', axis=1)``, ``X = df[['a', 'b']]``)."""
+    if not fit.columns:
+        return {v for v in inputs if fit.out & flow.lineage(v)}
+    return {v for v in inputs if _column_reaches(flow, fit, v)}
+
+
+def _column_reaches(flow: DataFlow, fit: Fit, start: ID) -> bool:
+    seen = {start}
+    stack = [start]
+    while stack:
+        cur = stack.pop()
+        if cur in fit.out:
+            return True
+        if cur[0] < 0:
+            continue
+        node = flow.nodes[cur[0]]
+        dropped = _without(node.stmt, cur[1], fit.columns)
+        for v in flow._sources(node, cur[1], False):
+            if v[1] != dropped and v not in seen:
+                seen.add(v)
+                stack.append(v)
+    return False
+
+
+def _without(stmt: ast.stmt, name: str, columns: frozenset[str]) -> str | None:
+    """The frame ``name = frame.drop(columns)`` (or a selection of other columns) is cut from, else None."""
+    if not (
+        isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    ):
+        return None
+    value = stmt.value
+    while True:  # .values, .to_numpy(), .copy() after the cut
+        if isinstance(value, ast.Attribute) and value.attr in ("values", "T"):
+            value = value.value
+        elif (
+            isinstance(value, ast.Call)
+            and _leaf(value) in ("to_numpy", "copy", "astype")
+            and isinstance(value.func, ast.Attribute)
+        ):
+            value = value.func.value
+        else:
+            break
+    if isinstance(value, ast.Subscript):
+        keys = _column_keys(value)
+        return base_name(value) if keys and not keys & columns else None
+    if not (isinstance(value, ast.Call) and _leaf(value) == "drop" and isinstance(value.func, ast.Attribute)):
+        return None
+    kws = {k.arg: k.value for k in value.keywords}
+    labels = kws.get("columns")
+    if labels is None and value.args and _kw(value, "axis") in (1, "columns"):
+        labels = value.args[0]
+    if labels is None:
+        return None
+    elts = labels.elts if isinstance(labels, (ast.List, ast.Tuple)) else [labels]
+    dropped = {e.value for e in elts if isinstance(e, ast.Constant)}
+    return base_name(value.func.value) if columns <= dropped else None
 
 
 @dataclass(eq=False)
@@ -839,10 +1010,11 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
         if fit.node.index <= split.node.index and not later_in_block:
             if not (fit.data & split_rows):
                 continue
-            reached = {v for v in split.inputs if fit.out & flow.lineage(v)}
+            reached = _reached(flow, fit, split.inputs)
+            labels_only = _only_labels(split, reached)
             if reached:
-                if _only_labels(flow, fit, split):
-                    continue
+                if labels_only and fit.ctor in CATEGORY_CODERS:
+                    continue  # y = LabelEncoder().fit_transform(y): codes, no statistic of the test rows
                 where = _path(flow, fit, (reached - split.labels) or reached)
             elif _applied(ev, fit, split, parts):
                 where = ""
@@ -851,6 +1023,8 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
             verb = "divides" if split.kind == "split" else "splits into folds"
             nested = bool(split_rows & train_parts)
             msg = f"{_what(fit)}{where}, which {split.leaf} in cell {_cell(split.node)} {verb}"
+            if labels_only:
+                msg += " as the labels: the test rows' targets shape the training targets"
             if split.kind != "split" or nested:
                 if on_train or nested:
                     info = info or _Leak("NB309", fit, msg + ": each held-out fold was seen by the fit")
@@ -912,9 +1086,14 @@ def _scored_leak(flow: DataFlow, ev: Events, fit: Fit) -> _Leak | None:
 
 def _model_fit(ev: Events, score: Score) -> ModelFit | None:
     """The last fit of the scored model before the score."""
+    return _last_model(ev, score.model, score.node.index)
+
+
+def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
+    """The last fit of ``model`` at or before statement ``index``."""
     best = None
     for m in ev.models:
-        if m.model == score.model and m.node.index <= score.node.index:
+        if m.model == model and m.node.index <= index:
             best = m
     return best
 
@@ -1008,7 +1187,7 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     tests = ev.test_parts()
     train_only: list[tuple[Score, ModelFit]] = []
     held_out = any(s.kind != "split" for s in ev.splits) or ev.evaluates_in_functions
-    held_out = held_out or any(_rows(flow, data) & tests for _, data in ev.predicts)
+    held_out = held_out or any(_rows(flow, data) & tests for _, data, _ in ev.predicts)
     for score in ev.scores:
         model = _model_fit(ev, score)
         if model is None or not model.data or not score.data:
@@ -1028,6 +1207,20 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
             train_only.append((score, model))
         else:
             held_out = True
+    for node, data, name in ev.predicts:  # predictions on a test part by a model fit on the unsplit rows
+        seen = _rows(flow, data)
+        fitted = _last_model(ev, name, node.index) if seen & tests else None
+        if fitted is None or not (fitted.data & seen) or _rows(flow, fitted.data) & tests:
+            continue
+        split = next(s for s in ev.splits if s.part_ids() & seen)
+        yield (
+            fitted.node.cell,
+            fitted.node.line,
+            f"the model is fit on {', '.join(fitted.names)} (cell {_cell(fitted.node)}), which still holds the "
+            f"rows {split.leaf} in cell {_cell(split.node)} held out as {', '.join(sorted({n for _, n in data}))}, "
+            f"predicted in cell {_cell(node)}",
+        )
+        return
     if train_only and not held_out:
         score, model = train_only[0]
         yield (
@@ -1059,6 +1252,10 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     if ev is None or not ev.scores:
         return
     flow = ev.flow
+    chosen = _fold_choice(ev)
+    if chosen is not None:
+        yield chosen
+        return
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
     tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()}
     if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
@@ -1066,6 +1263,10 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     if not tests:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
+    for hit in (_stopped_on_test(ev, on_test, tests, outer), _hand_picked(ev, on_test, tests, outer)):
+        if hit is not None:
+            yield hit
+            return
     fitted_in = {m.node.index for m in ev.models}
     for score in on_test:
         node = score.node
@@ -1102,6 +1303,140 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
                 f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
             )
             return
+
+
+def _stopped_on_test(ev: Events, on_test: list[Score], tests: set[ID], outer: list[Split]) -> Hit | None:
+    """Early stopping watched the test part, and the same test part then scores the model."""
+    flow = ev.flow
+    for node, model, data in ev.stops:
+        if not (_rows(flow, data) & tests):
+            continue
+        for score in on_test:
+            if (
+                score.node.index >= node.index
+                and score.model in (model, "")
+                and _rows(flow, score.data) & _rows(flow, data)
+            ):
+                return (
+                    node.cell,
+                    node.line,
+                    f"{model or 'the model'}.fit in cell {_cell(node)} stops early on "
+                    f"{', '.join(sorted({n for _, n in data}))} ({_held_out(flow, outer, score)}), the test part "
+                    f"it is scored on in cell {_cell(score.node)}: the test set chose when to stop",
+                )
+    return None
+
+
+def _swept(loop: ast.For) -> set[object]:
+    """The constants a loop runs over: ``range(1, 11)``, ``[10, 100, 200]``."""
+    it = loop.iter
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return {e.value for e in it.elts if isinstance(e, ast.Constant)}
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+        bounds = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+        if len(bounds) == len(it.args) and 1 <= len(bounds) <= 3 and (len(bounds) < 3 or bounds[2]):
+            return set(range(*bounds)[:1000])
+    return set()
+
+
+def _hand_picked(ev: Events, on_test: list[Score], tests: set[ID], outer: list[Split]) -> Hit | None:
+    """A sweep scores each setting on the test part; a later model gets one of the swept values by
+    hand (``n_neighbors=9``) and is scored on the same test part: the choice was made by looking."""
+    flow = ev.flow
+    for score in on_test:
+        loop = score.node.stmt
+        if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)):
+            continue
+        values = _swept(loop)
+        settings = {
+            (_leaf(c), k.arg)
+            for c in ast.walk(loop)
+            if isinstance(c, ast.Call) and _leaf(c)[:1].isupper()
+            for k in c.keywords
+            if isinstance(k.value, ast.Name) and k.value.id == loop.target.id
+        }
+        if not values or not settings:
+            continue
+        for later in on_test:
+            model = _model_fit(ev, later) if later.node.index > score.node.index else None
+            if model is None or model.node.index <= score.node.index:
+                continue
+            bound = model.node.reach.get(model.model)
+            stmts = [model.node.stmt] + ([flow.nodes[bound].stmt] if bound is not None else [])
+            for stmt in stmts:
+                for c in ast.walk(stmt):
+                    if not isinstance(c, ast.Call):
+                        continue
+                    for k in c.keywords:
+                        if (
+                            (_leaf(c), k.arg) in settings
+                            and isinstance(k.value, ast.Constant)
+                            and k.value.value in values
+                        ):
+                            return (
+                                later.node.cell,
+                                later.node.line,
+                                f"after the loop in cell {_cell(score.node)} scores each {k.arg} on "
+                                f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), {k.arg}="
+                                f"{k.value.value!r} is set by hand in cell {_cell(model.node)} and scored on the same "
+                                "test part: the test set chose the setting",
+                            )
+    return None
+
+
+def _fold_choice(ev: Events) -> Hit | None:
+    """``for tr, te in kf.split(X)``: an inner loop scores settings on the fold's test part and the
+    best is kept (and reported) per fold."""
+    for split in ev.splits:
+        loop = split.node.stmt
+        if split.kind != "loop" or not isinstance(loop, ast.For):
+            continue
+        target = loop.target
+        if not (
+            isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)
+        ):
+            continue
+        held = {target.elts[1].id}
+        for sub in ast.walk(loop):  # X_test = X[te], or X_train, X_test = X[tr], X[te]
+            if isinstance(sub, ast.Assign):
+                pairs = [(sub.targets[0], sub.value)]
+                if isinstance(sub.targets[0], ast.Tuple) and isinstance(sub.value, ast.Tuple):
+                    pairs = list(zip(sub.targets[0].elts, sub.value.elts, strict=False))
+                for t, v in pairs:
+                    if isinstance(t, ast.Name) and names_in(v) & held:
+                        held.add(t.id)
+        for inner in ast.walk(loop):
+            if inner is loop or not isinstance(inner, (ast.For, ast.While)):
+                continue
+            scored = any(
+                isinstance(c, ast.Call)
+                and (_leaf(c) in ("score", "evaluate") or METRIC.search(_leaf(c)))
+                and names_in(c) & held
+                for c in ast.walk(inner)
+            )
+            if not scored:
+                continue
+            kept = {
+                base_name(c.func.value) or ""
+                for c in ast.walk(inner)
+                if isinstance(c, ast.Call) and _leaf(c) == "append" and isinstance(c.func, ast.Attribute)
+            }
+            best = any(
+                isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id.lower().startswith("best")
+                for n in ast.walk(inner)
+            )
+            picks = any(
+                isinstance(c, ast.Call) and _leaf(c) in SELECT and names_in(c) & kept for c in ast.walk(loop)
+            )
+            if best or picks:
+                node = split.node
+                return (
+                    node.cell,
+                    node.line,
+                    f"the loop in cell {_cell(node)} scores every setting of its inner loop on each fold's test "
+                    f"part ({target.elts[1].id}) and keeps the best: the fold's test rows chose the setting",
+                )
+    return None
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
