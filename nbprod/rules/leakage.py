@@ -1121,13 +1121,19 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
     frames and into the notebook's simple helper functions (`X, y = prep(df)`), and fires
-    when the fitted values reach a later `train_test_split`, positional split
-    (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when a fit on the
-    unsplit data after the split is applied to the parts, and when train and test are put
-    together for the fit. Scaling by hand (`X / X.max()`) and `X.apply(encoder.fit_transform)` count as
-    fits. A fit on the training part, a `Pipeline` fitted on it, a fit whose output only
-    reaches the labels (`y = LabelEncoder().fit_transform(y)`), `get_dummies` and fixed
-    mappings, and Kaggle-style test files that are only predicted stay quiet."""
+    when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
+    positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
+    a fit on the unsplit data after the split is applied to the parts, and when train and
+    test are put together for the fit. Scaling by hand (`X / X.max()`), the function forms
+    (`preprocessing.scale`, `minmax_scale`, `robust_scale`, `maxabs_scale`,
+    `quantile_transform`, `power_transform`) and `X.apply(encoder.fit_transform)` count as
+    fits. A statistic learned on the target before the split
+    (`y = StandardScaler().fit_transform(y)`, `df['y']` filled with its mean) fires too: the
+    test rows' targets shape the training targets. Fits are followed by column: a fit that
+    wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
+    training part, a `Pipeline` fitted on it, label and ordinal codes of the target
+    (`y = LabelEncoder().fit_transform(y)`), `normalize` (row by row), `get_dummies` and
+    fixed mappings, and Kaggle-style test files that are only predicted stay quiet."""
     yield from _preprocessing_hits(facts, "NB301")
 
 
@@ -1158,7 +1164,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     """Rows that sit on both sides of the split make the test score a training score:
     SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
     duplicated rows concatenated before `train_test_split` or cross-validation; a model
-    fit on the full data and scored on a test part of it; and a notebook whose only
+    fit on the full data and scored on, or predicting, a test part of it (`m.fit(X, y)`
+    after the split, then `m.predict(X_test)`); and a notebook whose only
     reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
     count as fits). Resampling inside a helper the notebook calls is followed."""
     ev = events(facts)
@@ -1246,8 +1253,14 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     settings or decision thresholds on the test part and then keeps the best
     (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
-    `max`). A choice made on a validation split or by `GridSearchCV`, and a sweep whose
-    test scores are only printed or drawn, stay quiet."""
+    `max`). It also fires when early stopping watches the test part
+    (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
+    `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
+    part then scores the model; when, after a sweep scored on the test part, one of the
+    swept values is typed in by hand (`n_neighbors=9`) and scored there; and when a
+    cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
+    test part. A choice made on a validation split or by `GridSearchCV`, a test part that
+    is only monitored, and a sweep whose test scores are only printed or drawn stay quiet."""
     ev = events(facts)
     if ev is None or not ev.scores:
         return
