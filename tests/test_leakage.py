@@ -405,6 +405,33 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                       "scores = []\nfor tr, te in kf.split(X, y):\n"
                                       "    knn = KNeighborsClassifier(n_neighbors=5).fit(X[tr], y[tr])\n"
                                       "    scores.append(knn.score(X[te], y[te]))\nprint(max(scores), np.mean(scores))"], set()),
+    # -- held-out-5 patterns: quantile bins, a statistic held by a name, folds alone, a scoring helper -------------
+    ("qcut-bins-before-split", ["df['age_bin'] = pd.qcut(df['age'], 4, labels=False)", "X = df[['age_bin']]\ny = df.y",
+                                SPLIT, FIT_EVAL], {"NB301"}),
+    ("cut-with-given-edges-learns-nothing", ["df['age_bin'] = pd.cut(df['age'], bins=[0, 18, 65, 120], labels=False)",
+                                             "X = df[['age_bin']]\ny = df.y", SPLIT, FIT_EVAL], set()),
+    ("mean-held-by-a-name-before-split", ["for c in ['a', 'b']:\n    m = df[c].mean()\n    df[c] = df[c].replace(0, m)",
+                                          "X = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("train-mean-held-by-a-name-fills-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                              "m = X_train['a'].mean()\nX_train['a'] = X_train['a'].fillna(m)\n"
+                                              "X_test['a'] = X_test['a'].fillna(m)", FIT_EVAL], set()),
+    ("scoring-helper-in-a-loop-best-kept-on-test", ["X = df[['a']]\ny = df.y", SPLIT,
+                                                    "def evaluate(model, X_, y_):\n    return accuracy_score(y_, model.predict(X_))",
+                                                    "def pick(X_tr, y_tr, X_te, y_te):\n    scores = []\n    for c in [0.1, 1, 10]:\n"
+                                                    "        m = LogisticRegression(C=c).fit(X_tr, y_tr)\n"
+                                                    "        scores.append((m, evaluate(m, X_te, y_te)))\n"
+                                                    "    return sorted(scores, key=lambda s: s[1], reverse=True)[0][0]",
+                                                    "best = pick(X_train, y_train, X_test, y_test)\nprint(evaluate(best, X_test, y_test))"],
+     {"NB308"}),
+    ("scoring-helper-in-a-loop-best-kept-on-validation", ["X = df[['a']]\ny = df.y", SPLIT,
+                                                          "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+                                                          "def evaluate(model, X_, y_):\n    return accuracy_score(y_, model.predict(X_))",
+                                                          "def pick(X_tr, y_tr, X_te, y_te):\n    scores = []\n    for c in [0.1, 1, 10]:\n"
+                                                          "        m = LogisticRegression(C=c).fit(X_tr, y_tr)\n"
+                                                          "        scores.append((m, evaluate(m, X_te, y_te)))\n"
+                                                          "    return sorted(scores, key=lambda s: s[1], reverse=True)[0][0]",
+                                                          "best = pick(X_tr, y_tr, X_val, y_val)\nprint(evaluate(best, X_test, y_test))"],
+     set()),
 ]  # fmt: skip
 
 

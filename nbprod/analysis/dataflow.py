@@ -501,16 +501,16 @@ _INLINE_LEAVES = frozenset({
     "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "resample", "score",
     "predict", "predict_proba", "sample", "fillna", "cross_val_score",
 })  # fmt: skip
-_NOT_INLINED = (
-    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Global, ast.Nonlocal,
+_NOT_INLINED = (  # a lambda is fine: sorted(scores, key=lambda s: s[1])
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal,
     ast.Yield, ast.YieldFrom, ast.Await,
 )  # fmt: skip
 
 
 def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """A helper simple enough to follow at its call: plain parameters, no nested definitions
-    or generators, at most one ``return`` (its last statement), a fit, split, resampling or
-    score inside."""
+    (lambdas are fine) or generators, at most one ``return`` (its last statement), a fit, split,
+    resampling or score inside."""
     if isinstance(fn, ast.AsyncFunctionDef) or fn.args.vararg or fn.args.kwarg or len(fn.body) > 80:
         return False
     relevant = False

@@ -56,7 +56,8 @@ EARLY_STOPPING = re.compile(r"EarlyStopping|ModelCheckpoint|early_stopping")
 BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
-                      "sample", "concat", "append", "vstack", "concatenate", "train", "array_split"} | STAT_USERS
+                      "sample", "concat", "append", "vstack", "concatenate", "train", "array_split", "qcut", "cut"}
+                     | STAT_USERS
                      | CV_CALLS | PREDICT | STATS | SCALE_FUNCTIONS)  # fmt: skip
 _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
                        "resample", "sample", "concat", "append", "train"} | CV_CALLS)  # fmt: skip
@@ -174,6 +175,9 @@ class Events:
     stops: list[tuple[Node, str, set[ID]]] = field(default_factory=list)
     evaluates_in_functions: bool = False
     imports: dict[str, str] = field(default_factory=dict)  # alias -> qualified name
+    scorers: dict[str, tuple[int, int]] = field(
+        default_factory=dict
+    )  # notebook function -> (model, data) args
 
     _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
     _train: set[ID] | None = None  # the splits' train parts, once the splits are all found
@@ -267,6 +271,33 @@ def _function_fits(facts: NotebookFacts, ctors: dict[str, str]) -> dict[str, str
     return out
 
 
+def _function_scorers(facts: NotebookFacts) -> dict[str, tuple[int, int]]:
+    """Notebook functions that score a model argument on a data argument:
+    ``def evaluate(model, X, y): return accuracy_score(y, model.predict(X))`` -> (0, 1)."""
+    out: dict[str, tuple[int, int]] = {}
+    for _, cf in facts.code():
+        if cf.tree is None or not cf.functions:
+            continue
+        for stmt in cf.tree.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            params = [a.arg for a in stmt.args.args]
+            for call in ast.walk(stmt):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.args):
+                    continue
+                if call.func.attr in PREDICT or call.func.attr == "score":
+                    model, data = base_name(call.func.value), base_name(call.args[0])
+                    if (
+                        model is not None
+                        and data is not None
+                        and model != data
+                        and {model, data} <= set(params)
+                    ):
+                        out[stmt.name] = (params.index(model), params.index(data))
+                        break
+    return out
+
+
 def _functions_evaluate(facts: NotebookFacts) -> bool:
     """A notebook function scores or predicts: evaluations nbprod does not follow into."""
     for _, cf in facts.code():
@@ -298,7 +329,7 @@ def events(facts: NotebookFacts) -> Events | None:
                     if isinstance(t, ast.Name):
                         ctors[t.id] = ctor
     helpers = _function_fits(facts, ctors)
-    ev = Events(flow, ctors, imports=facts.imports)
+    ev = Events(flow, ctors, imports=facts.imports, scorers=_function_scorers(facts))
     ev.evaluates_in_functions = _functions_evaluate(facts)
     wanted: dict[tuple[int, int], set[str]] = {}
     for cell, cf in facts.code():
@@ -308,6 +339,7 @@ def events(facts: NotebookFacts) -> Events | None:
             if not call.deferred and (
                 call.leaf in _SCANNED
                 or call.name in helpers
+                or call.name in ev.scorers
                 or METRIC.search(call.leaf)
                 or "augment" in call.leaf.lower()
             ):
@@ -469,9 +501,13 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             if obj:
                 ev.transforms.append((node, obj, flow.values(node, names_in(call.args[0]), rows=True)))
         elif leaf in STAT_USERS and recv is not None:
-            used = _has_stat(ast.Tuple(elts=[*call.args, *(k.value for k in call.keywords)], ctx=ast.Load()))
+            args = [*call.args, *(k.value for k in call.keywords)]
+            used = _has_stat(ast.Tuple(elts=args, ctx=ast.Load()))
+            bases = _stat_bases(call) if used else set()
+            if not used:  # m = df[c].mean() in the line before, then df[c].fillna(m)
+                used, bases = _stat_by_name(node, args, ev)
             if used:
-                names = sorted(_stat_bases(call) - flow.objects - flow.opaque)
+                names = sorted(bases - flow.objects - flow.opaque)
                 ev.fits.append(
                     Fit(node, f"{leaf} with {used}()", _vals(flow, node, names), names, _out(node, flow))
                 )
@@ -493,6 +529,17 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             ev.splits.append(Split(node, "cv", leaf, _values(flow, node, args), labels))
         elif leaf in ("split", "array_split") and call.args and _qualified(ev, func) in NP_SPLITS:
             _np_split(node, call, ev)
+        elif leaf in ("qcut", "cut") and call.args and _qualified(ev, func) in BINNERS and _learns_bins(call):
+            names = _data_names(flow, call.args[0])
+            ev.fits.append(
+                Fit(node, f"pd.{leaf}() bins", _vals(flow, node, names), names, _out(node, flow), leaf)
+            )
+        elif isinstance(func, ast.Name) and func.id in ev.scorers and call.args:
+            model_at, data_at = ev.scorers[func.id]
+            if len(call.args) > max(model_at, data_at):
+                names = _data_names(flow, call.args[data_at])
+                model = base_name(call.args[model_at]) or ""
+                ev.scores.append(Score(node, model, flow.values(node, names, rows=True), names, func.id))
         elif (
             leaf in SCALE_FUNCTIONS
             and call.args
@@ -551,6 +598,47 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
 
 
 NP_SPLITS = frozenset({"numpy.split", "numpy.array_split"})
+BINNERS = frozenset({"pandas.qcut", "pandas.cut"})
+
+
+def _learns_bins(call: ast.Call) -> bool:
+    """``pd.qcut(s, 4)`` learns quantiles; ``pd.cut(s, bins=8)`` learns the range (given edges learn nothing)."""
+    if _leaf(call) == "qcut":
+        return True
+    bins = (
+        call.args[1]
+        if len(call.args) > 1
+        else next((k.value for k in call.keywords if k.arg == "bins"), None)
+    )
+    return isinstance(bins, ast.Constant) and isinstance(bins.value, int) and not isinstance(bins.value, bool)
+
+
+def _stat_by_name(node: Node, args: list[ast.expr], ev: Events) -> tuple[str | None, set[str]]:
+    """A statistic held by a name: ``mean_col = df[c].mean()`` bound in the same loop or a statement above."""
+    for name in sorted(names_in(ast.Tuple(elts=args, ctx=ast.Load()))):
+        bound: list[ast.expr] = [
+            sub.value
+            for sub in ast.walk(node.stmt)
+            if isinstance(sub, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == name for t in sub.targets)
+        ]
+        d = node.reach.get(name)
+        above = ev.flow.nodes[d].stmt if d is not None else None
+        if not bound and isinstance(above, ast.Assign):
+            bound = [above.value]
+        for value in bound:
+            stat = _has_stat(value)
+            if stat:
+                bases = {
+                    b
+                    for sub in ast.walk(value)
+                    if isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Attribute)
+                    and sub.func.attr in STATS
+                    for b in _names(sub.func.value)
+                }
+                return stat, bases
+    return None, set()
 
 
 def _qualified(ev: Events, func: ast.expr) -> str:
@@ -1126,8 +1214,9 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     a fit on the unsplit data after the split is applied to the parts, and when train and
     test are put together for the fit. Scaling by hand (`X / X.max()`), the function forms
     (`preprocessing.scale`, `minmax_scale`, `robust_scale`, `maxabs_scale`,
-    `quantile_transform`, `power_transform`) and `X.apply(encoder.fit_transform)` count as
-    fits. A statistic learned on the target before the split
+    `quantile_transform`, `power_transform`), bins learned from the data (`pd.qcut(s, 4)`,
+    `pd.cut(s, bins=8)`), a statistic held by a name (`m = df[c].mean()`, then
+    `df[c].replace(0, m)`) and `X.apply(encoder.fit_transform)` count as fits. A statistic learned on the target before the split
     (`y = StandardScaler().fit_transform(y)`, `df['y']` filled with its mean) fires too: the
     test rows' targets shape the training targets. Fits are followed by column: a fit that
     wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
@@ -1253,7 +1342,8 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     settings or decision thresholds on the test part and then keeps the best
     (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
-    `max`). It also fires when early stopping watches the test part
+    `max`); a notebook function that scores its model argument on its data argument counts
+    as a score where it is called. It also fires when early stopping watches the test part
     (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
     `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
     part then scores the model; when, after a sweep scored on the test part, one of the
