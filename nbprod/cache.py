@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from nbprod.config import Config
 
 CACHE_DIR = ".nbprod_cache"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes (2: the checklist in compact form)
 RECORD_SUFFIX = ".nbprod.json"  # as nbprod.record and nbprod.manual name the side files
 TICKS_SUFFIX = ".checklist.toml"
 PIN_FILES = ("requirements.txt", "environment.yml", "environment.yaml", "poetry.lock",
@@ -255,6 +255,10 @@ class CheckCache:
             and isinstance(entry.get("value"), dict)
             and isinstance(entry.get("content"), str)
         )
+        if ok and entry["value"].get("checklist") is not None:
+            from nbprod.checklist_data import is_compact
+
+            ok = is_compact(entry["value"]["checklist"])
         return entry if ok else None
 
     def lookup(self, path: str, checklist: bool) -> tuple[dict[str, Any] | None, dict[str, Any]]:

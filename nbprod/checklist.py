@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 # The text report's lines live in nbprod.report, which `nbprod check` imports without this module.
+from nbprod.checklist_data import TABLE
 from nbprod.report import score_bar as _bar  # noqa: F401
 from nbprod.report import summary_lines  # noqa: F401
 
@@ -55,66 +56,9 @@ class Section:
     items: tuple[Item, ...]
 
 
-def _auto(id: str, title: str, filled_by: str, *rules: str) -> Item:
-    return Item(id, title, "auto", filled_by, rules)
-
-
-def _manual(id: str, title: str) -> Item:
-    return Item(id, title, "manual")
-
-
-SECTIONS: tuple[Section, ...] = (
-    Section("data", "Data", (
-        _auto("D1", "every raw data source is listed and fingerprinted (path or query, content hash, rows)",
-              "files read during the recorded session"),
-        _auto("D2", "summary statistics of the inputs are recorded, to compare environments", "record present"),
-        _auto("D3", "missing and extreme values are handled explicitly",
-              "imputers, fillna/dropna/clip, validation"),
-        _auto("D4", "categories unseen in training are handled",
-              "encoders with handle_unknown, explicit mapping, exported `predict`"),
-        _manual("D5", "features that may vanish or arrive rarely in production are known"),
-        _manual("D6", "privacy and compliance of the data and its transformations are reviewed"),
-    )),
-    Section("features", "Features and split", (
-        _auto("F1", "every sampling step is seeded", "NB201", "NB201"),
-        _auto("F2", "splits and cross-validation are reproducible (random_state)", "NB202", "NB202"),
-        _auto("F3", "preprocessing is fit on training data only, and no test row is in training",
-              "NB301, NB307, NB309", "NB301", "NB307", "NB309"),
-        _manual("F4", "row order is fixed where it matters (sorted before splitting)"),
-    )),
-    Section("model", "Model and evaluation", (
-        _auto("M1", "the model beats a baseline (dummy model or simple heuristic), chosen without the test set",
-              "NB302, NB308", "NB302", "NB308"),
-        _auto("M2", "evaluation goes beyond accuracy (report, confusion matrix, AUC, lift)", "NB303", "NB303"),
-        _auto("M3", "predictions are checked for NaN, infinities and out-of-range values",
-              "checks on predictions, exported `predict`"),
-        _auto("M4", "the trained model is saved with its version", "NB304, exported `train`", "NB304"),
-        _manual("M5", "prediction latency and model size fit the use case"),
-        _auto("M6", "predictions can be explained (importances, SHAP)", "explanation calls"),
-        _manual("M7", "performance is compared across cohorts for bias"),
-        _manual("M8", "the metric is translated into business impact (costs, lift plot)"),
-    )),
-    Section("code", "Code and environment", (
-        _auto("C1", "the notebook runs top to bottom with no hidden state", "NB101-NB107, NB501",
-              "NB101", "NB102", "NB103", "NB104", "NB105", "NB106", "NB107", "NB501"),
-        _auto("C2", "re-running it reproduces its results", "NB5xx (nbprod verify)", "NB501", "NB502", "NB503"),
-        _auto("C3", "package versions are recorded and pinned", "NB203, NB205", "NB203", "NB205"),
-        _auto("C4", "no absolute or personal paths", "NB204", "NB204"),
-        _auto("C5", "no secrets in code or outputs", "NB401, NB402", "NB401", "NB402"),
-        _auto("C6", "code lives in functions and an exported, in-sync package", "NB306, export state", "NB306"),
-        _auto("C7", "tests exist", "NB305, exported tests", "NB305"),
-        _manual("C8", "checks run in CI or pre-commit"),
-    )),
-    Section("deployment", "Deployment and monitoring", (
-        _manual("O1", "rollout is planned as an A/B test or shadow deployment, with a fallback model"),
-        _auto("O2", "input drift is monitored against saved reference statistics",
-              "exported `monitor` + reference profile"),
-        _manual("O3", "the prediction distribution is monitored, with alerts"),
-        _manual("O4", "system health (latency, memory, CPU) is monitored"),
-        _manual("O5", "ground truth feeds back and a retraining cadence is set"),
-        _auto("O6", "predictions are logged for audit", "exported `predict` log"),
-    )),
-)  # fmt: skip
+SECTIONS: tuple[Section, ...] = tuple(
+    Section(sid, title, tuple(Item(*row) for row in rows)) for sid, title, rows in TABLE
+)
 ITEMS: dict[str, Item] = {item.id: item for s in SECTIONS for item in s.items}
 MANUAL_IDS: tuple[str, ...] = tuple(i.id for i in ITEMS.values() if i.kind == "manual")
 CHECKLIST_RULES: frozenset[str] = frozenset(r for i in ITEMS.values() for r in i.rules)
@@ -356,8 +300,17 @@ def checklist_for(path: str | os.PathLike[str], record: Any = None, strict: bool
 def checklist_extra(facts: NotebookFacts, findings: list[Finding]) -> dict[str, Any]:
     """The checklist as a JSON-ready dict for ``NotebookReport.extra``; a corrupt ticks file
     gives the checklist without ticks and its message under ``"error"``."""
+    from nbprod.checklist_data import expand
+
+    return expand(checklist_compact(facts, findings))
+
+
+def checklist_compact(facts: NotebookFacts, findings: list[Finding]) -> Any:
+    """The checklist in the compact form of ``nbprod.checklist_data`` (what the checker
+    keeps, sends and caches): the items of ``build_checklist``, none of the fixed text."""
+    from nbprod.autochecks import Evidence, evaluate
     from nbprod.errors import NbprodError
-    from nbprod.manual import load_ticks, ticks_path
+    from nbprod.manual import load_ticks, manual_result, ticks_file
 
     path = facts.notebook.path
     error = None
@@ -365,11 +318,46 @@ def checklist_extra(facts: NotebookFacts, findings: list[Finding]) -> dict[str, 
         ticks = load_ticks(path)
     except NbprodError as exc:
         ticks, error = {}, str(exc)
-    checklist = build_checklist(facts, findings, ticks, ticks_path=str(ticks_path(path)))
-    d = checklist.to_dict()
-    if error:
-        d["error"] = error
-    return d
+    evidence = Evidence.collect(facts, findings)
+    base = os.path.dirname(path)
+    rows = []
+    for item in _ITEM_LIST:
+        if item.kind == "auto":
+            r = evaluate(item, evidence)
+        else:
+            tick = ticks.get(item.id)
+            if tick is None:
+                rows.append(_open_row(item))
+                continue
+            r = manual_result(item, tick, base)
+        rows.append(
+            (
+                r.score,
+                r.status,
+                r.reason,
+                r.fix,
+                r.cell,
+                r.cell_id,
+                r.line,
+                None if r.tick is None else r.tick.to_dict(),
+            )
+        )
+    return (ticks_file(path), rows, [], error)
+
+
+_ITEM_LIST: tuple[Item, ...] = tuple(item for s in SECTIONS for item in s.items)
+_OPEN: dict[str, tuple[Any, ...]] = {}
+
+
+def _open_row(item: Item) -> tuple[Any, ...]:
+    """The row of a manual item nobody ticked: the same in every notebook."""
+    row = _OPEN.get(item.id)
+    if row is None:
+        from nbprod.manual import manual_result
+
+        r = manual_result(item, None)
+        row = _OPEN[item.id] = (r.score, r.status, r.reason, r.fix, r.cell, r.cell_id, r.line, None)
+    return row
 
 
 def apply_verify(nb_report: Any) -> None:

@@ -62,13 +62,33 @@ def ticks_path(notebook_path: str | os.PathLike[str]) -> Path:
     return p.with_name(p.stem + TICKS_SUFFIX)
 
 
+def ticks_file(notebook_path: str | os.PathLike[str]) -> str:
+    """``str(ticks_path(notebook_path))``, without making a Path for a path already in the
+    form Path gives back (asked for every notebook checked)."""
+    p = notebook_path
+    if not isinstance(p, str) or os.sep != "/" or not _normal(p):
+        return str(ticks_path(p))
+    head, _, name = p.rpartition("/")
+    i = name.rfind(".")
+    stem = name[:i] if 0 < i < len(name) - 1 else name
+    return f"{head}/{stem}{TICKS_SUFFIX}" if head or p.startswith("/") else stem + TICKS_SUFFIX
+
+
+def _normal(p: str) -> bool:
+    """True when ``str(Path(p)) == p`` and its last part is a file name."""
+    if not p or p.endswith("/") or p.startswith("./") or "//" in p or "/./" in p:
+        return False
+    return p.rpartition("/")[2] not in (".", "..")
+
+
 def load_ticks(notebook_path: str | os.PathLike[str]) -> dict[str, Tick]:
     """The ticks saved beside a notebook (empty when there is no file)."""
-    raw = _read(ticks_path(notebook_path))
-    return {} if raw is None else parse_ticks(raw, display_path(ticks_path(notebook_path)))
+    path = ticks_file(notebook_path)
+    raw = _read(path)
+    return {} if raw is None else parse_ticks(raw, display_path(path))
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: str | os.PathLike[str]) -> bytes | None:
     """The ticks file's bytes (None when missing): only a regular file, at most 1 MB."""
     try:
         return read_regular(path, MAX_BYTES)

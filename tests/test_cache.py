@@ -458,3 +458,49 @@ def test_a_path_is_one_stat_and_means_what_it_did(tmp_path: Path) -> None:
         {"path": str(tmp_path / "gone"), "message": "no such file or folder"},
         {"path": str(nb / "under"), "message": "no such file or folder"},
     ]
+
+
+def test_the_fast_ticks_name_is_pathlibs() -> None:
+    """``ticks_file`` takes a shortcut for plain str paths: the same text as ``ticks_path``."""
+    from nbprod.manual import ticks_file, ticks_path
+
+    cases = [
+        "a.ipynb", "x/b.ipynb", "/b.ipynb", "a//b.ipynb", "a/./b.ipynb", "a/../b.ipynb", "x/./a.ipynb",
+        "./c.d.ipynb", ".ipynb", "a/.hidden", "a.", "..x", "x/..ipynb", "x/", "x/.", "x/..", "..",
+        "//a.ipynb", "...", "a b/Mon Notebook (1).ipynb", "é/ü.ipynb", "noext", "a\nb/c.ipynb",
+        str(SAMPLES / "credit_risk_messy.ipynb"),
+    ]  # fmt: skip
+    for case in cases:
+        assert ticks_file(case) == str(ticks_path(case)), case
+        assert ticks_file(Path(case)) == str(ticks_path(case)), case
+    for refused in ("", "/", "."):
+        with pytest.raises(ValueError):
+            ticks_file(refused)
+
+
+def test_an_entry_with_a_foreign_checklist_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A well-formed entry whose checklist has not the compact shape is a miss, rewritten."""
+    import marshal
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(cache))
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", tmp_path / "nb.ipynb")
+    _age(tmp_path)
+    expected = _check(capsys, str(tmp_path / "nb.ipynb"))
+    (entry,) = cache.glob("*.bin")
+    magic = b"nbprod-cache\x01"
+    good = marshal.loads(entry.read_bytes()[len(magic) :])
+    compact = good["value"]["checklist"]
+    rows = compact[1]
+    for bad in (
+        {"overall": 0.5},  # the dict of format 1
+        (compact[0], rows[:-1], [], None),  # an item short
+        (compact[0], [("2", *r[1:]) for r in rows], [], None),  # a score that is text
+        (compact[0], rows, [], 3),  # an error that is not text
+    ):
+        damaged = {**good, "value": {**good["value"], "checklist": bad}}
+        entry.write_bytes(magic + marshal.dumps(damaged))
+        assert _check(capsys, str(tmp_path / "nb.ipynb")) == expected
+        assert marshal.loads(entry.read_bytes()[len(magic) :])["value"]["checklist"] == compact
