@@ -420,7 +420,7 @@ def test_a_pool_that_cannot_start_falls_back_to_serial(
 
 def test_the_fast_names_are_pathlibs() -> None:
     """``default_out_dir`` and the stem take a shortcut for plain str paths: the same as Path's."""
-    from nbprod.naming import _stem, default_out_dir, names_for
+    from nbprod.naming import _stem, default_out_dir, names_for, out_dir_name
 
     cases = [
         "a.ipynb", "x/b.ipynb", "/b.ipynb", "a//b.ipynb", "a/./b.ipynb", "a/../b.ipynb",
@@ -434,6 +434,8 @@ def test_the_fast_names_are_pathlibs() -> None:
             dist = names_for(Path(case), name)[0]
             assert names_for(case, name)[0] == dist
             assert str(default_out_dir(case, name)) == str(Path(case).parent / dist), case
+        if case not in ("", "/"):
+            assert Path(out_dir_name(case)) == default_out_dir(case), case  # the same folder
 
 
 def test_the_help_width_is_shutils(monkeypatch: pytest.MonkeyPatch) -> None:

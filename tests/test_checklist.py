@@ -393,3 +393,23 @@ def test_the_checklist_is_expanded_only_when_read(messy: Path, clean: Path) -> N
         nb.extra["checklist"]["tally"] for nb in report.notebooks
     ]
     assert list(doc["notebooks"][0]) == ["path", "language", "findings", "score", "checklist"]
+
+
+def test_calls_by_name_are_the_calls_a_predicate_finds() -> None:
+    """``Evidence.named`` (an index built once) finds what a walk over every call finds."""
+    from nbprod.analysis.facts import analyze_notebook
+    from nbprod.autochecks import BY_HAND_CLEANING, READERS, Evidence
+    from nbprod.notebook import read_notebook
+    from nbprod.rules.readiness import SAVE_CALLS
+
+    checked = 0
+    for path in sorted(SAMPLES.glob("*.ipynb")):
+        nb = read_notebook(path)
+        if not nb.is_python:
+            continue
+        ev = Evidence.collect(analyze_notebook(nb), [])
+        for names in (READERS, BY_HAND_CLEANING, SAVE_CALLS, ("score",), ("fit", "predict"), ()):
+            assert ev.named(names) == ev.calls(lambda c, q, names=names: c.leaf in names)
+        assert sorted(ev.leaves()) == sorted({c.leaf for _, c, _ in ev.facts.calls()})
+        checked += bool(ev.named(("fit",)))
+    assert checked >= 2
