@@ -7,7 +7,6 @@ import os
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
@@ -18,6 +17,10 @@ from nbprod.record import RECORD_MIME
 from nbprod.report import Finding
 from nbprod.rules import all_rules
 from nbprod.rules.readiness import SAVE_CALLS, model_fits
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 READERS = {
     "read_csv", "read_parquet", "read_excel", "read_json", "read_table", "read_feather",

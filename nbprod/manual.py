@@ -15,23 +15,34 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from nbprod.errors import NbprodError
 from nbprod.notebook import atomic_write, display_path, read_regular
 
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from nbprod.checklist import Item, ItemResult
 
 TICKS_SUFFIX = ".checklist.toml"
 MAX_BYTES = 1_000_000
 # a note naming automation without a file only earns a hint; a file that exists earns 2 points
-_AUTOMATED = re.compile(
+_AUTOMATED_SOURCE = (
     r"\b(ci|ci/cd|github actions?|gitlab|jenkins|circleci|buildkite|pre-commit|workflow|"
     r"cron|airflow|dagster|prefect|automated|alerting|alerts?|grafana|prometheus|datadog|"
-    r"evidently|monitor(?:ed|ing)? by)\b|https?://\S*(?:actions|pipelines|jobs|ci|workflows)",
-    re.IGNORECASE,
+    r"evidently|monitor(?:ed|ing)? by)\b|https?://\S*(?:actions|pipelines|jobs|ci|workflows)"
 )
+_RX: dict[tuple[str, int], re.Pattern[str]] = {}
+
+
+def _compiled(source: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern compiled on first use (only ticked items need these: not at every start)."""
+    rx = _RX.get((source, flags))
+    if rx is None:
+        rx = _RX[source, flags] = re.compile(source, flags)
+    return rx
 
 
 class TicksFileError(NbprodError):
@@ -50,7 +61,7 @@ class Tick:
     @property
     def automated(self) -> bool:
         """True when the note points at an automated check (CI job, monitor, hook)."""
-        return self.done and bool(_AUTOMATED.search(self.note))
+        return self.done and bool(_compiled(_AUTOMATED_SOURCE, re.IGNORECASE).search(self.note))
 
     def to_dict(self) -> dict[str, Any]:
         return {"done": self.done, "note": self.note, "by": self.by, "at": self.at}
@@ -247,7 +258,7 @@ def edit_ticks(text: str, item_id: str, tick: Tick) -> str | None:
     return new if after == expected else None
 
 
-_PATHLIKE = re.compile(r"[\w.~-]*(?:/[\w.~-]+)+/?|[\w-]+\.(?:ya?ml|py|json|toml|cfg|ini|sh)\b")
+_PATHLIKE = r"[\w.~-]*(?:/[\w.~-]+)+/?|[\w-]+\.(?:ya?ml|py|json|toml|cfg|ini|sh)\b"
 
 
 def automation_evidence(note: str, base: str | os.PathLike[str] | None) -> str | None:
@@ -263,7 +274,7 @@ def automation_evidence(note: str, base: str | os.PathLike[str] | None) -> str |
             break
     else:
         roots = roots[:1]
-    for token in _PATHLIKE.findall(note):
+    for token in _compiled(_PATHLIKE).findall(note):
         token = token.strip("./") if token.startswith("./") else token.rstrip("/.")
         if not token or token.startswith(("http", "//")):
             continue

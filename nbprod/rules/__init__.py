@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+
 
 if TYPE_CHECKING:
     from nbprod.analysis.facts import NotebookFacts

@@ -77,21 +77,32 @@ def azure_key_ok(key: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Provider:
-    """One token format: ``pattern`` is matched where the token starts."""
+    """One token format: ``pattern`` is matched where the token starts (``source``
+    compiled on first use: most formats never meet their marker)."""
 
     kind: str
-    pattern: re.Pattern[str]
+    source: str
     back: int = 0  # the token starts this many characters before its marker
     check: Callable[[str], bool] | None = None
     group: int = 0  # the group holding the secret itself
     tail: int = 0  # where the random part starts inside the secret (checked by random_tail)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        rx = _COMPILED.get(self.source)
+        if rx is None:
+            rx = _COMPILED[self.source] = re.compile(self.source)
+        return rx
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
 
 
 _END = r"(?![A-Za-z0-9_-])"
 
 
 def _p(kind: str, pattern: str, **kw: object) -> Provider:
-    return Provider(kind, re.compile(pattern), **kw)  # type: ignore[arg-type]
+    return Provider(kind, pattern, **kw)  # type: ignore[arg-type]
 
 
 _GITHUB = _p("GitHub token", r"gh[pousr]_[A-Za-z0-9]{36}" + _END, check=crc32_token_ok)
