@@ -216,7 +216,11 @@ def _open_cache(paths: list[Any], config: Config, checklist: bool) -> CheckCache
 
 
 def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | None) -> list[dict[str, Any]]:
-    """Each notebook's result, serially or (3 notebooks or more) in a process pool."""
+    """Each notebook's result, serially or (3 notebooks or more) in a process pool.
+
+    With N workers wanted, N - 1 processes are started and this process is the N-th: it
+    takes the chunks no helper has started yet from the end of the list (one fork fewer,
+    and its caches are warm), the helpers work from the front."""
     workers = min(_cores() if jobs is None else max(jobs, 1), len(work))
     if workers < 2 or len(work) < 3:
         return [_check_one(w) for w in work]
@@ -225,14 +229,26 @@ def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | N
     from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    chunk = max(1, min(16, len(work) // (workers * 4)))
+    size = max(1, min(16, len(work) // (workers * 4)))
+    chunks = [work[i : i + size] for i in range(0, len(work), size)]
     try:
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            return list(pool.map(_check_one, work, chunksize=chunk))
+        with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_worker_start) as pool:
+            futures = [pool.submit(_check_chunk, chunk) for chunk in chunks]
+            mine: dict[int, list[dict[str, Any]]] = {}
+            for i in range(len(chunks) - 1, -1, -1):
+                if not futures[i].cancel():  # a helper has it already: the rest are theirs
+                    break
+                mine[i] = _check_chunk(chunks[i])
+            return [value for i, f in enumerate(futures) for value in (mine[i] if i in mine else f.result())]
     except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
         # no processes here (a sandbox without semaphores), or a worker was killed: serially
         return [_check_one(w) for w in work]
+
+
+def _check_chunk(chunk: list[tuple[str, bytes | None, Config, bool]]) -> list[dict[str, Any]]:
+    """Several notebooks' results: one message each way per chunk."""
+    return [_check_one(w) for w in chunk]
 
 
 def _worker_start() -> None:

@@ -508,3 +508,41 @@ def test_an_entry_with_a_foreign_checklist_is_a_miss(
         entry.write_bytes(magic + marshal.dumps(damaged))
         assert _check(capsys, str(tmp_path / "nb.ipynb")) == expected
         assert marshal.loads(entry.read_bytes()[len(magic) :])["value"]["checklist"] == compact
+
+
+def test_the_parent_checks_its_share_beside_one_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two workers wanted, one process is started and this one checks the chunks no
+    helper started, from the end: each notebook once, the report in the serial order."""
+    import concurrent.futures
+
+    started: list[object] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counting(workers: int, *args: object, **kwargs: object) -> object:
+        started.append(workers)
+        return real(workers, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    log = tmp_path / "log"
+    one = checker._check_one
+
+    def logged(work: tuple) -> dict:  # type: ignore[type-arg]
+        with open(log, "a") as f:  # forked helpers append here too
+            f.write(f"{os.getpid()} {Path(work[0]).name}\n")
+        return one(work)
+
+    monkeypatch.setattr(checker, "_check_one", logged)
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    for i in range(40):
+        nbformat.write(build_notebook([f"x = {i}", "print(y)"]), str(folder / f"nb{i:02d}.ipynb"))
+    report = checker.check_paths([folder], jobs=2)
+    assert started == [1]
+    assert [Path(nb.path).name for nb in report.notebooks] == [f"nb{i:02d}.ipynb" for i in range(40)]
+    assert all("NB105" in {f.rule for f in nb.findings} for nb in report.notebooks)
+    rows = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(name for _, name in rows) == [f"nb{i:02d}.ipynb" for i in range(40)]  # each once
+    mine = [name for pid, name in rows if pid == str(os.getpid())]
+    assert "nb39.ipynb" in mine  # the parent took from the end (the helper from the front)
