@@ -352,7 +352,10 @@ class CheckCache:
 def _racy(stat: list[Any], written: int) -> bool:
     """True when a file in ``stat`` changed less than ``RACY_NS`` before ``written``: a
     second change within the clock's resolution could leave the same stat behind."""
-    newest = max([stat[0], *(s[0] for s in stat[4:] if s is not None)])
+    newest = stat[0]
+    for side in stat[4:]:
+        if side is not None and side[0] > newest:
+            newest = side[0]
     return written - newest <= RACY_NS
 
 

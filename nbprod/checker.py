@@ -200,9 +200,9 @@ def check_paths(
             gc.enable()
     if store is not None:
         store.prune()
-    for path, result in zip(files, results, strict=True):
+    for name, result in zip(names, results, strict=True):
         assert result is not None
-        _add_result(report, str(path), result)
+        _add_result(report, name, result)
     return report
 
 

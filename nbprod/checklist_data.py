@@ -153,27 +153,19 @@ def is_compact(value: Any) -> bool:
     if type(value) is not tuple or len(value) != 4:
         return False
     ticks_file, items, warnings, error = value
-    return (
-        (ticks_file is None or type(ticks_file) is str)
-        and type(items) is list
-        and len(items) == _ROWS
-        and all(_is_row(r) for r in items)
-        and type(warnings) is list
-        and (error is None or type(error) is str)
-    )
-
-
-def _is_row(r: Any) -> bool:
-    return (
-        type(r) is tuple
-        and len(r) == 8
-        and (r[0] is None or type(r[0]) is int)
-        and type(r[1]) is str
-        and (r[7] is None or type(r[7]) is dict)
-    )
+    if type(items) is not list or len(items) != _ROWS or type(warnings) is not list:
+        return False
+    if not (ticks_file is None or type(ticks_file) is str) or not (error is None or type(error) is str):
+        return False
+    try:  # one pass: the kinds of row found, each of them allowed
+        kinds = {(type(r), len(r), type(r[0]), type(r[1]), type(r[7])) for r in items}
+    except (TypeError, IndexError, KeyError):
+        return False
+    return kinds <= _ROW_KINDS
 
 
 _ROWS = sum(len(rows) for _, _, rows in TABLE)
+_ROW_KINDS = {(tuple, 8, score, str, tick) for score in (type(None), int) for tick in (type(None), dict)}
 
 
 def ticks_error(compact: Any) -> tuple[str, str] | None:
