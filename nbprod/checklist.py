@@ -346,7 +346,7 @@ def checklist_compact(facts: NotebookFacts, findings: list[Finding]) -> Any:
                 None if r.tick is None else r.tick.to_dict(),
             )
         )
-    return (ticks_file(path), rows, [], error)
+    return (ticks_file(path), tuple(zip(*rows, strict=True)), [], error)
 
 
 _ITEM_LIST: tuple[Item, ...] = tuple(item for s in SECTIONS for item in s.items)

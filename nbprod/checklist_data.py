@@ -5,10 +5,11 @@ turns a compact checklist (``expand``) into the JSON-ready dict of
 ``NotebookReport.extra["checklist"]`` without the checklist model (``nbprod.checklist``).
 ``shared/CHECKLIST.md`` is the source of the items.
 
-A compact checklist is ``(ticks_file, items, warnings, error)``: ``items`` holds one
-``(score, status, reason, fix, cell, cell_id, line, tick)`` tuple per item in ``TABLE``
-order (``tick`` a dict or None), everything that varies between notebooks and nothing
-that does not (ids, titles, kinds, rules). It is what the checker returns, what a pool
+A compact checklist is ``(ticks_file, columns, warnings, error)``: ``columns`` holds
+eight tuples, ``score, status, reason, fix, cell, cell_id, line, tick``, each with one
+value per item in ``TABLE`` order (``tick`` a dict or None): everything that varies
+between notebooks and nothing that does not (ids, titles, kinds, rules); by columns, so
+that checking an entry's types is a few passes in C. It is what the checker returns, what a pool
 worker sends back and what the cache stores.
 """
 
@@ -91,8 +92,8 @@ TABLE: tuple[SectionRow, ...] = (
 def expand(compact: Any) -> dict[str, Any]:
     """The JSON-ready checklist dict (``Checklist.to_dict()``, plus ``error`` when the ticks
     file could not be read) of a compact checklist."""
-    ticks_file, items, warnings, error = compact
-    rows = iter(items)
+    ticks_file, columns, warnings, error = compact
+    rows = zip(*columns, strict=True)
     sections: list[dict[str, Any]] = []
     verified = auto_assessed = ticked = awaiting = 0
     for section_id, section_title, item_rows in TABLE:
@@ -152,20 +153,30 @@ def is_compact(value: Any) -> bool:
     before use: a damaged or foreign one is a miss, never an error later)."""
     if type(value) is not tuple or len(value) != 4:
         return False
-    ticks_file, items, warnings, error = value
-    if type(items) is not list or len(items) != _ROWS or type(warnings) is not list:
+    ticks_file, columns, warnings, error = value
+    if type(columns) is not tuple or len(columns) != len(_COLUMN_TYPES) or type(warnings) is not list:
         return False
     if not (ticks_file is None or type(ticks_file) is str) or not (error is None or type(error) is str):
         return False
-    try:  # one pass: the kinds of row found, each of them allowed
-        kinds = {(type(r), len(r), type(r[0]), type(r[1]), type(r[7])) for r in items}
-    except (TypeError, IndexError, KeyError):
-        return False
-    return kinds <= _ROW_KINDS
+    for column, allowed in zip(columns, _COLUMN_TYPES, strict=True):
+        if type(column) is not tuple or len(column) != _ROWS or not set(map(type, column)) <= allowed:
+            return False
+    return all(type(w) is str for w in warnings)
 
 
 _ROWS = sum(len(rows) for _, _, rows in TABLE)
-_ROW_KINDS = {(tuple, 8, score, str, tick) for score in (type(None), int) for tick in (type(None), dict)}
+_NONE = type(None)
+# score, status, reason, fix, cell, cell_id, line, tick
+_COLUMN_TYPES: tuple[set[type], ...] = (
+    {_NONE, int},
+    {str},
+    {str},
+    {str},
+    {_NONE, int},
+    {_NONE, str},
+    {_NONE, int},
+    {_NONE, dict},
+)
 
 
 def ticks_error(compact: Any) -> tuple[str, str] | None:

@@ -497,12 +497,15 @@ def test_an_entry_with_a_foreign_checklist_is_a_miss(
     magic = b"nbprod-cache\x01"
     good = marshal.loads(entry.read_bytes()[len(magic) :])
     compact = good["value"]["checklist"]
-    rows = compact[1]
+    ticks, columns = compact[0], compact[1]
     for bad in (
         {"overall": 0.5},  # the dict of format 1
-        (compact[0], rows[:-1], [], None),  # an item short
-        (compact[0], [("2", *r[1:]) for r in rows], [], None),  # a score that is text
-        (compact[0], rows, [], 3),  # an error that is not text
+        (ticks, tuple(c[:-1] for c in columns), [], None),  # an item short
+        (ticks, columns[:-1], [], None),  # a column short
+        (ticks, (tuple(str(x) for x in columns[0]), *columns[1:]), [], None),  # scores that are text
+        (ticks, (*columns[:2], tuple(b"x" for _ in columns[2]), *columns[3:]), [], None),  # bytes
+        (ticks, columns, [], 3),  # an error that is not text
+        (ticks, [list(c) for c in columns], [], None),  # lists, not tuples
     ):
         damaged = {**good, "value": {**good["value"], "checklist": bad}}
         entry.write_bytes(magic + marshal.dumps(damaged))
