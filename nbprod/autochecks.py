@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
@@ -53,17 +52,36 @@ EXPLAIN_ROOTS = ("shap", "lime", "eli5", "dalex", "interpret", "captum")
 _VERSIONED = re.compile(r"v\d|version|\d{8}|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 
-@dataclass(eq=False, repr=False)
 class Evidence:
     """Everything the auto items look at, gathered once per notebook."""
 
     facts: NotebookFacts
     findings: dict[str, list[Finding]]
     record: dict[str, Any] | None
-    models: list[Any] = field(default_factory=list)
-    verify: dict[str, Any] | None = None
-    _export: Any = False  # computed on first use
-    _by_leaf: dict[str, list[int]] | None = None  # a call's last name part -> its positions
+    models: list[Any]
+    verify: dict[str, Any] | None
+    _export: Any  # computed on first use
+    _by_leaf: dict[str, list[int]] | None  # a call's last name part -> its positions
+
+    __match_args__ = ("facts", "findings", "record", "models", "verify", "_export", "_by_leaf")
+
+    def __init__(
+        self,
+        facts: NotebookFacts,
+        findings: dict[str, list[Finding]],
+        record: dict[str, Any] | None,
+        models: list[Any] | None = None,
+        verify: dict[str, Any] | None = None,
+        _export: Any = False,
+        _by_leaf: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.facts = facts
+        self.findings = findings
+        self.record = record
+        self.models = [] if models is None else models
+        self.verify = verify
+        self._export = _export
+        self._by_leaf = _by_leaf
 
     @classmethod
     def collect(

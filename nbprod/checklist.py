@@ -8,7 +8,6 @@ record, re-execution and export state; manual items from the ticks file (``nbpro
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from nbprod.checklist_data import TABLE
 
@@ -40,24 +39,93 @@ STATUS_COLORS = {"pass": "#2e7d32", "automated": "#2e7d32", "partial": "#c77700"
                  "fail": "#c62828", "unknown": "#6a1b9a", "n/a": "#777777", "open": "#777777"}  # fmt: skip
 
 
-@dataclass(frozen=True)
 class Item:
     """One checklist item: ``kind`` is ``auto`` (filled by nbprod) or ``manual`` (ticked)."""
 
     id: str
     title: str
     kind: str
-    filled_by: str = ""
-    rules: tuple[str, ...] = ()
+    filled_by: str
+    rules: tuple[str, ...]
+
+    __match_args__ = ("id", "title", "kind", "filled_by", "rules")
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        kind: str,
+        filled_by: str = "",
+        rules: tuple[str, ...] = (),
+    ) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "id", id)
+        _set(self, "title", title)
+        _set(self, "kind", kind)
+        _set(self, "filled_by", filled_by)
+        _set(self, "rules", rules)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(id={self.id!r}, title={self.title!r}, kind={self.kind!r}, filled_by={self.filled_by!r}, rules={self.rules!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.title, self.kind, self.filled_by, self.rules) == (
+            other.id,
+            other.title,
+            other.kind,
+            other.filled_by,
+            other.rules,
+        )  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title, self.kind, self.filled_by, self.rules))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Item is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Item is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.id, self.title, self.kind, self.filled_by, self.rules))
 
 
-@dataclass(frozen=True)
 class Section:
     """A checklist section with its items."""
 
     id: str
     title: str
     items: tuple[Item, ...]
+
+    __match_args__ = ("id", "title", "items")
+
+    def __init__(self, id: str, title: str, items: tuple[Item, ...]) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "id", id)
+        _set(self, "title", title)
+        _set(self, "items", items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(id={self.id!r}, title={self.title!r}, items={self.items!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.title, self.items) == (other.id, other.title, other.items)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title, self.items))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Section is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Section is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.id, self.title, self.items))
 
 
 SECTIONS: tuple[Section, ...] = tuple(
@@ -68,19 +136,72 @@ MANUAL_IDS: tuple[str, ...] = tuple(i.id for i in ITEMS.values() if i.kind == "m
 CHECKLIST_RULES: frozenset[str] = frozenset(r for i in ITEMS.values() for r in i.rules)
 
 
-@dataclass
 class ItemResult:
     """An item's state: score 0/1/2 (None when not applicable), why, and what to do."""
 
     item: Item
     score: int | None
     status: str
-    reason: str = ""
-    fix: str = ""
-    cell: int | None = None
-    cell_id: str | None = None
-    line: int | None = None
-    tick: Tick | None = None
+    reason: str
+    fix: str
+    cell: int | None
+    cell_id: str | None
+    line: int | None
+    tick: Tick | None
+
+    __match_args__ = ("item", "score", "status", "reason", "fix", "cell", "cell_id", "line", "tick")
+
+    def __init__(
+        self,
+        item: Item,
+        score: int | None,
+        status: str,
+        reason: str = "",
+        fix: str = "",
+        cell: int | None = None,
+        cell_id: str | None = None,
+        line: int | None = None,
+        tick: Tick | None = None,
+    ) -> None:
+        self.item = item
+        self.score = score
+        self.status = status
+        self.reason = reason
+        self.fix = fix
+        self.cell = cell
+        self.cell_id = cell_id
+        self.line = line
+        self.tick = tick
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(item={self.item!r}, score={self.score!r}, status={self.status!r}, reason={self.reason!r}, fix={self.fix!r}, cell={self.cell!r}, cell_id={self.cell_id!r}, line={self.line!r}, tick={self.tick!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.item,
+            self.score,
+            self.status,
+            self.reason,
+            self.fix,
+            self.cell,
+            self.cell_id,
+            self.line,
+            self.tick,
+        ) == (
+            other.item,
+            other.score,
+            other.status,
+            other.reason,
+            other.fix,
+            other.cell,
+            other.cell_id,
+            other.line,
+            other.tick,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
     @property
     def icon(self) -> str:
@@ -106,12 +227,17 @@ class ItemResult:
         return d
 
 
-@dataclass(eq=False, repr=False)
 class SectionResult:
     """A section's items and its score = points / maximum over applicable items."""
 
     section: Section
     items: list[ItemResult]
+
+    __match_args__ = ("section", "items")
+
+    def __init__(self, section: Section, items: list[ItemResult]) -> None:
+        self.section = section
+        self.items = items
 
     def _tally(self) -> tuple[int, int]:
         points = maximum = 0
@@ -162,14 +288,27 @@ class SectionResult:
         }
 
 
-@dataclass(eq=False, repr=False)
 class Checklist:
     """The checklist of one notebook: overall readiness = the weakest section's score."""
 
     path: str
     sections: list[SectionResult]
-    ticks_path: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    ticks_path: str | None
+    warnings: list[str]
+
+    __match_args__ = ("path", "sections", "ticks_path", "warnings")
+
+    def __init__(
+        self,
+        path: str,
+        sections: list[SectionResult],
+        ticks_path: str | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.sections = sections
+        self.ticks_path = ticks_path
+        self.warnings = [] if warnings is None else warnings
 
     @property
     def overall(self) -> float:

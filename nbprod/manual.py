@@ -13,7 +13,6 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from nbprod.errors import NbprodError
@@ -49,14 +48,42 @@ class TicksFileError(NbprodError):
     """The ticks file cannot be read; it is left untouched."""
 
 
-@dataclass(frozen=True)
 class Tick:
     """A manual item's state: done or not, with an optional note, who and when."""
 
     done: bool
-    note: str = ""
-    by: str = ""
-    at: str = ""
+    note: str
+    by: str
+    at: str
+
+    __match_args__ = ("done", "note", "by", "at")
+
+    def __init__(self, done: bool, note: str = "", by: str = "", at: str = "") -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "done", done)
+        _set(self, "note", note)
+        _set(self, "by", by)
+        _set(self, "at", at)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(done={self.done!r}, note={self.note!r}, by={self.by!r}, at={self.at!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.done, self.note, self.by, self.at) == (other.done, other.note, other.by, other.at)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.done, self.note, self.by, self.at))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Tick is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Tick is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.done, self.note, self.by, self.at))
 
     @property
     def automated(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, names_in
 from nbprod.analysis.facts import NotebookFacts
@@ -94,7 +93,6 @@ def _data_arg(call: ast.Call) -> ast.AST | None:
     return None
 
 
-@dataclass(eq=False)
 class Fit:
     """A statistic learned from data: a transformer fit, ``fillna(df.mean())``, a target encoding."""
 
@@ -103,11 +101,33 @@ class Fit:
     data: set[ID]
     data_names: list[str]
     out: set[ID]
-    ctor: str = ""
-    at: int = 0  # the call's line, to order it against a split in the same loop (0: unknown)
+    ctor: str
+    at: int  # the call's line, to order it against a split in the same loop (0: unknown)
+
+    __match_args__ = ("node", "label", "data", "data_names", "out", "ctor", "at")
+
+    def __init__(
+        self,
+        node: Node,
+        label: str,
+        data: set[ID],
+        data_names: list[str],
+        out: set[ID],
+        ctor: str = "",
+        at: int = 0,
+    ) -> None:
+        self.node = node
+        self.label = label
+        self.data = data
+        self.data_names = data_names
+        self.out = out
+        self.ctor = ctor
+        self.at = at
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, label={self.label!r}, data={self.data!r}, data_names={self.data_names!r}, out={self.out!r}, ctor={self.ctor!r}, at={self.at!r})"
 
 
-@dataclass(eq=False)
 class Split:
     """Rows divided into train and held-out parts: a split, a cross-validation, a search."""
 
@@ -115,12 +135,39 @@ class Split:
     kind: str  # split | cv
     leaf: str
     inputs: set[ID]
-    labels: set[ID] = field(default_factory=set)
-    parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
-    at: int = 0  # the call's line (0: unknown)
-    elsewhere: dict[ID, str] = field(default_factory=dict)  # parts bound by another statement
+    labels: set[ID]
+    parts: dict[str, str]  # name -> train | test
+    at: int  # the call's line (0: unknown)
+    elsewhere: dict[ID, str]  # parts bound by another statement
 
-    _ids: dict[str | None, set[ID]] = field(default_factory=dict)
+    _ids: dict[str | None, set[ID]]
+
+    __match_args__ = ("node", "kind", "leaf", "inputs", "labels", "parts", "at", "elsewhere", "_ids")
+
+    def __init__(
+        self,
+        node: Node,
+        kind: str,
+        leaf: str,
+        inputs: set[ID],
+        labels: set[ID] | None = None,
+        parts: dict[str, str] | None = None,
+        at: int = 0,
+        elsewhere: dict[ID, str] | None = None,
+        _ids: dict[str | None, set[ID]] | None = None,
+    ) -> None:
+        self.node = node
+        self.kind = kind
+        self.leaf = leaf
+        self.inputs = inputs
+        self.labels = set() if labels is None else labels
+        self.parts = {} if parts is None else parts
+        self.at = at
+        self.elsewhere = {} if elsewhere is None else elsewhere
+        self._ids = {} if _ids is None else _ids
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, kind={self.kind!r}, leaf={self.leaf!r}, inputs={self.inputs!r}, labels={self.labels!r}, parts={self.parts!r}, at={self.at!r}, elsewhere={self.elsewhere!r}, _ids={self._ids!r})"
 
     def part_ids(self, which: str | None = None) -> set[ID]:
         """The values the split made (``which``: only its train or its test parts)."""
@@ -132,7 +179,6 @@ class Split:
         return found
 
 
-@dataclass(eq=False)
 class Score:
     """A model scored on data: ``m.score(X, y)`` or ``metric(y, m.predict(X))``."""
 
@@ -142,33 +188,106 @@ class Score:
     names: list[str]
     leaf: str
 
+    __match_args__ = ("node", "model", "data", "names", "leaf")
 
-@dataclass(eq=False)
+    def __init__(self, node: Node, model: str, data: set[ID], names: list[str], leaf: str) -> None:
+        self.node = node
+        self.model = model
+        self.data = data
+        self.names = names
+        self.leaf = leaf
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, model={self.model!r}, data={self.data!r}, names={self.names!r}, leaf={self.leaf!r})"
+
+
 class ModelFit:
     node: Node
     model: str
     data: set[ID]
     names: list[str]
 
+    __match_args__ = ("node", "model", "data", "names")
 
-@dataclass(eq=False)
+    def __init__(self, node: Node, model: str, data: set[ID], names: list[str]) -> None:
+        self.node = node
+        self.model = model
+        self.data = data
+        self.names = names
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, model={self.model!r}, data={self.data!r}, names={self.names!r})"
+
+
 class Events:
     flow: DataFlow
     ctors: dict[str, str]
-    fits: list[Fit] = field(default_factory=list)
-    splits: list[Split] = field(default_factory=list)
-    scores: list[Score] = field(default_factory=list)
-    models: list[ModelFit] = field(default_factory=list)
-    transforms: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # node, object, data
-    copies: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # oversampling: node, what, inputs
-    predicts: list[tuple[Node, set[ID]]] = field(default_factory=list)
-    evaluates_in_functions: bool = False
+    fits: list[Fit]
+    splits: list[Split]
+    scores: list[Score]
+    models: list[ModelFit]
+    transforms: list[tuple[Node, str, set[ID]]]  # node, object, data
+    copies: list[tuple[Node, str, set[ID]]]  # oversampling: node, what, inputs
+    predicts: list[tuple[Node, set[ID]]]
+    evaluates_in_functions: bool
 
-    _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
-    _train: set[ID] | None = None  # the splits' train parts, once the splits are all found
+    _calls: dict[int, list[ast.Call]]
+    _train: set[ID] | None  # the splits' train parts, once the splits are all found
 
-    _rowsets: dict[int, set[ID]] = field(default_factory=dict)
-    leaves: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # (cell, statement) -> call leaves
+    _rowsets: dict[int, set[ID]]
+    leaves: dict[tuple[int, int], set[str]]  # (cell, statement) -> call leaves
+
+    __match_args__ = (
+        "flow",
+        "ctors",
+        "fits",
+        "splits",
+        "scores",
+        "models",
+        "transforms",
+        "copies",
+        "predicts",
+        "evaluates_in_functions",
+        "_calls",
+        "_train",
+        "_rowsets",
+        "leaves",
+    )
+
+    def __init__(
+        self,
+        flow: DataFlow,
+        ctors: dict[str, str],
+        fits: list[Fit] | None = None,
+        splits: list[Split] | None = None,
+        scores: list[Score] | None = None,
+        models: list[ModelFit] | None = None,
+        transforms: list[tuple[Node, str, set[ID]]] | None = None,
+        copies: list[tuple[Node, str, set[ID]]] | None = None,
+        predicts: list[tuple[Node, set[ID]]] | None = None,
+        evaluates_in_functions: bool = False,
+        _calls: dict[int, list[ast.Call]] | None = None,
+        _train: set[ID] | None = None,
+        _rowsets: dict[int, set[ID]] | None = None,
+        leaves: dict[tuple[int, int], set[str]] | None = None,
+    ) -> None:
+        self.flow = flow
+        self.ctors = ctors
+        self.fits = [] if fits is None else fits
+        self.splits = [] if splits is None else splits
+        self.scores = [] if scores is None else scores
+        self.models = [] if models is None else models
+        self.transforms = [] if transforms is None else transforms
+        self.copies = [] if copies is None else copies
+        self.predicts = [] if predicts is None else predicts
+        self.evaluates_in_functions = evaluates_in_functions
+        self._calls = {} if _calls is None else _calls
+        self._train = _train
+        self._rowsets = {} if _rowsets is None else _rowsets
+        self.leaves = {} if leaves is None else leaves
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(flow={self.flow!r}, ctors={self.ctors!r}, fits={self.fits!r}, splits={self.splits!r}, scores={self.scores!r}, models={self.models!r}, transforms={self.transforms!r}, copies={self.copies!r}, predicts={self.predicts!r}, evaluates_in_functions={self.evaluates_in_functions!r}, _calls={self._calls!r}, _train={self._train!r}, _rowsets={self._rowsets!r}, leaves={self.leaves!r})"
 
     def rows_of(self, owner: object, values: set[ID]) -> set[ID]:
         """The rows of an event's data, computed once per event."""
@@ -800,11 +919,20 @@ def _only_labels(flow: DataFlow, fit: Fit, split: Split) -> bool:
     return bool(reached) and reached <= split.labels
 
 
-@dataclass(eq=False)
 class _Leak:
     rule: str
     fit: Fit
     message: str
+
+    __match_args__ = ("rule", "fit", "message")
+
+    def __init__(self, rule: str, fit: Fit, message: str) -> None:
+        self.rule = rule
+        self.fit = fit
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(rule={self.rule!r}, fit={self.fit!r}, message={self.message!r})"
 
 
 def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:
