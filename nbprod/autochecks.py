@@ -3,10 +3,9 @@ session record, ``nbprod verify`` and ``nbprod export`` state, with a reason and
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Collection
 
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
@@ -17,6 +16,10 @@ from nbprod.record import RECORD_MIME
 from nbprod.report import Finding
 from nbprod.rules import all_rules
 from nbprod.rules.readiness import SAVE_CALLS, model_fits
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 READERS = {
     "read_csv", "read_parquet", "read_excel", "read_json", "read_table", "read_feather",
@@ -49,16 +52,36 @@ EXPLAIN_ROOTS = ("shap", "lime", "eli5", "dalex", "interpret", "captum")
 _VERSIONED = re.compile(r"v\d|version|\d{8}|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 
-@dataclass(eq=False, repr=False)
 class Evidence:
     """Everything the auto items look at, gathered once per notebook."""
 
     facts: NotebookFacts
     findings: dict[str, list[Finding]]
     record: dict[str, Any] | None
-    models: list[Any] = field(default_factory=list)
-    verify: dict[str, Any] | None = None
-    _export: Any = False  # computed on first use
+    models: list[Any]
+    verify: dict[str, Any] | None
+    _export: Any  # computed on first use
+    _by_leaf: dict[str, list[int]] | None  # a call's last name part -> its positions
+
+    __match_args__ = ("facts", "findings", "record", "models", "verify", "_export", "_by_leaf")
+
+    def __init__(
+        self,
+        facts: NotebookFacts,
+        findings: dict[str, list[Finding]],
+        record: dict[str, Any] | None,
+        models: list[Any] | None = None,
+        verify: dict[str, Any] | None = None,
+        _export: Any = False,
+        _by_leaf: dict[str, list[int]] | None = None,
+    ) -> None:
+        self.facts = facts
+        self.findings = findings
+        self.record = record
+        self.models = [] if models is None else models
+        self.verify = verify
+        self._export = _export
+        self._by_leaf = _by_leaf
 
     @classmethod
     def collect(
@@ -77,6 +100,22 @@ class Evidence:
 
     def calls(self, pred: Callable[[Call, str], bool]) -> list[tuple[Cell, Call, str]]:
         return [(cell, call, qual) for cell, call, qual in self.facts.calls() if pred(call, qual)]
+
+    def leaves(self) -> dict[str, list[int]]:
+        """Each call's last name part (``Call.leaf``) -> the call's positions in ``facts.calls()``."""
+        by_leaf = self._by_leaf
+        if by_leaf is None:
+            by_leaf = self._by_leaf = {}
+            for i, (_, call, _) in enumerate(self.facts.calls()):
+                by_leaf.setdefault(call.leaf, []).append(i)
+        return by_leaf
+
+    def named(self, names: Collection[str]) -> list[tuple[Cell, Call, str]]:
+        """``calls(lambda c, q: c.leaf in names)``, from an index of the calls built once."""
+        calls = list(self.facts.calls())
+        found = [i for leaf, where in self.leaves().items() if leaf in names for i in where]
+        found.sort()
+        return [calls[i] for i in found]
 
     def fired(self, *rules: str) -> list[Finding]:
         return [f for r in rules for f in self.findings.get(r, [])]
@@ -102,9 +141,12 @@ def session_record(facts: NotebookFacts) -> dict[str, Any] | None:
     return None
 
 
+_STATUS = {None: "n/a", 0: "fail", 1: "partial", 2: "pass"}
+
+
 def _result(item: Item, score: int | None, reason: str, fix: str = "", where: Any = None) -> ItemResult:
     """An ItemResult; ``where`` is a Finding or a (Cell, Call) pair locating it."""
-    status = {None: "n/a", 0: "fail", 1: "partial", 2: "pass"}[score]
+    status = _STATUS[score]
     r = ItemResult(item, score, status, reason, fix if score != 2 else "")
     if isinstance(where, Finding):
         r.cell, r.cell_id, r.line = where.cell, where.cell_id, where.line
@@ -145,7 +187,7 @@ def check_d1(item: Item, ev: Evidence) -> ItemResult:
     hashed = [i for i in inputs if any(k in i for k in ("sha256", "hash", "md5", "digest"))]
     if hashed:
         return _result(item, 2, f"{len(hashed)} data source(s) fingerprinted in the session record")
-    reads = ev.calls(lambda c, q: c.leaf in READERS)
+    reads = ev.named(READERS)
     fix = "`%load_ext nbprod` records every file read, with its content hash and row count"
     if reads:
         named = [c.args[0] for _, c, _ in reads if c.args and isinstance(c.args[0], str)]
@@ -167,7 +209,7 @@ def check_d2(item: Item, ev: Evidence) -> ItemResult:
         if stats or any(k in ev.record for k in ("stats", "profiles", "profile")):
             return _result(item, 2, "summary statistics of the inputs are in the session record")
         return _result(item, 1, "a session record exists, without summary statistics of the inputs", fix)
-    described = ev.calls(lambda c, q: c.leaf in ("describe", "info", "profile_report", "ProfileReport"))
+    described = ev.named(("describe", "info", "profile_report", "ProfileReport"))
     if described:
         return _result(
             item,
@@ -183,7 +225,7 @@ def check_d3(item: Item, ev: Evidence) -> ItemResult:
     auto = ev.calls(lambda c, q: c.leaf in IMPUTERS or q.startswith(VALIDATORS))
     if auto:
         return _result(item, 2, f"handled by {auto[0][1].display}()")
-    by_hand = ev.calls(lambda c, q: c.leaf in BY_HAND_CLEANING)
+    by_hand = ev.named(BY_HAND_CLEANING)
     fix = "Put an imputer in the model pipeline (SimpleImputer) and validate inputs (asserts, pandera)"
     if by_hand:
         return _result(item, 1, f"handled by hand with {by_hand[0][1].display}()", fix, by_hand[0][:2])
@@ -270,11 +312,11 @@ def check_f3(item: Item, ev: Evidence) -> ItemResult:
 def check_m2(item: Item, ev: Evidence) -> ItemResult:
     if (r := _no_model(item, ev) or (_from_rules(item, ev, "") if ev.fired("NB303") else None)) is not None:
         return r
-    metrics = sorted({c.leaf for _, c, q in ev.calls(lambda c, q: bool(METRIC.search(c.leaf)))})
+    metrics = sorted(leaf for leaf in ev.leaves() if METRIC.search(leaf))
     if metrics:
         return _result(item, 2, f"evaluated with {', '.join(metrics[:4])}")
     fix = "Score it on held-out data: classification_report, roc_auc_score (regression: mean_absolute_error)"
-    scored = ev.calls(lambda c, q: c.leaf == "score")
+    scored = ev.named(("score",))
     if scored:
         return _result(item, 1, "judged by .score() alone", fix, scored[0][:2])
     return _result(item, 0, "the model is never scored on held-out data", fix)
@@ -311,7 +353,7 @@ def check_m4(item: Item, ev: Evidence) -> ItemResult:
         return r
     if (r := _no_model(item, ev) or (_from_rules(item, ev, "") if ev.fired("NB304") else None)) is not None:
         return r
-    saves = ev.calls(lambda c, q: c.leaf in SAVE_CALLS)
+    saves = ev.named(SAVE_CALLS)
     if any(c.leaf in ("log_model", "register_model") for _, c, _ in saves):
         return _result(item, 2, "the model is logged to a model registry")
     for cell, call, _ in saves:
@@ -472,11 +514,11 @@ def export_state(ev: Evidence) -> dict[str, Any] | None:
         return value
     path = ev.facts.notebook.path
     try:
-        from nbprod.naming import default_out_dir
+        from nbprod.naming import default_out_dir, out_dir_name
 
-        out = default_out_dir(path)
-        if not out.is_dir():
+        if not os.path.isdir(out_dir_name(path)):  # nearly always: nothing was exported
             return None
+        out = default_out_dir(path)
         from nbprod.export import writer
 
         manifest = writer.read_manifest(out)

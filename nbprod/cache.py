@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from nbprod.config import Config
 
 CACHE_DIR = ".nbprod_cache"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes (2: the checklist in compact form)
 RECORD_SUFFIX = ".nbprod.json"  # as nbprod.record and nbprod.manual name the side files
 TICKS_SUFFIX = ".checklist.toml"
 PIN_FILES = ("requirements.txt", "environment.yml", "environment.yaml", "poetry.lock",
@@ -255,6 +255,10 @@ class CheckCache:
             and isinstance(entry.get("value"), dict)
             and isinstance(entry.get("content"), str)
         )
+        if ok and entry["value"].get("checklist") is not None:
+            from nbprod.checklist_data import is_compact
+
+            ok = is_compact(entry["value"]["checklist"])
         return entry if ok else None
 
     def lookup(self, path: str, checklist: bool) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -348,7 +352,10 @@ class CheckCache:
 def _racy(stat: list[Any], written: int) -> bool:
     """True when a file in ``stat`` changed less than ``RACY_NS`` before ``written``: a
     second change within the clock's resolution could leave the same stat behind."""
-    newest = max([stat[0], *(s[0] for s in stat[4:] if s is not None)])
+    newest = stat[0]
+    for side in stat[4:]:
+        if side is not None and side[0] > newest:
+            newest = side[0]
     return written - newest <= RACY_NS
 
 

@@ -51,19 +51,30 @@ def check_notebook(
 ) -> NotebookReport:
     """Check one parsed notebook (non-Python notebooks are reported as skipped); the
     readiness checklist is built only when ``checklist`` is true."""
+    report, compact = _check(nb, config, record, checklist)
+    if compact is not None:
+        report.set_checklist(compact)
+    return report
+
+
+def _check(
+    nb: Notebook, config: Config | None, record: object, checklist: bool
+) -> tuple[NotebookReport, Any]:
+    """The notebook's report without its checklist, and the checklist in compact form (or None)."""
     from nbprod.analysis.facts import analyze_notebook
     from nbprod.record import find_record
 
     if not nb.is_python:
-        return NotebookReport(nb.path, nb.language, skipped=f"{nb.language} notebook: nbprod checks Python")
+        skipped = f"{nb.language} notebook: nbprod checks Python"
+        return NotebookReport(nb.path, nb.language, skipped=skipped), None
     if record is None:
         record = find_record(nb)  # the file beside the notebook, else the embedded one
     facts = analyze_notebook(nb, record)
     findings = _with_live_findings(nb, record, run_rules(facts, config), config)
     report = NotebookReport(nb.path, nb.language, findings)
     if checklist and (config is None or config.options.get("checklist") is not False):  # --no-checklist
-        report.extra["checklist"] = _checklist(facts, findings, config)
-    return report
+        return report, _checklist(facts, findings, config)
+    return report, None
 
 
 def _with_live_findings(
@@ -80,9 +91,10 @@ def _with_live_findings(
     return sorted(findings + live, key=finding_order)
 
 
-def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | None) -> dict[str, object]:
-    """The readiness checklist; it sees every rule, whatever ``--select`` / ``--ignore`` say."""
-    from nbprod.checklist import CHECKLIST_RULES, checklist_extra
+def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | None) -> Any:
+    """The readiness checklist in compact form (``nbprod.checklist_data``); it sees every
+    rule, whatever ``--select`` / ``--ignore`` say."""
+    from nbprod.checklist import CHECKLIST_RULES, checklist_compact
 
     # the default configuration enables every rule: no need to ask ~30 times per notebook
     if (
@@ -92,7 +104,7 @@ def _checklist(facts: NotebookFacts, findings: list[Finding], config: Config | N
     ):
         everything = run_rules(facts, Config(options=dict(config.options)))
         findings = _with_live_findings(facts.notebook, facts.record, everything, None)
-    return checklist_extra(facts, findings)
+    return checklist_compact(facts, findings)
 
 
 def expand_paths(
@@ -188,9 +200,9 @@ def check_paths(
             gc.enable()
     if store is not None:
         store.prune()
-    for path, result in zip(files, results, strict=True):
+    for name, result in zip(names, results, strict=True):
         assert result is not None
-        _add_result(report, str(path), result)
+        _add_result(report, name, result)
     return report
 
 
@@ -204,7 +216,11 @@ def _open_cache(paths: list[Any], config: Config, checklist: bool) -> CheckCache
 
 
 def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | None) -> list[dict[str, Any]]:
-    """Each notebook's result, serially or (3 notebooks or more) in a process pool."""
+    """Each notebook's result, serially or (3 notebooks or more) in a process pool.
+
+    With N workers wanted, N - 1 processes are started and this process is the N-th: it
+    takes the chunks no helper has started yet from the end of the list (one fork fewer,
+    and its caches are warm), the helpers work from the front."""
     workers = min(_cores() if jobs is None else max(jobs, 1), len(work))
     if workers < 2 or len(work) < 3:
         return [_check_one(w) for w in work]
@@ -213,14 +229,26 @@ def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | N
     from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    chunk = max(1, min(16, len(work) // (workers * 4)))
+    size = max(1, min(16, len(work) // (workers * 4)))
+    chunks = [work[i : i + size] for i in range(0, len(work), size)]
     try:
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
-            return list(pool.map(_check_one, work, chunksize=chunk))
+        with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_worker_start) as pool:
+            futures = [pool.submit(_check_chunk, chunk) for chunk in chunks]
+            mine: dict[int, list[dict[str, Any]]] = {}
+            for i in range(len(chunks) - 1, -1, -1):
+                if not futures[i].cancel():  # a helper has it already: the rest are theirs
+                    break
+                mine[i] = _check_chunk(chunks[i])
+            return [value for i, f in enumerate(futures) for value in (mine[i] if i in mine else f.result())]
     except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
         # no processes here (a sandbox without semaphores), or a worker was killed: serially
         return [_check_one(w) for w in work]
+
+
+def _check_chunk(chunk: list[tuple[str, bytes | None, Config, bool]]) -> list[dict[str, Any]]:
+    """Several notebooks' results: one message each way per chunk."""
+    return [_check_one(w) for w in chunk]
 
 
 def _worker_start() -> None:
@@ -268,13 +296,15 @@ def _check_one(work: tuple[str, bytes | None, Config, bool]) -> dict[str, Any]:
             raise
         message = f"internal error: {type(exc).__name__}: {exc} (please report it; NBPROD_DEBUG=1 shows the traceback)"
         return {"error": message, "cache": False}
+    extra, compact = nb_report.plain_extra()
     return {
         "language": nb_report.language,
         "skipped": nb_report.skipped,
         "findings": [
             [f.rule, f.severity, f.cell, f.cell_id, f.line, f.message, f.fix] for f in nb_report.findings
         ],
-        "extra": nb_report.extra,
+        "extra": extra,
+        "checklist": compact,  # compact (nbprod.checklist_data): expanded when a report reads it
         "problems": nb.problems,  # side files (record) that could not be used
     }
 
@@ -288,7 +318,13 @@ def _add_result(report: Report, path: str, value: dict[str, Any]) -> None:
     nb_report = NotebookReport(path, value["language"], findings, value["skipped"], dict(value["extra"]))
     report.notebooks.append(nb_report)
     report.errors.extend(value.get("problems", ()))
-    ticks_error = nb_report.extra.get("checklist", {}).get("error")
-    if ticks_error:  # a corrupt ticks file is bad input: exit 2, the file is left as is
-        ticks_file = nb_report.extra["checklist"]["ticks_file"]
-        report.errors.append({"path": ticks_file, "message": ticks_error.removeprefix(f"{ticks_file}: ")})
+    compact = value.get("checklist")
+    if compact is None:
+        return
+    nb_report.set_checklist(compact)
+    from nbprod.checklist_data import ticks_error
+
+    bad = ticks_error(compact)
+    if bad:  # a corrupt ticks file is bad input: exit 2, the file is left as is
+        ticks_file, message = bad
+        report.errors.append({"path": ticks_file, "message": message.removeprefix(f"{ticks_file}: ")})

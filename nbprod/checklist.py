@@ -8,14 +8,18 @@ record, re-execution and export state; manual items from the ticks file (``nbpro
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+
+from nbprod.checklist_data import TABLE
 
 # The text report's lines live in nbprod.report, which `nbprod check` imports without this module.
 from nbprod.report import score_bar as _bar  # noqa: F401
 from nbprod.report import summary_lines  # noqa: F401
 
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from nbprod.analysis.facts import NotebookFacts
     from nbprod.manual import Tick
     from nbprod.report import Finding
@@ -35,18 +39,59 @@ STATUS_COLORS = {"pass": "#2e7d32", "automated": "#2e7d32", "partial": "#c77700"
                  "fail": "#c62828", "unknown": "#6a1b9a", "n/a": "#777777", "open": "#777777"}  # fmt: skip
 
 
-@dataclass(frozen=True)
 class Item:
     """One checklist item: ``kind`` is ``auto`` (filled by nbprod) or ``manual`` (ticked)."""
 
     id: str
     title: str
     kind: str
-    filled_by: str = ""
-    rules: tuple[str, ...] = ()
+    filled_by: str
+    rules: tuple[str, ...]
+
+    __match_args__ = ("id", "title", "kind", "filled_by", "rules")
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        kind: str,
+        filled_by: str = "",
+        rules: tuple[str, ...] = (),
+    ) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "id", id)
+        _set(self, "title", title)
+        _set(self, "kind", kind)
+        _set(self, "filled_by", filled_by)
+        _set(self, "rules", rules)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(id={self.id!r}, title={self.title!r}, kind={self.kind!r}, filled_by={self.filled_by!r}, rules={self.rules!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.title, self.kind, self.filled_by, self.rules) == (
+            other.id,
+            other.title,
+            other.kind,
+            other.filled_by,
+            other.rules,
+        )  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title, self.kind, self.filled_by, self.rules))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Item is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Item is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.id, self.title, self.kind, self.filled_by, self.rules))
 
 
-@dataclass(frozen=True)
 class Section:
     """A checklist section with its items."""
 
@@ -54,85 +99,109 @@ class Section:
     title: str
     items: tuple[Item, ...]
 
+    __match_args__ = ("id", "title", "items")
 
-def _auto(id: str, title: str, filled_by: str, *rules: str) -> Item:
-    return Item(id, title, "auto", filled_by, rules)
+    def __init__(self, id: str, title: str, items: tuple[Item, ...]) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "id", id)
+        _set(self, "title", title)
+        _set(self, "items", items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(id={self.id!r}, title={self.title!r}, items={self.items!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.id, self.title, self.items) == (other.id, other.title, other.items)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.title, self.items))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Section is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Section is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.id, self.title, self.items))
 
 
-def _manual(id: str, title: str) -> Item:
-    return Item(id, title, "manual")
-
-
-SECTIONS: tuple[Section, ...] = (
-    Section("data", "Data", (
-        _auto("D1", "every raw data source is listed and fingerprinted (path or query, content hash, rows)",
-              "files read during the recorded session"),
-        _auto("D2", "summary statistics of the inputs are recorded, to compare environments", "record present"),
-        _auto("D3", "missing and extreme values are handled explicitly",
-              "imputers, fillna/dropna/clip, validation"),
-        _auto("D4", "categories unseen in training are handled",
-              "encoders with handle_unknown, explicit mapping, exported `predict`"),
-        _manual("D5", "features that may vanish or arrive rarely in production are known"),
-        _manual("D6", "privacy and compliance of the data and its transformations are reviewed"),
-    )),
-    Section("features", "Features and split", (
-        _auto("F1", "every sampling step is seeded", "NB201", "NB201"),
-        _auto("F2", "splits and cross-validation are reproducible (random_state)", "NB202", "NB202"),
-        _auto("F3", "preprocessing is fit on training data only, and no test row is in training",
-              "NB301, NB307, NB309", "NB301", "NB307", "NB309"),
-        _manual("F4", "row order is fixed where it matters (sorted before splitting)"),
-    )),
-    Section("model", "Model and evaluation", (
-        _auto("M1", "the model beats a baseline (dummy model or simple heuristic), chosen without the test set",
-              "NB302, NB308", "NB302", "NB308"),
-        _auto("M2", "evaluation goes beyond accuracy (report, confusion matrix, AUC, lift)", "NB303", "NB303"),
-        _auto("M3", "predictions are checked for NaN, infinities and out-of-range values",
-              "checks on predictions, exported `predict`"),
-        _auto("M4", "the trained model is saved with its version", "NB304, exported `train`", "NB304"),
-        _manual("M5", "prediction latency and model size fit the use case"),
-        _auto("M6", "predictions can be explained (importances, SHAP)", "explanation calls"),
-        _manual("M7", "performance is compared across cohorts for bias"),
-        _manual("M8", "the metric is translated into business impact (costs, lift plot)"),
-    )),
-    Section("code", "Code and environment", (
-        _auto("C1", "the notebook runs top to bottom with no hidden state", "NB101-NB107, NB501",
-              "NB101", "NB102", "NB103", "NB104", "NB105", "NB106", "NB107", "NB501"),
-        _auto("C2", "re-running it reproduces its results", "NB5xx (nbprod verify)", "NB501", "NB502", "NB503"),
-        _auto("C3", "package versions are recorded and pinned", "NB203, NB205", "NB203", "NB205"),
-        _auto("C4", "no absolute or personal paths", "NB204", "NB204"),
-        _auto("C5", "no secrets in code or outputs", "NB401, NB402", "NB401", "NB402"),
-        _auto("C6", "code lives in functions and an exported, in-sync package", "NB306, export state", "NB306"),
-        _auto("C7", "tests exist", "NB305, exported tests", "NB305"),
-        _manual("C8", "checks run in CI or pre-commit"),
-    )),
-    Section("deployment", "Deployment and monitoring", (
-        _manual("O1", "rollout is planned as an A/B test or shadow deployment, with a fallback model"),
-        _auto("O2", "input drift is monitored against saved reference statistics",
-              "exported `monitor` + reference profile"),
-        _manual("O3", "the prediction distribution is monitored, with alerts"),
-        _manual("O4", "system health (latency, memory, CPU) is monitored"),
-        _manual("O5", "ground truth feeds back and a retraining cadence is set"),
-        _auto("O6", "predictions are logged for audit", "exported `predict` log"),
-    )),
-)  # fmt: skip
+SECTIONS: tuple[Section, ...] = tuple(
+    Section(sid, title, tuple(Item(*row) for row in rows)) for sid, title, rows in TABLE
+)
 ITEMS: dict[str, Item] = {item.id: item for s in SECTIONS for item in s.items}
 MANUAL_IDS: tuple[str, ...] = tuple(i.id for i in ITEMS.values() if i.kind == "manual")
 CHECKLIST_RULES: frozenset[str] = frozenset(r for i in ITEMS.values() for r in i.rules)
 
 
-@dataclass
 class ItemResult:
     """An item's state: score 0/1/2 (None when not applicable), why, and what to do."""
 
     item: Item
     score: int | None
     status: str
-    reason: str = ""
-    fix: str = ""
-    cell: int | None = None
-    cell_id: str | None = None
-    line: int | None = None
-    tick: Tick | None = None
+    reason: str
+    fix: str
+    cell: int | None
+    cell_id: str | None
+    line: int | None
+    tick: Tick | None
+
+    __match_args__ = ("item", "score", "status", "reason", "fix", "cell", "cell_id", "line", "tick")
+
+    def __init__(
+        self,
+        item: Item,
+        score: int | None,
+        status: str,
+        reason: str = "",
+        fix: str = "",
+        cell: int | None = None,
+        cell_id: str | None = None,
+        line: int | None = None,
+        tick: Tick | None = None,
+    ) -> None:
+        self.item = item
+        self.score = score
+        self.status = status
+        self.reason = reason
+        self.fix = fix
+        self.cell = cell
+        self.cell_id = cell_id
+        self.line = line
+        self.tick = tick
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(item={self.item!r}, score={self.score!r}, status={self.status!r}, reason={self.reason!r}, fix={self.fix!r}, cell={self.cell!r}, cell_id={self.cell_id!r}, line={self.line!r}, tick={self.tick!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.item,
+            self.score,
+            self.status,
+            self.reason,
+            self.fix,
+            self.cell,
+            self.cell_id,
+            self.line,
+            self.tick,
+        ) == (
+            other.item,
+            other.score,
+            other.status,
+            other.reason,
+            other.fix,
+            other.cell,
+            other.cell_id,
+            other.line,
+            other.tick,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
     @property
     def icon(self) -> str:
@@ -158,12 +227,17 @@ class ItemResult:
         return d
 
 
-@dataclass(eq=False, repr=False)
 class SectionResult:
     """A section's items and its score = points / maximum over applicable items."""
 
     section: Section
     items: list[ItemResult]
+
+    __match_args__ = ("section", "items")
+
+    def __init__(self, section: Section, items: list[ItemResult]) -> None:
+        self.section = section
+        self.items = items
 
     def _tally(self) -> tuple[int, int]:
         points = maximum = 0
@@ -214,14 +288,27 @@ class SectionResult:
         }
 
 
-@dataclass(eq=False, repr=False)
 class Checklist:
     """The checklist of one notebook: overall readiness = the weakest section's score."""
 
     path: str
     sections: list[SectionResult]
-    ticks_path: str | None = None
-    warnings: list[str] = field(default_factory=list)
+    ticks_path: str | None
+    warnings: list[str]
+
+    __match_args__ = ("path", "sections", "ticks_path", "warnings")
+
+    def __init__(
+        self,
+        path: str,
+        sections: list[SectionResult],
+        ticks_path: str | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.path = path
+        self.sections = sections
+        self.ticks_path = ticks_path
+        self.warnings = [] if warnings is None else warnings
 
     @property
     def overall(self) -> float:
@@ -356,8 +443,17 @@ def checklist_for(path: str | os.PathLike[str], record: Any = None, strict: bool
 def checklist_extra(facts: NotebookFacts, findings: list[Finding]) -> dict[str, Any]:
     """The checklist as a JSON-ready dict for ``NotebookReport.extra``; a corrupt ticks file
     gives the checklist without ticks and its message under ``"error"``."""
+    from nbprod.checklist_data import expand
+
+    return expand(checklist_compact(facts, findings))
+
+
+def checklist_compact(facts: NotebookFacts, findings: list[Finding]) -> Any:
+    """The checklist in the compact form of ``nbprod.checklist_data`` (what the checker
+    keeps, sends and caches): the items of ``build_checklist``, none of the fixed text."""
+    from nbprod.autochecks import Evidence, evaluate
     from nbprod.errors import NbprodError
-    from nbprod.manual import load_ticks, ticks_path
+    from nbprod.manual import load_ticks, manual_result, ticks_file
 
     path = facts.notebook.path
     error = None
@@ -365,11 +461,46 @@ def checklist_extra(facts: NotebookFacts, findings: list[Finding]) -> dict[str, 
         ticks = load_ticks(path)
     except NbprodError as exc:
         ticks, error = {}, str(exc)
-    checklist = build_checklist(facts, findings, ticks, ticks_path=str(ticks_path(path)))
-    d = checklist.to_dict()
-    if error:
-        d["error"] = error
-    return d
+    evidence = Evidence.collect(facts, findings)
+    base = os.path.dirname(path)
+    rows = []
+    for item in _ITEM_LIST:
+        if item.kind == "auto":
+            r = evaluate(item, evidence)
+        else:
+            tick = ticks.get(item.id)
+            if tick is None:
+                rows.append(_open_row(item))
+                continue
+            r = manual_result(item, tick, base)
+        rows.append(
+            (
+                r.score,
+                r.status,
+                r.reason,
+                r.fix,
+                r.cell,
+                r.cell_id,
+                r.line,
+                None if r.tick is None else r.tick.to_dict(),
+            )
+        )
+    return (ticks_file(path), tuple(zip(*rows, strict=True)), [], error)
+
+
+_ITEM_LIST: tuple[Item, ...] = tuple(item for s in SECTIONS for item in s.items)
+_OPEN: dict[str, tuple[Any, ...]] = {}
+
+
+def _open_row(item: Item) -> tuple[Any, ...]:
+    """The row of a manual item nobody ticked: the same in every notebook."""
+    row = _OPEN.get(item.id)
+    if row is None:
+        from nbprod.manual import manual_result
+
+        r = manual_result(item, None)
+        row = _OPEN[item.id] = (r.score, r.status, r.reason, r.fix, r.cell, r.cell_id, r.line, None)
+    return row
 
 
 def apply_verify(nb_report: Any) -> None:

@@ -13,44 +13,82 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from nbprod.errors import NbprodError
 from nbprod.notebook import atomic_write, display_path, read_regular
 
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+
 if TYPE_CHECKING:
+    from typing import Any
+
     from nbprod.checklist import Item, ItemResult
 
 TICKS_SUFFIX = ".checklist.toml"
 MAX_BYTES = 1_000_000
 # a note naming automation without a file only earns a hint; a file that exists earns 2 points
-_AUTOMATED = re.compile(
+_AUTOMATED_SOURCE = (
     r"\b(ci|ci/cd|github actions?|gitlab|jenkins|circleci|buildkite|pre-commit|workflow|"
     r"cron|airflow|dagster|prefect|automated|alerting|alerts?|grafana|prometheus|datadog|"
-    r"evidently|monitor(?:ed|ing)? by)\b|https?://\S*(?:actions|pipelines|jobs|ci|workflows)",
-    re.IGNORECASE,
+    r"evidently|monitor(?:ed|ing)? by)\b|https?://\S*(?:actions|pipelines|jobs|ci|workflows)"
 )
+_RX: dict[tuple[str, int], re.Pattern[str]] = {}
+
+
+def _compiled(source: str, flags: int = 0) -> re.Pattern[str]:
+    """A pattern compiled on first use (only ticked items need these: not at every start)."""
+    rx = _RX.get((source, flags))
+    if rx is None:
+        rx = _RX[source, flags] = re.compile(source, flags)
+    return rx
 
 
 class TicksFileError(NbprodError):
     """The ticks file cannot be read; it is left untouched."""
 
 
-@dataclass(frozen=True)
 class Tick:
     """A manual item's state: done or not, with an optional note, who and when."""
 
     done: bool
-    note: str = ""
-    by: str = ""
-    at: str = ""
+    note: str
+    by: str
+    at: str
+
+    __match_args__ = ("done", "note", "by", "at")
+
+    def __init__(self, done: bool, note: str = "", by: str = "", at: str = "") -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "done", done)
+        _set(self, "note", note)
+        _set(self, "by", by)
+        _set(self, "at", at)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(done={self.done!r}, note={self.note!r}, by={self.by!r}, at={self.at!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.done, self.note, self.by, self.at) == (other.done, other.note, other.by, other.at)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.done, self.note, self.by, self.at))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Tick is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Tick is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.done, self.note, self.by, self.at))
 
     @property
     def automated(self) -> bool:
         """True when the note points at an automated check (CI job, monitor, hook)."""
-        return self.done and bool(_AUTOMATED.search(self.note))
+        return self.done and bool(_compiled(_AUTOMATED_SOURCE, re.IGNORECASE).search(self.note))
 
     def to_dict(self) -> dict[str, Any]:
         return {"done": self.done, "note": self.note, "by": self.by, "at": self.at}
@@ -62,13 +100,33 @@ def ticks_path(notebook_path: str | os.PathLike[str]) -> Path:
     return p.with_name(p.stem + TICKS_SUFFIX)
 
 
+def ticks_file(notebook_path: str | os.PathLike[str]) -> str:
+    """``str(ticks_path(notebook_path))``, without making a Path for a path already in the
+    form Path gives back (asked for every notebook checked)."""
+    p = notebook_path
+    if not isinstance(p, str) or os.sep != "/" or not _normal(p):
+        return str(ticks_path(p))
+    head, _, name = p.rpartition("/")
+    i = name.rfind(".")
+    stem = name[:i] if 0 < i < len(name) - 1 else name
+    return f"{head}/{stem}{TICKS_SUFFIX}" if head or p.startswith("/") else stem + TICKS_SUFFIX
+
+
+def _normal(p: str) -> bool:
+    """True when ``str(Path(p)) == p`` and its last part is a file name."""
+    if not p or p.endswith("/") or p.startswith("./") or "//" in p or "/./" in p:
+        return False
+    return p.rpartition("/")[2] not in (".", "..")
+
+
 def load_ticks(notebook_path: str | os.PathLike[str]) -> dict[str, Tick]:
     """The ticks saved beside a notebook (empty when there is no file)."""
-    raw = _read(ticks_path(notebook_path))
-    return {} if raw is None else parse_ticks(raw, display_path(ticks_path(notebook_path)))
+    path = ticks_file(notebook_path)
+    raw = _read(path)
+    return {} if raw is None else parse_ticks(raw, display_path(path))
 
 
-def _read(path: Path) -> bytes | None:
+def _read(path: str | os.PathLike[str]) -> bytes | None:
     """The ticks file's bytes (None when missing): only a regular file, at most 1 MB."""
     try:
         return read_regular(path, MAX_BYTES)
@@ -227,7 +285,7 @@ def edit_ticks(text: str, item_id: str, tick: Tick) -> str | None:
     return new if after == expected else None
 
 
-_PATHLIKE = re.compile(r"[\w.~-]*(?:/[\w.~-]+)+/?|[\w-]+\.(?:ya?ml|py|json|toml|cfg|ini|sh)\b")
+_PATHLIKE = r"[\w.~-]*(?:/[\w.~-]+)+/?|[\w-]+\.(?:ya?ml|py|json|toml|cfg|ini|sh)\b"
 
 
 def automation_evidence(note: str, base: str | os.PathLike[str] | None) -> str | None:
@@ -243,7 +301,7 @@ def automation_evidence(note: str, base: str | os.PathLike[str] | None) -> str |
             break
     else:
         roots = roots[:1]
-    for token in _PATHLIKE.findall(note):
+    for token in _compiled(_PATHLIKE).findall(note):
         token = token.strip("./") if token.startswith("./") else token.rstrip("/.")
         if not token or token.startswith(("http", "//")):
             continue

@@ -41,6 +41,15 @@ def default_out_dir(notebook: str | os.PathLike[str], name: str | None = None) -
     return Path(notebook).parent / dist
 
 
+def out_dir_name(notebook: str | os.PathLike[str]) -> str:
+    """Where ``default_out_dir`` points, as a str for ``os.path`` (not always its text:
+    ``a/./b.ipynb`` gives ``a/./b``), without a Path for a plain str."""
+    if _plain(notebook):
+        assert isinstance(notebook, str)
+        return os.path.join(os.path.dirname(notebook), names_for(notebook)[0])
+    return str(default_out_dir(notebook))
+
+
 def _plain(path: object) -> bool:
     """A str whose last part is a file name (what ``os.path`` and ``Path`` read alike)."""
     if not isinstance(path, str) or not path or path.endswith(("/", os.sep)):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 from nbprod.errors import NbprodError, NotebookError
 from nbprod.files import (  # noqa: F401 - their home was here: callers import them from here
@@ -22,6 +21,10 @@ from nbprod.files import (  # noqa: F401 - their home was here: callers import t
     json_depth,
     read_regular,
 )
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3"})
 

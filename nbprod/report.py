@@ -87,7 +87,11 @@ def finding_order(f: Finding) -> tuple[int, int, str]:
 
 
 class NotebookReport:
-    """The findings for one notebook (``skipped`` says why when it was not checked)."""
+    """The findings for one notebook (``skipped`` says why when it was not checked).
+
+    ``extra`` holds what other faces add (``checklist``, ``verify``); a checklist given in
+    its compact form (``set_checklist``) becomes its dict the first time ``extra`` is read,
+    so a run whose caller never looks at it does not build it."""
 
     def __init__(
         self,
@@ -101,12 +105,40 @@ class NotebookReport:
         self.language = language
         self.findings: list[Finding] = [] if findings is None else findings
         self.skipped = skipped
-        self.extra: dict[str, Any] = {} if extra is None else extra
+        self._extra: dict[str, Any] = {} if extra is None else extra
+        self._compact: Any = None  # a checklist not expanded yet (nbprod.checklist_data)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        if self._compact is not None:
+            from nbprod.checklist_data import expand
+
+            self._extra["checklist"], self._compact = expand(self._compact), None
+        return self._extra
+
+    @extra.setter
+    def extra(self, value: dict[str, Any]) -> None:
+        self._extra, self._compact = value, None
+
+    def set_checklist(self, compact: Any) -> None:
+        """Attach the readiness checklist in its compact form, expanded when first read."""
+        self._extra["checklist"] = None  # the key's place, filled on the first read
+        self._compact = compact
+
+    def plain_extra(self) -> tuple[dict[str, Any], Any]:
+        """(``extra`` less a checklist not expanded yet, that checklist's compact form or
+        None): what the checker sends and caches, without expanding anything."""
+        if self._compact is None:
+            return self._extra, None
+        return {k: v for k, v in self._extra.items() if k != "checklist"}, self._compact
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.path, self.language, self.findings, self.skipped, self.extra)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self.__dict__ == other.__dict__
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
 
     __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass
 
@@ -116,16 +148,16 @@ class NotebookReport:
             f"skipped={self.skipped!r}, extra={self.extra!r})"
         )
 
-    @property
-    def score(self) -> dict[str, Any]:
+    def severity_counts(self) -> dict[str, int]:
+        """``{"errors": n, "warnings": n, "info": n}``."""
         counts = {"error": 0, "warning": 0, "info": 0}
         for f in self.findings:
             counts[f.severity] = counts.get(f.severity, 0) + 1
-        score: dict[str, Any] = {
-            "errors": counts["error"],
-            "warnings": counts["warning"],
-            "info": counts["info"],
-        }
+        return {"errors": counts["error"], "warnings": counts["warning"], "info": counts["info"]}
+
+    @property
+    def score(self) -> dict[str, Any]:
+        score: dict[str, Any] = self.severity_counts()
         checklist = self.extra.get("checklist")
         if checklist is not None:
             score["readiness"] = checklist.get("overall")
@@ -172,8 +204,9 @@ class Report:
             return self.notebooks[0].score
         total = {"errors": 0, "warnings": 0, "info": 0}
         for nb in self.notebooks:
+            counts = nb.severity_counts()  # the totals need no checklist
             for k in total:
-                total[k] += nb.score[k]
+                total[k] += counts[k]
         return total
 
     def to_dict(self) -> dict[str, Any]:

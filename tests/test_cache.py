@@ -358,6 +358,8 @@ def test_a_warm_run_imports_no_analysis(tmp_path: Path) -> None:
     }
     assert warm & heavy == set()
     assert warm & STDLIB_HEAVY == set(), "the notebook model, argparse's shutil or tempfile came back"
+    assert cold & {"typing", "dataclasses", "inspect"} == set(), "the cold path imports typing or dataclasses"
+    assert "nbprod.checklist_data" in warm and "nbprod.checklist" not in warm  # the cached checklist expands
 
 
 # -- the analysis walk --------------------------------------------------------------------
@@ -420,7 +422,7 @@ def test_a_pool_that_cannot_start_falls_back_to_serial(
 
 def test_the_fast_names_are_pathlibs() -> None:
     """``default_out_dir`` and the stem take a shortcut for plain str paths: the same as Path's."""
-    from nbprod.naming import _stem, default_out_dir, names_for
+    from nbprod.naming import _stem, default_out_dir, names_for, out_dir_name
 
     cases = [
         "a.ipynb", "x/b.ipynb", "/b.ipynb", "a//b.ipynb", "a/./b.ipynb", "a/../b.ipynb",
@@ -434,6 +436,8 @@ def test_the_fast_names_are_pathlibs() -> None:
             dist = names_for(Path(case), name)[0]
             assert names_for(case, name)[0] == dist
             assert str(default_out_dir(case, name)) == str(Path(case).parent / dist), case
+        if case not in ("", "/"):
+            assert Path(out_dir_name(case)) == default_out_dir(case), case  # the same folder
 
 
 def test_the_help_width_is_shutils(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -458,3 +462,90 @@ def test_a_path_is_one_stat_and_means_what_it_did(tmp_path: Path) -> None:
         {"path": str(tmp_path / "gone"), "message": "no such file or folder"},
         {"path": str(nb / "under"), "message": "no such file or folder"},
     ]
+
+
+def test_the_fast_ticks_name_is_pathlibs() -> None:
+    """``ticks_file`` takes a shortcut for plain str paths: the same text as ``ticks_path``."""
+    from nbprod.manual import ticks_file, ticks_path
+
+    cases = [
+        "a.ipynb", "x/b.ipynb", "/b.ipynb", "a//b.ipynb", "a/./b.ipynb", "a/../b.ipynb", "x/./a.ipynb",
+        "./c.d.ipynb", ".ipynb", "a/.hidden", "a.", "..x", "x/..ipynb", "x/", "x/.", "x/..", "..",
+        "//a.ipynb", "...", "a b/Mon Notebook (1).ipynb", "é/ü.ipynb", "noext", "a\nb/c.ipynb",
+        str(SAMPLES / "credit_risk_messy.ipynb"),
+    ]  # fmt: skip
+    for case in cases:
+        assert ticks_file(case) == str(ticks_path(case)), case
+        assert ticks_file(Path(case)) == str(ticks_path(case)), case
+    for refused in ("", "/", "."):
+        with pytest.raises(ValueError):
+            ticks_file(refused)
+
+
+def test_an_entry_with_a_foreign_checklist_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A well-formed entry whose checklist has not the compact shape is a miss, rewritten."""
+    import marshal
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("NBPROD_CACHE_DIR", str(cache))
+    shutil.copy(SAMPLES / "credit_risk_messy.ipynb", tmp_path / "nb.ipynb")
+    _age(tmp_path)
+    expected = _check(capsys, str(tmp_path / "nb.ipynb"))
+    (entry,) = cache.glob("*.bin")
+    magic = b"nbprod-cache\x01"
+    good = marshal.loads(entry.read_bytes()[len(magic) :])
+    compact = good["value"]["checklist"]
+    ticks, columns = compact[0], compact[1]
+    for bad in (
+        {"overall": 0.5},  # the dict of format 1
+        (ticks, tuple(c[:-1] for c in columns), [], None),  # an item short
+        (ticks, columns[:-1], [], None),  # a column short
+        (ticks, (tuple(str(x) for x in columns[0]), *columns[1:]), [], None),  # scores that are text
+        (ticks, (*columns[:2], tuple(b"x" for _ in columns[2]), *columns[3:]), [], None),  # bytes
+        (ticks, columns, [], 3),  # an error that is not text
+        (ticks, [list(c) for c in columns], [], None),  # lists, not tuples
+    ):
+        damaged = {**good, "value": {**good["value"], "checklist": bad}}
+        entry.write_bytes(magic + marshal.dumps(damaged))
+        assert _check(capsys, str(tmp_path / "nb.ipynb")) == expected
+        assert marshal.loads(entry.read_bytes()[len(magic) :])["value"]["checklist"] == compact
+
+
+def test_the_parent_checks_its_share_beside_one_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two workers wanted, one process is started and this one checks the chunks no
+    helper started, from the end: each notebook once, the report in the serial order."""
+    import concurrent.futures
+
+    started: list[object] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def counting(workers: int, *args: object, **kwargs: object) -> object:
+        started.append(workers)
+        return real(workers, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", counting)
+    log = tmp_path / "log"
+    one = checker._check_one
+
+    def logged(work: tuple) -> dict:  # type: ignore[type-arg]
+        with open(log, "a") as f:  # forked helpers append here too
+            f.write(f"{os.getpid()} {Path(work[0]).name}\n")
+        return one(work)
+
+    monkeypatch.setattr(checker, "_check_one", logged)
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    for i in range(40):
+        nbformat.write(build_notebook([f"x = {i}", "print(y)"]), str(folder / f"nb{i:02d}.ipynb"))
+    report = checker.check_paths([folder], jobs=2)
+    assert started == [1]
+    assert [Path(nb.path).name for nb in report.notebooks] == [f"nb{i:02d}.ipynb" for i in range(40)]
+    assert all("NB105" in {f.rule for f in nb.findings} for nb in report.notebooks)
+    rows = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(name for _, name in rows) == [f"nb{i:02d}.ipynb" for i in range(40)]  # each once
+    mine = [name for pid, name in rows if pid == str(os.getpid())]
+    assert "nb39.ipynb" in mine  # the parent took from the end (the helper from the front)

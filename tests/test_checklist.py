@@ -323,3 +323,93 @@ def test_write_report_makes_a_folder_that_does_not_exist(clean: Path, tmp_path: 
         "credit_risk_clean.readiness.html",
     ]
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)
+
+
+def _corrupt_ticks(path: Path) -> None:
+    path.with_name(path.stem + ".checklist.toml").write_text("[D5\ndone = maybe\n")
+
+
+def _good_ticks(path: Path) -> None:
+    from nbprod.manual import save_tick
+
+    (path.parent / "ci.yml").write_text("on: push\n")
+    save_tick(path, "D5", True, "watched by ci.yml", by="ana")
+    save_tick(path, "C8", True, "pre-commit runs it", by="bo")
+    save_tick(path, "O1", False, "planned", by="cy")
+
+
+@pytest.mark.parametrize("ticks", [None, _good_ticks, _corrupt_ticks], ids=["no-ticks", "ticks", "corrupt"])
+def test_the_compact_checklist_expands_to_the_models_dict(tmp_path: Path, ticks) -> None:
+    """What ``nbprod check`` carries (compact, expanded when read) is the dict of the
+    checklist model, for every sample and test notebook, with and without ticks."""
+    from nbprod.checklist_data import expand, is_compact
+    from nbprod.errors import NbprodError
+    from nbprod.notebook import read_notebook
+    from nbprod.record import find_record
+
+    paths = []
+    for src in [*sorted(SAMPLES.glob("*.ipynb")), *sorted(FIXTURES.glob("*.ipynb"))]:
+        dst = tmp_path / src.name
+        shutil.copy(src, dst)
+        if ticks is not None:
+            ticks(dst)
+        paths.append(dst)
+    report = check_paths(paths, jobs=1)
+    compared = 0
+    for nb in report.notebooks:
+        compact = nb._compact
+        if compact is None:
+            assert "checklist" not in nb.extra  # skipped (not Python)
+            continue
+        assert is_compact(compact)
+        record = find_record(read_notebook(nb.path))  # as the checker finds it: file, else embedded
+        try:
+            model = checklist_for(nb.path, record, strict=True).to_dict()
+        except NbprodError as exc:  # the corrupt ticks file: the checklist without ticks
+            assert ticks is _corrupt_ticks
+            model = {**checklist_for(nb.path, record, strict=False).to_dict(), "error": str(exc)}
+            model.pop("warnings")
+        assert expand(compact) == model
+        assert nb.extra["checklist"] == model  # expanded on this first read
+        assert nb._compact is None
+        compared += 1
+    assert compared >= 5
+    if ticks is _good_ticks:
+        item = report.notebooks[0].extra["checklist"]["sections"][0]["items"][4]
+        assert item["id"] == "D5" and item["status"] == "automated" and item["tick"]["by"] == "ana"
+
+
+def test_the_checklist_is_expanded_only_when_read(messy: Path, clean: Path) -> None:
+    """Totals, findings and the exit code need no checklist dict; the report's JSON has it."""
+    report = check_paths([messy, clean], jobs=1)
+    assert all(nb._compact is not None for nb in report.notebooks)
+    assert report.score == {"errors": report.score["errors"], "warnings": report.score["warnings"],
+                            "info": report.score["info"]}  # fmt: skip
+    assert report.exit_code() == 1 and report.findings
+    assert all(nb._compact is not None for nb in report.notebooks)
+    doc = json.loads(report.to_json())
+    assert all(nb._compact is None for nb in report.notebooks)
+    assert [n["checklist"]["tally"] for n in doc["notebooks"]] == [
+        nb.extra["checklist"]["tally"] for nb in report.notebooks
+    ]
+    assert list(doc["notebooks"][0]) == ["path", "language", "findings", "score", "checklist"]
+
+
+def test_calls_by_name_are_the_calls_a_predicate_finds() -> None:
+    """``Evidence.named`` (an index built once) finds what a walk over every call finds."""
+    from nbprod.analysis.facts import analyze_notebook
+    from nbprod.autochecks import BY_HAND_CLEANING, READERS, Evidence
+    from nbprod.notebook import read_notebook
+    from nbprod.rules.readiness import SAVE_CALLS
+
+    checked = 0
+    for path in sorted(SAMPLES.glob("*.ipynb")):
+        nb = read_notebook(path)
+        if not nb.is_python:
+            continue
+        ev = Evidence.collect(analyze_notebook(nb), [])
+        for names in (READERS, BY_HAND_CLEANING, SAVE_CALLS, ("score",), ("fit", "predict"), ()):
+            assert ev.named(names) == ev.calls(lambda c, q, names=names: c.leaf in names)
+        assert sorted(ev.leaves()) == sorted({c.leaf for _, c, _ in ev.facts.calls()})
+        checked += bool(ev.named(("fit",)))
+    assert checked >= 2

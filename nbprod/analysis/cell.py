@@ -11,10 +11,12 @@ comprehension targets are local to the comprehension while walrus targets escape
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Any
 
 from nbprod.analysis.source import parse_cell, parse_python
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class _Expr:
@@ -34,17 +36,39 @@ _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDe
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
-@dataclass(slots=True)
 class Import:
     """``alias`` is bound to the module or object ``qualified``."""
 
     alias: str
     qualified: str
     line: int
-    deferred: bool = False
+    deferred: bool
+
+    __slots__ = ("alias", "qualified", "line", "deferred")
+    __match_args__ = ("alias", "qualified", "line", "deferred")
+
+    def __init__(self, alias: str, qualified: str, line: int, deferred: bool = False) -> None:
+        self.alias = alias
+        self.qualified = qualified
+        self.line = line
+        self.deferred = deferred
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(alias={self.alias!r}, qualified={self.qualified!r}, line={self.line!r}, deferred={self.deferred!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.alias, self.qualified, self.line, self.deferred) == (
+            other.alias,
+            other.qualified,
+            other.line,
+            other.deferred,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
 
-@dataclass(slots=True)
 class Call:
     """A call: ``name`` is the callee as written (``np.random.seed``), ``.attr`` when
     the receiver is not a plain name chain (``pd.read_csv(p).sample`` gives ``.sample``)."""
@@ -56,10 +80,97 @@ class Call:
     arg_names: frozenset[str]
     deferred: bool
     stmt: int
-    star: bool = False
-    receiver_call: str | None = None
-    targets: tuple[str, ...] = ()
-    receiver: str | None = None
+    star: bool
+    receiver_call: str | None
+    targets: tuple[str, ...]
+    receiver: str | None
+
+    __slots__ = (
+        "name",
+        "line",
+        "args",
+        "kwargs",
+        "arg_names",
+        "deferred",
+        "stmt",
+        "star",
+        "receiver_call",
+        "targets",
+        "receiver",
+    )
+    __match_args__ = (
+        "name",
+        "line",
+        "args",
+        "kwargs",
+        "arg_names",
+        "deferred",
+        "stmt",
+        "star",
+        "receiver_call",
+        "targets",
+        "receiver",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        line: int,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        arg_names: frozenset[str],
+        deferred: bool,
+        stmt: int,
+        star: bool = False,
+        receiver_call: str | None = None,
+        targets: tuple[str, ...] = (),
+        receiver: str | None = None,
+    ) -> None:
+        self.name = name
+        self.line = line
+        self.args = args
+        self.kwargs = kwargs
+        self.arg_names = arg_names
+        self.deferred = deferred
+        self.stmt = stmt
+        self.star = star
+        self.receiver_call = receiver_call
+        self.targets = targets
+        self.receiver = receiver
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(name={self.name!r}, line={self.line!r}, args={self.args!r}, kwargs={self.kwargs!r}, arg_names={self.arg_names!r}, deferred={self.deferred!r}, stmt={self.stmt!r}, star={self.star!r}, receiver_call={self.receiver_call!r}, targets={self.targets!r}, receiver={self.receiver!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.name,
+            self.line,
+            self.args,
+            self.kwargs,
+            self.arg_names,
+            self.deferred,
+            self.stmt,
+            self.star,
+            self.receiver_call,
+            self.targets,
+            self.receiver,
+        ) == (
+            other.name,
+            other.line,
+            other.args,
+            other.kwargs,
+            other.arg_names,
+            other.deferred,
+            other.stmt,
+            other.star,
+            other.receiver_call,
+            other.targets,
+            other.receiver,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
     @property
     def display(self) -> str:
@@ -79,7 +190,6 @@ class Call:
         return self.name.split(".", 1)[0]
 
 
-@dataclass(slots=True)
 class Magic:
     """An IPython escape: kind is line, cell, system or getoutput."""
 
@@ -87,8 +197,44 @@ class Magic:
     name: str
     args: str
     line: int
-    body: str | None = None
-    target: tuple[str, ...] = ()
+    body: str | None
+    target: tuple[str, ...]
+
+    __slots__ = ("kind", "name", "args", "line", "body", "target")
+    __match_args__ = ("kind", "name", "args", "line", "body", "target")
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        args: str,
+        line: int,
+        body: str | None = None,
+        target: tuple[str, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.args = args
+        self.line = line
+        self.body = body
+        self.target = target
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(kind={self.kind!r}, name={self.name!r}, args={self.args!r}, line={self.line!r}, body={self.body!r}, target={self.target!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.kind, self.name, self.args, self.line, self.body, self.target) == (
+            other.kind,
+            other.name,
+            other.args,
+            other.line,
+            other.body,
+            other.target,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
 
 class Stmt:

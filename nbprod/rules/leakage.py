@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, names_in
 from nbprod.analysis.facts import NotebookFacts
@@ -102,7 +101,6 @@ def _data_arg(call: ast.Call) -> ast.AST | None:
     return None
 
 
-@dataclass(eq=False)
 class Fit:
     """A statistic learned from data: a transformer fit, ``fillna(df.mean())``, a target encoding."""
 
@@ -111,12 +109,34 @@ class Fit:
     data: set[ID]
     data_names: list[str]
     out: set[ID]
-    ctor: str = ""
-    at: int = 0  # the call's line, to order it against a split in the same loop (0: unknown)
-    columns: frozenset[str] = frozenset()  # df['a'] = sc.fit_transform(df[['a']]): the columns it wrote
+    ctor: str
+    at: int  # the call's line, to order it against a split in the same loop (0: unknown)
+    columns: frozenset[str]  # df['a'] = sc.fit_transform(df[['a']]): the columns it wrote
+
+    def __init__(
+        self,
+        node: Node,
+        label: str,
+        data: set[ID],
+        data_names: list[str],
+        out: set[ID],
+        ctor: str = "",
+        at: int = 0,
+        columns: frozenset[str] = frozenset(),
+    ) -> None:
+        self.node = node
+        self.label = label
+        self.data = data
+        self.data_names = data_names
+        self.out = out
+        self.ctor = ctor
+        self.at = at
+        self.columns = columns
+
+    def __repr__(self) -> str:
+        return f"Fit({self.label!r}, cell {_cell(self.node)}, ctor={self.ctor!r}, at={self.at})"
 
 
-@dataclass(eq=False)
 class Split:
     """Rows divided into train and held-out parts: a split, a cross-validation, a search."""
 
@@ -124,12 +144,39 @@ class Split:
     kind: str  # split | cv
     leaf: str
     inputs: set[ID]
-    labels: set[ID] = field(default_factory=set)
-    parts: dict[str, str] = field(default_factory=dict)  # name -> train | test
-    at: int = 0  # the call's line (0: unknown)
-    elsewhere: dict[ID, str] = field(default_factory=dict)  # parts bound by another statement
+    labels: set[ID]
+    parts: dict[str, str]  # name -> train | test
+    at: int  # the call's line (0: unknown)
+    elsewhere: dict[ID, str]  # parts bound by another statement
 
-    _ids: dict[str | None, set[ID]] = field(default_factory=dict)
+    _ids: dict[str | None, set[ID]]
+
+    __match_args__ = ("node", "kind", "leaf", "inputs", "labels", "parts", "at", "elsewhere", "_ids")
+
+    def __init__(
+        self,
+        node: Node,
+        kind: str,
+        leaf: str,
+        inputs: set[ID],
+        labels: set[ID] | None = None,
+        parts: dict[str, str] | None = None,
+        at: int = 0,
+        elsewhere: dict[ID, str] | None = None,
+        _ids: dict[str | None, set[ID]] | None = None,
+    ) -> None:
+        self.node = node
+        self.kind = kind
+        self.leaf = leaf
+        self.inputs = inputs
+        self.labels = set() if labels is None else labels
+        self.parts = {} if parts is None else parts
+        self.at = at
+        self.elsewhere = {} if elsewhere is None else elsewhere
+        self._ids = {} if _ids is None else _ids
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, kind={self.kind!r}, leaf={self.leaf!r}, inputs={self.inputs!r}, labels={self.labels!r}, parts={self.parts!r}, at={self.at!r}, elsewhere={self.elsewhere!r}, _ids={self._ids!r})"
 
     def part_ids(self, which: str | None = None) -> set[ID]:
         """The values the split made (``which``: only its train or its test parts)."""
@@ -141,7 +188,6 @@ class Split:
         return found
 
 
-@dataclass(eq=False)
 class Score:
     """A model scored on data: ``m.score(X, y)`` or ``metric(y, m.predict(X))``."""
 
@@ -151,39 +197,82 @@ class Score:
     names: list[str]
     leaf: str
 
+    __match_args__ = ("node", "model", "data", "names", "leaf")
 
-@dataclass(eq=False)
+    def __init__(self, node: Node, model: str, data: set[ID], names: list[str], leaf: str) -> None:
+        self.node = node
+        self.model = model
+        self.data = data
+        self.names = names
+        self.leaf = leaf
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, model={self.model!r}, data={self.data!r}, names={self.names!r}, leaf={self.leaf!r})"
+
+
 class ModelFit:
     node: Node
     model: str
     data: set[ID]
     names: list[str]
 
+    __match_args__ = ("node", "model", "data", "names")
 
-@dataclass(eq=False)
+    def __init__(self, node: Node, model: str, data: set[ID], names: list[str]) -> None:
+        self.node = node
+        self.model = model
+        self.data = data
+        self.names = names
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(node={self.node!r}, model={self.model!r}, data={self.data!r}, names={self.names!r})"
+
+
 class Events:
     flow: DataFlow
     ctors: dict[str, str]
-    fits: list[Fit] = field(default_factory=list)
-    splits: list[Split] = field(default_factory=list)
-    scores: list[Score] = field(default_factory=list)
-    models: list[ModelFit] = field(default_factory=list)
-    transforms: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # node, object, data
-    copies: list[tuple[Node, str, set[ID]]] = field(default_factory=list)  # oversampling: node, what, inputs
-    predicts: list[tuple[Node, set[ID], str]] = field(default_factory=list)  # node, data, model
-    # early stopping: node, model, the data it watched
-    stops: list[tuple[Node, str, set[ID]]] = field(default_factory=list)
-    evaluates_in_functions: bool = False
-    imports: dict[str, str] = field(default_factory=dict)  # alias -> qualified name
-    scorers: dict[str, tuple[int, int]] = field(
-        default_factory=dict
-    )  # notebook function -> (model, data) args
+    fits: list[Fit]
+    splits: list[Split]
+    scores: list[Score]
+    models: list[ModelFit]
+    transforms: list[tuple[Node, str, set[ID]]]  # node, object, data
+    copies: list[tuple[Node, str, set[ID]]]  # oversampling: node, what, inputs
+    predicts: list[tuple[Node, set[ID], str]]  # node, data, model
+    stops: list[tuple[Node, str, set[ID]]]  # early stopping: node, model, the data it watched
+    evaluates_in_functions: bool
+    imports: dict[str, str]  # alias -> qualified name
+    scorers: dict[str, tuple[int, int]]  # notebook function -> (model, data) args
 
-    _calls: dict[int, list[ast.Call]] = field(default_factory=dict)
-    _train: set[ID] | None = None  # the splits' train parts, once the splits are all found
+    _calls: dict[int, list[ast.Call]]
+    _train: set[ID] | None  # the splits' train parts, once the splits are all found
 
-    _rowsets: dict[int, set[ID]] = field(default_factory=dict)
-    leaves: dict[tuple[int, int], set[str]] = field(default_factory=dict)  # (cell, statement) -> call leaves
+    _rowsets: dict[int, set[ID]]
+    leaves: dict[tuple[int, int], set[str]]  # (cell, statement) -> call leaves
+
+    def __init__(
+        self,
+        flow: DataFlow,
+        ctors: dict[str, str],
+        imports: dict[str, str] | None = None,
+        scorers: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self.flow = flow
+        self.ctors = ctors
+        self.fits = []
+        self.splits = []
+        self.scores = []
+        self.models = []
+        self.transforms = []
+        self.copies = []
+        self.predicts = []
+        self.stops = []
+        self.evaluates_in_functions = False
+        self.imports = {} if imports is None else imports
+        self.scorers = {} if scorers is None else scorers
+        self._calls = {}
+        self._train = None
+        self._rowsets = {}
+        self.leaves = {}
 
     def rows_of(self, owner: object, values: set[ID]) -> set[ID]:
         """The rows of an event's data, computed once per event."""
@@ -1059,11 +1148,20 @@ def _without(stmt: ast.stmt, name: str, columns: frozenset[str]) -> str | None:
     return base_name(value.func.value) if columns <= dropped else None
 
 
-@dataclass(eq=False)
 class _Leak:
     rule: str
     fit: Fit
     message: str
+
+    __match_args__ = ("rule", "fit", "message")
+
+    def __init__(self, rule: str, fit: Fit, message: str) -> None:
+        self.rule = rule
+        self.fit = fit
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(rule={self.rule!r}, fit={self.fit!r}, message={self.message!r})"
 
 
 def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:

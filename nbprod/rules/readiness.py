@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 TRANSFORMERS = {
     "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer",
@@ -42,13 +44,29 @@ SAVE_CALLS = {"dump", "save", "save_model", "save_pretrained", "save_weights", "
 _BASELINE_NAME = re.compile(r"baseline|naive|dummy|benchmark", re.IGNORECASE)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
 class Fit:
     """A ``.fit``-family call with the constructor of the object it was called on."""
 
     cell: int
     call: Call
     constructor: str  # leaf class name, or "" when unknown
+
+    __match_args__ = ("cell", "call", "constructor")
+
+    def __init__(self, cell: int, call: Call, constructor: str) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "cell", cell)
+        _set(self, "call", call)
+        _set(self, "constructor", constructor)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Fit is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Fit is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.cell, self.call, self.constructor))
 
     @property
     def is_transformer(self) -> bool:
@@ -288,13 +306,24 @@ def is_classifier(facts: NotebookFacts, name: str, built: dict[str, str], final:
     return ctor.endswith("Classifier") or ctor in CLASSIFIERS
 
 
-@dataclass(eq=False, repr=False)
 class Evaluations:
     """How the notebook judges its classifiers: accuracy-only calls and richer ones."""
 
     accuracy: list[tuple[int, Call, str]]
     rich: bool
     accuracy_on_training_only: bool
+
+    __match_args__ = ("accuracy", "rich", "accuracy_on_training_only")
+
+    def __init__(
+        self,
+        accuracy: list[tuple[int, Call, str]],
+        rich: bool,
+        accuracy_on_training_only: bool,
+    ) -> None:
+        self.accuracy = accuracy
+        self.rich = rich
+        self.accuracy_on_training_only = accuracy_on_training_only
 
 
 def evaluations(facts: NotebookFacts) -> Evaluations:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
 
 from nbprod.analysis.cell import dotted_name, magic_call
 from nbprod.analysis.source import parse_cell
@@ -20,7 +19,6 @@ from nbprod.rules.secrets.values import (
 )
 
 
-@dataclass(frozen=True, slots=True)
 class CodeSecret:
     """A secret in code. ``line``/``end_line`` are 1-based, ``col``/``end_col`` 0-based
     character offsets in those lines (ast's, turned from UTF-8 bytes into characters) of the
@@ -39,7 +37,98 @@ class CodeSecret:
     kind: str
     secret: str
     via: str
-    call: str | None = None
+    call: str | None
+
+    __slots__ = ("line", "col", "end_line", "end_col", "name", "kind", "secret", "via", "call")
+    __match_args__ = ("line", "col", "end_line", "end_col", "name", "kind", "secret", "via", "call")
+
+    def __init__(
+        self,
+        line: int,
+        col: int,
+        end_line: int,
+        end_col: int,
+        name: str | None,
+        kind: str,
+        secret: str,
+        via: str,
+        call: str | None = None,
+    ) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "line", line)
+        _set(self, "col", col)
+        _set(self, "end_line", end_line)
+        _set(self, "end_col", end_col)
+        _set(self, "name", name)
+        _set(self, "kind", kind)
+        _set(self, "secret", secret)
+        _set(self, "via", via)
+        _set(self, "call", call)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(line={self.line!r}, col={self.col!r}, end_line={self.end_line!r}, end_col={self.end_col!r}, name={self.name!r}, kind={self.kind!r}, secret={self.secret!r}, via={self.via!r}, call={self.call!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (
+            self.line,
+            self.col,
+            self.end_line,
+            self.end_col,
+            self.name,
+            self.kind,
+            self.secret,
+            self.via,
+            self.call,
+        ) == (
+            other.line,
+            other.col,
+            other.end_line,
+            other.end_col,
+            other.name,
+            other.kind,
+            other.secret,
+            other.via,
+            other.call,
+        )  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(
+            (
+                self.line,
+                self.col,
+                self.end_line,
+                self.end_col,
+                self.name,
+                self.kind,
+                self.secret,
+                self.via,
+                self.call,
+            )
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: CodeSecret is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: CodeSecret is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (
+            self.__class__,
+            (
+                self.line,
+                self.col,
+                self.end_line,
+                self.end_col,
+                self.name,
+                self.kind,
+                self.secret,
+                self.via,
+                self.call,
+            ),
+        )
 
 
 # Callees whose positional arguments are credentials: ``login(key)``, ``login(user, password)``.
@@ -57,12 +146,35 @@ _KEY_SIBLINGS = frozenset({"username", "user", "email", "account", "user_name"})
 _SHELL_LOGIN = re.compile(r"\blogin\s+(?:--?[\w-]+\s+)*([A-Za-z0-9_-]{20,})")
 
 
-@dataclass(slots=True)
 class _Bind:
     name: str | None
     via: str
-    call: str | None = None
-    strict: bool = False  # a bare ``key``: only a random value counts
+    call: str | None
+    strict: bool  # a bare ``key``: only a random value counts
+
+    __slots__ = ("name", "via", "call", "strict")
+    __match_args__ = ("name", "via", "call", "strict")
+
+    def __init__(self, name: str | None, via: str, call: str | None = None, strict: bool = False) -> None:
+        self.name = name
+        self.via = via
+        self.call = call
+        self.strict = strict
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(name={self.name!r}, via={self.via!r}, call={self.call!r}, strict={self.strict!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.via, self.call, self.strict) == (
+            other.name,
+            other.via,
+            other.call,
+            other.strict,
+        )  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
 
 class _Scanner:

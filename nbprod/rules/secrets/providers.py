@@ -12,7 +12,6 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from nbprod.rules.secrets.values import PUBLIC_EXAMPLES, entropy, mask_like, placeholder
 
@@ -75,23 +74,80 @@ def azure_key_ok(key: str) -> bool:
     return len(raw) in (32, 64) and key not in PUBLIC_EXAMPLES and random_tail(key)
 
 
-@dataclass(frozen=True, slots=True)
 class Provider:
-    """One token format: ``pattern`` is matched where the token starts."""
+    """One token format: ``pattern`` is matched where the token starts (``source``
+    compiled on first use: most formats never meet their marker)."""
 
     kind: str
-    pattern: re.Pattern[str]
-    back: int = 0  # the token starts this many characters before its marker
-    check: Callable[[str], bool] | None = None
-    group: int = 0  # the group holding the secret itself
-    tail: int = 0  # where the random part starts inside the secret (checked by random_tail)
+    source: str
+    back: int  # the token starts this many characters before its marker
+    check: Callable[[str], bool] | None
+    group: int  # the group holding the secret itself
+    tail: int  # where the random part starts inside the secret (checked by random_tail)
+
+    __slots__ = ("kind", "source", "back", "check", "group", "tail")
+    __match_args__ = ("kind", "source", "back", "check", "group", "tail")
+
+    def __init__(
+        self,
+        kind: str,
+        source: str,
+        back: int = 0,
+        check: Callable[[str], bool] | None = None,
+        group: int = 0,
+        tail: int = 0,
+    ) -> None:
+        _set = object.__setattr__  # frozen: past our own __setattr__
+        _set(self, "kind", kind)
+        _set(self, "source", source)
+        _set(self, "back", back)
+        _set(self, "check", check)
+        _set(self, "group", group)
+        _set(self, "tail", tail)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(kind={self.kind!r}, source={self.source!r}, back={self.back!r}, check={self.check!r}, group={self.group!r}, tail={self.tail!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.kind, self.source, self.back, self.check, self.group, self.tail) == (
+            other.kind,
+            other.source,
+            other.back,
+            other.check,
+            other.group,
+            other.tail,
+        )  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.source, self.back, self.check, self.group, self.tail))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: Provider is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: Provider is immutable")
+
+    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
+        return (self.__class__, (self.kind, self.source, self.back, self.check, self.group, self.tail))
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        rx = _COMPILED.get(self.source)
+        if rx is None:
+            rx = _COMPILED[self.source] = re.compile(self.source)
+        return rx
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {}
 
 
 _END = r"(?![A-Za-z0-9_-])"
 
 
 def _p(kind: str, pattern: str, **kw: object) -> Provider:
-    return Provider(kind, re.compile(pattern), **kw)  # type: ignore[arg-type]
+    return Provider(kind, pattern, **kw)  # type: ignore[arg-type]
 
 
 _GITHUB = _p("GitHub token", r"gh[pousr]_[A-Za-z0-9]{36}" + _END, check=crc32_token_ok)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from nbprod.rules.secrets.providers import find_tokens, has_marker, url_password_ok
 from nbprod.rules.secrets.values import credential_part, looks_secret, secret_name
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    from typing import Any
 
 # Searched in the lower-cased text in one alternation, each from a rare character inside
 # it (see ``providers.MARKERS``), with what must follow a name: ``=`` or ``:`` past quotes
