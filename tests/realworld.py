@@ -10,9 +10,11 @@ script to fill the cache and print where the notebooks are.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -69,9 +71,13 @@ def _wanted(member: str) -> bool:
 
 
 def _extract(archive: Path, out: Path) -> None:
-    """Extract only notebooks (and lock files beside them), never outside ``out``."""
-    tmp = out.with_name(out.name + ".partial")
-    tmp.mkdir(parents=True, exist_ok=True)
+    """Extract only notebooks (and lock files beside them), never outside ``out``.
+
+    Into a folder of its own first, so that two processes filling the cache at once (two
+    test runs, a bench) neither mix their files nor fail: the first to finish wins.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", suffix=".partial", dir=out.parent))
     if archive.name.endswith(".zip"):
         with zipfile.ZipFile(archive) as zf:
             for info in zf.infolist():
@@ -84,7 +90,12 @@ def _extract(archive: Path, out: Path) -> None:
                 tf.extractall(tmp, members=members, filter="data")
             else:  # Python < 3.10.12: members were checked by _wanted, no links
                 tf.extractall(tmp, members=[m for m in members if ".." not in m.name.split("/")])
-    tmp.rename(out)
+    try:
+        tmp.rename(out)
+    except OSError:  # another process extracted the same sdist meanwhile
+        if not out.is_dir():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def realworld_root() -> Path | None:
