@@ -133,14 +133,16 @@ def export_notebook(
     evidence.literals = literals
     files.update(testgen.render_tests(plan, evidence, package, testgen.workdir_relative(notebook, out)))
     modules, plot_modules = _runtime_modules(plan, files, pkg_dir)
-    here = Path(notebook).parent
-    local = {
-        m
-        for m in modules | plot_modules
-        if (here / f"{m}.py").is_file() or (here / m / "__init__.py").is_file()
-    }
-    for mod in sorted(local):
-        plan.warnings.append(f"`{mod}` is a local module beside the notebook: copy it into the package")
+    from nbprod.export.local import find_local
+
+    found = find_local(Path(notebook).parent, modules | plot_modules, {package, "tests"})
+    local = found.names
+    for mod in found.modules + found.packages:
+        plan.warnings.append(
+            f"`{mod}` is a local module beside the notebook: copied into the package as written"
+        )
+    plan.warnings.extend(found.warnings)
+    modules |= found.imports - local  # what the local modules import is needed when the pipeline runs
     kernel = deps.kernel_name(nb)
     requirements, origins, dep_warnings = deps.resolve(modules - local, plan.requirements, record, kernel)
     plot_reqs, plot_origins, plot_warnings = deps.resolve(plot_modules - local - modules, [], record, kernel)
@@ -151,13 +153,15 @@ def export_notebook(
     rep.dependencies = requirements
     rep.secrets = [{"name": m.name, "cell": m.cell, "line": m.line, "kind": m.kind} for m in moved]
     files["pyproject.toml"] = writer.pyproject(
-        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title, plot_reqs
-    )
+        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title, plot_reqs,
+        found.modules,
+    )  # fmt: skip
     writer.black_format(files, notes)
     user = {f"{pkg_dir}/{s.module}.py" for s in plan.sections} | {
         f"{pkg_dir}/{m}.py" for m in plan.module_files
     }
     writer.lint_marks(files, user | {f"{pkg_dir}/helpers.py"}, notes)
+    files.update(found.files)  # the notebook's own modules, neither formatted nor linted
     plan.warnings.extend(notes)
     rep.warnings = list(dict.fromkeys(plan.warnings))
     rep.tests = _count_tests(files)
