@@ -93,3 +93,58 @@ def test_a_local_module_holding_a_secret_is_not_copied(tmp_path: Path) -> None:
     assert not (result.out_dir / "src" / "creds.py").exists()
     assert any("creds.py holds a secret" in w for w in result.report.warnings)
     assert token not in "".join(result.files.values())
+
+
+# -- what a live IPython provides -------------------------------------------------------------
+
+
+def test_display_handles_and_clear_output_run_as_a_script_printing_what_the_notebook_printed(
+    tmp_path: Path,
+) -> None:
+    nb = make_nb(tmp_path, "shows", [
+        "from IPython.display import clear_output, display, update_display",
+        "for i in range(3):\n    display({'step': i})\n    print('step', i)",
+        "handle = display('first', display_id='status')\nhandle.update('second')\n"
+        "update_display('third', display_id='status')\nprint('updated')",
+        "clear_output(wait=True)\nprint('after clear')",
+    ], run=True)  # fmt: skip
+    result = export_notebook(nb, tmp_path / "pkg")
+    out = result.out_dir
+    assert (out / "src" / result.package / "_ipython.py").is_file()
+    done = run_module(out, result.package, _elsewhere(tmp_path))
+    assert done.returncode == 0, done.stderr
+    # stdout is what the notebook printed; what it displayed is its text/plain, on stderr
+    assert done.stdout == "step 0\nstep 1\nstep 2\nupdated\nafter clear\n"
+    assert "{'step': 0}\n" in done.stderr and "'first'\n'second'\n'third'\n" in done.stderr
+    assert "ipython" not in (out / "pyproject.toml").read_text()  # the stand-ins need no IPython
+    assert run_suite(out).returncode == 0
+
+
+def test_get_ipython_is_a_stand_in_that_names_what_needs_a_live_kernel(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "asks_kernel", [
+        "ip = get_ipython()\ndata, meta = ip.display_formatter.format(42)\nprint(data['text/plain'])",
+        "print(bool(ip))",
+        "print(ip.history_manager)",
+    ])  # fmt: skip
+    result = export_notebook(nb, tmp_path / "pkg")
+    done = run_module(result.out_dir, result.package, _elsewhere(tmp_path))
+    assert done.returncode == 1
+    assert done.stdout == "42\nFalse\n"
+    assert "get_ipython().history_manager: the notebook ran this in a live IPython kernel" in done.stderr
+    assert any("calls get_ipython()" in w for w in result.report.warnings)
+
+
+def test_input_reads_stdin_and_fails_clearly_when_the_run_is_unattended(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "asks", ["name = input('who? ')\nprint('hello', name)"])
+    result = export_notebook(nb, tmp_path / "pkg")
+    out, package = result.out_dir, result.package
+    env = {**os.environ, "PYTHONPATH": str(out / "src")}
+    given = subprocess.run([sys.executable, "-m", package], input="Ada\n", env=env,
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert given.returncode == 0, given.stderr
+    assert given.stdout == "hello Ada\n"  # the prompt goes to stderr, as the notebook kept it out of stdout
+    unattended = subprocess.run([sys.executable, "-m", package], stdin=subprocess.DEVNULL, env=env,
+                                capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert unattended.returncode == 1
+    assert "the notebook asked for input here (input('who? '))" in unattended.stderr
+    assert "make it a parameter" in unattended.stderr

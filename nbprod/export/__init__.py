@@ -101,7 +101,8 @@ def export_notebook(
     for u in plan.units:
         if u.kind in ("code", "helper", "plot") and "get_ipython" in (u.reads | u.deferred):
             plan.warnings.append(
-                f"{cell_label(u.cell)} line {u.line} calls get_ipython(): that code runs only inside IPython"
+                f"{cell_label(u.cell)} line {u.line} calls get_ipython(): in a script it gets a stand-in "
+                "that fails on what only a live IPython has (_ipython.py); check that line"
             )
     nbname = Path(notebook).name
     title = _title(nb) or Path(notebook).stem.replace("_", " ")
@@ -123,6 +124,10 @@ def export_notebook(
     all_text = "\n".join(files.values())
     if "from ._magics import" in all_text:
         files[f"{pkg_dir}/_magics.py"] = runtime()
+    if "from ._ipython import" in all_text:
+        from nbprod.export.snapshot import _template
+
+        files[f"{pkg_dir}/_ipython.py"] = _template("_ipython.py.txt")
     if "from ._secrets import" in all_text:
         files[f"{pkg_dir}/_secrets.py"] = secrets.RUNTIME
     for path, text in files.items():
@@ -226,10 +231,10 @@ def _runtime_modules(plan: Any, files: dict[str, str], pkg_dir: str) -> tuple[se
     modules = {roots[a] for a in used if roots.get(a)} | set(plan.inline_roots)
     plot_modules = {roots[a] for a in lazy if roots.get(a)} - modules
     modules |= {s.split()[1].split(".")[0] for s in plan.star_imports if not s.split()[1].startswith(".")}
-    code = "\n".join(t for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py"))
-    body_code = "\n".join(
-        t.split("\ndef plot")[0] for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py")
-    )
+    own = {p: t for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py")}
+    own.pop(f"{pkg_dir}/_ipython.py", None)  # its IPython imports run only inside IPython
+    code = "\n".join(own.values())
+    body_code = "\n".join(t.split("\ndef plot")[0] for t in own.values())
     if "from IPython.display import display" in code:
         modules.add("IPython")
     modules |= deps.optional_modules(body_code)

@@ -20,6 +20,7 @@ MANIFEST = "nbprod-export.json"
 PREFORMATTED = (
     "/_testing.py",
     "/_magics.py",
+    "/_ipython.py",
     "/__main__.py",
     "/_normalize.py",
     "/_secrets.py",
