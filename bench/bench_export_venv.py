@@ -1,11 +1,12 @@
 """Exported packages in fresh venvs: do they run, print what the notebook printed, and do
 their generated suites agree?
 
-    python bench/bench_export_venv.py                  # every real clean notebook (~40+), slow
+    python bench/bench_export_venv.py                  # every real notebook run top to bottom (~70), slow
     python bench/bench_export_venv.py --limit-notebooks 3 --json out.json
 
 The notebooks: every executed notebook of the sdists ``tests/realworld.py`` downloads
-(nobody on the team wrote them) whose saved outputs are a clean top-to-bottom run, one copy
+(nobody on the team wrote them) whose saved outputs come from a top-to-bottom run (every
+code cell run once, in order, without an error; counts may skip numbers), one copy
 per distinct code (the same fixture shipped by two sdists, reformatted, counts once), with
 the files beside it. Each one is first re-run in a fresh kernel of the same Python
 (``nbprod verify``'s runner, nbclient): a notebook that fails there, or does not print what
@@ -47,7 +48,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the shared downloader of real noteboo
 
 
 def clean_notebooks() -> list[Path]:
-    """Real notebooks whose saved outputs are a clean top-to-bottom run, one per content."""
+    """Real notebooks whose saved outputs come from a top-to-bottom run, one per code."""
     from realworld import realworld_root
 
     from nbprod.notebook import read_notebook
@@ -118,12 +119,14 @@ def fresh_runs(nbs: list[Path], jobs: int, timeout: float) -> dict[Path, str | N
 
 
 def expected_text(nb: Path) -> str | None:
-    """What the notebook printed, when its saved outputs are a clean top-to-bottom run."""
+    """What the notebook printed, when its saved outputs come from a top-to-bottom run."""
     from nbprod.notebook import read_notebook
 
     cells = [c for c in read_notebook(nb).code_cells if c.source.strip()]
     counts = [c.execution_count for c in cells]
-    if not cells or counts != list(range(1, len(cells) + 1)):
+    if not cells or not all(isinstance(n, int) for n in counts):
+        return None
+    if any(a >= b for a, b in zip(counts, counts[1:], strict=False)):  # gaps allowed: the fresh run checks
         return None
     if any(o.get("output_type") == "error" for c in cells for o in c.outputs):
         return None
@@ -267,9 +270,9 @@ def summary(rows: list[dict[str, Any]]) -> list[str]:
     mine = [r for r in rows if r.get("self_contained", True)]
     others = [r for r in rows if not r.get("self_contained", True)]
     lines = ["self-contained (reproduce their saved outputs when re-run in a fresh kernel):"]
-    lines += ["  " + line for line in figures(mine, "real, clean saved run, distinct, self-contained")]
+    lines += ["  " + line for line in figures(mine, "real, run top to bottom, distinct, self-contained")]
     lines += ["all (self-contained or not):"]
-    lines += ["  " + line for line in figures(rows, "real, clean saved run, distinct")]
+    lines += ["  " + line for line in figures(rows, "real, run top to bottom, distinct")]
     lines.append("export failures among the self-contained:")
     for r in mine:
         why = r.get("export_error") or r.get("install_error") or r.get("run_error")

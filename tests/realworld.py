@@ -32,6 +32,7 @@ SDISTS = (
     "pytest-notebook==0.11.0",
     "hyperopt==0.3.0",  # three tutorial notebooks
     "ipython==7.34.0",  # examples/: executed tutorials of the kernel, display and magics
+    "notebook==6.4.12",  # docs/source/examples/Notebook: the classic notebook's executed tutorials
 )
 _BESIDE_LEVELS = 2  # files this deep below a notebook's folder are extracted with it
 _BESIDE_BYTES = 2_000_000
