@@ -87,13 +87,33 @@ def fresh_runs(nbs: list[Path], jobs: int, timeout: float) -> dict[Path, str | N
     its folder); None when it prints what its saved outputs say it printed (the comparison
     the pipeline gets), else why not: the classified cause of the first failure, or the
     first cell whose printed text differs."""
+    import asyncio
+
+    import nbformat
+
     from nbprod.export.snapshot import stream_text
     from nbprod.notebook import read_notebook
-    from nbprod.verify.session import VerifyOptions, _run_all, build_result, run_coroutine
+    from nbprod.verify.runner import run_notebook
+    from nbprod.verify.session import VerifyOptions, build_result, run_coroutine, to_nbformat
 
     options = VerifyOptions(runs=1, jobs=jobs, timeout=timeout, kernel="python3")
     loaded = [read_notebook(p) for p in nbs]
-    runs = run_coroutine(lambda: _run_all([(nb, "python3") for nb in loaded], options))
+
+    async def all_runs() -> list[Any]:
+        limit = asyncio.Semaphore(jobs)
+
+        async def one(nb: Any) -> Any:
+            async with limit:
+                node = nbformat.from_dict(to_nbformat(nb))
+                run = run_notebook(node, Path(nb.path), kernel="python3", timeout=timeout)
+                try:  # a whole-run bound too: a kernel that never answers must not stop the bench
+                    return await asyncio.wait_for(run, 2 * timeout + 60)
+                except asyncio.TimeoutError:
+                    return TimeoutError(f"no end of the run after {2 * timeout + 60:g} s")
+
+        return list(await asyncio.gather(*(one(nb) for nb in loaded), return_exceptions=True))
+
+    runs = run_coroutine(all_runs)
     out: dict[Path, str | None] = {}
     for p, nb, run in zip(nbs, loaded, runs, strict=True):
         if isinstance(run, BaseException):
