@@ -148,3 +148,18 @@ def test_input_reads_stdin_and_fails_clearly_when_the_run_is_unattended(tmp_path
     assert unattended.returncode == 1
     assert "the notebook asked for input here (input('who? '))" in unattended.stderr
     assert "make it a parameter" in unattended.stderr
+
+
+def test_capture_hides_what_the_notebook_hid_and_the_captured_output_shows_again(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "captures", [
+        "import sys",
+        "%%capture\nprint('hidden')",
+        "%%capture kept --no-stderr\nprint('kept for later')\nprint('warned', file=sys.stderr)",
+        "kept()\nprint(len(kept.stdout))",
+    ], run=True)  # fmt: skip
+    result = export_notebook(nb, tmp_path / "pkg")
+    done = run_module(result.out_dir, result.package, _elsewhere(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "kept for later\n15\n"  # what the notebook printed
+    assert "warned" in done.stderr
+    assert run_suite(result.out_dir).returncode == 0

@@ -48,7 +48,7 @@ RESERVED_MODULES = frozenset({"config", "pipeline", "helpers", "__init__", "__ma
 # Names every section module and helper may use without the notebook defining them.
 RUNTIME_NAMES = frozenset(
     {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display", "timed",
-     "get_ipython", "input"}
+     "get_ipython", "input", "capture"}
 )  # fmt: skip
 # What a live IPython gives the notebook: imported from the package's ``_ipython.py`` stand-ins
 # (IPython's own inside IPython, a text or a clear failure in a script).

@@ -24,6 +24,7 @@ RUNTIME_IMPORTS = {
     "input": "from ._ipython import input",
     "env_secret": "from ._secrets import env_secret",
     "timed": "from ._magics import timed",
+    "capture": "from ._magics import capture",
 }
 CELL_MARK = "# (notebook cell {})"  # before each cell's code: a failing test names the cell
 
