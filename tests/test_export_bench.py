@@ -32,5 +32,18 @@ def test_real_notebooks_in_fresh_venvs(tmp_path: Path) -> None:
         assert row["runs"] and row["same_output"], row
         assert row["suite_green"] and row["suite_agrees"], row
         assert row["deps_complete"] and not row["secrets"], row
+    fresh = bench.fresh_runs(notebooks, jobs=1, timeout=120)
+    assert fresh == dict.fromkeys(notebooks), fresh  # each reproduces itself in a fresh kernel
+    for row in rows:
+        row["self_contained"] = True
+    rows.append({"notebook": "x/old.ipynb", "exported": True, "installed": True, "runs": True,
+                 "same_output": False, "suite_agrees": True, "self_contained": False,
+                 "fresh_run": "prints other text than its saved outputs: cell 1"})  # fmt: skip
     figures = bench.summary(rows)
-    assert "pipelines that run and print what the notebook printed: 3/3 = 100.0%" in figures
+    headline = figures[: figures.index("all (self-contained or not):")]
+    assert "  pipelines that run and print what the notebook printed: 3/3 = 100.0%" in headline
+    assert "  pipelines that run and print what the notebook printed: 3/4 = 75.0%" in figures
+    assert (
+        "  old.ipynb: prints other text than its saved outputs: cell 1 (export: same=False agrees=True)"
+        in (figures)
+    )

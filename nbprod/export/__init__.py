@@ -101,7 +101,8 @@ def export_notebook(
     for u in plan.units:
         if u.kind in ("code", "helper", "plot") and "get_ipython" in (u.reads | u.deferred):
             plan.warnings.append(
-                f"{cell_label(u.cell)} line {u.line} calls get_ipython(): that code runs only inside IPython"
+                f"{cell_label(u.cell)} line {u.line} calls get_ipython(): in a script it gets a stand-in "
+                "that fails on what only a live IPython has (_ipython.py); check that line"
             )
     nbname = Path(notebook).name
     title = _title(nb) or Path(notebook).stem.replace("_", " ")
@@ -123,6 +124,10 @@ def export_notebook(
     all_text = "\n".join(files.values())
     if "from ._magics import" in all_text:
         files[f"{pkg_dir}/_magics.py"] = runtime()
+    if "from ._ipython import" in all_text:
+        from nbprod.export.snapshot import _template
+
+        files[f"{pkg_dir}/_ipython.py"] = _template("_ipython.py.txt")
     if "from ._secrets import" in all_text:
         files[f"{pkg_dir}/_secrets.py"] = secrets.RUNTIME
     for path, text in files.items():
@@ -133,14 +138,16 @@ def export_notebook(
     evidence.literals = literals
     files.update(testgen.render_tests(plan, evidence, package, testgen.workdir_relative(notebook, out)))
     modules, plot_modules = _runtime_modules(plan, files, pkg_dir)
-    here = Path(notebook).parent
-    local = {
-        m
-        for m in modules | plot_modules
-        if (here / f"{m}.py").is_file() or (here / m / "__init__.py").is_file()
-    }
-    for mod in sorted(local):
-        plan.warnings.append(f"`{mod}` is a local module beside the notebook: copy it into the package")
+    from nbprod.export.local import find_local
+
+    found = find_local(Path(notebook).parent, modules | plot_modules, {package, "tests"})
+    local = found.names
+    for mod in found.modules + found.packages:
+        plan.warnings.append(
+            f"`{mod}` is a local module beside the notebook: copied into the package as written"
+        )
+    plan.warnings.extend(found.warnings)
+    modules |= found.imports - local  # what the local modules import is needed when the pipeline runs
     kernel = deps.kernel_name(nb)
     requirements, origins, dep_warnings = deps.resolve(modules - local, plan.requirements, record, kernel)
     plot_reqs, plot_origins, plot_warnings = deps.resolve(plot_modules - local - modules, [], record, kernel)
@@ -151,13 +158,15 @@ def export_notebook(
     rep.dependencies = requirements
     rep.secrets = [{"name": m.name, "cell": m.cell, "line": m.line, "kind": m.kind} for m in moved]
     files["pyproject.toml"] = writer.pyproject(
-        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title, plot_reqs
-    )
+        dist, package, "0.1.0", writer.python_requirement(nb), requirements, dist, title, plot_reqs,
+        found.modules,
+    )  # fmt: skip
     writer.black_format(files, notes)
     user = {f"{pkg_dir}/{s.module}.py" for s in plan.sections} | {
         f"{pkg_dir}/{m}.py" for m in plan.module_files
     }
     writer.lint_marks(files, user | {f"{pkg_dir}/helpers.py"}, notes)
+    files.update(found.files)  # the notebook's own modules, neither formatted nor linted
     plan.warnings.extend(notes)
     rep.warnings = list(dict.fromkeys(plan.warnings))
     rep.tests = _count_tests(files)
@@ -222,10 +231,10 @@ def _runtime_modules(plan: Any, files: dict[str, str], pkg_dir: str) -> tuple[se
     modules = {roots[a] for a in used if roots.get(a)} | set(plan.inline_roots)
     plot_modules = {roots[a] for a in lazy if roots.get(a)} - modules
     modules |= {s.split()[1].split(".")[0] for s in plan.star_imports if not s.split()[1].startswith(".")}
-    code = "\n".join(t for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py"))
-    body_code = "\n".join(
-        t.split("\ndef plot")[0] for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py")
-    )
+    own = {p: t for p, t in files.items() if p.startswith(pkg_dir) and p.endswith(".py")}
+    own.pop(f"{pkg_dir}/_ipython.py", None)  # its IPython imports run only inside IPython
+    code = "\n".join(own.values())
+    body_code = "\n".join(t.split("\ndef plot")[0] for t in own.values())
     if "from IPython.display import display" in code:
         modules.add("IPython")
     modules |= deps.optional_modules(body_code)

@@ -26,7 +26,7 @@ DISPLAY_MAGICS = frozenset(
         "alias_magic", "unalias", "alias", "bookmark", "quickref", "timeit_", "sc",
     }
 )  # fmt: skip
-BODY_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+BODY_MAGICS = frozenset({"time", "timeit", "prun"})
 SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
 # Magics whose printed output the exported code reproduces exactly.
 FAITHFUL = frozenset({"matplotlib", "load_ext", "reload_ext", "autoreload", "aimport", "config"})
@@ -233,7 +233,34 @@ def _timed(code: list[ast.stmt], t: Translation) -> list[ast.stmt]:
     return [block]
 
 
+def _captured(margs: str, code: list[ast.stmt], t: Translation) -> list[ast.stmt]:
+    """``%%capture [--no-stdout] [--no-stderr] [--no-display] [name]``: the body under ``with
+    capture(...) [as name]:``, which hides what it prints as the notebook did; ``name()`` shows
+    it again, ``name.stdout`` / ``name.stderr`` give the text, as IPython's CapturedIO does."""
+    words = margs.split()
+    keywords = [
+        ast.keyword(arg, ast.Constant(f"--no-{arg}" not in words)) for arg in ("stdout", "stderr", "display")
+    ]
+    target = next((w for w in words if not w.startswith("-") and w.isidentifier()), None)
+    t.faithful = True
+    t.helpers.add("capture")
+    item = ast.withitem(
+        ast.Call(ast.Name("capture", ast.Load()), [], keywords),
+        ast.Name(target, ast.Store()) if target else None,
+    )
+    block = ast.With(items=[item], body=code)
+    ast.fix_missing_locations(ast.Module(body=[block], type_ignores=[]))
+    return [block]
+
+
 def _cell_magic(name: str, margs: str, body: str, names: frozenset[str], t: Translation) -> Translation:
+    if name == "capture":
+        code = _parse_body(body)
+        if code is None:
+            t.faithful, t.todo = False, "%%capture: its body does not parse"
+            return t
+        t.code = _captured(margs, code or [ast.Pass()], t)
+        return t
     if name in BODY_MAGICS:
         t.faithful = False
         code = _parse_body(body)

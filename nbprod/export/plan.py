@@ -44,11 +44,21 @@ _HTML_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.I | re.S)
 _UPPER = re.compile(r"^[A-Z][A-Z0-9_]*$")
 # Modules every package has: a ``%%writefile`` of one of these is renamed ``user_<name>``.
 RESERVED_MODULES = frozenset({"config", "pipeline", "helpers", "__init__", "__main__", "_testing",
-                              "_magics", "_secrets", "_normalize"})  # fmt: skip
+                              "_magics", "_ipython", "_secrets", "_normalize"})  # fmt: skip
 # Names every section module and helper may use without the notebook defining them.
 RUNTIME_NAMES = frozenset(
-    {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display", "timed"}
-)
+    {"sh", "getoutput", "magic_todo", "os", "Path", "functools", "env_secret", "display", "timed",
+     "get_ipython", "input", "capture"}
+)  # fmt: skip
+# What a live IPython gives the notebook: imported from the package's ``_ipython.py`` stand-ins
+# (IPython's own inside IPython, a text or a clear failure in a script).
+IPYTHON_STANDINS = {
+    "IPython.display": {"display", "clear_output", "update_display", "DisplayHandle"},
+    "IPython.core.display": {"display", "clear_output", "update_display", "DisplayHandle"},
+    "IPython.core.display_functions": {"display", "clear_output", "update_display"},
+    "IPython": {"display", "get_ipython"},
+    "IPython.core.getipython": {"get_ipython"},
+}
 
 
 @dataclass(eq=False)
@@ -426,8 +436,22 @@ def _imports(plan: Plan) -> None:
                 text = ast.unparse(ast.ImportFrom(module, [alias], node.level))
                 if node.level:
                     root = ""
+                elif alias.name in IPYTHON_STANDINS.get(module, ()) and not (
+                    module == "IPython" and alias.name == "display" and _module_display(plan, bound)
+                ):
+                    text, root = ast.unparse(ast.ImportFrom("_ipython", [alias], 1)), ""
             plan.imports.setdefault(bound, text)
             plan.import_roots.setdefault(bound, root)
+
+
+def _module_display(plan: Plan, bound: str) -> bool:
+    """``from IPython import display`` binds the module when the code uses ``display.Image``..."""
+    for u in plan.units:
+        if u.node is not None and u.kind != "import":
+            for n in ast.walk(u.node):
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == bound:
+                    return True
+    return False
 
 
 def _bindings(plan: Plan) -> dict[str, int]:
@@ -664,7 +688,7 @@ def _sections(plan: Plan) -> None:
     if len(sections) <= 1:
         plan.grouping = "data flow"
         sections = _dataflow_sections(plan, by_cell, sections[0].title if sections else "pipeline")
-    used = {"config", "pipeline", "helpers", "tests", "_magics", "_testing", "__main__", plan.package,
+    used = {"config", "pipeline", "helpers", "tests", "_magics", "_ipython", "_testing", "__main__", plan.package,
             "plots", "plot", "run", "main", "argparse", "asyncio", "Any", "Sequence", "annotations",
             "SECTIONS", "args", "parser", "src"}  # fmt: skip
     used |= set(plan.module_files) | set(plan.imports) | set(sys.stdlib_module_names)

@@ -19,9 +19,12 @@ RUNTIME_IMPORTS = {
     "os": "import os",
     "Path": "from pathlib import Path",
     "functools": "import functools",
-    "display": "from IPython.display import display",
+    "display": "from ._ipython import display",
+    "get_ipython": "from ._ipython import get_ipython",
+    "input": "from ._ipython import input",
     "env_secret": "from ._secrets import env_secret",
     "timed": "from ._magics import timed",
+    "capture": "from ._magics import capture",
 }
 CELL_MARK = "# (notebook cell {})"  # before each cell's code: a failing test names the cell
 

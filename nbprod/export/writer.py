@@ -20,6 +20,7 @@ MANIFEST = "nbprod-export.json"
 PREFORMATTED = (
     "/_testing.py",
     "/_magics.py",
+    "/_ipython.py",
     "/__main__.py",
     "/_normalize.py",
     "/_secrets.py",
@@ -134,10 +135,17 @@ def lint_marks(files: dict[str, str], user_files: set[str], notes: list[str]) ->
 
 def pyproject(
     dist: str, package: str, version: str, python: str, deps: list[str], script: str, title: str,
-    plots: list[str] | None = None,
+    plots: list[str] | None = None, py_modules: list[str] | None = None,
 ) -> str:  # fmt: skip
-    """The package's ``pyproject.toml`` (what only ``--plots`` needs is the ``plots`` extra)."""
+    """The package's ``pyproject.toml`` (what only ``--plots`` needs is the ``plots`` extra;
+    ``py_modules``: single-file modules copied from beside the notebook into ``src/``)."""
     dep_lines = "".join(f'  "{d}",\n' for d in deps)
+    modules = ""
+    if py_modules:
+        modules = (
+            '[tool.setuptools]\npackage-dir = {"" = "src"}\n'
+            f"py-modules = [{', '.join(json.dumps(m) for m in sorted(py_modules))}]\n\n"
+        )
     plot_line = f"plots = [{', '.join(json.dumps(d) for d in plots)}]\n" if plots else ""
     return f'''[build-system]
 requires = ["setuptools>=61"]
@@ -158,7 +166,7 @@ test = ["pytest"]
 [project.scripts]
 {script} = "{package}.pipeline:main"
 
-[tool.setuptools.packages.find]
+{modules}[tool.setuptools.packages.find]
 where = ["src"]
 
 [tool.pytest.ini_options]

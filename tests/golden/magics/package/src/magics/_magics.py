@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -57,3 +58,41 @@ def timed() -> Iterator[None]:
             f"total: {_format_time(user + system)}"
         )
         print(f"Wall time: {_format_time(time.perf_counter() - wall)}")
+
+
+class CapturedIO:
+    """What ``%%capture name`` kept: ``name()`` shows it again, ``.stdout`` / ``.stderr``."""
+
+    def __init__(self) -> None:
+        self.stdout = ""
+        self.stderr = ""
+
+    def show(self) -> None:
+        print(self.stdout, end="")
+        print(self.stderr, end="", file=sys.stderr)
+
+    __call__ = show
+
+    def __str__(self) -> str:
+        return self.stdout
+
+
+@contextlib.contextmanager
+def capture(
+    stdout: bool = True, stderr: bool = True, display: bool = True
+) -> Iterator[CapturedIO]:
+    """``%%capture``: run the block without printing what it prints, as the notebook did.
+
+    ``display`` is accepted for ``--no-display``: in a script displays go to stderr.
+    """
+    captured = CapturedIO()
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if stdout:
+            stack.enter_context(contextlib.redirect_stdout(out))
+        if stderr:
+            stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            yield captured
+        finally:
+            captured.stdout, captured.stderr = out.getvalue(), err.getvalue()

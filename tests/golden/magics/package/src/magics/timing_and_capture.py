@@ -1,6 +1,6 @@
 """Timing and capture (cells 8-11 of magics.ipynb)."""
 
-from ._magics import timed
+from ._magics import capture, timed
 
 
 def run():
@@ -14,4 +14,5 @@ def run():
         cubes = [i**3 for i in range(5)]
     print(cubes)
     # (notebook cell 10)
-    print("hidden in the notebook")
+    with capture(stdout=True, stderr=True, display=True) as captured:  # noqa: F841
+        print("hidden in the notebook")
