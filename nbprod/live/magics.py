@@ -146,6 +146,7 @@ class NbprodMagics(Magics):
         session = self.hooks.session
         count = self.shell.execution_count if self.shell is not None else None
         session.note_seed("%nbprod seed", seeded, value, self.hooks._cell_id, session.seq + 1, count)
+        session.invalidate()  # this run is recorded in full (its seed learns the count)
         print(f"nbprod: seeded {', '.join(seeded)} with {value}")
         for note in notes:
             print(f"  {note}")
@@ -248,6 +249,7 @@ class NbprodMagics(Magics):
             disabled.update(rules)
         elif args.state == "on":
             disabled.difference_update(rules)
+        self.hooks.session.invalidate()  # a rule switched back on checks quiet cells again
         self.ignore = sorted(disabled)
         print(" ".join(f"{r}:{'off' if r in disabled else 'on'}" for r in LIVE_RULES))
 
