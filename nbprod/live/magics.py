@@ -100,7 +100,8 @@ class NbprodMagics(Magics):
     show_warnings = Enum(
         ["auto", "display", "stderr", "off"],
         default_value="auto",
-        help="how live warnings appear: a note under the cell (display), stderr, or auto",
+        help="how live warnings appear: a note under the cell (display), stderr, or auto "
+        "(a note, except where the JupyterLab extension marks the cell; stderr in a terminal)",
     ).tag(config=True)
     save_record = Bool(True, help="save the record beside the notebook when its path is known").tag(
         config=True
