@@ -296,3 +296,51 @@ def test_ctrl_c_in_nbprods_bookkeeping_never_shows_a_traceback(
     out = capsys.readouterr()
     assert result.success and shell.user_ns["v"] == 1
     assert "Traceback" not in out.out + out.err and "nbprod" not in out.out + out.err
+
+
+def test_the_note_under_the_cell_steps_aside_when_the_front_end_marks_it(
+    shell: InteractiveShell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cells = [("use", "y = x + 1"), ("define", "x = 1")]
+    hooks = loaded(shell, tmp_path)
+    comm = hooks.frontend.comm
+    send_notebook(hooks, "n.ipynb", cells)
+    run(shell, "x = 1", "define")
+    capsys.readouterr()
+    run(shell, "y = x + 1", "use")
+    # connected: the finding goes to the front end (its marker), not under the cell too
+    assert "NB104" not in capsys.readouterr().err
+    assert [f["rule"] for f in comm.sent[-1]["cells"]["use"]] == ["NB104"]
+    # not connected (no extension): the note stays under the cell
+    hooks.frontend.connected = False
+    run(shell, "y = x + 1", "use")
+    assert "nbprod NB104" in capsys.readouterr().err
+
+
+def test_quiet_re_runs_still_see_what_changed(shell: InteractiveShell, tmp_path: Path) -> None:
+    """The fast path of re-runs (no checks while nothing changed) misses no change."""
+    hooks = loaded(shell, tmp_path)
+    comm = hooks.frontend.comm
+    cells = [("a", "x = 1"), ("b", "y = x * 2")]
+    send_notebook(hooks, "n.ipynb", cells)
+    for _ in range(3):
+        for cid, src in cells:
+            run(shell, src, cid)
+    s = hooks.session
+    state = s.cells["b"]
+    assert state.clean == s.epoch and state.runs == 3 and not s.warnings  # quiet: fast path
+    assert s.definers["x"].seq == s.cells["a"].last_seq  # the definer's run is current
+    # the front end moves b above a: the next run of b is checked again
+    send_notebook(hooks, "n.ipynb", cells[::-1])
+    run(shell, "y = x * 2", "b")
+    assert rules(s.warnings) == [("b", "NB104")]
+    send_notebook(hooks, "n.ipynb", cells)
+    run(shell, "y = x * 2", "b")
+    assert not s.warnings
+    # a failed run falls back to the full record; the log counts every run
+    assert not run(shell, "x = 1\n1 / 0", "a").success
+    run(shell, "x = 1", "a")
+    record = hooks.record()
+    assert record["cells"]["a"]["runs"] == 5 and record["cells"]["b"]["runs"] == 5
+    assert [e["cell_id"] for e in record["executions"]][-2:] == ["a", "a"]
+    assert record["summary"]["executions"] == s.seq and comm.sent[-1]["stale"] == {"b": ["x"]}

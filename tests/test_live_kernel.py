@@ -147,3 +147,91 @@ def test_time_and_memory_stay_flat_over_10000_executions(
     finally:
         sh.run_cell("%unload_ext nbprod")
         sh.history_manager.end_session()
+
+
+class _Kernel:
+    """A real ipykernel driven as JupyterLab drives it: execute requests with cell ids."""
+
+    def __init__(self, folder: Path, nb_path: Path) -> None:
+        from jupyter_client import KernelManager
+
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(cwd=str(folder), env={**os.environ, "JPY_SESSION_NAME": str(nb_path)})
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+
+    def send(self, msg_type: str, content: dict[str, Any], cell_id: str | None = None) -> str:
+        msg = self.kc.session.msg(msg_type, content, metadata={"cellId": cell_id} if cell_id else {})
+        self.kc.shell_channel.send(msg)
+        return str(msg["header"]["msg_id"])
+
+    def run(self, code: str, cell_id: str) -> list[dict[str, Any]]:
+        """Execute; the iopub messages of the request up to its idle status."""
+        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                   "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+        msg_id = self.send("execute_request", content, cell_id)
+        out = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return out
+            out.append(msg)
+
+    def comm_msgs(self, seconds: float) -> list[dict[str, Any]]:
+        import queue
+
+        out, end = [], time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0.2)
+            except queue.Empty:
+                continue
+            if msg["msg_type"] == "comm_msg":
+                out.append(msg["content"]["data"])
+        return out
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.mark.slow
+def test_with_the_front_end_connected_a_finding_is_its_marker_only(tmp_path: Path) -> None:
+    """In a real kernel with the JupyterLab extension's comm open: the NB104 finding reaches
+    the front end during its cell, with no second copy as a note under the cell; stale marks
+    follow once the kernel is idle. (Without the extension the note stays: see above.)"""
+    import uuid
+
+    cells = [("load", "%load_ext nbprod"), ("use", "y = x + 1"), ("define", "x = 1")]
+    nb_path = write_notebook(tmp_path / "lab.ipynb", cells)
+    k = _Kernel(tmp_path, nb_path)
+    try:
+        k.run("%load_ext nbprod", "load")
+        view = [{"id": cid, "kind": "code", "source": src, "edited": False} for cid, src in cells]
+        data = {"type": "notebook", "path": "lab.ipynb", "cells": view}
+        k.send("comm_open", {"comm_id": uuid.uuid4().hex, "target_name": "nbprod.live", "data": data})
+        assert any(m.get("type") == "findings" for m in k.comm_msgs(2.0))  # connected
+        k.run("x = 1", "define")
+        k.comm_msgs(1.0)
+        outputs = k.run("y = x + 1", "use")
+        notes = [m for m in outputs if m["msg_type"] == "display_data"]
+        sent = [m["content"]["data"] for m in outputs if m["msg_type"] == "comm_msg"]
+        assert not notes, notes  # no inline note: the marker shows it
+        assert sent and [f["rule"] for f in sent[-1]["cells"]["use"]] == ["NB104"]
+        k.run("y = x + 1", "use")
+        k.comm_msgs(1.0)
+        # a re-run of the definer: the reader goes stale, and the mark is sent once the
+        # kernel is idle (after the cell's own messages and its idle status)
+        outputs = k.run("x = 1", "define")
+        assert not [m for m in outputs if m["msg_type"] in ("display_data", "error", "comm_msg")]
+        stale = [m for m in k.comm_msgs(1.5) if m.get("type") == "findings"]
+        assert stale and stale[-1]["stale"] == {"use": ["x"]}
+        # the reader runs again: its finding is sent anew during the cell, and it is fresh
+        outputs = k.run("y = x + 1", "use")
+        sent = [m["content"]["data"] for m in outputs if m["msg_type"] == "comm_msg"]
+        assert sent and sent[-1]["stale"] == {} and "use" in sent[-1]["cells"]
+    finally:
+        k.stop()

@@ -1,10 +1,11 @@
 """One daemon thread for the slow parts: hashing data files and saving the record.
 
-The cell's critical path only notes that a save is due (two attribute stores: no lock, no
-wake-up); the thread looks every ``IDLE`` seconds and saves once no cell has run for that
-long, so a cell never waits for a whole-file rewrite. Jobs (hashing a data file) wake it
-at once. Hashing reads in 1 MiB blocks (the GIL is
-released while reading and hashing).
+The cell's critical path does nothing for the save: the thread looks every ``IDLE``
+seconds at a counter the cells move anyway (the session's execution count, ``watch``) and
+saves once it has stood still for that long, so a cell never waits for a whole-file
+rewrite. Other changes ask for a save with ``save_soon`` (two attribute stores: no lock,
+no wake-up). Jobs (hashing a data file) wake it at once. Hashing reads in 1 MiB blocks
+(the GIL is released while reading and hashing).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Background:
         self._thread: threading.Thread | None = None
         self._stop = False
         self._forced = False
+        self.activity: Callable[[], int] | None = None  # see ``watch``
+        self.watched: Callable[[], Any] | None = None
+        self._mark: int | None = None
         self.idle = threading.Event()  # set when nothing is queued (tests and final save wait on it)
         self.idle.set()
 
@@ -48,6 +52,26 @@ class Background:
         self.kicked = time.monotonic()
         if self._thread is None:
             self._start()
+
+    def watch(self, activity: Callable[[], int], save: Callable[[], Any]) -> None:
+        """Run ``save`` once ``activity()`` has moved and then stood still for ``IDLE`` seconds."""
+        self.activity, self.watched = activity, save
+        self._mark = activity()
+        if self._thread is None:
+            self._start()
+
+    def _moved(self) -> bool:
+        """True (and a save is due) when the watched counter moved since the last look."""
+        if self.activity is None:
+            return False
+        mark = self.activity()
+        if mark == self._mark:
+            return False
+        self._mark = mark
+        self.kicked = time.monotonic()
+        if self.save is None:
+            self.save = self.watched
+        return True
 
     def _kick(self) -> None:
         self.idle.clear()
@@ -67,6 +91,7 @@ class Background:
             while self.jobs:
                 job = self.jobs.pop(0)
                 self._run(job)
+            self._moved()
             if self.save is not None:
                 if not self._forced and (time.monotonic() - self.kicked < IDLE or self.busy()):
                     continue
@@ -87,7 +112,11 @@ class Background:
         if self._thread is None:
             return True
         self._forced = True
-        if self.save is not None or self.jobs:
+        if (
+            self.save is not None
+            or self.jobs
+            or (self.activity is not None and self.activity() != self._mark)
+        ):
             self.idle.clear()
         self._event.set()
         return self.idle.wait(timeout)

@@ -50,6 +50,9 @@ class Frontend:
         self.refused = False  # the front end has no such target (no extension)
         self.view: FrontendView | None = None
         self._sent: Any = None
+        self._sent_revision = -1  # the session's revision when findings were last sent
+        self._loop: Any = None  # the kernel's event loop: stale marks are sent once it is idle
+        self._scheduled = False
 
     # -- wiring --------------------------------------------------------------------
     def register(self) -> bool:
@@ -58,6 +61,7 @@ class Frontend:
         if manager is None:
             return False
         manager.register_target(TARGET, self._opened)
+        self._loop = getattr(self.hooks.shell.kernel, "io_loop", None)
         try:
             from comm import create_comm
 
@@ -144,11 +148,29 @@ class Frontend:
             hooks.sync(force=True)  # the load cell's line says the extension is connected
         self.send_findings(force=True)
 
+    def cell_ran(self) -> None:
+        """After a cell: new or resolved findings are sent at once (they are the cell's
+        warning); a change in stale marks alone waits until the kernel is idle (one message
+        for a whole Run All), off the cell's critical path."""
+        if self.hooks.session.revision != self._sent_revision or self._loop is None:
+            self.send_findings()
+        elif not self._scheduled:
+            self._scheduled = True
+            self._loop.add_callback(self._when_idle)
+
+    def _when_idle(self) -> None:
+        self._scheduled = False
+        try:
+            self.send_findings()
+        except Exception:
+            self.hooks.failed("front-end message")
+
     def send_findings(self, force: bool = False) -> None:
         """Findings per cell, and stale cells, when they changed since the last message."""
         if self.comm is None or not self.connected:
             return
         session = self.hooks.session
+        self._sent_revision = session.revision
         cells: dict[str, list[dict[str, Any]]] = {}
         for w in session.warnings:
             cid = w.get("cell_id")

@@ -31,6 +31,7 @@ from nbprod.record import RECORD_MIME, record_path, save_record
 log = logging.getLogger("nbprod.live")
 MAX_ERRORS = 50
 _EMPTY: dict[str, Any] = {}
+_perf = time.perf_counter
 
 
 class TreeTap(ast.NodeTransformer):
@@ -67,6 +68,7 @@ class LiveHooks:
         self.session.disabled = set(settings.ignore)
         self.data = DataTracker(stats=settings.data_stats)
         self.session.data = self.data.files
+        self._sources = self.session._live  # the analysed cells by source (one dict, cleared in place)
         self.tap_transformer = TreeTap(self)
         self.rich = hasattr(shell, "kernel")
         self.disabled = False
@@ -170,17 +172,16 @@ class LiveHooks:
         if self.disabled:
             return
         try:
-            raw = info.raw_cell
-            self._raw = raw
-            self._cell_id = getattr(info, "cell_id", None)
-            live = self._live = self.session._live.get(raw)
+            raw = self._raw = info.raw_cell
+            self._cell_id = info.cell_id  # IPython 8+; None from a terminal or nbclient
+            live = self._live = self._sources.get(raw)
             if live is None:
                 self._need_tree = self._tapped = True
                 transformers = self.shell.ast_transformers
                 if self.tap_transformer not in transformers:
                     transformers.insert(0, self.tap_transformer)
             self.data.active = True
-            self._t0 = time.perf_counter()
+            self._t0 = _perf()
         except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
             self.data.active = False
         except Exception:
@@ -194,35 +195,46 @@ class LiveHooks:
         self._live = self.session.remember(self._raw, analyze_tree(self._raw, node), node)
 
     def post_run_cell(self, result: Any) -> None:
-        """After a cell: record the execution, show its warnings, keep the record in sync."""
+        """After a cell: record the execution, show its warnings, keep the record in sync.
+
+        A re-run that raises nothing costs a few attribute updates here and in
+        ``Session.run``; the record is saved by the background thread once the kernel is
+        idle, and the front end's stale marks go out once the kernel is idle too."""
         if self.disabled:
             return
         try:
-            seconds = time.perf_counter() - self._t0
+            seconds = _perf() - self._t0
             data = self.data
             data.active = False
-            raw, self._raw = self._raw, None
+            raw = self._raw
+            if raw is None:
+                return
+            self._raw = None
+            session = self.session
+            count = result.execution_count
+            if (
+                result.error_in_exec is None
+                and result.error_before_exec is None
+                and session.rerun(self._cell_id, self._live, count, seconds)
+            ):  # the fast path: a re-run that cannot warn
+                if data.pending:
+                    self._flush_data(count)
+                if self._nb_path is None or session.revision != self._synced_rev:
+                    self._after_cell()
+                if self.frontend.connected:
+                    self.frontend.cell_ran()
+                return
             if self._tapped:
                 self._need_tree = self._tapped = False
                 self._drop_tap()
-            if raw is None:
-                return
             live = self._live
             if live is None:  # the cell never reached the AST stage (syntax error, empty)
-                live = self.session.remember(raw, None)
-            ok = result.error_in_exec is None and result.error_before_exec is None
-            session = self.session
-            count = result.execution_count
-            found = session.run(
-                live,
-                raw,
-                self._cell_id,
-                count,
-                seconds,
-                ok,
-                None if ok else _error_line(result),
-                self.shell.user_ns if live.calls else _EMPTY,
-            )
+                live = session.remember(raw, None)
+            ns = self.shell.user_ns if live.calls else _EMPTY
+            if result.error_in_exec is None and result.error_before_exec is None:
+                found = session.run(live, raw, self._cell_id, count, seconds, True, None, ns)
+            else:
+                found = session.run(live, raw, self._cell_id, count, seconds, False, _error_line(result), ns)
             if self._load_cell is not None:
                 self._fill_load_count(count)
             if live.imports:
@@ -231,18 +243,22 @@ class LiveHooks:
                 self._flush_data(count)
             if found:
                 self._show(found)
-            if self._nb_path is None:
-                self._path_tries += 1
-                if (self._path_tries & 63) == 1:
-                    self.notebook_path()
-            if session.revision != self._synced_rev or self._nb_path is not None:
-                self.sync()
+            self._after_cell()
             if self.frontend.connected:
-                self.frontend.send_findings()
+                self.frontend.cell_ran()
         except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
             log.info("nbprod: interrupted while recording a cell")
         except Exception:
             self.failed("post_run_cell")
+
+    def _after_cell(self) -> None:
+        """Look for the notebook now and then while it is unknown; sync what changed."""
+        if self._nb_path is None:
+            self._path_tries += 1
+            if (self._path_tries & 63) == 1:
+                self.notebook_path()
+        if self.session.revision != self._synced_rev:
+            self.sync()
 
     def _fill_load_count(self, count: int | None) -> None:
         state = self.session.cells.get(self._load_cell or "")
@@ -267,6 +283,8 @@ class LiveHooks:
         style = self.settings.show_warnings
         if style == "off":
             return
+        if style == "auto" and self.frontend.connected and self.frontend.comm is not None:
+            return  # the JupyterLab extension marks the cell: no second copy under it
         rich = self.rich if style == "auto" else style == "display"
         alerts.show(found, rich)
 
@@ -296,6 +314,7 @@ class LiveHooks:
             if top not in self.session.modules_seen:
                 self.session.note_module(top)
         self.session.imports_version += 1
+        self.session.invalidate()
 
     # -- the notebook, the record ------------------------------------------------
     def notebook_path(self) -> Path | None:
@@ -312,6 +331,11 @@ class LiveHooks:
         self._nb_path = path
         self.session.nbfile = NotebookFile(path)
         self._saved_rev = -1
+        if self.settings.save_record:  # saved once the cells stop for a moment (no per-cell work)
+            self.background.watch(self._executions, self._save_quietly)
+
+    def _executions(self) -> int:
+        return self.session.seq
 
     def record(self, full: bool = True) -> dict[str, Any]:
         """The current record as a dict."""
@@ -356,7 +380,8 @@ class LiveHooks:
         )
 
     def sync(self, force: bool = False) -> None:
-        """Update the embedded record and save the file when something changed."""
+        """Update the embedded record and save the file soon, when something besides the
+        execution log changed (the log alone is saved by the background thread's watch)."""
         rev = self._synced_rev = self.session.revision
         if self._embed is not None and (rev != self._embedded_rev or force):
             self._embedded_rev = rev
@@ -364,7 +389,6 @@ class LiveHooks:
         if self._nb_path is None or not self.settings.save_record or self.save_error:
             return
         if force or rev != self._saved_rev or self.session.seq != self._saved_seq:
-            self._saved_rev, self._saved_seq = rev, self.session.seq
             self.background.save_soon(self._save_quietly)
 
     def _save_quietly(self) -> None:

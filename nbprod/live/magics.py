@@ -100,7 +100,8 @@ class NbprodMagics(Magics):
     show_warnings = Enum(
         ["auto", "display", "stderr", "off"],
         default_value="auto",
-        help="how live warnings appear: a note under the cell (display), stderr, or auto",
+        help="how live warnings appear: a note under the cell (display), stderr, or auto "
+        "(a note, except where the JupyterLab extension marks the cell; stderr in a terminal)",
     ).tag(config=True)
     save_record = Bool(True, help="save the record beside the notebook when its path is known").tag(
         config=True
@@ -146,6 +147,7 @@ class NbprodMagics(Magics):
         session = self.hooks.session
         count = self.shell.execution_count if self.shell is not None else None
         session.note_seed("%nbprod seed", seeded, value, self.hooks._cell_id, session.seq + 1, count)
+        session.invalidate()  # this run is recorded in full (its seed learns the count)
         print(f"nbprod: seeded {', '.join(seeded)} with {value}")
         for note in notes:
             print(f"  {note}")
@@ -248,6 +250,7 @@ class NbprodMagics(Magics):
             disabled.update(rules)
         elif args.state == "on":
             disabled.difference_update(rules)
+        self.hooks.session.invalidate()  # a rule switched back on checks quiet cells again
         self.ignore = sorted(disabled)
         print(" ".join(f"{r}:{'off' if r in disabled else 'on'}" for r in LIVE_RULES))
 

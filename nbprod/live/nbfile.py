@@ -72,6 +72,8 @@ class NotebookFile:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._looked = -1.0
+        self.next_look = 0.0  # time.time() from which the next refresh looks at the file
+        self.generation = 0  # bumped whenever what the file says changes
         self._ok = False
         self._stamp: tuple[int, int] | None = None
         self.mtime = 0.0
@@ -84,12 +86,15 @@ class NotebookFile:
 
         The file is looked at (one ``stat``) at most every ``min_interval`` seconds: a
         system call on every cell costs more than the rest of nbprod's work on it."""
-        now = time.monotonic()
-        if now - self._looked < self.min_interval:
+        now = time.time()
+        if self._looked <= now < self.next_look:  # (a clock set back looks again)
             return self._ok
-        self._looked = now
-        self._ok = self._refresh()
-        return self._ok
+        self._looked, self.next_look = now, now + self.min_interval
+        ok = self._refresh()
+        if ok != self._ok:
+            self.generation += 1
+        self._ok = ok
+        return ok
 
     def _refresh(self) -> bool:
         try:
@@ -108,6 +113,7 @@ class NotebookFile:
         except NotebookError:
             return False
         self._stamp = stamp
+        self.generation += 1
         self.mtime = st.st_mtime
         self.positions = {}
         self.hashes = {}
@@ -142,6 +148,8 @@ class FrontendView:
         self.kinds: dict[str, str] = {}
         self.all_sources: dict[str, str] = {}
         self.mtime = float("inf")
+        self.next_look = float("inf")  # never due: the front end sends every change
+        self.generation = 0  # bumped by every update
 
     def update(self, cells: list[dict[str, Any]]) -> None:
         """Take the front end's cells: ``[{"id", "source", "kind", "edited"}]`` in notebook order."""
@@ -168,6 +176,7 @@ class FrontendView:
         self.all_sources = {c.id: c.source for c in nb_cells}  # type: ignore[misc]
         nb = Notebook(str(self.path or "<live>"), nb_cells, {"language_info": {"name": "python"}})
         self.first_defs = analyze_notebook(nb).first_definitions()
+        self.generation += 1
 
     def refresh(self) -> bool:
         """Always current: the front end sends every change."""

@@ -1,15 +1,20 @@
 """The live session model: executions, who defined each name, seeds, packages, data, warnings.
 
 Pure bookkeeping over CellFacts (no IPython import). Everything per cell is keyed by
-source (cached, bounded) or by cell id (bounded LRU); the execution log is a bounded
-deque, so memory and time per cell stay flat however long the session runs.
+source (cached, bounded) or by cell id (bounded); the execution log keeps one entry per
+version of a cell (bounded), so memory and time per cell stay flat however long the
+session runs.
+
+A re-run that cannot raise anything (the cell's reads were checked and found fine, and
+nothing they depend on changed since: ``Session.epoch`` counts such changes) takes the
+fast path in ``Session.run``: a handful of counters updated in place, no allocation.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +40,11 @@ _OPEN_READ_MODES = ("r", "rb", "rt", "br", "tr")
 
 @dataclass(slots=True)
 class Version:
-    """One execution of one version of a cell: what defined a name."""
+    """One version of a cell (by id and code) and its latest run: what defined a name.
+
+    Re-runs of the same version update ``seq``, ``count`` and ``time`` in place (the names
+    it defines keep pointing at it); a failed run that stopped before a definition leaves
+    that name on a frozen copy."""
 
     key: str | None
     hash: str  # the code's meaning (comments and whitespace ignored)
@@ -45,6 +54,8 @@ class Version:
 
 
 _ANONYMOUS = Version(None, "", 0, None, 0.0)  # defined by a run with no cell id (terminal)
+_NOTHING: list[dict[str, Any]] = []  # the fast path's answer: never appended to
+_now = time.time
 
 
 @dataclass(slots=True)
@@ -61,6 +72,12 @@ class CellState:
     source_hash: str = ""
     defines: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    # the fast path: the live cell of the last run, its Version and log entry, and the
+    # epoch at which that run was found unable to warn (-1: check again)
+    lc: LiveCell | None = None
+    version: Version | None = None
+    entry: list[Any] | None = None
+    clean: int = -1
 
 
 @dataclass(slots=True)
@@ -81,6 +98,11 @@ class LiveCell:
     events: list[tuple[str, Call, str, Any]] = field(default_factory=list)
     events_version: int = -1
     warned_random_state: bool = False
+    quiet: bool = True  # no imports, deletes or seed functions: re-runs may take the fast path
+    loud: bool = False  # some call is a seed, a draw, a generator, an open or lacks random_state
+    plain: tuple[str, ...] = ()  # names of plain calls (a user's seed function, perhaps)
+    anon_entry: list[Any] | None = None  # the fast path of runs without a cell id
+    anon_clean: int = -1
 
 
 def make_live_cell(source: str, facts: CellFacts | None, tree: Any = None) -> LiveCell:
@@ -101,6 +123,7 @@ def make_live_cell(source: str, facts: CellFacts | None, tree: Any = None) -> Li
             if stmt.kind in ("FunctionDef", "AsyncFunctionDef"):
                 for name in stmt.defs:
                     lc.seed_functions.setdefault(name, set()).add(call.name)
+    lc.quiet = not (lc.imports or lc.deletes or lc.seed_functions)
     return lc
 
 
@@ -127,6 +150,11 @@ class _LiveFacts:
             yield None, call, self.session.qualify(call.name)
 
 
+def _newest(entries: dict[Any, Any], keep: int, seq: Any) -> dict[Any, Any]:
+    """The ``keep`` entries with the highest ``seq(entry)``, oldest first."""
+    return dict(sorted(entries.items(), key=lambda kv: seq(kv[1]))[-keep:])
+
+
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
@@ -140,10 +168,14 @@ class Session:
         self.seq = 0
         self.failed = 0
         self.revision = 0  # bumped when anything worth saving besides the log changes
-        # one entry per version of a cell (re-runs update it): the log grows with content
-        self.executions: OrderedDict[tuple[str | None, str], list[Any]] = OrderedDict()
+        # bumped when anything a quiet cell's checks depend on changes: who defines a name,
+        # a cell's code, the notebook's cells, the rules switched on (see ``run``)
+        self.epoch = 0
+        # one entry per version of a cell (re-runs update it): the log grows with content;
+        # [seq, count, cell id, source hash, seconds, ok, runs], in the record by seq
+        self.executions: dict[tuple[str | None, str], list[Any]] = {}
         self.max_history = max_history
-        self.cells: OrderedDict[str, CellState] = OrderedDict()
+        self.cells: dict[str, CellState] = {}
         self.max_cells = max_cells
         self.definers: dict[str, Version] = {}
         self.imports: dict[str, str] = {}
@@ -159,10 +191,25 @@ class Session:
         self.disabled: set[str] = set()
         self.internal_errors = 0
         self.last_internal_error: str | None = None
-        self.nbfile: NotebookFile | None = None
+        self._nbfile: NotebookFile | None = None
+        self._nbfile_generation = -1  # its generation when last checked
+        self.next_look = float("inf")  # time.time() from which the file is due a look
         self.pending_opens: list[str] = []
         self._live: dict[str, LiveCell] = {}
         self._warned: set[str] = set()  # cells with NB104 / NB107 findings
+
+    @property
+    def nbfile(self) -> Any:
+        """Where cell order, sources and first definitions come from: the saved notebook
+        (``NotebookFile``) or the front end's view of it (``FrontendView``)."""
+        return self._nbfile
+
+    @nbfile.setter
+    def nbfile(self, nbf: Any) -> None:
+        self._nbfile = nbf  # set again by every front-end update: check every cell again
+        self._nbfile_generation = -1
+        self.next_look = 0.0
+        self.epoch += 1
 
     # -- cache -----------------------------------------------------------------
     def cached(self, source: str) -> LiveCell | None:
@@ -178,6 +225,10 @@ class Session:
         return lc
 
     # -- one execution ---------------------------------------------------------
+    def invalidate(self) -> None:
+        """Something the checks depend on changed: every cell is checked on its next run."""
+        self.epoch += 1
+
     def run(
         self,
         lc: LiveCell,
@@ -189,30 +240,101 @@ class Session:
         error_line: int | None,
         user_ns: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        """Record one execution; returns the live warnings it raised."""
-        self.seq += 1
+        """Record one execution; returns the live warnings it raised (``rerun`` first)."""
+        self.seq = seq = self.seq + 1
+        seeds = self.seeds
+        if seeds and seeds[-1]["execution"] == seq:
+            self._seed_counts(count)
+        now = _now()
+        self.updated = now
+        nbf = self._nbfile
+        if nbf is not None:
+            if now >= nbf.next_look:
+                nbf.refresh()
+            self.next_look = nbf.next_look
+            if nbf.generation != self._nbfile_generation:
+                self._nbfile_generation = nbf.generation
+                self.epoch += 1
+        return self._run(lc, source, cell_id, count, seconds, ok, error_line, user_ns, seq, now)
+
+    def rerun(self, cell_id: str | None, lc: LiveCell | None, count: int | None, seconds: float) -> bool:
+        """The fast path of a successful run; False when ``run`` must record it instead.
+
+        Taken when this cell ran this very source last time, that run was checked and
+        could raise nothing, and nothing the checks depend on has changed since (``epoch``)
+        nor is due to be looked at (the notebook file): counters updated in place, no
+        allocation, nothing shown."""
+        if cell_id is None:
+            return self._rerun_anonymous(lc, count, seconds)
+        state = self.cells.get(cell_id)
+        if state is None or state.lc is not lc or state.clean != self.epoch:
+            return False
+        now = _now()
+        if now >= self.next_look:
+            return False
+        self.seq = seq = self.seq + 1
+        self.updated = now
+        state.last_seq = seq
+        state.count = count
+        state.runs += 1
+        entry = state.entry
+        entry[0] = seq  # type: ignore[index]
+        entry[1] = count  # type: ignore[index]
+        entry[4] = seconds  # type: ignore[index]
+        entry[6] += 1  # type: ignore[index]
+        version = state.version
+        if version is not None:
+            version.seq = seq
+            version.count = count
+            version.time = now
+        return True
+
+    def _rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float) -> bool:
+        """``rerun`` for a run with no cell id (a terminal, nbclient): only the log moves."""
+        if lc is None or lc.anon_clean != self.epoch or lc.anon_entry is None:
+            return False
+        self.seq = seq = self.seq + 1
+        self.updated = _now()
+        entry = lc.anon_entry
+        entry[0], entry[1], entry[4] = seq, count, seconds
+        entry[6] += 1
+        return True
+
+    def _seed_counts(self, count: int | None) -> None:
         # Seeds noted while the cell ran (``%nbprod seed``) learn its execution count
         # only now: IPython 8 and 9 update ``shell.execution_count`` at different times.
         for entry in reversed(self.seeds):
             if entry["execution"] != self.seq:
                 break
             entry["execution_count"] = count
-        seq = self.seq
-        now = time.time()
-        self.updated = now
+
+    def _quiet_calls(self, lc: LiveCell) -> bool:
+        """True when none of the cell's calls seeds, draws, opens or needs random_state."""
+        if lc.events_version != self.imports_version:
+            self._events(lc)
+        if lc.loud:
+            return False
+        functions = self.seed_functions
+        return not (functions and any(name in functions for name in lc.plain))
+
+    def _run(
+        self, lc: LiveCell, source: str, cell_id: str | None, count: int | None, seconds: float,
+        ok: bool, error_line: int | None, user_ns: dict[str, Any], seq: int, now: float,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """Every check and every update (first runs, edits, failures, anything changed)."""
         if not ok:
             self.failed += 1
         executions = self.executions
         key = (cell_id, lc.hash)
         entry = executions.get(key)
         if entry is None:
-            executions[key] = [seq, count, cell_id, lc.hash, seconds, ok, 1]
-            if len(executions) > self.max_history:
-                executions.popitem(last=False)
+            entry = executions[key] = [seq, count, cell_id, lc.hash, seconds, ok, 1]
+            if len(executions) > self.max_history + self.max_history // 8 + 1:
+                self.executions = executions = _newest(executions, self.max_history, lambda e: e[0])
+                self.epoch += 1  # a fast path may hold an entry no longer in the log
         else:
             entry[0], entry[1], entry[4], entry[5] = seq, count, seconds, ok
             entry[6] += 1
-            executions.move_to_end(key)
         found: list[dict[str, Any]] = []
         if cell_id is not None and cell_id in self._warned:
             self._resolve(cell_id)
@@ -222,29 +344,48 @@ class Session:
             self._note_imports(lc)
         if lc.calls:
             self._randomness(lc, cell_id, seq, count, user_ns, found)
-        if lc.seed_functions:
+        if lc.seed_functions and any(self.seed_functions.get(k) != v for k, v in lc.seed_functions.items()):
             self.seed_functions.update(lc.seed_functions)
-        if cell_id is not None:
-            self._note_cell(cell_id, lc, source, seq, ok, count)
+            self.epoch += 1  # a plain call to one of these is a seed now
+        state = self._note_cell(cell_id, lc, source, seq, ok, count) if cell_id is not None else None
+        definers = self.definers
+        if state is not None and not lc.defs:
+            state.version = None  # an older version's object stays with the names it set
         if lc.defs:
-            # without a cell id nothing is checked against the definer: share one object
-            version = Version(cell_id, lc.code, seq, count, now) if cell_id is not None else _ANONYMOUS
-            definers = self.definers
-            if ok:
-                for name in lc.defs:
+            version = _ANONYMOUS  # without a cell id nothing is checked against the definer
+            if state is not None:
+                version = state.version  # type: ignore[assignment]
+                if version is None or version.hash != lc.code:
+                    version = state.version = Version(cell_id, lc.code, seq, count, now)
+                elif not ok:  # names this run did not set again keep their last run's facts
+                    frozen = Version(cell_id, version.hash, version.seq, version.count, version.time)
+                    for name, line in lc.defs.items():
+                        if error_line is not None and line >= error_line and definers.get(name) is version:
+                            definers[name] = frozen
+                            self.epoch += 1
+                version.seq, version.count, version.time = seq, count, now
+            for name, line in lc.defs.items():
+                if (ok or error_line is None or line < error_line) and definers.get(name) is not version:
                     definers[name] = version
-            else:
-                for name, line in lc.defs.items():
-                    if error_line is None or line < error_line:
-                        definers[name] = version
+                    self.epoch += 1
         for name in lc.deletes:
-            self.definers.pop(name, None)
+            if definers.pop(name, None) is not None:
+                self.epoch += 1
         if found:
             self.warnings.extend(found)
             self.revision += 1
             for w in found:
                 if w["rule"] in RERUN_RULES and w["cell_id"] is not None:
                     self._warned.add(w["cell_id"])
+        if ok and lc.quiet and not found and (not lc.calls or self._quiet_calls(lc)):
+            # nothing to say and nothing the next run can change: the fast path's turn
+            if state is not None:
+                if cell_id not in self._warned:
+                    state.lc, state.entry, state.clean = lc, entry, self.epoch
+            elif cell_id is None:
+                lc.anon_entry, lc.anon_clean = entry, self.epoch
+        elif state is not None:
+            state.clean = -1
         return found
 
     def _resolve(self, cell_id: str) -> None:
@@ -270,24 +411,26 @@ class Session:
 
     def _note_cell(
         self, cell_id: str, lc: LiveCell, source: str, seq: int, ok: bool, count: int | None = None
-    ) -> None:
+    ) -> CellState:
         cells = self.cells
         state = cells.get(cell_id)
+        new = state is None
         if state is None:
             state = cells[cell_id] = CellState(lc.code, source, seq, source_hash=lc.hash)
-            if len(cells) > self.max_cells:
-                cells.popitem(last=False)
-        else:
-            if state.last_seq != self.seq - 1:  # not the cell that ran just before
-                cells.move_to_end(cell_id)
-            if state.source != source:
-                state.hash, state.source, state.source_hash = lc.code, source, lc.hash
+            self.epoch += 1
+        elif state.source != source:
+            if state.hash != lc.code:
+                self.epoch += 1  # names it set before may be left over now
+            state.hash, state.source, state.source_hash = lc.code, source, lc.hash
         state.last_seq = seq
         state.count = count
         state.runs += 1
         state.ok = ok
         state.defines = lc.def_names
         state.reads = lc.use_names
+        if new and len(cells) > self.max_cells + self.max_cells // 8 + 1:
+            self.cells = _newest(cells, self.max_cells, lambda c: c.last_seq)
+        return state
 
     # -- NB104 / NB107 ---------------------------------------------------------
     def _label(self, cell_id: str) -> str:
@@ -399,6 +542,7 @@ class Session:
             if imports.get(alias) != qualified:
                 imports[alias] = qualified
                 self.imports_version += 1
+                self.epoch += 1  # what a call means may have changed
             top = qualified.split(".", 1)[0]
             if top not in self.modules_seen and top in sys.modules:
                 self.note_module(top)
@@ -445,6 +589,8 @@ class Session:
                 elif "." not in call.name:
                     events.append(("plain", call, qual, None))
         lc.events, lc.events_version = events, self.imports_version
+        lc.loud = any(kind != "plain" for kind, *_ in events)
+        lc.plain = tuple(call.name for kind, call, *_ in events if kind == "plain")
         return events
 
     def _randomness(
@@ -557,8 +703,10 @@ class Session:
                     "defines": list(s.defines),
                     "reads": list(s.reads),
                 }  # fmt: skip
-                for cid, s in list(self.cells.items())  # a copy: the save runs on another thread
-            }
+                for cid, s in sorted(list(self.cells.items()), key=lambda kv: kv[1].last_seq)[
+                    -self.max_cells :
+                ]
+            }  # a copy (the save runs on another thread), in the order the cells last ran
             record["executions"] = [
                 {
                     "execution": seq,
@@ -569,7 +717,9 @@ class Session:
                     "ok": ok,
                     "runs": runs,
                 }  # fmt: skip
-                for seq, count, cid, h, sec, ok, runs in list(self.executions.values())
+                for seq, count, cid, h, sec, ok, runs in sorted(
+                    [list(e) for e in list(self.executions.values())], key=lambda e: e[0]
+                )[-self.max_history :]
             ]
         return record
 
