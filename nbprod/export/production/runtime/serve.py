@@ -116,12 +116,15 @@ def validate(
                 f"column {c!r}: {int(na.sum())} row(s) missing (NaN) where training had none (rows {rows})"
             )
         if ref["kind"] == "categorical" and ref.get("complete"):
-            as_str = X[c].dropna().astype(str)
-            unseen = as_str[~as_str.isin(list(ref["frequencies"]))]
-            if len(unseen):
-                shown = ", ".join(repr(v) for v in unseen.unique()[:3])
+            # one hashing pass; the distinct values (few) are compared as text, in order of appearance
+            codes, uniques = pd.factorize(X[c])
+            known = ref["frequencies"]
+            new = np.array([str(u) not in known for u in uniques], dtype=bool)
+            if new.any():
+                rows_new = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[new].sum())
+                shown = ", ".join(repr(str(u)) for u in np.asarray(uniques, dtype=object)[new][:3])
                 problems.append(
-                    f"column {c!r}: {len(unseen)} row(s) with categories never seen in training: {shown}"
+                    f"column {c!r}: {rows_new} row(s) with categories never seen in training: {shown}"
                 )
     return X, errors, problems, notices
 
