@@ -108,7 +108,7 @@ def _csv_body(df: Any) -> str | None:
         cols.append(list(map(repr, v.tolist())))
     if not cols:
         return None
-    return "".join(line + "\n" for line in map(",".join, zip(*cols)))
+    return "".join(line + "\n" for line in map(",".join, zip(*cols, strict=True)))
 
 
 def write_text(path: Path, text: str) -> None:

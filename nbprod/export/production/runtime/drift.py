@@ -107,7 +107,7 @@ def _counts(s: pd.Series) -> tuple[list[str], np.ndarray]:
     codes, uniques = pd.factorize(s)
     per = np.bincount(codes[codes >= 0], minlength=len(uniques))
     merged: dict[str, int] = {}
-    for u, n in zip(uniques, per.tolist()):  # distinct values only
+    for u, n in zip(uniques, per.tolist(), strict=True):  # distinct values only
         merged[str(u)] = merged.get(str(u), 0) + n
     order = sorted(merged, key=lambda k: -merged[k])
     return order, np.array([merged[k] for k in order], dtype=float)
@@ -115,7 +115,7 @@ def _counts(s: pd.Series) -> tuple[list[str], np.ndarray]:
 
 def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
     names, values = _counts(s)
-    counts = dict(zip(names, values.tolist()))
+    counts = dict(zip(names, values.tolist(), strict=True))
     n = int(values.sum())
     known = list(ref.get("frequencies", {}))
     if n == 0 or not known:

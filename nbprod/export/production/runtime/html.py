@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-
 W, H, PAD, TOP = 300, 180, 28, 36
 COLOURS = (("reference", "#1f77b4"), ("batch", "#ff7f0e"))
 
@@ -44,7 +43,9 @@ def _svg(name: str, ref: dict[str, Any], cur: dict[str, Any]) -> str:
             h = (base - TOP) * float(v) / top
             parts.append(f'<rect x="{x + slot * (0.1 + 0.4 * k):.1f}" y="{base - h:.1f}" width="{slot * 0.4:.1f}" '
                          f'height="{h:.1f}" fill="{COLOURS[k][1]}"><title>{COLOURS[k][0]} {float(v):.3f}</title></rect>')  # fmt: skip
-        parts.append(f'<text x="{x + slot / 2:.1f}" y="{base + 10}" text-anchor="middle">{html.escape(label[:10])}</text>')
+        parts.append(
+            f'<text x="{x + slot / 2:.1f}" y="{base + 10}" text-anchor="middle">{html.escape(label[:10])}</text>'
+        )
     axis = "reference decile bin" if ref.get("kind") == "numeric" else "category"
     parts.append(f'<text x="{W / 2}" y="{H - 4}" text-anchor="middle">{axis}</text></svg>')
     return "".join(parts)
