@@ -78,20 +78,17 @@ def _finite(s: pd.Series) -> np.ndarray:
 
 
 def _numeric_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
-    v = _finite(s)
+    v = np.sort(_finite(s))  # numpy's SIMD sort: cheaper than searching unsorted values
     if v.size == 0 or not ref.get("count"):
         return {"test": "ks", "psi": 0.0, "statistic": 0.0, "p_value": 1.0, "mean": None}
+    # every count is a search of the reference's few edges and points in the sorted batch
     edges = np.asarray(ref["bin_edges"], dtype=float)
-    frac = np.bincount(np.searchsorted(edges, v, side="right"), minlength=edges.size + 1) / v.size
-    # the batch's CDF at the reference's points without sorting the batch: each value counts
-    # at the first point at or above it
+    frac = np.diff(np.concatenate(([0], np.searchsorted(v, edges, side="left"), [v.size]))) / v.size
     points = np.asarray(ref["cdf_points"], dtype=float)
-    at = np.bincount(np.searchsorted(points, v, side="left"), minlength=points.size + 1)
-    cdf_new = np.cumsum(at[:-1]) / v.size
+    cdf_new = np.searchsorted(v, points, side="right") / v.size
     d = float(np.max(np.abs(cdf_new - np.asarray(ref["cdf"], dtype=float))))
-    below = int(np.count_nonzero(v < points[0]))
-    if below:
-        d = max(d, below / v.size)
+    if v[0] < points[0]:
+        d = max(d, float(np.searchsorted(v, points[0], side="left") / v.size))
     return {
         "test": "ks",
         "psi": psi(np.asarray(ref["bin_frac"]), frac),
