@@ -101,8 +101,8 @@ def _csv_body(df: Any) -> str | None:
     import numpy as np
 
     cols = []
-    for _name, s in df.items():
-        v = s.to_numpy()
+    for i in range(df.shape[1]):
+        v = df.iloc[:, i].to_numpy()
         if v.dtype.kind not in "biuf" or v.dtype.kind == "f" and (v.dtype != np.float64 or np.isnan(v).any()):
             return None
         cols.append(list(map(repr, v.tolist())))
