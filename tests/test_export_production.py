@@ -181,7 +181,7 @@ def test_train_predict_monitor_from_the_command_line(credit: tuple[Path, Path]) 
     assert (
         report["drift"] and report["features"]["income"]["drift"] and not report["features"]["age"]["drift"]
     )
-    assert "<img" in (base / "artifacts" / "monitor" / "drift.html").read_text()
+    assert "<svg" in (base / "artifacts" / "monitor" / "drift.html").read_text()
     # bad input: one line, exit 2, no traceback
     done = _cli(base, out, "predict", "nowhere.csv")
     assert (done.returncode, done.stderr.strip()) == (
@@ -219,3 +219,76 @@ def test_readiness_items_filled_by_the_in_sync_package(credit: tuple[Path, Path]
     nb.write_text(json.dumps(data))
     stale = checklist_for(nb)
     assert stale.item("O6").score == 0 and "exported" not in stale.item("O2").reason
+
+
+def _artifacts(tmp_path: Path, data: bytes, fmt: str | None) -> Path:
+    import hashlib
+
+    art = tmp_path / "art"
+    art.mkdir()
+    (art / "model.joblib").write_bytes(data)
+    artifact = {"file": "model.joblib", "sha256": hashlib.sha256(data).hexdigest()}
+    if fmt:
+        artifact["format"] = fmt
+    (art / "model_card.json").write_text(json.dumps({"artifact": artifact}))
+    return art
+
+
+def test_the_artifact_loaded_is_the_bytes_hashed_and_a_changed_one_is_refused(tmp_path: Path) -> None:
+    import pickle
+
+    import joblib
+
+    from nbprod.export.production.runtime import ProductionError, serve
+
+    bundle = {"model": "m", "classes": [0, 1], "dtypes": {"a": np.dtype("float64")}}
+    art = _artifacts(tmp_path, pickle.dumps(bundle, protocol=pickle.HIGHEST_PROTOCOL), "pickle")
+    assert serve.load_bundle(art)[0] == bundle
+    assert joblib.load(art / "model.joblib") == bundle  # a plain pickle: joblib reads it too
+    with open(art / "model.joblib", "ab") as fh:
+        fh.write(b"tampered")
+    with pytest.raises(ProductionError, match="refusing to load a tampered or swapped artifact"):
+        serve.load_bundle(art)
+    # an artifact an older runtime wrote with joblib.dump (no format in the card)
+    joblib.dump(bundle, tmp_path / "old.joblib")
+    (tmp_path / "old").mkdir()
+    old = _artifacts(tmp_path / "old", (tmp_path / "old.joblib").read_bytes(), None)
+    assert serve.load_bundle(old)[0] == bundle
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"prediction": [0, 1, 1], "proba_0": [0.75, 1e-7, 1 / 3], "proba_a,b": [0.25, 1 - 1e-7, 2 / 3]},
+        {"prediction": [1e17, -0.0, 123456.789, float("inf")]},
+        {"prediction": [True, False]},
+        {"prediction": [1.5, float("nan")]},  # NaN: pandas writes it (empty field)
+        {"prediction": ["yes", "no, really"]},
+        {"prediction": np.array([0.1, 0.2], dtype=np.float32)},
+    ],
+)
+def test_the_predictions_csv_is_byte_for_byte_what_pandas_writes(tmp_path: Path, frame: dict) -> None:
+    from nbprod.export.production.runtime import write_table
+
+    df = pd.DataFrame(frame)
+    df.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(df, tmp_path / "nbprod.csv")
+    assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_the_drift_report_draws_svg_without_importing_matplotlib() -> None:
+    code = (
+        "import sys, numpy as np, pandas as pd\n"
+        "from nbprod.export.production.runtime import drift, html, profile\n"
+        "rng = np.random.default_rng(0)\n"
+        "ref = pd.DataFrame({'x': rng.normal(size=2000), 'c': rng.choice(['a', 'b'], 2000)})\n"
+        "p = profile.profile_frame(ref)\n"
+        "cfg = {'psi': 0.2, 'ks_statistic': 0.1, 'cramers_v': 0.1, 'p_value': 0.01, 'missing_rate_change': 0.1}\n"
+        "rep = drift.batch_drift(p, ref.assign(x=ref['x'] + 2, c='a'), cfg)\n"
+        "rep.update(input='b.csv', checked_at='now', drift=True, predictions=None)\n"
+        "page = html.render(rep, p, 20)\n"
+        "assert page.count('<svg') == 2 and '<title>x: reference against batch</title>' in page, page\n"
+        "assert 'matplotlib' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

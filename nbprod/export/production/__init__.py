@@ -27,7 +27,7 @@ RUNTIME_FILES = (
     "html.py",
     "cli.py",
 )
-NEEDS = ("numpy", "pandas", "joblib", "matplotlib")
+NEEDS = ("numpy", "pandas", "joblib")
 CONFIG = {
     "on_input_problem": "fail",
     "on_prediction_problem": "warn",

@@ -1,51 +1,58 @@
-"""The monitor's HTML report: a table of drift per feature and reference-vs-batch plots."""
+"""The monitor's HTML report: a table of drift per feature and reference-vs-batch bar charts (SVG)."""
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from typing import Any
 
-
-def _draw(ax: Any, name: str, ref: dict[str, Any], cur: dict[str, Any]) -> None:
-    if ref.get("kind") == "numeric" and "bin_frac" in cur:
-        x = range(len(ref["bin_frac"]))
-        ax.bar([i - 0.2 for i in x], ref["bin_frac"], width=0.4, label="reference")
-        ax.bar([i + 0.2 for i in x], cur["bin_frac"], width=0.4, label="batch")
-        ax.set_xlabel("reference decile bin", fontsize=7)
-    elif "frequencies" in cur:
-        cats = list(ref.get("frequencies", {}))[:12]
-        x = range(len(cats))
-        ax.bar([i - 0.2 for i in x], [ref["frequencies"][c] for c in cats], width=0.4, label="reference")
-        ax.bar([i + 0.2 for i in x], [cur["frequencies"].get(c, 0.0) for c in cats], width=0.4, label="batch")
-        ax.set_xticks(list(x), cats, rotation=45, fontsize=6)
-    ax.set_title(name, fontsize=8)
-    ax.legend(fontsize=6)
+W, H, PAD, TOP = 300, 180, 28, 36
+COLOURS = (("reference", "#1f77b4"), ("batch", "#ff7f0e"))
 
 
-def _figure(panels: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> str:
-    """One PNG with a panel per feature (reference against batch), base64."""
-    import matplotlib
+def _bars(ref: dict[str, Any], cur: dict[str, Any]) -> tuple[list[str], list[float], list[float]] | None:
+    """(labels, reference fractions, batch fractions) of one panel, or None when there is nothing to draw."""
+    if ref.get("kind") == "numeric" and "bin_frac" in cur and "bin_frac" in ref:
+        n = min(len(ref["bin_frac"]), len(cur["bin_frac"]))
+        return [str(i) for i in range(n)], list(ref["bin_frac"][:n]), list(cur["bin_frac"][:n])
+    if "frequencies" in cur and ref.get("frequencies"):
+        cats = list(ref["frequencies"])[:12]
+        return cats, [ref["frequencies"][c] for c in cats], [cur["frequencies"].get(c, 0.0) for c in cats]
+    return None
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
 
-    cols = min(3, len(panels))
-    rows = -(-len(panels) // cols)
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows), dpi=72, layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, (name, ref, cur) in zip(list(axes.flat)[: len(panels)], panels, strict=True):
-        _draw(ax, name, ref, cur)
-    for ax in list(axes.flat)[len(panels) :]:
-        ax.set_visible(False)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return base64.b64encode(buf.getvalue()).decode()
+def _svg(name: str, ref: dict[str, Any], cur: dict[str, Any]) -> str:
+    """One panel, reference against batch, as inline SVG (no plotting library)."""
+    bars = _bars(ref, cur)
+    if bars is None:
+        return ""
+    labels, a, b = bars
+    top = max([*a, *b, 1e-9])
+    slot = (W - 2 * PAD) / max(len(labels), 1)
+    base = H - PAD
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-size="8" font-family="sans-serif">',
+             f'<title>{html.escape(name)}: reference against batch</title>',
+             f'<text x="{W / 2}" y="10" text-anchor="middle" font-size="10">{html.escape(name)}</text>',
+             f'<line x1="{PAD}" y1="{base}" x2="{W - PAD}" y2="{base}" stroke="#000"/>',
+             f'<text x="{PAD - 2}" y="{TOP + 3}" text-anchor="end">{top:.2f}</text>']  # fmt: skip
+    for k, (label, colour) in enumerate(COLOURS):
+        parts.append(f'<rect x="{PAD + 70 * k}" y="17" width="7" height="7" fill="{colour}"/>'
+                     f'<text x="{PAD + 10 + 70 * k}" y="23">{label}</text>')  # fmt: skip
+    for i, label in enumerate(labels):
+        x = PAD + i * slot
+        for k, v in enumerate((a[i], b[i])):
+            h = (base - TOP) * float(v) / top
+            parts.append(f'<rect x="{x + slot * (0.1 + 0.4 * k):.1f}" y="{base - h:.1f}" width="{slot * 0.4:.1f}" '
+                         f'height="{h:.1f}" fill="{COLOURS[k][1]}"><title>{COLOURS[k][0]} {float(v):.3f}</title></rect>')  # fmt: skip
+        parts.append(
+            f'<text x="{x + slot / 2:.1f}" y="{base + 10}" text-anchor="middle">{html.escape(label[:10])}</text>'
+        )
+    axis = "reference decile bin" if ref.get("kind") == "numeric" else "category"
+    parts.append(f'<text x="{W / 2}" y="{H - 4}" text-anchor="middle">{axis}</text></svg>')
+    return "".join(parts)
 
 
 def render(report: dict[str, Any], profile: dict[str, Any], max_plots: int) -> str:
-    """A self-contained HTML page (plots embedded as PNG) for a drift report."""
+    """A self-contained HTML page (plots as inline SVG) for a drift report."""
     rows = []
     items = list(report["features"].items())
     if report.get("predictions"):
@@ -58,19 +65,14 @@ def render(report: dict[str, Any], profile: dict[str, Any], max_plots: int) -> s
             f"<td>{f.get('missing_rate_ref', 0):.3f} &rarr; {f.get('missing_rate', 0):.3f}</td>"
             f"<td>{html.escape('; '.join(f.get('reasons', [])))}</td></tr>"
         )
-    plots = []
-    # the drifted features and the predictions, else the three largest PSIs: one figure
+    # the drifted features and the predictions, else the three largest PSIs: a panel each
     ranked = sorted(items, key=lambda kv: -kv[1]["psi"])
     chosen = [kv for kv in ranked if kv[1].get("drift") or kv[0] == "(predictions)"] or ranked[:3]
     panels = [
         (name, profile["predictions"] if name == "(predictions)" else profile["features"][name], f)
         for name, f in chosen[:max_plots]
     ]
-    try:
-        if panels:
-            plots.append(f'<img alt="reference against batch" src="data:image/png;base64,{_figure(panels)}">')
-    except ImportError:
-        plots.append("<p>matplotlib is not installed: no plots.</p>")
+    plots = [_svg(name, ref, f) for name, ref, f in panels]
     verdict = "DRIFT" if report["drift"] else "no drift"
     return (
         "<!doctype html><meta charset=utf-8><title>drift report</title>"

@@ -6,6 +6,7 @@ import builtins
 import datetime as dt
 import json
 import os
+import pickle
 import tempfile
 import time
 from pathlib import Path
@@ -241,9 +242,8 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
     artifacts.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".model.", dir=artifacts)
     os.close(fd)
-    import joblib
-
-    joblib.dump(bundle, tmp)
+    with open(tmp, "wb") as fh:  # a plain pickle: joblib.load reads it too, serve loads it fast
+        pickle.dump(bundle, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, artifacts / MODEL_FILE)
     samples = artifacts / "samples"
     if cfg["save_samples"]:
@@ -275,6 +275,7 @@ def train(artifacts: Path, config_path: str | None = None) -> dict[str, Any]:
         },
         "artifact": {
             "file": MODEL_FILE,
+            "format": "pickle",
             "sha256": sha256_file(artifacts / MODEL_FILE),
             "bytes": (artifacts / MODEL_FILE).stat().st_size,
         },

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import ProductionError, sha256_file, spec
+from . import ProductionError, spec
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
@@ -28,20 +30,31 @@ def load_card(art: Path) -> dict[str, Any]:
 
 
 def load_bundle(art: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The trained bundle, loaded only when its sha256 matches the model card's."""
+    """The trained bundle, loaded only when its sha256 matches the model card's.
+
+    The bytes are read once: the ones hashed are the ones unpickled, so the file cannot be
+    swapped between the check and the load.
+    """
     card = load_card(art)
     path = art / card["artifact"]["file"]
     if not path.is_file():
         raise ProductionError(f"{path}: the model artifact is missing: run `{spec()['dist']} train`")
-    actual = sha256_file(path)
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
     if actual != card["artifact"]["sha256"]:
         raise ProductionError(
             f"{path}: sha256 {actual[:16]} does not match the model card ({card['artifact']['sha256'][:16]}): "
             "refusing to load a tampered or swapped artifact (loading a pickle runs code)"
         )
-    import joblib
+    bundle: dict[str, Any]
+    if card["artifact"].get("format") == "pickle":
+        bundle = pickle.loads(data)  # the C unpickler: joblib's is pure Python
+    else:  # an artifact an older runtime wrote with joblib.dump
+        import io
 
-    bundle: dict[str, Any] = joblib.load(path)
+        import joblib
+
+        bundle = joblib.load(io.BytesIO(data))
     return bundle, card
 
 
@@ -103,12 +116,15 @@ def validate(
                 f"column {c!r}: {int(na.sum())} row(s) missing (NaN) where training had none (rows {rows})"
             )
         if ref["kind"] == "categorical" and ref.get("complete"):
-            as_str = X[c].dropna().astype(str)
-            unseen = as_str[~as_str.isin(list(ref["frequencies"]))]
-            if len(unseen):
-                shown = ", ".join(repr(v) for v in unseen.unique()[:3])
+            # one hashing pass; the distinct values (few) are compared as text, in order of appearance
+            codes, uniques = pd.factorize(X[c])
+            known = ref["frequencies"]
+            new = np.array([str(u) not in known for u in uniques], dtype=bool)
+            if new.any():
+                rows_new = int(np.bincount(codes[codes >= 0], minlength=len(uniques))[new].sum())
+                shown = ", ".join(repr(str(u)) for u in np.asarray(uniques, dtype=object)[new][:3])
                 problems.append(
-                    f"column {c!r}: {len(unseen)} row(s) with categories never seen in training: {shown}"
+                    f"column {c!r}: {rows_new} row(s) with categories never seen in training: {shown}"
                 )
     return X, errors, problems, notices
 
@@ -185,8 +201,13 @@ def output_frame(
 def summary(pred: np.ndarray, bundle: dict[str, Any]) -> dict[str, Any]:
     """Summary statistics of a batch of predictions, for the log."""
     if bundle.get("kind") == "classifier" or pred.dtype.kind not in "fiub":
-        counts = pd.Series(pred).astype(str).value_counts()
-        return {"classes": {str(k): int(v) for k, v in counts.head(20).items()}}
+        try:
+            values, counts = np.unique(pred, return_counts=True)  # no per-row str()
+        except TypeError:  # labels of mixed types: no order among them
+            ser = pd.Series(pred).astype(str).value_counts()
+            values, counts = ser.index.to_numpy(), ser.to_numpy()
+        top = np.argsort(-counts, kind="stable")[:20]
+        return {"classes": {str(values[i]): int(counts[i]) for i in top}}
     v = pred.astype(float)
     return {
         "mean": float(np.nanmean(v)),
