@@ -14,6 +14,7 @@ from nbprod.checklist_data import TABLE
 # The text report's lines live in nbprod.report, which `nbprod check` imports without this module.
 from nbprod.report import score_bar as _bar  # noqa: F401
 from nbprod.report import summary_lines  # noqa: F401
+from nbprod.values import Frozen, Value
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 
@@ -39,7 +40,7 @@ STATUS_COLORS = {"pass": "#2e7d32", "automated": "#2e7d32", "partial": "#c77700"
                  "fail": "#c62828", "unknown": "#6a1b9a", "n/a": "#777777", "open": "#777777"}  # fmt: skip
 
 
-class Item:
+class Item(Frozen):
     """One checklist item: ``kind`` is ``auto`` (filled by nbprod) or ``manual`` (ticked)."""
 
     id: str
@@ -65,34 +66,8 @@ class Item:
         _set(self, "filled_by", filled_by)
         _set(self, "rules", rules)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(id={self.id!r}, title={self.title!r}, kind={self.kind!r}, filled_by={self.filled_by!r}, rules={self.rules!r})"
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.title, self.kind, self.filled_by, self.rules) == (
-            other.id,
-            other.title,
-            other.kind,
-            other.filled_by,
-            other.rules,
-        )  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.id, self.title, self.kind, self.filled_by, self.rules))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Item is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Item is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (self.__class__, (self.id, self.title, self.kind, self.filled_by, self.rules))
-
-
-class Section:
+class Section(Frozen):
     """A checklist section with its items."""
 
     id: str
@@ -107,26 +82,6 @@ class Section:
         _set(self, "title", title)
         _set(self, "items", items)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(id={self.id!r}, title={self.title!r}, items={self.items!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.title, self.items) == (other.id, other.title, other.items)  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.id, self.title, self.items))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Section is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Section is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (self.__class__, (self.id, self.title, self.items))
-
 
 SECTIONS: tuple[Section, ...] = tuple(
     Section(sid, title, tuple(Item(*row) for row in rows)) for sid, title, rows in TABLE
@@ -136,7 +91,7 @@ MANUAL_IDS: tuple[str, ...] = tuple(i.id for i in ITEMS.values() if i.kind == "m
 CHECKLIST_RULES: frozenset[str] = frozenset(r for i in ITEMS.values() for r in i.rules)
 
 
-class ItemResult:
+class ItemResult(Value):
     """An item's state: score 0/1/2 (None when not applicable), why, and what to do."""
 
     item: Item
@@ -172,36 +127,6 @@ class ItemResult:
         self.cell_id = cell_id
         self.line = line
         self.tick = tick
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(item={self.item!r}, score={self.score!r}, status={self.status!r}, reason={self.reason!r}, fix={self.fix!r}, cell={self.cell!r}, cell_id={self.cell_id!r}, line={self.line!r}, tick={self.tick!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.item,
-            self.score,
-            self.status,
-            self.reason,
-            self.fix,
-            self.cell,
-            self.cell_id,
-            self.line,
-            self.tick,
-        ) == (
-            other.item,
-            other.score,
-            other.status,
-            other.reason,
-            other.fix,
-            other.cell,
-            other.cell_id,
-            other.line,
-            other.tick,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
     @property
     def icon(self) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from nbprod.errors import NbprodError
 from nbprod.notebook import atomic_write, display_path, read_regular
+from nbprod.values import Frozen
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 
@@ -48,7 +49,7 @@ class TicksFileError(NbprodError):
     """The ticks file cannot be read; it is left untouched."""
 
 
-class Tick:
+class Tick(Frozen):
     """A manual item's state: done or not, with an optional note, who and when."""
 
     done: bool
@@ -64,26 +65,6 @@ class Tick:
         _set(self, "note", note)
         _set(self, "by", by)
         _set(self, "at", at)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(done={self.done!r}, note={self.note!r}, by={self.by!r}, at={self.at!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.done, self.note, self.by, self.at) == (other.done, other.note, other.by, other.at)  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.done, self.note, self.by, self.at))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Tick is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Tick is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (self.__class__, (self.done, self.note, self.by, self.at))
 
     @property
     def automated(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 
 from nbprod.analysis.source import parse_cell, parse_python
+from nbprod.values import Value
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDe
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
-class Import:
+class Import(Value):
     """``alias`` is bound to the module or object ``qualified``."""
 
     alias: str
@@ -53,23 +54,8 @@ class Import:
         self.line = line
         self.deferred = deferred
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(alias={self.alias!r}, qualified={self.qualified!r}, line={self.line!r}, deferred={self.deferred!r})"
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.alias, self.qualified, self.line, self.deferred) == (
-            other.alias,
-            other.qualified,
-            other.line,
-            other.deferred,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
-
-
-class Call:
+class Call(Value):
     """A call: ``name`` is the callee as written (``np.random.seed``), ``.attr`` when
     the receiver is not a plain name chain (``pd.read_csv(p).sample`` gives ``.sample``)."""
 
@@ -138,40 +124,6 @@ class Call:
         self.targets = targets
         self.receiver = receiver
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(name={self.name!r}, line={self.line!r}, args={self.args!r}, kwargs={self.kwargs!r}, arg_names={self.arg_names!r}, deferred={self.deferred!r}, stmt={self.stmt!r}, star={self.star!r}, receiver_call={self.receiver_call!r}, targets={self.targets!r}, receiver={self.receiver!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.name,
-            self.line,
-            self.args,
-            self.kwargs,
-            self.arg_names,
-            self.deferred,
-            self.stmt,
-            self.star,
-            self.receiver_call,
-            self.targets,
-            self.receiver,
-        ) == (
-            other.name,
-            other.line,
-            other.args,
-            other.kwargs,
-            other.arg_names,
-            other.deferred,
-            other.stmt,
-            other.star,
-            other.receiver_call,
-            other.targets,
-            other.receiver,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
-
     @property
     def display(self) -> str:
         """The callee as a person would name it: ``RandomForestClassifier(...).fit``."""
@@ -190,7 +142,7 @@ class Call:
         return self.name.split(".", 1)[0]
 
 
-class Magic:
+class Magic(Value):
     """An IPython escape: kind is line, cell, system or getoutput."""
 
     kind: str
@@ -218,23 +170,6 @@ class Magic:
         self.line = line
         self.body = body
         self.target = target
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(kind={self.kind!r}, name={self.name!r}, args={self.args!r}, line={self.line!r}, body={self.body!r}, target={self.target!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.kind, self.name, self.args, self.line, self.body, self.target) == (
-            other.kind,
-            other.name,
-            other.args,
-            other.line,
-            other.body,
-            other.target,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
 
 class Stmt:

@@ -17,6 +17,7 @@ import copy as copy_module
 from collections.abc import Callable, Iterable, Iterator
 
 from nbprod.analysis.cell import _target_names
+from nbprod.values import Frozen
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 
@@ -82,7 +83,7 @@ class Node:
         return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-class Origin:
+class Origin(Frozen):
     """A step of a value's history: ``name`` was bound in ``cell`` (0-based) at ``line``."""
 
     cell: int
@@ -99,31 +100,6 @@ class Origin:
         _set(self, "line", line)
         _set(self, "name", name)
         _set(self, "code", code)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(cell={self.cell!r}, line={self.line!r}, name={self.name!r}, code={self.code!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.cell, self.line, self.name, self.code) == (
-            other.cell,
-            other.line,
-            other.name,
-            other.code,
-        )  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.cell, self.line, self.name, self.code))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Origin is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Origin is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (self.__class__, (self.cell, self.line, self.name, self.code))
 
 
 _SKIPPED = (ast.expr_context, ast.Constant)

@@ -175,9 +175,6 @@ class Split:
         self.elsewhere = {} if elsewhere is None else elsewhere
         self._ids = {} if _ids is None else _ids
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(node={self.node!r}, kind={self.kind!r}, leaf={self.leaf!r}, inputs={self.inputs!r}, labels={self.labels!r}, parts={self.parts!r}, at={self.at!r}, elsewhere={self.elsewhere!r}, _ids={self._ids!r})"
-
     def part_ids(self, which: str | None = None) -> set[ID]:
         """The values the split made (``which``: only its train or its test parts)."""
         found = self._ids.get(which)
@@ -206,9 +203,6 @@ class Score:
         self.names = names
         self.leaf = leaf
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(node={self.node!r}, model={self.model!r}, data={self.data!r}, names={self.names!r}, leaf={self.leaf!r})"
-
 
 class ModelFit:
     node: Node
@@ -223,9 +217,6 @@ class ModelFit:
         self.model = model
         self.data = data
         self.names = names
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(node={self.node!r}, model={self.model!r}, data={self.data!r}, names={self.names!r})"
 
 
 class Events:
@@ -1159,9 +1150,6 @@ class _Leak:
         self.rule = rule
         self.fit = fit
         self.message = message
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(rule={self.rule!r}, fit={self.fit!r}, message={self.message!r})"
 
 
 def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:

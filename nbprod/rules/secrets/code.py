@@ -17,9 +17,10 @@ from nbprod.rules.secrets.values import (
     reference,
     secret_name,
 )
+from nbprod.values import Frozen, Value
 
 
-class CodeSecret:
+class CodeSecret(Frozen):
     """A secret in code. ``line``/``end_line`` are 1-based, ``col``/``end_col`` 0-based
     character offsets in those lines (ast's, turned from UTF-8 bytes into characters) of the
     string literal holding it, or of the secret itself where no literal is written
@@ -65,71 +66,6 @@ class CodeSecret:
         _set(self, "via", via)
         _set(self, "call", call)
 
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(line={self.line!r}, col={self.col!r}, end_line={self.end_line!r}, end_col={self.end_col!r}, name={self.name!r}, kind={self.kind!r}, secret={self.secret!r}, via={self.via!r}, call={self.call!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (
-            self.line,
-            self.col,
-            self.end_line,
-            self.end_col,
-            self.name,
-            self.kind,
-            self.secret,
-            self.via,
-            self.call,
-        ) == (
-            other.line,
-            other.col,
-            other.end_line,
-            other.end_col,
-            other.name,
-            other.kind,
-            other.secret,
-            other.via,
-            other.call,
-        )  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(
-            (
-                self.line,
-                self.col,
-                self.end_line,
-                self.end_col,
-                self.name,
-                self.kind,
-                self.secret,
-                self.via,
-                self.call,
-            )
-        )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: CodeSecret is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: CodeSecret is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (
-            self.__class__,
-            (
-                self.line,
-                self.col,
-                self.end_line,
-                self.end_col,
-                self.name,
-                self.kind,
-                self.secret,
-                self.via,
-                self.call,
-            ),
-        )
-
 
 # Callees whose positional arguments are credentials: ``login(key)``, ``login(user, password)``.
 _LOGINS = frozenset(
@@ -146,7 +82,7 @@ _KEY_SIBLINGS = frozenset({"username", "user", "email", "account", "user_name"})
 _SHELL_LOGIN = re.compile(r"\blogin\s+(?:--?[\w-]+\s+)*([A-Za-z0-9_-]{20,})")
 
 
-class _Bind:
+class _Bind(Value):
     name: str | None
     via: str
     call: str | None
@@ -160,21 +96,6 @@ class _Bind:
         self.via = via
         self.call = call
         self.strict = strict
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(name={self.name!r}, via={self.via!r}, call={self.call!r}, strict={self.strict!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.name, self.via, self.call, self.strict) == (
-            other.name,
-            other.via,
-            other.call,
-            other.strict,
-        )  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value
 
 
 class _Scanner:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 
 from nbprod.rules.secrets.values import PUBLIC_EXAMPLES, entropy, mask_like, placeholder
+from nbprod.values import Frozen
 
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # string.digits + ascii letters
 
@@ -74,7 +75,7 @@ def azure_key_ok(key: str) -> bool:
     return len(raw) in (32, 64) and key not in PUBLIC_EXAMPLES and random_tail(key)
 
 
-class Provider:
+class Provider(Frozen):
     """One token format: ``pattern`` is matched where the token starts (``source``
     compiled on first use: most formats never meet their marker)."""
 
@@ -104,33 +105,6 @@ class Provider:
         _set(self, "check", check)
         _set(self, "group", group)
         _set(self, "tail", tail)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(kind={self.kind!r}, source={self.source!r}, back={self.back!r}, check={self.check!r}, group={self.group!r}, tail={self.tail!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.kind, self.source, self.back, self.check, self.group, self.tail) == (
-            other.kind,
-            other.source,
-            other.back,
-            other.check,
-            other.group,
-            other.tail,
-        )  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash((self.kind, self.source, self.back, self.check, self.group, self.tail))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Provider is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Provider is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (self.__class__, (self.kind, self.source, self.back, self.check, self.group, self.tail))
 
     @property
     def pattern(self) -> re.Pattern[str]:
