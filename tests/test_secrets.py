@@ -101,6 +101,9 @@ NEAR_MISSES = {
     "a regex of a token": lambda: r"ghp_[A-Za-z0-9]{36} AKIA[0-9A-Z]{16} xox[baprs]-([0-9a-zA-Z]{10,48})",
     "hashes and UUIDs": lambda: f"{fake('hex32')} {fake('hex40')} {fake('hex64')} {fake('uuid')}",
     "an ARN": lambda: "arn:aws:iam::123456789012:role/SageMakerRole",
+    # %lsmagic's application/json output (IPython's "Beyond Plain Python" example): magic names
+    # such as pwd beside the class that defines them
+    "%lsmagic listing": lambda: "pwd: 'OSMagics'\npushd: 'OSMagics'\ntime: 'ExecutionMagics'",
 }
 
 

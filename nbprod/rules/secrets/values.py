@@ -96,6 +96,9 @@ _MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
 _RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
 _WORDY = re.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
+# what IPython's %lsmagic and similar listings print beside a command name such as ``pwd``
+_CLASS_SUFFIXES = ("Magics", "Manager", "Handler", "Error", "Exception", "Warning", "Type", "Class", "Config")
+_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z]*$")  # ``OSMagics``: a class, not a password
 _DOTTED = re.compile(r"^[A-Za-z_]\w{0,39}(?:\.[A-Za-z_]\w{0,39})+(?:\(\))?$")
 _PATH = re.compile(
     r"^(?:~|\.{1,2})?/|^[A-Za-z]:[\\/]|\.(?:json|txt|pem|key|env|ya?ml|cfg|ini|p12|pfx|crt|csv|toml|pkl)$"
@@ -189,6 +192,8 @@ def reference(value: str) -> bool:
     if "://" in v and "@" not in v:
         return True
     if _PATH.search(v) or _DOTTED.match(v) or _WORDY.match(v) or _REGEX.search(v):
+        return True
+    if _CLASS_NAME.match(v) and v.endswith(_CLASS_SUFFIXES):
         return True
     if _EMAIL.match(v):
         return True
