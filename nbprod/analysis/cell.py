@@ -70,6 +70,7 @@ class Call(Value):
     receiver_call: str | None
     targets: tuple[str, ...]
     receiver: str | None
+    leaf: str  # the last part of name: `fit` of `model.fit`
 
     __slots__ = (
         "name",
@@ -83,6 +84,7 @@ class Call(Value):
         "receiver_call",
         "targets",
         "receiver",
+        "leaf",
     )
     __match_args__ = (
         "name",
@@ -113,6 +115,7 @@ class Call(Value):
         receiver: str | None = None,
     ) -> None:
         self.name = name
+        self.leaf = name.rsplit(".", 1)[-1]  # read tens of thousands of times per folder: kept, not derived
         self.line = line
         self.args = args
         self.kwargs = kwargs
@@ -132,10 +135,6 @@ class Call(Value):
         if self.name.startswith(".") and self.receiver:
             return f"{self.receiver}{self.name}"
         return self.name
-
-    @property
-    def leaf(self) -> str:
-        return self.name.rsplit(".", 1)[-1]
 
     @property
     def root(self) -> str:

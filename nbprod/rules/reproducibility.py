@@ -62,6 +62,10 @@ def draw_library(qual: str) -> str | None:
 
 
 ALL_LIBRARIES = frozenset({"random", "numpy", "torch", "tensorflow"})
+_SEEDS_BY_CALL: dict[str, frozenset[str]] = {
+    qual: frozenset(lib for lib, calls in SEED_CALLS.items() if qual in calls)
+    for qual in set().union(*SEED_CALLS.values())
+}
 # Constructors of private generators: unseeded unless given a seed.
 GENERATOR_CALLS = {
     "numpy.random.default_rng": "seed",
@@ -89,10 +93,11 @@ def seeded_libraries(qual: str, call: Call) -> set[str]:
         if words[:1] == ["nbprod"] and len(words) > 1 and words[1].split()[:1] == ["seed"]:
             return set(ALL_LIBRARIES)
         return set()
+    libs = _SEEDS_BY_CALL.get(qual)
+    if libs is None:  # most calls seed nothing: one look-up, not a pass over every library
+        return set()
     keyword = "a" if qual == "random.seed" else "seed"
-    return {
-        lib for lib, calls in SEED_CALLS.items() if qual in calls and _seed_value(call, keyword) is not None
-    }
+    return set(libs) if _seed_value(call, keyword) is not None else set()
 
 
 @rule(
