@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from realworld import cache_dir, realworld_notebooks
+from realworld import realworld_notebooks, realworld_root
 
 from nbprod.checker import check_paths
 from nbprod.cli import main
@@ -94,7 +94,8 @@ def test_real_notebooks_never_crash_and_are_never_written(
 @pytest.mark.slow
 @pytest.mark.network
 def test_real_notebooks_through_the_cli(real: list[Path], capsys: pytest.CaptureFixture[str]) -> None:
-    root = cache_dir() / "notebooks"
+    root = realworld_root()
+    assert root is not None
     code = main(["check", "--format", "json", str(root)])
     out, err = capsys.readouterr()
     assert code == 2  # nbformat's invalid fixtures cannot be read
