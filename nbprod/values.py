@@ -14,14 +14,18 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-class Value:
-    """Compared and shown by its fields (``__match_args__``); mutable, so not hashable."""
-
+class _Fields:
     __slots__ = ()
     __match_args__: tuple[str, ...] = ()
 
     def _values(self) -> tuple[Any, ...]:
         return tuple([getattr(self, name) for name in self.__match_args__])
+
+
+class Value(_Fields):
+    """Compared and shown by its fields (``__match_args__``); mutable, so not hashable."""
+
+    __slots__ = ()
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
@@ -35,14 +39,11 @@ class Value:
         return f"{type(self).__qualname__}({fields})"
 
 
-class Frozen(Value):
-    """A ``Value`` that cannot change once made: hashable, and copied and pickled by value.
+class Immutable(_Fields):
+    """Cannot change once made, and is copied and pickled by value; compared by identity.
     Its ``__init__`` sets fields with ``object.__setattr__``."""
 
     __slots__ = ()
-
-    def __hash__(self) -> int:  # type: ignore[override]  # Value is unhashable, Frozen is not
-        return hash(self._values())
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: {type(self).__qualname__} is immutable")
@@ -52,3 +53,12 @@ class Frozen(Value):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, self._values())
+
+
+class Frozen(Immutable, Value):
+    """An ``Immutable`` ``Value``: compared by its fields, and hashable."""
+
+    __slots__ = ()
+
+    def __hash__(self) -> int:  # type: ignore[override]  # Value is unhashable, Frozen is not
+        return hash(self._values())

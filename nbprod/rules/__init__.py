@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable
 
+from nbprod.values import Immutable
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 
 
@@ -24,7 +26,7 @@ Hit = tuple["int | None", "int | None", str]
 CheckFn = Callable[["NotebookFacts"], Iterable[Hit]]
 
 
-class Rule:
+class Rule(Immutable):
     """A rule: ``check`` yields hits for a notebook; ``static`` is False for rules
     that need a live session or a re-execution and never run in ``nbprod check``."""
 
@@ -59,18 +61,6 @@ class Rule:
         _set(self, "check", check)
         _set(self, "doc", doc)
         _set(self, "static", static)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Rule is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Rule is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (
-            self.__class__,
-            (self.id, self.name, self.severity, self.summary, self.fix, self.check, self.doc, self.static),
-        )
 
 
 REGISTRY: dict[str, Rule] = {}

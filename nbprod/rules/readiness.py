@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
+from nbprod.values import Immutable
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ SAVE_CALLS = {"dump", "save", "save_model", "save_pretrained", "save_weights", "
 _BASELINE_NAME = re.compile(r"baseline|naive|dummy|benchmark", re.IGNORECASE)
 
 
-class Fit:
+class Fit(Immutable):
     """A ``.fit``-family call with the constructor of the object it was called on."""
 
     cell: int
@@ -58,15 +59,6 @@ class Fit:
         _set(self, "cell", cell)
         _set(self, "call", call)
         _set(self, "constructor", constructor)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: Fit is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: Fit is immutable")
-
-    def __reduce__(self) -> tuple[object, ...]:  # copied and pickled by value
-        return (self.__class__, (self.cell, self.call, self.constructor))
 
     @property
     def is_transformer(self) -> bool:
