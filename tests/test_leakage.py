@@ -432,6 +432,59 @@ CASES: list[tuple[str, list[str], set[str]]] = [
                                                           "    return sorted(scores, key=lambda s: s[1], reverse=True)[0][0]",
                                                           "best = pick(X_tr, y_tr, X_val, y_val)\nprint(evaluate(best, X_test, y_test))"],
      set()),
+    # -- held-out-6 patterns: a script's main guard, fits on the test part alone, a validation split after
+    # the fit, columns chosen by a score on every row, a split inside the loop that picks --------------------
+    ("helper-called-under-main-guard-fits-then-splits",
+     ["def prep(f):\n    d = pd.read_csv(f)\n    d.fillna(d.mean(), inplace=True)\n    X = StandardScaler().fit_transform(d.drop('y', axis=1))\n"
+      "    X_train, X_test, y_train, y_test = train_test_split(X, d['y'])\n    np.savez('out.npz', X_train=X_train, X_test=X_test)\n\n"
+      "if __name__ == '__main__':\n    prep('data.csv')"], {"NB301"}),
+    ("helper-called-under-main-guard-splits-then-fits",
+     ["def prep(f):\n    d = pd.read_csv(f)\n    X_train, X_test, y_train, y_test = train_test_split(d.drop('y', axis=1), d['y'])\n"
+      "    sc = StandardScaler().fit(X_train)\n    np.savez('out.npz', X_train=sc.transform(X_train), X_test=sc.transform(X_test))\n\n"
+      "if __name__ == '__main__':\n    prep('data.csv')"], set()),
+    ("encoder-fit-on-test-part-applied-to-test-part",
+     ["X = df[['a', 'city']]\ny = df.y", SPLIT,
+      "from sklearn.preprocessing import OrdinalEncoder\nenc = OrdinalEncoder()\nenc.fit(X_test[['city']])\n"
+      "X_test[['city']] = enc.transform(X_test[['city']])", FIT_EVAL], set()),
+    ("encoder-fit-on-test-part-applied-to-training-part",
+     ["X = df[['a', 'city']]\ny = df.y", SPLIT,
+      "from sklearn.preprocessing import OrdinalEncoder\nenc = OrdinalEncoder()\nenc.fit(X_test[['city']])\n"
+      "X_train[['city']] = enc.transform(X_train[['city']])\nX_test[['city']] = enc.transform(X_test[['city']])", FIT_EVAL],
+     {"NB301"}),
+    ("scaler-on-train-part-after-its-validation-split",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+      "sc = StandardScaler()\nsc.fit(X_train)\nX_tr = sc.transform(X_tr)\nX_val = sc.transform(X_val)\nX_test = sc.transform(X_test)",
+      "m = LogisticRegression().fit(X_tr, y_tr)\nprint(accuracy_score(y_val, m.predict(X_val)))\nprint(accuracy_score(y_test, m.predict(X_test)))"],
+     {"NB309"}),
+    ("scaler-on-unsplit-rows-after-the-split",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "sc = StandardScaler()\nsc.fit(X)\nX_train = sc.transform(X_train)\nX_test = sc.transform(X_test)", FIT_EVAL],
+     {"NB301"}),
+    ("forward-selection-scored-on-every-row-then-split",
+     ["Xa = df.drop('y', axis=1).values\nnames = list(df.drop('y', axis=1).columns)\nchosen = []",
+      "for step in range(3):\n    best_acc, best_i = 0, None\n    for i in range(Xa.shape[1]):\n"
+      "        m = LogisticRegression().fit(Xa[:, chosen + [i]], df['y'])\n"
+      "        acc = accuracy_score(df['y'], m.predict(Xa[:, chosen + [i]]))\n"
+      "        if acc > best_acc:\n            best_acc, best_i = acc, i\n    chosen.append(best_i)",
+      "X = df[[names[i] for i in chosen]]\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
+    ("forward-selection-scored-on-training-part",
+     ["X = df.drop('y', axis=1)\ny = df['y']", SPLIT, "names = list(X.columns)\nchosen = []",
+      "for step in range(3):\n    best_acc, best_i = 0, None\n    for i in range(len(names)):\n"
+      "        cols = [names[j] for j in chosen + [i]]\n        m = LogisticRegression().fit(X_train[cols], y_train)\n"
+      "        acc = accuracy_score(y_train, m.predict(X_train[cols]))\n"
+      "        if acc > best_acc:\n            best_acc, best_i = acc, i\n    chosen.append(best_i)",
+      "cols = [names[j] for j in chosen]\nm = LogisticRegression().fit(X_train[cols], y_train)\n"
+      "print(accuracy_score(y_test, m.predict(X_test[cols])))"], set()),
+    ("split-inside-the-loop-best-kept-by-test-accuracy",
+     ["best_acc, best_f = 0, None\nfor f in ['a', 'b', 'c']:\n"
+      "    X_train, X_test, y_train, y_test = train_test_split(df[[f]], df.y, random_state=0)\n"
+      "    m = LogisticRegression().fit(X_train, y_train)\n    acc = accuracy_score(y_test, m.predict(X_test))\n"
+      "    if acc > best_acc:\n        best_acc, best_f = acc, f\nprint(best_f, best_acc)"], {"NB308"}),
+    ("split-inside-the-loop-test-accuracy-only-printed",
+     ["for f in ['a', 'b', 'c']:\n"
+      "    X_train, X_test, y_train, y_test = train_test_split(df[[f]], df.y, random_state=0)\n"
+      "    m = LogisticRegression().fit(X_train, y_train)\n    print(f, accuracy_score(y_test, m.predict(X_test)))"], set()),
 ]  # fmt: skip
 
 

@@ -644,8 +644,25 @@ def _statements(cf: CellFacts) -> Iterator[tuple[ast.stmt, int, set[str]]]:
                     ast.increment_lineno(sub, stmt.lineno - 1)
                     yield sub, i, names_in(sub)
                 continue
+        if _main_guard(stmt):  # in a kernel __name__ is "__main__": the block always runs
+            for sub in stmt.body:  # type: ignore[attr-defined]
+                yield sub, i, names_in(sub)
+            continue
         facts = cf.stmts[i]
         yield stmt, i, facts.reads | facts.deferred_reads
+
+
+def _main_guard(stmt: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` with no ``else``."""
+    if not isinstance(stmt, ast.If) or stmt.orelse or not isinstance(stmt.test, ast.Compare):
+        return False
+    test = stmt.test
+    if len(test.ops) != 1 or not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = (test.left, test.comparators[0])
+    names = {s.id for s in sides if isinstance(s, ast.Name)}
+    values = {s.value for s in sides if isinstance(s, ast.Constant)}
+    return names == {"__name__"} and values == {"__main__"}
 
 
 def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:

@@ -594,7 +594,8 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
         elif leaf == "train_test_split" or (leaf == "random_split" and call.args):
             arrays = [a for a in call.args if not isinstance(a, ast.Starred)]
             parts: dict[str, str] = {}
-            target = node.stmt.targets[0] if isinstance(node.stmt, ast.Assign) else None
+            bound = _assign_of(node.stmt, call)  # the split's statement, in a loop or block too
+            target = bound.targets[0] if bound is not None else None
             if isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2 * len(arrays):
                 for i, elt in enumerate(target.elts):
                     if isinstance(elt, ast.Name):
@@ -679,6 +680,17 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
 
 NP_SPLITS = frozenset({"numpy.split", "numpy.array_split"})
 BINNERS = frozenset({"pandas.qcut", "pandas.cut"})
+
+
+def _assign_of(stmt: ast.stmt, call: ast.Call) -> ast.Assign | None:
+    """The assignment whose value is ``call``: the statement itself, or one in its body
+    (``for li in layers: X_train, X_test, ... = train_test_split(...)``)."""
+    if isinstance(stmt, ast.Assign):
+        return stmt
+    for sub in ast.walk(stmt):
+        if isinstance(sub, ast.Assign) and sub.value is call:
+            return sub
+    return None
 
 
 def _learns_bins(call: ast.Call) -> bool:
@@ -1166,8 +1178,40 @@ def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:
             leak = _fit_leak(flow, ev, fit, train_parts)
             if leak is not None:
                 found.append(leak)
+    if ev is not None and ev.scores and ev.splits and not any(leak.rule == "NB301" for leak in found):
+        chosen = _chosen_by_score(ev)
+        if chosen is not None:
+            found.append(chosen)
     facts._leak_found = found  # type: ignore[attr-defined]
     return found
+
+
+def _chosen_by_score(ev: Events) -> _Leak | None:
+    """Columns or rows picked by a model's score on every row (a hand-written forward selection
+    on the whole data), then divided by a split: the choice saw the test rows."""
+    flow = ev.flow
+    train_parts = ev.train_parts()
+    for split in ev.splits:
+        if split.kind != "split":
+            continue
+        split_rows = ev.rows_of(split, split.inputs)
+        if split_rows & train_parts:
+            continue  # a validation split of a training part
+        ancestry = {i for i, _ in _lineage(flow, split.inputs)}
+        for score in ev.scores:
+            if score.node.index >= split.node.index or score.node.index not in ancestry:
+                continue
+            scored = ev.rows_of(score, score.data)
+            if not (scored & split_rows) or scored & train_parts:
+                continue
+            fit = Fit(score.node, score.leaf, score.data, score.names, set())
+            return _Leak(
+                "NB301",
+                fit,
+                f"what {split.leaf} in cell {_cell(split.node)} divides was chosen by {score.leaf} on "
+                f"{', '.join(score.names)} (cell {_cell(score.node)}), rows the split later puts in the test part",
+            )
+    return None
 
 
 def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Leak | None:
@@ -1205,8 +1249,20 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
                     continue
             return _Leak("NB301", fit, msg)
         # the fit comes after the split: a leak when it saw the unsplit rows or the test part
-        saw = bool(fit_rows & tests) or (bool(fit_rows & split.inputs) and not (fit_rows & parts))
-        if saw and _applied(ev, fit, split, parts):
+        unsplit = bool(fit_rows & split.inputs) and not (fit_rows & parts)
+        saw = bool(fit_rows & tests) or unsplit
+        # a fit on the test part alone leaks only where it is applied to a training part
+        only_test = not unsplit and not (fit_rows & (parts - tests))
+        if saw and _applied(ev, fit, split, (parts - tests) if only_test else parts):
+            if unsplit and ev.rows_of(split, split.inputs) & train_parts:
+                # fit on a training part that a validation split then divides: the test set is clean
+                info = info or _Leak(
+                    "NB309",
+                    fit,
+                    f"{_what(fit)}, which {split.leaf} in cell {_cell(split.node)} divides into a validation part:"
+                    " the validation rows were seen by the fit",
+                )
+                continue
             return _Leak(
                 "NB301",
                 fit,
@@ -1294,11 +1350,13 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     mean, on rows that later end up in the test set lets statistics of the test rows leak
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
-    frames and into the notebook's simple helper functions (`X, y = prep(df)`), and fires
+    frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
+    `if __name__ == "__main__":` too, since a kernel runs that block), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
-    test are put together for the fit. Scaling by hand (`X / X.max()`), the function forms
+    test are put together for the fit. Columns or rows picked by a model's score on every
+    row (a forward selection written by hand) before the split fire too. Scaling by hand (`X / X.max()`), the function forms
     (`preprocessing.scale`, `minmax_scale`, `robust_scale`, `maxabs_scale`,
     `quantile_transform`, `power_transform`), bins learned from the data (`pd.qcut(s, 4)`,
     `pd.cut(s, bins=8)`), a statistic held by a name (`m = df[c].mean()`, then
@@ -1306,7 +1364,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     (`y = StandardScaler().fit_transform(y)`, `df['y']` filled with its mean) fires too: the
     test rows' targets shape the training targets. Fits are followed by column: a fit that
     wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
-    training part, a `Pipeline` fitted on it, label and ordinal codes of the target
+    training part, a fit on the test part alone that is applied only to the test part,
+    a `Pipeline` fitted on the training part, label and ordinal codes of the target
     (`y = LabelEncoder().fit_transform(y)`), `normalize` (row by row), `get_dummies` and
     fixed mappings, and Kaggle-style test files that are only predicted stay quiet."""
     yield from _preprocessing_hits(facts, "NB301")
@@ -1321,7 +1380,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
 )
 def outside_cv(facts: NotebookFacts) -> Iterator[Hit]:
     """A transformer fit on the whole training part before `cross_val_score`,
-    `GridSearchCV` or a validation split of that same part has seen every validation fold,
+    `GridSearchCV` or a validation split of that same part (fit before or after that split
+    is made, then applied to its parts) has seen every validation fold,
     so the cross-validated scores (and the choice they make) are slightly optimistic. The
     test set is still clean, which is why this is advice, not NB301."""
     yield from _preprocessing_hits(facts, "NB309")
@@ -1426,7 +1486,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     test score of the winner is chosen by the test set and overstates what new data will
     give. Fires on a loop (or a comprehension, or a helper's loop) that scores models,
     settings or decision thresholds on the test part and then keeps the best
-    (`if score > best`, `max`, `argmax`, `best_k = ...`), and on several models scored on
+    (`if score > best`, `max`, `argmax`, `best_k = ...`), the split inside the loop too, and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
     `max`); a notebook function that scores its model argument on its data argument counts
     as a score where it is called. It also fires when early stopping watches the test part
