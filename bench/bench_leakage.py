@@ -198,9 +198,12 @@ def cost(files: list[Path], repeats: int) -> tuple[float, float, float]:
 
         return timed
 
-    import dataclasses
+    from nbprod.rules import Rule
 
-    wrapped = {r: dataclasses.replace(rule, check=wrap(rule.check)) for r, rule in removed.items()}
+    wrapped = {  # Rule is immutable: a copy with the timed check
+        r: Rule(rule.id, rule.name, rule.severity, rule.summary, rule.fix, wrap(rule.check), rule.doc, rule.static)
+        for r, rule in removed.items()
+    }
 
     def run(with_leakage: bool) -> float:
         cell_module._CACHE.clear()
