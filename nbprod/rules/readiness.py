@@ -1,4 +1,4 @@
-"""NB3: production readiness (baselines, evaluation, saving, tests, structure); leakage is in leakage.py."""
+"""NB3: production readiness (baselines, evaluation, saving, tests, structure); leakage is in the leakage package."""
 
 from __future__ import annotations
 

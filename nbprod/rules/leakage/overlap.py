@@ -1,0 +1,104 @@
+"""NB307: overlap leakage, the test set sharing rows with training."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nbprod.analysis.facts import NotebookFacts
+from nbprod.rules import Hit, rule
+from nbprod.rules.leakage._events import (
+    ModelFit,
+    Score,
+    _cell,
+    _last_model,
+    _model_fit,
+    _out,
+    _rows,
+    events,
+)
+
+
+@rule(
+    "NB307",
+    "overlap-leakage",
+    "error",
+    "overlap leakage: the test set shares rows with training (oversampling or duplication before "
+    "the split, the training data evaluated as the test set)",
+    "Split first; oversample (SMOTE, resample) the training part only, and score on rows the model never saw.",
+)
+def overlap(facts: NotebookFacts) -> Iterator[Hit]:
+    """Rows that sit on both sides of the split make the test score a training score:
+    SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
+    duplicated rows concatenated before `train_test_split` or cross-validation; a model
+    fit on the full data and scored on, or predicting, a test part of it (`m.fit(X, y)`
+    after the split, then `m.predict(X_test)`); and a notebook whose only
+    reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
+    count as fits). Resampling inside a helper the notebook calls is followed."""
+    ev = events(facts)
+    if ev is None:
+        return
+    flow = ev.flow
+    reported: set[int] = set()
+    for node, what, _ in ev.copies:
+        if node.index in reported:
+            continue
+        for split in ev.splits:
+            if split.node.index < node.index:
+                continue
+            out = _out(node, flow)
+            hit = {v for v in split.inputs if out & flow.rows(v)}
+            if hit:
+                names = ", ".join(sorted({n for _, n in hit}))
+                yield (
+                    node.cell,
+                    node.line,
+                    f"{what} in cell {_cell(node)} copies rows into {names}, which {split.leaf} in cell "
+                    f"{_cell(split.node)} divides: copies of the test rows sit in training",
+                )
+                reported.add(node.index)
+                break
+    tests = ev.test_parts()
+    train_only: list[tuple[Score, ModelFit]] = []
+    held_out = any(s.kind != "split" for s in ev.splits) or ev.evaluates_in_functions
+    held_out = held_out or any(_rows(flow, data) & tests for _, data, _ in ev.predicts)
+    for score in ev.scores:
+        model = _model_fit(ev, score)
+        if model is None or not model.data or not score.data:
+            continue
+        seen = _rows(flow, score.data)
+        if model.data & seen:
+            if seen & tests and not (_rows(flow, model.data) & tests):
+                split = next(s for s in ev.splits if s.part_ids() & seen)
+                yield (
+                    model.node.cell,
+                    model.node.line,
+                    f"the model is fit on {', '.join(model.names)} (cell {_cell(model.node)}), which still holds "
+                    f"the rows {split.leaf} in cell {_cell(split.node)} held out as {', '.join(score.names)}, "
+                    f"scored in cell {_cell(score.node)}",
+                )
+                return
+            train_only.append((score, model))
+        else:
+            held_out = True
+    for node, data, name in ev.predicts:  # predictions on a test part by a model fit on the unsplit rows
+        seen = _rows(flow, data)
+        fitted = _last_model(ev, name, node.index) if seen & tests else None
+        if fitted is None or not (fitted.data & seen) or _rows(flow, fitted.data) & tests:
+            continue
+        split = next(s for s in ev.splits if s.part_ids() & seen)
+        yield (
+            fitted.node.cell,
+            fitted.node.line,
+            f"the model is fit on {', '.join(fitted.names)} (cell {_cell(fitted.node)}), which still holds the "
+            f"rows {split.leaf} in cell {_cell(split.node)} held out as {', '.join(sorted({n for _, n in data}))}, "
+            f"predicted in cell {_cell(node)}",
+        )
+        return
+    if train_only and not held_out:
+        score, model = train_only[0]
+        yield (
+            score.node.cell,
+            score.node.line,
+            f"the only score ({score.leaf} in cell {_cell(score.node)}) is on {', '.join(score.names)}, the rows "
+            f"the model was fit on in cell {_cell(model.node)}: it is a training score, not a test score",
+        )

@@ -1,0 +1,246 @@
+"""NB301 (preprocessing leakage) and NB309 (preprocessing outside cross-validation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nbprod.analysis.dataflow import ID, DataFlow
+from nbprod.analysis.facts import NotebookFacts
+from nbprod.rules import Hit, rule
+from nbprod.rules.leakage._events import (
+    CATEGORY_CODERS,
+    Events,
+    Fit,
+    Split,
+    _cell,
+    _lineage,
+    _model_fit,
+    _only_labels,
+    _path,
+    _reached,
+    _rows,
+    _what,
+    events,
+)
+
+
+class _Leak:
+    rule: str
+    fit: Fit
+    message: str
+
+    __match_args__ = ("rule", "fit", "message")
+
+    def __init__(self, rule: str, fit: Fit, message: str) -> None:
+        self.rule = rule
+        self.fit = fit
+        self.message = message
+
+
+def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:
+    """NB301 and NB309 findings, one per fit (NB301 wins)."""
+    cached = getattr(facts, "_leak_found", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    ev = events(facts)
+    found: list[_Leak] = []
+    if ev is not None and ev.fits and (ev.splits or ev.scores):
+        flow = ev.flow
+        train_parts = ev.train_parts()
+        for fit in ev.fits:
+            leak = _fit_leak(flow, ev, fit, train_parts)
+            if leak is not None:
+                found.append(leak)
+    if ev is not None and ev.scores and ev.splits and not any(leak.rule == "NB301" for leak in found):
+        chosen = _chosen_by_score(ev)
+        if chosen is not None:
+            found.append(chosen)
+    facts._leak_found = found  # type: ignore[attr-defined]
+    return found
+
+
+def _chosen_by_score(ev: Events) -> _Leak | None:
+    """Columns or rows picked by a model's score on every row (a hand-written forward selection
+    on the whole data), then divided by a split: the choice saw the test rows."""
+    flow = ev.flow
+    train_parts = ev.train_parts()
+    for split in ev.splits:
+        if split.kind != "split":
+            continue
+        split_rows = ev.rows_of(split, split.inputs)
+        if split_rows & train_parts:
+            continue  # a validation split of a training part
+        ancestry = {i for i, _ in _lineage(flow, split.inputs)}
+        for score in ev.scores:
+            if score.node.index >= split.node.index or score.node.index not in ancestry:
+                continue
+            scored = ev.rows_of(score, score.data)
+            if not (scored & split_rows) or scored & train_parts:
+                continue
+            fit = Fit(score.node, score.leaf, score.data, score.names, set())
+            return _Leak(
+                "NB301",
+                fit,
+                f"what {split.leaf} in cell {_cell(split.node)} divides was chosen by {score.leaf} on "
+                f"{', '.join(score.names)} (cell {_cell(score.node)}), rows the split later puts in the test part",
+            )
+    return None
+
+
+def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Leak | None:
+    fit_rows = _rows(flow, fit.data)
+    on_train = bool(fit_rows & train_parts)
+    info: _Leak | None = None
+    for split in ev.splits:
+        if split.node.index == fit.node.index and split.kind == "loop":
+            continue  # a fit inside the folds' loop: fit per fold
+        split_rows = ev.rows_of(split, split.inputs)
+        parts = split.part_ids()
+        tests = split.part_ids("test")
+        later_in_block = fit.node.index == split.node.index and 0 < split.at < fit.at  # a split, then a fit
+        if fit.node.index <= split.node.index and not later_in_block:
+            if not (fit.data & split_rows):
+                continue
+            reached = _reached(flow, fit, split.inputs)
+            labels_only = _only_labels(split, reached)
+            if reached:
+                if labels_only and fit.ctor in CATEGORY_CODERS:
+                    continue  # y = LabelEncoder().fit_transform(y): codes, no statistic of the test rows
+                where = _path(flow, fit, (reached - split.labels) or reached)
+            elif _applied(ev, fit, split, parts):
+                where = ""
+            else:
+                continue
+            verb = "divides" if split.kind == "split" else "splits into folds"
+            nested = bool(split_rows & train_parts)
+            msg = f"{_what(fit)}{where}, which {split.leaf} in cell {_cell(split.node)} {verb}"
+            if labels_only:
+                msg += " as the labels: the test rows' targets shape the training targets"
+            if split.kind != "split" or nested:
+                if on_train or nested:
+                    info = info or _Leak("NB309", fit, msg + ": each held-out fold was seen by the fit")
+                    continue
+            return _Leak("NB301", fit, msg)
+        # the fit comes after the split: a leak when it saw the unsplit rows or the test part
+        unsplit = bool(fit_rows & split.inputs) and not (fit_rows & parts)
+        saw = bool(fit_rows & tests) or unsplit
+        # a fit on the test part alone leaks only where it is applied to a training part
+        only_test = not unsplit and not (fit_rows & (parts - tests))
+        if saw and _applied(ev, fit, split, (parts - tests) if only_test else parts):
+            if unsplit and ev.rows_of(split, split.inputs) & train_parts:
+                # fit on a training part that a validation split then divides: the test set is clean
+                info = info or _Leak(
+                    "NB309",
+                    fit,
+                    f"{_what(fit)}, which {split.leaf} in cell {_cell(split.node)} divides into a validation part:"
+                    " the validation rows were seen by the fit",
+                )
+                continue
+            return _Leak(
+                "NB301",
+                fit,
+                f"{_what(fit)}, which still holds the test rows that {split.leaf} in cell "
+                f"{_cell(split.node)} split off, and is then applied to the split parts",
+            )
+    if info is not None:
+        return info
+    return _scored_leak(flow, ev, fit)
+
+
+def _applied(ev: Events, fit: Fit, split: Split, parts: set[ID]) -> bool:
+    """The fitted object's ``.transform`` is applied, after the split, to a split part."""
+    flow = ev.flow
+    for node, obj, data in ev.transforms:
+        if node.index <= split.node.index:
+            continue
+        state = flow.value(node, obj)
+        if state is None or not (fit.out & flow.lineage(state)):
+            continue
+        if _rows(flow, data) & parts:
+            return True
+    return False
+
+
+def _scored_leak(flow: DataFlow, ev: Events, fit: Fit) -> _Leak | None:
+    """A fit on train and test put together, whose statistics reach the test rows scored later."""
+    fit_rows = _rows(flow, fit.data)
+    for score in ev.scores:
+        if score.node.index <= fit.node.index:
+            continue
+        model = _model_fit(ev, score)
+        if model is None:
+            continue
+        trained = ev.rows_of(model, model.data)
+        scored = ev.rows_of(score, score.data)
+        # train and test put together: the fit saw rows of both (a fit on the test part alone is not a leak)
+        if (
+            fit_rows & (scored - trained)
+            and fit_rows & (trained - scored)
+            and fit.out & _lineage(flow, score.data)
+        ):
+            return _Leak(
+                "NB301",
+                fit,
+                f"{_what(fit)}, which includes the rows of {', '.join(score.names)} that the model "
+                f"is scored on in cell {_cell(score.node)}",
+            )
+    return None
+
+
+# -- the rules ------------------------------------------------------------------
+
+
+def _preprocessing_hits(facts: NotebookFacts, rule_id: str) -> Iterator[Hit]:
+    for leak in preprocessing_leaks(facts):
+        if leak.rule == rule_id:
+            yield leak.fit.node.cell, leak.fit.node.line, leak.message
+
+
+@rule(
+    "NB301",
+    "preprocessing-leakage",
+    "error",
+    "preprocessing leakage: a statistic (scaler, encoder, imputer, selector, vectorizer, "
+    "`fillna(df.mean())`, target encoding) is learned from rows that later end up in the test set",
+    "Split first, then fit on the training part only and transform the test part (a Pipeline does this).",
+)
+def leakage(facts: NotebookFacts) -> Iterator[Hit]:
+    """Fitting a scaler, imputer, encoder, selector or vectorizer, or filling gaps with a
+    mean, on rows that later end up in the test set lets statistics of the test rows leak
+    into training, so the test score is optimistic. nbprod follows the data through
+    assignments, in-place updates, column selections, concatenations, loops over lists of
+    frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
+    `if __name__ == "__main__":` too, since a kernel runs that block), and fires
+    when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
+    positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
+    a fit on the unsplit data after the split is applied to the parts, and when train and
+    test are put together for the fit. Columns or rows picked by a model's score on every
+    row (a forward selection written by hand) before the split fire too. Scaling by hand (`X / X.max()`), the function forms
+    (`preprocessing.scale`, `minmax_scale`, `robust_scale`, `maxabs_scale`,
+    `quantile_transform`, `power_transform`), bins learned from the data (`pd.qcut(s, 4)`,
+    `pd.cut(s, bins=8)`), a statistic held by a name (`m = df[c].mean()`, then
+    `df[c].replace(0, m)`) and `X.apply(encoder.fit_transform)` count as fits. A statistic learned on the target before the split
+    (`y = StandardScaler().fit_transform(y)`, `df['y']` filled with its mean) fires too: the
+    test rows' targets shape the training targets. Fits are followed by column: a fit that
+    wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
+    training part, a fit on the test part alone that is applied only to the test part,
+    a `Pipeline` fitted on the training part, label and ordinal codes of the target
+    (`y = LabelEncoder().fit_transform(y)`), `normalize` (row by row), `get_dummies` and
+    fixed mappings, and Kaggle-style test files that are only predicted stay quiet."""
+    yield from _preprocessing_hits(facts, "NB301")
+
+
+@rule(
+    "NB309",
+    "preprocessing-outside-cv",
+    "info",
+    "preprocessing outside cross-validation: a transformer fit on data that cross-validation then splits",
+    "Put the transformer and the model in one Pipeline and cross-validate the Pipeline.",
+)
+def outside_cv(facts: NotebookFacts) -> Iterator[Hit]:
+    """A transformer fit on the whole training part before `cross_val_score`,
+    `GridSearchCV` or a validation split of that same part (fit before or after that split
+    is made, then applied to its parts) has seen every validation fold,
+    so the cross-validated scores (and the choice they make) are slightly optimistic. The
+    test set is still clean, which is why this is advice, not NB301."""
+    yield from _preprocessing_hits(facts, "NB309")

@@ -1,0 +1,280 @@
+"""NB308: test-set reuse, the test set choosing among models or settings."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, names_in
+from nbprod.analysis.facts import NotebookFacts
+from nbprod.rules import Hit, rule
+from nbprod.rules.leakage._events import (
+    METRIC,
+    SELECT,
+    Events,
+    Score,
+    Split,
+    _cell,
+    _leaf,
+    _lineage,
+    _model_fit,
+    _rows,
+    events,
+)
+
+
+@rule(
+    "NB308",
+    "test-set-reuse",
+    "warning",
+    "test-set reuse: the test set chooses among models or hyperparameters (several scored on it, "
+    "the best kept) with no validation split or cross-validation",
+    "Choose with cross-validation (GridSearchCV) or on a validation split; score the chosen model on the test set once.",
+)
+def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
+    """When several models or settings are scored on `X_test` and the best is kept, the
+    test score of the winner is chosen by the test set and overstates what new data will
+    give. Fires on a loop (or a comprehension, or a helper's loop) that scores models,
+    settings or decision thresholds on the test part and then keeps the best
+    (`if score > best`, `max`, `argmax`, `best_k = ...`), the split inside the loop too, and on several models scored on
+    the same test part in different cells whose scores are then ranked (`sort_values`,
+    `max`); a notebook function that scores its model argument on its data argument counts
+    as a score where it is called. It also fires when early stopping watches the test part
+    (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
+    `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
+    part then scores the model; when, after a sweep scored on the test part, one of the
+    swept values is typed in by hand (`n_neighbors=9`) and scored there; and when a
+    cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
+    test part. A choice made on a validation split or by `GridSearchCV`, a test part that
+    is only monitored, and a sweep whose test scores are only printed or drawn stay quiet."""
+    ev = events(facts)
+    if ev is None or not ev.scores:
+        return
+    flow = ev.flow
+    chosen = _fold_choice(ev)
+    if chosen is not None:
+        yield chosen
+        return
+    outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
+    tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()}
+    if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
+        tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
+    if not tests:
+        return
+    on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
+    for hit in (_stopped_on_test(ev, on_test, tests, outer), _hand_picked(ev, on_test, tests, outer)):
+        if hit is not None:
+            yield hit
+            return
+    fitted_in = {m.node.index for m in ev.models}
+    for score in on_test:
+        node = score.node
+        swept = isinstance(node.stmt, (ast.For, ast.While)) or _comprehends(node.stmt)
+        if swept and _selects(ev, node, True):
+            what = "fits a model per setting" if node.index in fitted_in else "tries one setting per pass"
+            if not isinstance(node.stmt, (ast.For, ast.While)):
+                what = "scores one model or setting per item"
+            kind = "loop" if isinstance(node.stmt, (ast.For, ast.While)) else "comprehension"
+            yield (
+                node.cell,
+                node.line,
+                f"the {kind} in cell {_cell(node)} {what} and scores each on "
+                f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), then keeps "
+                "the best: the test set chose the model",
+            )
+            return
+    separate = [s for s in on_test if not isinstance(s.node.stmt, (ast.For, ast.While))]
+    models = {(s.model, getattr(_model_fit(ev, s), "node", None)) for s in separate}
+    if len(models) < 2:
+        return
+    results = {(s.node.index, n) for s in separate for n in s.node.sources}
+    for node in flow.nodes:
+        if node.index <= min(s.node.index for s in separate):
+            continue
+        read = flow.values(node, node.reach)
+        if not read:
+            continue
+        if _selects(ev, node, False) and len(results & _lineage(flow, read)) >= 2:
+            yield (
+                node.cell,
+                node.line,
+                f"{len(models)} models are scored on {', '.join(separate[0].names)} "
+                f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
+            )
+            return
+
+
+def _stopped_on_test(ev: Events, on_test: list[Score], tests: set[ID], outer: list[Split]) -> Hit | None:
+    """Early stopping watched the test part, and the same test part then scores the model."""
+    flow = ev.flow
+    for node, model, data in ev.stops:
+        if not (_rows(flow, data) & tests):
+            continue
+        for score in on_test:
+            if (
+                score.node.index >= node.index
+                and score.model in (model, "")
+                and _rows(flow, score.data) & _rows(flow, data)
+            ):
+                return (
+                    node.cell,
+                    node.line,
+                    f"{model or 'the model'}.fit in cell {_cell(node)} stops early on "
+                    f"{', '.join(sorted({n for _, n in data}))} ({_held_out(flow, outer, score)}), the test part "
+                    f"it is scored on in cell {_cell(score.node)}: the test set chose when to stop",
+                )
+    return None
+
+
+def _swept(loop: ast.For) -> set[object]:
+    """The constants a loop runs over: ``range(1, 11)``, ``[10, 100, 200]``."""
+    it = loop.iter
+    if isinstance(it, (ast.List, ast.Tuple)):
+        return {e.value for e in it.elts if isinstance(e, ast.Constant)}
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
+        bounds = [a.value for a in it.args if isinstance(a, ast.Constant) and isinstance(a.value, int)]
+        if len(bounds) == len(it.args) and 1 <= len(bounds) <= 3 and (len(bounds) < 3 or bounds[2]):
+            return set(range(*bounds)[:1000])
+    return set()
+
+
+def _hand_picked(ev: Events, on_test: list[Score], tests: set[ID], outer: list[Split]) -> Hit | None:
+    """A sweep scores each setting on the test part; a later model gets one of the swept values by
+    hand (``n_neighbors=9``) and is scored on the same test part: the choice was made by looking."""
+    flow = ev.flow
+    for score in on_test:
+        loop = score.node.stmt
+        if not (isinstance(loop, ast.For) and isinstance(loop.target, ast.Name)):
+            continue
+        values = _swept(loop)
+        settings = {
+            (_leaf(c), k.arg)
+            for c in ast.walk(loop)
+            if isinstance(c, ast.Call) and _leaf(c)[:1].isupper()
+            for k in c.keywords
+            if isinstance(k.value, ast.Name) and k.value.id == loop.target.id
+        }
+        if not values or not settings:
+            continue
+        for later in on_test:
+            model = _model_fit(ev, later) if later.node.index > score.node.index else None
+            if model is None or model.node.index <= score.node.index:
+                continue
+            bound = model.node.reach.get(model.model)
+            stmts = [model.node.stmt] + ([flow.nodes[bound].stmt] if bound is not None else [])
+            for stmt in stmts:
+                for c in ast.walk(stmt):
+                    if not isinstance(c, ast.Call):
+                        continue
+                    for k in c.keywords:
+                        if (
+                            (_leaf(c), k.arg) in settings
+                            and isinstance(k.value, ast.Constant)
+                            and k.value.value in values
+                        ):
+                            return (
+                                later.node.cell,
+                                later.node.line,
+                                f"after the loop in cell {_cell(score.node)} scores each {k.arg} on "
+                                f"{', '.join(score.names)} ({_held_out(flow, outer, score)}), {k.arg}="
+                                f"{k.value.value!r} is set by hand in cell {_cell(model.node)} and scored on the same "
+                                "test part: the test set chose the setting",
+                            )
+    return None
+
+
+def _fold_choice(ev: Events) -> Hit | None:
+    """``for tr, te in kf.split(X)``: an inner loop scores settings on the fold's test part and the
+    best is kept (and reported) per fold."""
+    for split in ev.splits:
+        loop = split.node.stmt
+        if split.kind != "loop" or not isinstance(loop, ast.For):
+            continue
+        target = loop.target
+        if not (
+            isinstance(target, ast.Tuple) and len(target.elts) == 2 and isinstance(target.elts[1], ast.Name)
+        ):
+            continue
+        held = {target.elts[1].id}
+        for sub in ast.walk(loop):  # X_test = X[te], or X_train, X_test = X[tr], X[te]
+            if isinstance(sub, ast.Assign):
+                pairs = [(sub.targets[0], sub.value)]
+                if isinstance(sub.targets[0], ast.Tuple) and isinstance(sub.value, ast.Tuple):
+                    pairs = list(zip(sub.targets[0].elts, sub.value.elts, strict=False))
+                for t, v in pairs:
+                    if isinstance(t, ast.Name) and names_in(v) & held:
+                        held.add(t.id)
+        for inner in ast.walk(loop):
+            if inner is loop or not isinstance(inner, (ast.For, ast.While)):
+                continue
+            scored = any(
+                isinstance(c, ast.Call)
+                and (_leaf(c) in ("score", "evaluate") or METRIC.search(_leaf(c)))
+                and names_in(c) & held
+                for c in ast.walk(inner)
+            )
+            if not scored:
+                continue
+            kept = {
+                base_name(c.func.value) or ""
+                for c in ast.walk(inner)
+                if isinstance(c, ast.Call) and _leaf(c) == "append" and isinstance(c.func, ast.Attribute)
+            }
+            best = any(
+                isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id.lower().startswith("best")
+                for n in ast.walk(inner)
+            )
+            picks = any(
+                isinstance(c, ast.Call) and _leaf(c) in SELECT and names_in(c) & kept for c in ast.walk(loop)
+            )
+            if best or picks:
+                node = split.node
+                return (
+                    node.cell,
+                    node.line,
+                    f"the loop in cell {_cell(node)} scores every setting of its inner loop on each fold's test "
+                    f"part ({target.elts[1].id}) and keeps the best: the fold's test rows chose the setting",
+                )
+    return None
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.GeneratorExp, ast.DictComp, ast.SetComp)
+
+
+def _comprehends(stmt: ast.stmt) -> bool:
+    """``scores = [m.score(X_test, y_test) for m in models]``: one score per item."""
+    return isinstance(stmt, ast.Assign) and isinstance(stmt.value, _COMPREHENSIONS)
+
+
+def _named_test(name: str) -> bool:
+    low = name.lower()
+    return "test" in low and "val" not in low
+
+
+def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
+    """``held out by train_test_split in cell 3``, or how the test set is known."""
+    seen = _rows(flow, score.data)
+    for s in splits:
+        if s.part_ids() & seen:
+            return f"held out by {s.leaf} in cell {_cell(s.node)}"
+    return "a test set"
+
+
+def _selects(ev: Events, node: Node, loop: bool) -> bool:
+    """The statement (or one just after that reads what it made) keeps or ranks the best."""
+    if _picks(ev, node):
+        return True
+    made = set(node.sources)
+    for later in ev.flow.nodes[node.index + 1 : node.index + (6 if loop else 4)]:
+        if any(later.reach.get(n) == node.index for n in made) and _picks(ev, later):
+            return True
+    return False
+
+
+def _picks(ev: Events, node: Node) -> bool:
+    """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound."""
+    if any(n.rsplit(".", 1)[-1].lower().startswith("best") for n in node.sources):
+        return True
+    if node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT):
+        return False
+    return any(_leaf(call) in SELECT for call in ev.calls_of(node))
