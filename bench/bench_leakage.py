@@ -13,8 +13,11 @@ Run:  python bench/bench_leakage.py            (about a minute; --quick for a sm
   found and labelled, labels committed, before the round-4 changes: its first run is the
   held-out figure, NB301 P 0.89 R 0.89, NB307 P 1.00 R 0.70, NB308 P 1.00 R 0.67);
   ``held-out-5`` (22 more, labelled and committed after the round-4 changes; first run
-  NB301 P 0.89 R 0.80, NB308 R 0.00 of 1 leaky, no NB307 item); all together; then every
-  miss with the verdict's reason.
+  NB301 P 0.89 R 0.80, NB308 R 0.00 of 1 leaky, no NB307 item); ``held-out-6`` (48 public
+  notebooks and scripts found by find_string, labelled and committed after the round-5
+  changes; first run NB301 P 0.90 R 0.75, NB307 P 1.00 R 0.93, NB308 P 1.00 R 0.86); all
+  together; then every miss with the verdict's reason. ``--set NAME`` checks one set alone
+  (``tuning`` for the items of no held-out set).
 * cost: the folder of ``bench/bench_check.py`` (real-world notebooks plus samples,
   replicated with distinct sources) and the labelled set, checked in one process with
   every rule and with the four leakage rules (NB301, NB307, NB308, NB309) taken out of
