@@ -204,7 +204,9 @@ def cost(files: list[Path], repeats: int) -> tuple[float, float, float]:
     from nbprod.rules import Rule
 
     wrapped = {  # Rule is immutable: a copy with the timed check
-        r: Rule(rule.id, rule.name, rule.severity, rule.summary, rule.fix, wrap(rule.check), rule.doc, rule.static)
+        r: Rule(
+            rule.id, rule.name, rule.severity, rule.summary, rule.fix, wrap(rule.check), rule.doc, rule.static
+        )
         for r, rule in removed.items()
     }
 
