@@ -581,6 +581,7 @@ def test_labelled_set_is_real_and_labelled() -> None:
     files = sorted(DATA.glob("*.json"))
     assert len(files) >= 80
     traps = 0
+    sources: dict[object, str] = {}
     for f in files:
         item = json.loads(f.read_text(encoding="utf-8"))
         assert {"repo", "path", "cells", "labels"} <= set(item), f.name
@@ -588,6 +589,11 @@ def test_labelled_set_is_real_and_labelled() -> None:
         for verdict in item["labels"].values():
             assert isinstance(verdict["leaky"], bool) and verdict["why"].strip(), f.name
         traps += bool(item.get("looks_leaky")) and not any(v["leaky"] for v in item["labels"].values())
+        if not item.get("duplicate_of"):  # a source counted twice would weigh twice in the figures
+            # a file id names one stored file; two versions of a repository file differ in their cells
+            source = item.get("source_id") or (item["repo"], item["path"], tuple(item["cells"]))
+            assert source not in sources, (f.name, sources.get(source))
+            sources[source] = f.name
     assert traps >= 20
 
 
