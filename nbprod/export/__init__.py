@@ -124,10 +124,9 @@ def export_notebook(
     all_text = "\n".join(files.values())
     if "from ._magics import" in all_text:
         files[f"{pkg_dir}/_magics.py"] = runtime()
-    if "from ._ipython import" in all_text:
-        from nbprod.export.snapshot import _template
+    from nbprod.export.snapshot import _template
 
-        files[f"{pkg_dir}/_ipython.py"] = _template("_ipython.py.txt")
+    files[f"{pkg_dir}/_ipython.py"] = _template("_ipython.py.txt")  # __init__ imports it first
     if "from ._secrets import" in all_text:
         files[f"{pkg_dir}/_secrets.py"] = secrets.RUNTIME
     for path, text in files.items():
