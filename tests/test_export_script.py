@@ -163,6 +163,26 @@ def test_displays_libraries_make_go_where_the_notebooks_displays_go(tmp_path: Pa
     assert early.stdout == printed and "{'shown': 1}\n" in early.stderr
 
 
+def test_what_went_into_a_widget_goes_to_stderr_and_its_swallowed_error_is_shown_there(
+    tmp_path: Path,
+) -> None:
+    nb = make_nb(tmp_path, "widgets", [
+        "import ipywidgets as widgets\nfrom ipywidgets import interact",
+        "def square(x):\n    print('square', x * x)\n\n\ninteract(square, x=3)\nprint('interacted')",
+        "out = widgets.Output()\nwith out:\n    print('into the widget')\n    {}['missing']\nprint('went on')",
+    ], run=True)  # fmt: skip
+    printed = _saved_stdout(nb)
+    assert printed == "interacted\nwent on\n"  # the kernel kept the widget's output and error in the widget
+    result = export_notebook(nb, tmp_path / "pkg")
+    assert any("the notebook uses ipywidgets" in w for w in result.report.warnings)
+    done = run_module(result.out_dir, result.package, _elsewhere(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed
+    assert "square 9\n" in done.stderr and "into the widget\n" in done.stderr
+    assert "KeyError: 'missing'" in done.stderr  # shown, as the widget showed it
+    assert run_suite(result.out_dir).returncode == 0
+
+
 def test_routing_changes_nothing_inside_ipython_or_without_it(tmp_path: Path) -> None:
     nb = make_nb(tmp_path, "plain", ["print('hi')"], run=True)
     result = export_notebook(nb, tmp_path / "pkg")

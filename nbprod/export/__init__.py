@@ -104,6 +104,12 @@ def export_notebook(
                 f"{cell_label(u.cell)} line {u.line} calls get_ipython(): in a script it gets a stand-in "
                 "that fails on what only a live IPython has (_ipython.py); check that line"
             )
+    if "ipywidgets" in plan.import_roots.values():
+        plan.warnings.append(
+            "the notebook uses ipywidgets: in a script, what it sent into an Output widget (a `with out:` "
+            "body, interact's function) goes to stderr with its other displays, and an exception raised "
+            "inside `with out:` is printed there and the run goes on, as the kernel did (_ipython.py)"
+        )
     nbname = Path(notebook).name
     title = _title(nb) or Path(notebook).stem.replace("_", " ")
     pkg_dir = f"src/{package}"

@@ -210,51 +210,114 @@ def _routed(module: Any) -> None:
                     namespace[key] = swap[id(value)]
 
 
+def _routed_output_widget(module: Any) -> bool:
+    """ipywidgets' ``Output``: outside IPython, what the notebook sent into the widget (its
+    ``with out:`` body, ``interact``'s function) is a display, so it goes to stderr; an
+    exception raised there is shown there and the run goes on, as the kernel did."""
+    output = getattr(module, "Output", None)
+    if output is None:
+        return False
+    if getattr(output.__enter__, _ROUTED, False):
+        return True
+    enter, leave = output.__enter__, output.__exit__
+
+    def __enter__(self: Any) -> None:
+        if not _no_shell():
+            return enter(self)
+        sys.stdout.flush()
+        self.__dict__.setdefault("_nbprod_stdout", []).append(sys.stdout)
+        sys.stdout = sys.stderr
+        return None
+
+    def __exit__(self: Any, etype: Any, evalue: Any, tb: Any) -> Any:
+        saved = self.__dict__.get("_nbprod_stdout")
+        if not saved:  # entered while a shell ran
+            return leave(self, etype, evalue, tb)
+        sys.stdout.flush()
+        sys.stdout = saved.pop()
+        if etype is None or not issubclass(etype, Exception):
+            return None
+        import traceback
+
+        traceback.print_exception(etype, evalue, tb, file=sys.stderr)
+        return True  # the kernel showed it in the widget and went on
+
+    for function, original in ((__enter__, enter), (__exit__, leave)):
+        function.__doc__ = original.__doc__
+        function.__wrapped__ = original  # type: ignore[attr-defined]
+        setattr(function, _ROUTED, True)
+    output.__enter__, output.__exit__ = __enter__, __exit__
+    return True
+
+
+def _routed_displays(module: Any) -> bool:
+    if getattr(module, "display", None) is None:
+        return False
+    _routed(module)
+    return True
+
+
+# module -> what routes it once imported; modules listed together are one job (the first done)
+_ROUTES = (
+    (_DISPLAY_MODULES, _routed_displays),
+    (("ipywidgets.widgets.widget_output",), _routed_output_widget),
+)
+
+
 class _RouteOnImport:
-    """Routes IPython's display functions as soon as their module is imported, before any
-    other module copies them; then leaves ``sys.meta_path``."""
+    """Routes a module of ``_ROUTES`` as soon as it is imported, before any other module
+    copies what it defines; leaves ``sys.meta_path`` when nothing is left to route."""
+
+    def __init__(self, pending: dict[str, Any]) -> None:
+        self.pending = pending
+        self.loaders: dict[str, Any] = {}
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name not in _DISPLAY_MODULES:
+        if name not in self.pending:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
                 continue
             spec = finder.find_spec(name, path, target)
             if spec is not None and spec.loader is not None:
-                self._loader = spec.loader
+                self.loaders[name] = spec.loader
                 spec.loader = self
                 return spec
         return None
 
     def create_module(self, spec: Any) -> Any:
-        return self._loader.create_module(spec)
+        return self.loaders[spec.name].create_module(spec)
 
     def exec_module(self, module: Any) -> None:
-        self._loader.exec_module(module)
-        if getattr(module, "display", None) is not None:
-            _routed(module)
-            if self in sys.meta_path:
-                sys.meta_path.remove(self)
+        name = module.__name__
+        self.loaders.pop(name).exec_module(module)
+        names, route = self.pending.get(name, ((), None))
+        if route is not None and route(module):
+            for done in names:
+                self.pending.pop(done, None)
+        if not self.pending and self in sys.meta_path:
+            sys.meta_path.remove(self)
 
 
 def route_displays() -> None:
     """Outside IPython, make the displays libraries make go where the notebook's go (stderr)."""
     if _shell() is not None:
         return  # inside IPython: its own displays, unchanged
-    for name in _DISPLAY_MODULES:
-        module = sys.modules.get(name)
-        if module is not None and getattr(module, "display", None) is not None:
-            _routed(module)
-            return
-    if any(isinstance(f, _RouteOnImport) for f in sys.meta_path):
-        return
-    try:
-        installed = importlib.util.find_spec("IPython") is not None
-    except (ImportError, ValueError):
-        installed = False
-    if installed:  # routed when (if ever) something imports it
-        sys.meta_path.insert(0, _RouteOnImport())
+    if any(type(f).__name__ == "_RouteOnImport" for f in sys.meta_path):
+        return  # another exported package routes them already
+    pending: dict[str, Any] = {}
+    for names, route in _ROUTES:
+        loaded = [sys.modules[n] for n in names if n in sys.modules]
+        if any(route(module) for module in loaded):
+            continue
+        try:
+            installed = importlib.util.find_spec(names[0].partition(".")[0]) is not None
+        except (ImportError, ValueError):
+            installed = False
+        if installed:  # routed when (if ever) something imports it
+            pending.update({n: (names, route) for n in names})
+    if pending:
+        sys.meta_path.insert(0, _RouteOnImport(pending))
 
 
 route_displays()
