@@ -183,6 +183,23 @@ def test_what_went_into_a_widget_goes_to_stderr_and_its_swallowed_error_is_shown
     assert run_suite(result.out_dir).returncode == 0
 
 
+def test_plotlys_notebook_renderer_displays_to_stderr_and_its_nbformat_is_declared(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "plotly_offline", [
+        "import plotly.graph_objects as go\nfrom plotly.offline import init_notebook_mode, iplot",
+        "init_notebook_mode(connected=False)\nfig = go.Figure(go.Bar(y=[1, 2]))\niplot(fig)\nprint('drawn')",
+    ], run=True)  # fmt: skip
+    printed = _saved_stdout(nb)
+    assert printed == "drawn\n"
+    result = export_notebook(nb, tmp_path / "pkg")
+    plots = (result.out_dir / "pyproject.toml").read_text().split("plots = [")[1].split("]")[0]
+    assert '"nbformat==' in plots and '"plotly==' in plots, plots  # iplot draws: under --plots
+    done = run_module(result.out_dir, result.package, _elsewhere(tmp_path), "--plots")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed  # IPython's display would have printed plotly's bundles here
+    assert "[display: application/vnd.plotly.v1+json, text/html]" in done.stderr
+    assert run_suite(result.out_dir).returncode == 0
+
+
 def test_routing_changes_nothing_inside_ipython_or_without_it(tmp_path: Path) -> None:
     nb = make_nb(tmp_path, "plain", ["print('hi')"], run=True)
     result = export_notebook(nb, tmp_path / "pkg")

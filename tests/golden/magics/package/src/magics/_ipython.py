@@ -36,7 +36,9 @@ def _shell() -> Any:
 def _text(obj: Any, raw: bool = False) -> str:
     """What the notebook showed for ``obj`` as text: its ``text/plain``."""
     if raw and isinstance(obj, dict):
-        return str(obj.get("text/plain", ""))
+        if "text/plain" in obj:
+            return str(obj["text/plain"])
+        return f"[display: {', '.join(map(str, obj)) or 'empty'}]"  # nothing a terminal can show
     try:
         from IPython.lib.pretty import pretty
 
