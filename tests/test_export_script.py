@@ -153,9 +153,9 @@ def test_displays_libraries_make_go_where_the_notebooks_displays_go(tmp_path: Pa
     assert "published\n" in done.stderr and "{'shown': 1}\n" in done.stderr
     assert "ipython" in (out / "pyproject.toml").read_text().lower()  # the notebook imports IPython itself
     assert run_suite(out).returncode == 0
-    # IPython imported before the package (a caller's own import): the functions it holds are routed too
+    # IPython and the library imported before the package: the function the library holds is routed too
     early = subprocess.run(
-        [sys.executable, "-c", f"import IPython.display, runpy; runpy.run_module({package!r}, run_name='__main__')"],
+        [sys.executable, "-c", f"import IPython.display, showlib, runpy; runpy.run_module({package!r}, run_name='__main__')"],
         cwd=elsewhere, env={**os.environ, "PYTHONPATH": str(out / "src")},
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
