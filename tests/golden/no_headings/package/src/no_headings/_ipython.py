@@ -186,8 +186,8 @@ def _routed(module: Any) -> None:
     def publish_display_data(data: Any, metadata: Any = None, *args: Any, **kwargs: Any) -> None:
         if not _no_shell():
             originals["publish_display_data"](data, metadata, *args, **kwargs)
-        elif isinstance(data, dict) and "text/plain" in data:
-            print(data["text/plain"], file=sys.stderr)
+        else:
+            print(_text(data, raw=True), file=sys.stderr)
 
     def clear_output(wait: bool = False) -> None:
         if not _no_shell():  # else, like the stand-in above: nothing to clear
