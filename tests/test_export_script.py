@@ -212,6 +212,17 @@ def test_routing_changes_nothing_inside_ipython_or_without_it(tmp_path: Path) ->
                             cwd=elsewhere, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert inside.returncode == 0, inside.stderr
     assert inside.stdout.strip().startswith("False [") and "_RouteOnImport" not in inside.stdout
+    # a notebook's kernel importing the package: its displays stay displays
+    kernel_nb = make_nb(tmp_path / "kernel", "imports_package", [
+        f"import sys\nsys.path.insert(0, {str(out / 'src')!r})\nimport {package}",
+        "from IPython.display import ProgressBar, display\n"
+        "print(getattr(display, '_nbprod_routed', False))\ndisplay({'shown': 1})\nProgressBar(2).display()",
+    ], run=True)  # fmt: skip
+    import nbformat
+
+    outputs = nbformat.read(str(kernel_nb), as_version=4).cells[1].outputs
+    assert [o.output_type for o in outputs] == ["stream", "display_data", "display_data"], outputs
+    assert outputs[0].text == "False\n" and outputs[1].data["text/plain"] == "{'shown': 1}"
     bare = tmp_path / "bare"  # a Python that cannot import IPython: nothing is installed or changed
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=300)
     clean = {k: v for k, v in env.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
