@@ -205,10 +205,7 @@ def _routed(module: Any) -> None:
     # every module that already holds IPython's function (IPython.display, a library's
     # ``from IPython.display import display``) gets the routed one
     for held in list(sys.modules.values()):
-        try:
-            namespace = vars(held)
-        except Exception:  # no namespace (a stand-in some library put in sys.modules)
-            continue
+        namespace = getattr(held, "__dict__", None)  # None: a stand-in some library put there
         if isinstance(namespace, dict):
             for key, value in list(namespace.items()):
                 if id(value) in swap and value is originals[swap[id(value)].__name__]:
