@@ -120,6 +120,122 @@ def test_display_handles_and_clear_output_run_as_a_script_printing_what_the_note
     assert run_suite(out).returncode == 0
 
 
+def _saved_stdout(nb: Path) -> str:
+    """What the executed notebook printed (its saved stdout streams), in order."""
+    import nbformat
+
+    cells = nbformat.read(str(nb), as_version=4).cells
+    return "".join(o.get("text", "") for c in cells for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stdout")  # fmt: skip
+
+
+def test_displays_libraries_make_go_where_the_notebooks_displays_go(tmp_path: Path) -> None:
+    here = tmp_path / "nb"
+    here.mkdir()
+    # library code of the notebook's own, holding IPython's display from before the package ran
+    (here / "showlib.py").write_text(
+        "from IPython.display import display\n\n\ndef show(x):\n    display(x)\n"
+    )
+    nb = make_nb(here, "bars", [
+        "from IPython.display import ProgressBar, publish_display_data\nimport showlib",
+        "bar = ProgressBar(3)\nfor i in bar:\n    print('tick', i)",
+        "publish_display_data({'text/plain': 'published', 'text/html': '<b>published</b>'})\nprint('published')",
+        "showlib.show({'shown': 1})\nprint('shown')",
+    ], run=True)  # fmt: skip
+    printed = _saved_stdout(nb)
+    assert printed == "tick 0\ntick 1\ntick 2\npublished\nshown\n"  # the displays were not stdout
+    result = export_notebook(nb, tmp_path / "pkg")
+    out, package, elsewhere = result.out_dir, result.package, _elsewhere(tmp_path)
+    done = run_module(out, package, elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed
+    assert "[====================                                        ] 1/3" in done.stderr
+    assert "published\n" in done.stderr and "{'shown': 1}\n" in done.stderr
+    assert "ipython" in (out / "pyproject.toml").read_text().lower()  # the notebook imports IPython itself
+    assert run_suite(out).returncode == 0
+    # IPython and the library imported before the package: the function the library holds is routed too
+    early = subprocess.run(
+        [sys.executable, "-c", f"import IPython.display, showlib, runpy; runpy.run_module({package!r}, run_name='__main__')"],
+        cwd=elsewhere, env={**os.environ, "PYTHONPATH": str(out / "src")},
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert early.returncode == 0, early.stderr
+    assert early.stdout == printed and "{'shown': 1}\n" in early.stderr
+
+
+def test_what_went_into_a_widget_goes_to_stderr_and_its_swallowed_error_is_shown_there(
+    tmp_path: Path,
+) -> None:
+    nb = make_nb(tmp_path, "widgets", [
+        "import ipywidgets as widgets\nfrom ipywidgets import interact",
+        "def square(x):\n    print('square', x * x)\n\n\ninteract(square, x=3)\nprint('interacted')",
+        "out = widgets.Output()\nwith out:\n    print('into the widget')\n    {}['missing']\nprint('went on')",
+    ], run=True)  # fmt: skip
+    printed = _saved_stdout(nb)
+    assert printed == "interacted\nwent on\n"  # the kernel kept the widget's output and error in the widget
+    result = export_notebook(nb, tmp_path / "pkg")
+    assert any("the notebook uses ipywidgets" in w for w in result.report.warnings)
+    done = run_module(result.out_dir, result.package, _elsewhere(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed
+    assert "square 9\n" in done.stderr and "into the widget\n" in done.stderr
+    assert "KeyError: 'missing'" in done.stderr  # shown, as the widget showed it
+    assert run_suite(result.out_dir).returncode == 0
+
+
+def test_plotlys_notebook_renderer_displays_to_stderr_and_its_nbformat_is_declared(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "plotly_offline", [
+        "import plotly.graph_objects as go\nfrom plotly.offline import init_notebook_mode, iplot",
+        "init_notebook_mode(connected=False)\nfig = go.Figure(go.Bar(y=[1, 2]))\niplot(fig)\nprint('drawn')",
+    ], run=True)  # fmt: skip
+    printed = _saved_stdout(nb)
+    assert printed == "drawn\n"
+    result = export_notebook(nb, tmp_path / "pkg")
+    plots = (result.out_dir / "pyproject.toml").read_text().split("plots = [")[1].split("]")[0]
+    assert '"nbformat==' in plots and '"plotly==' in plots, plots  # iplot draws: under --plots
+    done = run_module(result.out_dir, result.package, _elsewhere(tmp_path), "--plots")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == printed  # IPython's display would have printed plotly's bundles here
+    assert "[display: application/vnd.plotly.v1+json, text/html]" in done.stderr
+    assert run_suite(result.out_dir).returncode == 0
+
+
+def test_routing_changes_nothing_inside_ipython_or_without_it(tmp_path: Path) -> None:
+    nb = make_nb(tmp_path, "plain", ["print('hi')"], run=True)
+    result = export_notebook(nb, tmp_path / "pkg")
+    out, package, elsewhere = result.out_dir, result.package, _elsewhere(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(out / "src")}
+    probe = (f"import sys, {package}\n"
+             "from IPython.display import display\n"
+             "print(getattr(display, '_nbprod_routed', False), [type(f).__name__ for f in sys.meta_path])")  # fmt: skip
+    inside = subprocess.run([sys.executable, "-m", "IPython", "--quick", "--no-banner", "-c", probe], env=env,
+                            cwd=elsewhere, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    assert inside.stdout.strip().startswith("False [") and "_RouteOnImport" not in inside.stdout
+    # a notebook's kernel importing the package: its displays stay displays
+    kernel_nb = make_nb(tmp_path / "kernel", "imports_package", [
+        f"import sys\nsys.path.insert(0, {str(out / 'src')!r})\nimport {package}",
+        "from IPython.display import ProgressBar, display\n"
+        "print(getattr(display, '_nbprod_routed', False))\ndisplay({'shown': 1})\nProgressBar(2).display()",
+    ], run=True)  # fmt: skip
+    import nbformat
+
+    outputs = nbformat.read(str(kernel_nb), as_version=4).cells[1].outputs
+    assert [o.output_type for o in outputs] == ["stream", "display_data", "display_data"], outputs
+    assert outputs[0].text == "False\n" and outputs[1].data["text/plain"] == "{'shown': 1}"
+    bare = tmp_path / "bare"  # a Python that cannot import IPython: nothing is installed or changed
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=300)
+    clean = {k: v for k, v in env.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONHOME"))}
+    without = subprocess.run(
+        [str(bare / "bin" / "python"), "-c",
+         f"import sys; before = list(sys.meta_path); import {package}; {package}.main([]); "
+         "print(sys.meta_path == before, 'IPython' in sys.modules)"],
+        env=clean, cwd=elsewhere, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert without.returncode == 0, without.stderr
+    assert without.stdout == "hi\nTrue False\n"
+
+
 def test_get_ipython_is_a_stand_in_that_names_what_needs_a_live_kernel(tmp_path: Path) -> None:
     nb = make_nb(tmp_path, "asks_kernel", [
         "ip = get_ipython()\ndata, meta = ip.display_formatter.format(42)\nprint(data['text/plain'])",

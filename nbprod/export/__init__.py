@@ -104,6 +104,12 @@ def export_notebook(
                 f"{cell_label(u.cell)} line {u.line} calls get_ipython(): in a script it gets a stand-in "
                 "that fails on what only a live IPython has (_ipython.py); check that line"
             )
+    if "ipywidgets" in plan.import_roots.values():
+        plan.warnings.append(
+            "the notebook uses ipywidgets: in a script, what it sent into an Output widget (a `with out:` "
+            "body, interact's function) goes to stderr with its other displays, and an exception raised "
+            "inside `with out:` is printed there and the run goes on, as the kernel did (_ipython.py)"
+        )
     nbname = Path(notebook).name
     title = _title(nb) or Path(notebook).stem.replace("_", " ")
     pkg_dir = f"src/{package}"
@@ -124,10 +130,9 @@ def export_notebook(
     all_text = "\n".join(files.values())
     if "from ._magics import" in all_text:
         files[f"{pkg_dir}/_magics.py"] = runtime()
-    if "from ._ipython import" in all_text:
-        from nbprod.export.snapshot import _template
+    from nbprod.export.snapshot import _template
 
-        files[f"{pkg_dir}/_ipython.py"] = _template("_ipython.py.txt")
+    files[f"{pkg_dir}/_ipython.py"] = _template("_ipython.py.txt")  # __init__ imports it first
     if "from ._secrets import" in all_text:
         files[f"{pkg_dir}/_secrets.py"] = secrets.RUNTIME
     for path, text in files.items():

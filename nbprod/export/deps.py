@@ -38,6 +38,13 @@ OPTIONAL_APIS = (
     (re.compile(r"\bset_output\s*\(\s*transform\s*=\s*[\"']pandas"), "pandas"),
     (re.compile(r"\.(?:read|to)_hdf\b|\bHDFStore\b"), "tables"),
     (re.compile(r"\.read_sql(?:_query|_table)?\b|\.to_sql\b"), "sqlalchemy"),
+    # plotly's notebook renderers (iplot, init_notebook_mode, a renderer set by name) need nbformat
+    (
+        re.compile(
+            r"\b(?:iplot|init_notebook_mode)\s*\(|\brenderers\.default\s*=\s*[\"'](?!browser|png|svg|jpe?g|pdf)"
+        ),
+        "nbformat",
+    ),
 )
 _REQ_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*(.*)$")
 

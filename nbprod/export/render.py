@@ -258,13 +258,16 @@ def render_pipeline(plan: Plan, title: str, script: str) -> str:
 
 
 def render_init(title: str, nbname: str, side_effects: list[str] | None = None) -> str:
-    """The package's ``__init__.py`` (imports the notebook made for their side effect come first)."""
+    """The package's ``__init__.py``: ``_ipython`` first (it routes library displays outside
+    IPython), then the imports the notebook made for their side effect, then the pipeline."""
     effects = "".join(f"{t}  # noqa: F401\n" for t in side_effects or [])
     if effects:
-        effects = "# imported by the notebook for their side effect\n" + effects
+        effects = "\n# imported by the notebook for their side effect\n" + effects
     return (
         _doc(f"{title}: exported from {nbname} by nbprod.")
         + "\n\n"
+        + "# first: outside IPython, the displays libraries make go to stderr, as the notebook's do\n"
+        + "from . import _ipython  # noqa: F401\n"
         + (effects + "\n" if effects else "")
         + 'from .pipeline import main, run\n\n__all__ = ["main", "run"]\n'
     )
