@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
+
+from nbprod import lazyre
 
 # Words that make a name a secret's name (the name split into lower-case words).
 _SECRET_WORDS = frozenset(
@@ -43,8 +44,8 @@ _TOKEN_NOT_SECRET = frozenset(
         "continuation", "cancellation", "max", "num", "total", "input", "output", "prompt",
     }
 )  # fmt: skip
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = lazyre.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = lazyre.compile(r"[^a-z0-9]+")
 
 
 def name_words(name: str) -> list[str]:
@@ -74,7 +75,7 @@ def secret_name(name: str) -> str | None:
     return kind
 
 
-_PLACEHOLDER_WORD = re.compile(
+_PLACEHOLDER_WORD = lazyre.compile(
     r"(?i)(?:^|[^a-z])(?:your|yours|here|replace|insert|placeholder|change_?me|changeit|example|examples"
     r"|dummy|fake|sample|redacted|todo|fixme|tbd|mock|demo|foo|foobar|notreal|not_?a_?real|invalid"
     r"|enter|put|fill|test|testing)(?:[^a-z]|$)"
@@ -88,24 +89,24 @@ _PLACEHOLDER_WHOLE = frozenset(
         "mysecret", "mypassword", "my_password", "password123", "secret123", "123456", "12345678",
     }
 )  # fmt: skip
-_TEMPLATE = re.compile(
+_TEMPLATE = lazyre.compile(
     r"\$\{|\$\(|\{\{|\{[\w.\[\]'\"-]*\}|%\(\w+\)s|%[sd]\b|^\$\w+$|^<.*>$|^\[.*\]$|^\{.*\}$"
 )
-_PERIODIC = re.compile(r"^(.{1,4})\1{3,}.{0,3}$")  # "A1b2A1b2A1b2": typed, not drawn
-_MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
-_RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
-_WORDY = re.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
+_PERIODIC = lazyre.compile(r"^(.{1,4})\1{3,}.{0,3}$")  # "A1b2A1b2A1b2": typed, not drawn
+_MASK_ONLY = lazyre.compile(r"^[*xX•#.\-_?]+$")
+_RUN = lazyre.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
+_ENV_NAME = lazyre.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
+_WORDY = lazyre.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
 # what IPython's %lsmagic and similar listings print beside a command name such as ``pwd``
 _CLASS_SUFFIXES = ("Magics", "Manager", "Handler", "Error", "Exception", "Warning", "Type", "Class", "Config")
-_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z]*$")  # ``OSMagics``: a class, not a password
-_DOTTED = re.compile(r"^[A-Za-z_]\w{0,39}(?:\.[A-Za-z_]\w{0,39})+(?:\(\))?$")
-_PATH = re.compile(
+_CLASS_NAME = lazyre.compile(r"^[A-Z][A-Za-z]*$")  # ``OSMagics``: a class, not a password
+_DOTTED = lazyre.compile(r"^[A-Za-z_]\w{0,39}(?:\.[A-Za-z_]\w{0,39})+(?:\(\))?$")
+_PATH = lazyre.compile(
     r"^(?:~|\.{1,2})?/|^[A-Za-z]:[\\/]|\.(?:json|txt|pem|key|env|ya?ml|cfg|ini|p12|pfx|crt|csv|toml|pkl)$"
 )
-_REGEX = re.compile(r"\\[dwsbDWSB]|\[\^|\(\?|\.\*|\.\+|\{\d+(?:,\d*)?\}|^\^.*\$$|\[[A-Za-z0-9]-[A-Za-z0-9]")
-_EMAIL = re.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_REGEX = lazyre.compile(r"\\[dwsbDWSB]|\[\^|\(\?|\.\*|\.\+|\{\d+(?:,\d*)?\}|^\^.*\$$|\[[A-Za-z0-9]-[A-Za-z0-9]")
+_EMAIL = lazyre.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_UUID = lazyre.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ASCENDING = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -161,7 +162,7 @@ def placeholder(value: str) -> bool:
     )
 
 
-_MASK_WORD = re.compile(r"(?i)your|placeholder|example|dummy|redacted|xxxx|changeme|insert|replace")
+_MASK_WORD = lazyre.compile(r"(?i)your|placeholder|example|dummy|redacted|xxxx|changeme|insert|replace")
 
 
 def mask_like(value: str) -> bool:
@@ -242,7 +243,7 @@ def key_secret(value: object) -> bool:
     return isinstance(value, str) and random_like(value.strip(), 20)
 
 
-_SCHEME = re.compile(r"(?i)^(?:bearer|basic|token|digest|apikey|api-key|key)\s+")
+_SCHEME = lazyre.compile(r"(?i)^(?:bearer|basic|token|digest|apikey|api-key|key)\s+")
 
 
 def credential_part(value: str) -> str:
