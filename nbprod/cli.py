@@ -253,6 +253,26 @@ def _check_value(option: str, value: str) -> object:
     return value  # --config, --report: any text
 
 
+_DONE: list[bool] = []  # a check finished: nothing is left for the interpreter's teardown
+
+
+def console() -> NoReturn:
+    """The console script and ``python -m nbprod``: ``main()``, then, after a check, the
+    exit at once, skipping the interpreter's teardown (freeing every module and object:
+    about a tenth of a one-notebook check). Output is flushed first; if that fails, the
+    ordinary exit reports it as before. Other commands (kernels, threads) exit as usual."""
+    code = main()
+    if _DONE:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        else:
+            os._exit(code)
+    raise SystemExit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 findings, 2 usage or input error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -270,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = int(module.run(args))
         sys.stdout.flush()  # a closed pipe shows here, not as a warning at exit
+        if args.command == "check" and not args.verify:
+            _DONE.append(True)
         return code
     except BrokenPipeError:
         return _pipe_closed()
