@@ -658,3 +658,20 @@ def test_plain_check_imports_no_argparse(make_notebook: Callable[..., Path], tmp
         [sys.executable, "-m", "nbprod", "check", "--help"], capture_output=True, text=True, cwd=tmp_path
     )
     assert helped.returncode == 0 and "usage: nbprod check" in helped.stdout
+
+
+def test_console_exit_keeps_every_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m nbprod check`` leaves without the interpreter's teardown: the whole
+    output (to a file, so fully buffered) and the exit code are still those of ``main()``."""
+    nb = SAMPLES / "credit_risk_messy.ipynb"
+    for fmt in ("text", "json"):
+        code, out, _ = run(capsys, "--no-cache", "--format", fmt, nb)
+        target = tmp_path / f"out.{fmt}"
+        with target.open("w") as fh:
+            done = subprocess.run(
+                [sys.executable, "-m", "nbprod", "check", "--no-cache", "--format", fmt, str(nb)],
+                stdout=fh,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        assert (done.returncode, target.read_text()) == (code, out)
