@@ -36,6 +36,8 @@ _NAME_RX = lazyre.compile("(?:" + "|".join(_NAME_LEADS) + ")" + r"""[\w-]*(?:[ \
 def _name_hits(low: str) -> list[tuple[int, int]]:
     """(start, end) of each lead followed by what follows a name: the name around it is
     then read whole and judged (``monkey``, ``taken`` and ``tokens/s`` fall out there)."""
+    if not any(lead in low for lead in _NAME_LEADS):  # the pattern starts with one of them
+        return []
     return [(m.start(), m.start() + 3) for m in _NAME_RX.finditer(low)]
 
 

@@ -50,7 +50,8 @@ _SPLIT = lazyre.compile(r"[^a-z0-9]+")
 
 def name_words(name: str) -> list[str]:
     """``awsSecretAccessKey`` / ``AWS_SECRET_ACCESS_KEY`` -> ['aws', 'secret', 'access', 'key']."""
-    return [w for w in _SPLIT.split(_CAMEL.sub("_", name).lower()) if w]
+    low = (_CAMEL.sub("_", name) if name != name.lower() else name).lower()  # no capital: no split
+    return [w for w in _SPLIT.split(low) if w]
 
 
 def secret_name(name: str) -> str | None:
@@ -290,7 +291,9 @@ def looks_secret(name: str, value: object) -> bool:
     v = credential_part(value.strip())
     if len(v) < 6 or any(c.isspace() for c in v) or placeholder(v) or reference(v):
         return False
-    if "-" in v and _UUID.match(v):  # request, run and session ids; an API key only where the name says so
+    if len(v) in (36, 37) and _UUID.match(
+        v
+    ):  # request, run and session ids; an API key only where the name says so
         return kind in ("API key", "password") or "secret" in name.lower()
     has_digit = any(c.isdigit() for c in v)
     mixed = v.lower() != v and v.upper() != v
@@ -312,5 +315,8 @@ _SCHEME = lazyre.compile(r"(?i)^(?:bearer|basic|token|digest|apikey|api-key|key)
 
 def credential_part(value: str) -> str:
     """``Bearer abc`` -> ``abc``: the credential in an HTTP Authorization value."""
-    m = _SCHEME.match(value) if value[:1] in "bBtTdDaAkK" or not value[:1].isascii() else None
+    # the scheme's word (3, 5, 6 or 7 characters) and a space after it
+    spaced = value[3:4].isspace() or value[5:6].isspace() or value[6:7].isspace() or value[7:8].isspace()
+    first = value[:1] in "bBtTdDaAkK" or not value[:1].isascii()
+    m = _SCHEME.match(value) if spaced and first else None
     return value[m.end() :].strip() if m else value
