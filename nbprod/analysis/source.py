@@ -18,10 +18,14 @@ _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
 _MAGIC_NAME = lazyre.compile(r"%{1,2}([A-Za-z_][\w.]*)")
 # ``lhs = !cmd`` / ``lhs = %magic``: a plain target list, then the escape.
-_ASSIGN_ESCAPE = lazyre.compile(r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?P<esc>!|%(?=[A-Za-z_]))")
+_ASSIGN_ESCAPE = lazyre.compile(
+    r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?P<esc>!|%(?=[A-Za-z_]))"
+)
 # IPython's ``_help_end_re`` anchored to the whole logical line.
 _HELP_SUFFIX = lazyre.compile(r"^(?P<obj>%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+|\[-?[0-9]+\])*)(?P<q>\?\??)$")
-_PROMPT = lazyre.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d+\]: |^\s*\.{3,}: ?", re.M)
+_PROMPT = lazyre.compile(
+    r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d+\]: |^\s*\.{3,}: ?", re.M
+)
 _INDENT = lazyre.compile(r"^[ \t]+")
 
 
