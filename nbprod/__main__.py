@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from nbprod.cli import main
+from nbprod.cli import console
 
-raise SystemExit(main())
+console()

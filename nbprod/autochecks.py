@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Callable, Collection
 
+from nbprod import lazyre
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.checklist import Item, ItemResult
@@ -45,11 +46,11 @@ PRED_CHECKS = {
     "all",
     "any",
 }
-METRIC = re.compile(r"(_score|_error|_loss|_report|_matrix|_curve|Display)$")
+METRIC = lazyre.compile(r"(_score|_error|_loss|_report|_matrix|_curve|Display)$")
 EXPLAINERS = {"permutation_importance", "PartialDependenceDisplay", "partial_dependence",
               "plot_importance", "get_feature_importance", "explain_weights", "explain_prediction"}  # fmt: skip
 EXPLAIN_ROOTS = ("shap", "lime", "eli5", "dalex", "interpret", "captum")
-_VERSIONED = re.compile(r"v\d|version|\d{8}|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
+_VERSIONED = lazyre.compile(r"v\d|version|\d{8}|\d{4}-\d{2}-\d{2}", re.IGNORECASE)
 
 
 class Evidence:

@@ -220,7 +220,9 @@ def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | N
 
     With N workers wanted, N - 1 processes are started and this process is the N-th: it
     takes the chunks no helper has started yet from the end of the list (one fork fewer,
-    and its caches are warm), the helpers work from the front."""
+    and its caches are warm), the helpers work from the front. The notebooks are dealt
+    largest first, in chunks that shrink towards where the two meet (``_chunks``), so the
+    workers finish together; the results come back in the order of ``work``."""
     workers = min(_cores() if jobs is None else max(jobs, 1), len(work))
     if workers < 2 or len(work) < 3:
         return [_check_one(w) for w in work]
@@ -229,21 +231,78 @@ def _check_all(work: list[tuple[str, bytes | None, Config, bool]], jobs: int | N
     from concurrent.futures.process import BrokenProcessPool
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    size = max(1, min(16, len(work) // (workers * 4)))
-    chunks = [work[i : i + size] for i in range(0, len(work), size)]
+    if method == "fork":
+        _preload(work[0][3])  # imported once here, before the fork, instead of in each worker
+    sizes = [_size(w) for w in work]
+    order = sorted(range(len(work)), key=lambda i: -sizes[i])
+    chunks = _chunks(order, sizes, workers)
     try:
         context = multiprocessing.get_context(method)
         with ProcessPoolExecutor(workers - 1, mp_context=context, initializer=_worker_start) as pool:
-            futures = [pool.submit(_check_chunk, chunk) for chunk in chunks]
+            futures = [pool.submit(_check_chunk, [work[i] for i in chunk]) for chunk in chunks]
             mine: dict[int, list[dict[str, Any]]] = {}
-            for i in range(len(chunks) - 1, -1, -1):
-                if not futures[i].cancel():  # a helper has it already: the rest are theirs
+            for k in range(len(chunks) - 1, -1, -1):
+                if not futures[k].cancel():  # a helper has it already: the rest are theirs
                     break
-                mine[i] = _check_chunk(chunks[i])
-            return [value for i, f in enumerate(futures) for value in (mine[i] if i in mine else f.result())]
+                mine[k] = _check_chunk([work[i] for i in chunks[k]])
+            results: list[dict[str, Any]] = [{}] * len(work)
+            for k, chunk in enumerate(chunks):
+                for i, value in zip(chunk, mine[k] if k in mine else futures[k].result(), strict=True):
+                    results[i] = value
+            return results
     except (OSError, ImportError, NotImplementedError, BrokenProcessPool):
         # no processes here (a sandbox without semaphores), or a worker was killed: serially
         return [_check_one(w) for w in work]
+
+
+def _size(work: tuple[str, bytes | None, Config, bool]) -> int:
+    """A notebook's size in bytes, the measure of its cost (0 when it cannot be read)."""
+    if work[1]:
+        return len(work[1])
+    try:
+        return os.stat(work[0]).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _chunks(order: list[int], sizes: list[int], workers: int) -> list[list[int]]:
+    """``order`` cut into chunks of at most 16 notebooks. The helpers take chunks from the
+    front and this process from the end, so they meet where (workers - 1) / workers of the
+    bytes lie in front; a chunk holds about a quarter of the bytes between it and that point:
+    large far from it (few messages), one small notebook beside it (the workers finish
+    together; a helper may have two chunks queued that this process cannot take back)."""
+    total = sum(sizes[i] for i in order)
+    meet = total * (workers - 1) / workers
+    chunks: list[list[int]] = []
+    done = 0
+    chunk: list[int] = []
+    cost = 0
+    for i in order:
+        if not chunk:
+            target = abs(meet - done) / 4
+        chunk.append(i)
+        cost += sizes[i]
+        done += sizes[i]
+        if cost >= target or len(chunk) == 16:
+            chunks.append(chunk)
+            chunk, cost = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def _preload(checklist: bool) -> None:
+    """Import what checking a notebook imports, so that forked workers start with it."""
+    import nbprod.analysis.facts
+    import nbprod.notebook
+    import nbprod.record
+    from nbprod.rules import all_rules
+
+    all_rules()
+    if checklist:
+        import nbprod.autochecks
+        import nbprod.checklist
+        import nbprod.manual  # noqa: F401
 
 
 def _check_chunk(chunk: list[tuple[str, bytes | None, Config, bool]]) -> list[dict[str, Any]]:

@@ -583,3 +583,95 @@ def test_check_magic_validates_select(nbprod_shell: Any, capsys: pytest.CaptureF
     shell.run_line_magic("nbprod", "check --select nb2 --text")
     out = capsys.readouterr().out
     assert "NB201" in out and "NB105" not in out
+
+
+# Command lines the plain-check reader (``nbprod.cli._plain_check``) takes, and some it must
+# hand to argparse (None): either way the namespace, messages and exit code are argparse's.
+PLAIN_CHECKS = [
+    ["check", "a.ipynb"],
+    ["check", "a.ipynb", "b", "dir/"],
+    ["check", "--no-cache", "a.ipynb"],
+    ["check", "a.ipynb", "--no-cache", "--no-fix", "--no-checklist"],
+    ["check", "--format", "json", "a.ipynb"],
+    ["check", "--format=sarif", "a.ipynb", "b.ipynb"],
+    ["check", "a.ipynb", "--format", "github", "--format", "text"],
+    ["check", "--select", "NB1,NB201", "--ignore=NB4", "a.ipynb"],
+    ["check", "--fail-on", "error", "--config", "pyproject.toml", "a.ipynb"],
+    ["check", "--report", "out", "--jobs", "3", "a.ipynb"],
+    ["check", "--jobs=auto", "a.ipynb"],
+    ["check", "", "a=b.ipynb"],
+]
+ARGPARSE_CHECKS = [
+    [],
+    ["check"],
+    ["check", "--help"],
+    ["check", "-h", "a.ipynb"],
+    ["check", "a.ipynb", "--no-cache", "b.ipynb"],  # two runs of PATHs: an error
+    ["check", "--no-cach", "a.ipynb"],  # argparse's abbreviations
+    ["check", "--format", "yaml", "a.ipynb"],
+    ["check", "--format", "a.ipynb"],
+    ["check", "a.ipynb", "--format"],
+    ["check", "--select", "NB999", "a.ipynb"],
+    ["check", "--jobs", "0", "a.ipynb"],
+    ["check", "--jobs", "-1", "a.ipynb"],
+    ["check", "--jobs", "two", "a.ipynb"],
+    ["check", "--config=", "a.ipynb"],
+    ["check", "--no-cache=1", "a.ipynb"],
+    ["check", "--verify", "a.ipynb"],
+    ["check", "--", "-a.ipynb"],
+    ["check", "-", "a.ipynb"],
+    ["check", "--version"],
+    ["--version"],
+    ["rules"],
+    ["export", "a.ipynb"],
+]
+
+
+@pytest.mark.parametrize("argv", PLAIN_CHECKS, ids=" ".join)
+def test_plain_check_reads_what_argparse_reads(argv: list[str]) -> None:
+    from nbprod.cli import _parse, _plain_check, build_parser
+
+    plain = _plain_check(argv)
+    assert plain is not None
+    assert vars(plain) == vars(_parse(build_parser("check"), argv))
+
+
+@pytest.mark.parametrize("argv", ARGPARSE_CHECKS, ids=lambda a: " ".join(a) or "(nothing)")
+def test_anything_else_goes_to_argparse(argv: list[str]) -> None:
+    from nbprod.cli import _plain_check
+
+    assert _plain_check(argv) is None
+
+
+def test_plain_check_imports_no_argparse(make_notebook: Callable[..., Path], tmp_path: Path) -> None:
+    """The lean start: a plain check imports neither argparse nor gettext; ``--help``
+    still gets argparse's help."""
+    nb = make_notebook(["x = 1"])
+    probe = (
+        "import sys\nfrom nbprod.cli import main\n"
+        f"main(['check', '--no-cache', '--format', 'json', {str(nb)!r}])\n"
+        "print(sorted(m for m in ('argparse', 'gettext') if m in sys.modules), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+    helped = subprocess.run(
+        [sys.executable, "-m", "nbprod", "check", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert helped.returncode == 0 and "usage: nbprod check" in helped.stdout
+
+
+def test_console_exit_keeps_every_byte(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m nbprod check`` leaves without the interpreter's teardown: the whole
+    output (to a file, so fully buffered) and the exit code are still those of ``main()``."""
+    nb = SAMPLES / "credit_risk_messy.ipynb"
+    for fmt in ("text", "json"):
+        code, out, _ = run(capsys, "--no-cache", "--format", fmt, nb)
+        target = tmp_path / f"out.{fmt}"
+        with target.open("w") as fh:
+            done = subprocess.run(
+                [sys.executable, "-m", "nbprod", "check", "--no-cache", "--format", fmt, str(nb)],
+                stdout=fh,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        assert (done.returncode, target.read_text()) == (code, out)

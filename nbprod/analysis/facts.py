@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import builtins
-import re
 from collections.abc import Iterator
 
+from nbprod import lazyre
 from nbprod.analysis.cell import Call, CellFacts, analyze_cell
 from nbprod.notebook import Cell, Notebook
 
@@ -21,7 +21,7 @@ IPYTHON_NAMES = frozenset(
         "__session__", "__vsc_ipynb_file__",
     }
 )  # fmt: skip
-_IPYTHON_HISTORY = re.compile(r"_i{0,3}\d+$")
+_IPYTHON_HISTORY = lazyre.compile(r"_i{0,3}\d+$")
 BUILTIN_NAMES = frozenset(dir(builtins)) | IPYTHON_NAMES
 
 

@@ -12,15 +12,21 @@ from __future__ import annotations
 import ast
 import re
 
+from nbprod import lazyre
+
 _FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
 
-_MAGIC_NAME = re.compile(r"%{1,2}([A-Za-z_][\w.]*)")
+_MAGIC_NAME = lazyre.compile(r"%{1,2}([A-Za-z_][\w.]*)")
 # ``lhs = !cmd`` / ``lhs = %magic``: a plain target list, then the escape.
-_ASSIGN_ESCAPE = re.compile(r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?P<esc>!|%(?=[A-Za-z_]))")
+_ASSIGN_ESCAPE = lazyre.compile(
+    r"^\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?P<esc>!|%(?=[A-Za-z_]))"
+)
 # IPython's ``_help_end_re`` anchored to the whole logical line.
-_HELP_SUFFIX = re.compile(r"^(?P<obj>%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+|\[-?[0-9]+\])*)(?P<q>\?\??)$")
-_PROMPT = re.compile(r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d+\]: |^\s*\.{3,}: ?", re.M)
-_INDENT = re.compile(r"^[ \t]+")
+_HELP_SUFFIX = lazyre.compile(r"^(?P<obj>%{0,2}(?!\d)[\w*]+(?:\.(?!\d)[\w*]+|\[-?[0-9]+\])*)(?P<q>\?\??)$")
+_PROMPT = lazyre.compile(
+    r"^(?:>>>|\.\.\.)(?: |$)|^(?:(?:\[nav\]|\[ins\])? )?In \[\d+\]: |^\s*\.{3,}: ?", re.M
+)
+_INDENT = lazyre.compile(r"^[ \t]+")
 
 
 class Parsed:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 if TYPE_CHECKING:
+    import argparse  # imported only to build a parser: ``nbprod.cli`` parses plain checks itself
+    from types import SimpleNamespace
+
     from nbprod.config import Config
 
 
 def rule_ids(text: str) -> list[str]:
     """``--select NB1,NB201``: rule ids or prefixes, checked against the registry."""
+    import argparse
+
     from nbprod.config import check_rule_ids
     from nbprod.errors import ConfigError
 
@@ -47,7 +51,7 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-fix", action="store_true", help="do not print fix hints in text output")
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
+def config_from_args(args: argparse.Namespace | SimpleNamespace) -> Config:
     """``[tool.nbprod]`` for the first input (or ``--config``), overridden by the flags;
     unknown keys are warned about on stderr."""
     from pathlib import Path

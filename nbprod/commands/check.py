@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from nbprod.commands import add_report_arguments
 from nbprod.errors import one_line
+
+TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
+if TYPE_CHECKING:
+    import argparse  # imported only to build a parser: ``nbprod.cli`` parses plain checks itself
+    from types import SimpleNamespace
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,11 +59,13 @@ def _jobs(text: str) -> int | None:
     except ValueError:
         n = 0
     if n < 1:
+        import argparse
+
         raise argparse.ArgumentTypeError(f"--jobs wants a positive number or auto, not {text!r}")
     return n
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace | SimpleNamespace) -> int:
     from nbprod.checker import check_paths
     from nbprod.commands import config_from_args
     from nbprod.report import render

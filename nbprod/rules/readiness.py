@@ -6,6 +6,7 @@ import re
 import weakref
 from collections.abc import Callable, Iterator
 
+from nbprod import lazyre
 from nbprod.analysis.cell import Call
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
@@ -42,7 +43,7 @@ RICH_METRICS = {
 }  # fmt: skip
 SAVE_CALLS = {"dump", "save", "save_model", "save_pretrained", "save_weights", "log_model",
               "to_onnx", "convert_sklearn", "export", "pickle", "to_pickle"}  # fmt: skip
-_BASELINE_NAME = re.compile(r"baseline|naive|dummy|benchmark", re.IGNORECASE)
+_BASELINE_NAME = lazyre.compile(r"baseline|naive|dummy|benchmark", re.IGNORECASE)
 
 
 class Fit(Immutable):
@@ -201,7 +202,7 @@ CLASSIFIERS = {
 SEARCHES = {"GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"}
 _CV_SCORES = {"cross_val_score", "cross_validate"}
 _USES = {"predict", "predict_proba", "predict_log_proba", "decision_function", "score"}
-_RICH_SCORING = re.compile(
+_RICH_SCORING = lazyre.compile(
     r"roc|auc|f1|precision|recall|balanced|log_loss|neg_log|average_precision|jaccard|matthews|brier"
 )
 

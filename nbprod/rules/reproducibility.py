@@ -8,6 +8,7 @@ import re
 import weakref
 from collections.abc import Iterator
 
+from nbprod import lazyre
 from nbprod.analysis.cell import EXPR, Call
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
@@ -205,7 +206,7 @@ _GENERATORS = {"make_classification", "make_regression", "make_blobs", "make_fri
 _SETS_INNER_STATE = {"AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier", "BaggingRegressor"}
 _INNER_KEYWORDS = ("estimator", "base_estimator")
 # Receivers whose ``.sample()`` has no random_state: gym spaces, sklearn mixtures, distributions.
-_NOT_PANDAS_SAMPLE = re.compile(
+_NOT_PANDAS_SAMPLE = lazyre.compile(
     r"(^|[._])(action_space|observation_space|space|dist|distribution|posterior|prior)$"
 )
 _PANDAS_SAMPLE_KWARGS = {"n", "frac", "replace", "weights", "axis", "ignore_index"}
@@ -480,7 +481,7 @@ def missing_random_state(facts: NotebookFacts) -> Iterator[Hit]:
 
 
 _ENV_MAGICS = {"watermark", "version_information", "pip", "conda"}
-_ENV_WORDS = re.compile(r"\b(pip3?|conda|mamba|uv pip)\s+(freeze|list|env export)\b")
+_ENV_WORDS = lazyre.compile(r"\b(pip3?|conda|mamba|uv pip)\s+(freeze|list|env export)\b")
 _ENV_CALLS = {"session_info.show", "sinfo.sinfo", "watermark.watermark"}
 _PIN_FILES = ("requirements.txt", "environment.yml", "environment.yaml", "poetry.lock",
               "uv.lock", "Pipfile.lock", "pdm.lock", "conda-lock.yml", "pylock.toml")  # fmt: skip
@@ -548,7 +549,7 @@ def no_environment(facts: NotebookFacts) -> Iterator[Hit]:
         yield None, None, "no package versions are recorded for this notebook"
 
 
-_USER_PATH = re.compile(
+_USER_PATH = lazyre.compile(
     r"""^~(?:[A-Za-z_][\w.-]*)?[/\\]"""  # ~/x, ~alice/x
     r"""|^(?:file://)?(?:/home/|/Users/|/root/|/Volumes/[^/\s]+|/media/[^/\s]+/|/mnt/[a-z]/"""
     r"""|/content/drive/|/private/var/folders/|/var/folders/)"""
@@ -584,7 +585,7 @@ def absolute_path(facts: NotebookFacts) -> Iterator[Hit]:
                     break
 
 
-_PINNED = re.compile(r"(===?|@|\.whl$|\.tar\.gz$|\.zip$|^git\+|^https?://|^\.|^/|^-)")
+_PINNED = lazyre.compile(r"(===?|@|\.whl$|\.tar\.gz$|\.zip$|^git\+|^https?://|^\.|^/|^-)")
 _OPTIONS_WITH_VALUE = {"-r", "--requirement", "-c", "--constraint", "-i", "--index-url",
                        "--extra-index-url", "-f", "--find-links", "-t", "--target", "-e",
                        "--editable", "--prefix", "--root", "-n", "--name", "-p",

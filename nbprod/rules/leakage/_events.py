@@ -4,8 +4,8 @@ resamplings and transforms, and the helpers that ask the def-use graph about the
 from __future__ import annotations
 
 import ast
-import re
 
+from nbprod import lazyre
 from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, names_in
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules.readiness import TRANSFORMERS
@@ -37,14 +37,14 @@ NOT_MODELS = FITTERS | PIPELINES | SEARCHES | OVERSAMPLERS | FOLDS | {
 PREDICT = {"predict", "predict_proba", "decision_function", "predict_log_proba"}
 SELECT = {"max", "argmax", "idxmax", "nlargest", "sort_values", "sorted", "min", "argmin", "idxmin",
           "nsmallest", "sort"}  # fmt: skip
-METRIC = re.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
+METRIC = lazyre.compile(r"(_score|_error|_loss|_report|^confusion_matrix|^r2|^accuracy)$")
 # sklearn.preprocessing's function forms: each learns a column statistic of what it is given (normalize,
 # row by row, learns nothing)
 SCALE_FUNCTIONS = frozenset({"scale", "minmax_scale", "robust_scale", "maxabs_scale", "quantile_transform",
                              "power_transform"})  # fmt: skip
 # fits whose output may reach the labels alone: they map categories to codes and learn no statistic of them
 CATEGORY_CODERS = frozenset(LABEL_ENCODERS | {"OrdinalEncoder", "OneHotEncoder"})
-EARLY_STOPPING = re.compile(r"EarlyStopping|ModelCheckpoint|early_stopping")
+EARLY_STOPPING = lazyre.compile(r"EarlyStopping|ModelCheckpoint|early_stopping")
 BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
@@ -433,7 +433,7 @@ def events(facts: NotebookFacts) -> Events | None:
     return ev
 
 
-LABEL_NAMES = re.compile(r"^(y|Y|target|label|labels)(_|$)")
+LABEL_NAMES = lazyre.compile(r"^(y|Y|target|label|labels)(_|$)")
 
 
 def _slice_side(expr: ast.AST) -> tuple[str, str, str] | None:

@@ -12,14 +12,13 @@ The API other parts of nbprod use:
 
 from __future__ import annotations
 
-import re
-
+from nbprod import lazyre
 from nbprod.rules.secrets.code import CodeSecret, code_secrets, scan_tree
 from nbprod.rules.secrets.providers import PREFIXES, find_tokens
 from nbprod.rules.secrets.text import find_named, find_secrets, output_parts, strip_ansi, visible_text
 from nbprod.rules.secrets.values import looks_secret, placeholder, random_like, secret_name
 
-_URL_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@]*(@.*)$")
+_URL_PASSWORD = lazyre.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@]*(@.*)$")
 
 
 def mask(secret: str) -> str:

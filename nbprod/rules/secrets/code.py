@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-import re
 
+from nbprod import lazyre
 from nbprod.analysis.cell import dotted_name, magic_call
 from nbprod.analysis.source import parse_cell
 from nbprod.rules.secrets.providers import find_tokens, has_marker
@@ -72,14 +72,14 @@ _LOGINS = frozenset(
     {"login", "authenticate", "auth", "HTTPBasicAuth", "HTTPDigestAuth", "HTTPProxyAuth", "set_api_key"}
 )
 _ENV_SETTERS = ("environ.setdefault", "putenv", "environ.update", "set_key")
-_ENV_ARG = re.compile(r"\s*([A-Za-z_]\w*)(?:\s*=\s*|\s+)(\S.*?)\s*$")
+_ENV_ARG = lazyre.compile(r"\s*([A-Za-z_]\w*)(?:\s*=\s*|\s+)(\S.*?)\s*$")
 _ENV_MAGICS = ("env", "set_env")
 _PAIR_SETTERS = frozenset(
     {"setdefault", "putenv", "set_key", "set", "setenv", "set_secret", "set_password", "get", "getenv"}
 )
-_KEY_CALLEE = re.compile(r"(?i)login|auth|init|configure|client|connect|session|api|credential")
+_KEY_CALLEE = lazyre.compile(r"(?i)login|auth|init|configure|client|connect|session|api|credential")
 _KEY_SIBLINGS = frozenset({"username", "user", "email", "account", "user_name"})
-_SHELL_LOGIN = re.compile(r"\blogin\s+(?:--?[\w-]+\s+)*([A-Za-z0-9_-]{20,})")
+_SHELL_LOGIN = lazyre.compile(r"\blogin\s+(?:--?[\w-]+\s+)*([A-Za-z0-9_-]{20,})")
 
 
 class _Bind(Value):

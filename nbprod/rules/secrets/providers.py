@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 
+from nbprod import lazyre
 from nbprod.rules.secrets.values import PUBLIC_EXAMPLES, entropy, mask_like, placeholder
 from nbprod.values import Frozen
 
@@ -169,7 +170,7 @@ _BY_MARKER: dict[str, tuple[Provider, ...]] = {
 MARKERS: tuple[str, ...] = (*_BY_MARKER, "PRIVATE KEY", "://")
 _LEAD = {"eyJ": 1, "sk-": 1, "sk.eyJ": 1, "hf_": 1, "pypi-AgE": 5, "npm_": 1, "hooks.slack.com/": 3}
 _SEARCH = {m[_LEAD.get(m, 0) :]: (m, _LEAD.get(m, 0)) for m in MARKERS}
-_SEARCH_RX = re.compile("|".join(re.escape(k) for k in sorted(_SEARCH, key=len, reverse=True)))
+_SEARCH_RX = lazyre.compile("|".join(re.escape(k) for k in sorted(_SEARCH, key=len, reverse=True)))
 
 
 def marker_hits(text: str) -> list[tuple[int, str]]:
@@ -195,13 +196,13 @@ def has_marker(text: str) -> bool:
     return url and "@" in text
 
 
-_PEM = re.compile(
+_PEM = lazyre.compile(
     r"-----BEGIN ((?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP) )?PRIVATE KEY(?: BLOCK)?-----"
     r"(?:\s|\\[rn])*(?:[A-Za-z-]+: [^\n\\]*(?:\n|\\n))*(?:\s|\\[rn])*((?:[A-Za-z0-9+/=]|\s|\\[rn]){64,})"
 )
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/\s:@'\"<>`]*):([^/\s@'\"<>`]{3,})@[\w.-]+")
-_SCHEME_BEFORE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}\Z")
-_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_URL = lazyre.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/\s:@'\"<>`]*):([^/\s@'\"<>`]{3,})@[\w.-]+")
+_SCHEME_BEFORE = lazyre.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}\Z")
+_AWS_SECRET = lazyre.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _URL_DEFAULTS = frozenset(
     {"pass", "pwd", "passwd", "password", "secret", "changeme", "postgres", "root", "admin"}
 )
@@ -274,7 +275,7 @@ def find_tokens(text: str) -> list[tuple[str, str]]:
     return found
 
 
-PREFIXES = re.compile(
+PREFIXES = lazyre.compile(
     r"^(?:gh[pousr]_|github_pat_|xox[abeoprs]-|xapp-|(?:sk|rk)_live_|sk-ant-\w+-|sk-(?:proj|svcacct|admin)-|sk-"
     r"|AKIA|ASIA|AIza|SG\.|gl(?:pat|dt|rt|ptt)-|sk\.eyJ|eyJ|hf_|pypi-|npm_|-----BEGIN [A-Z ]*PRIVATE KEY-----|https://hooks\.slack\.com/\w+/)"
 )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 
+from nbprod import lazyre
 from nbprod.rules.secrets.providers import find_tokens, has_marker, url_password_ok
 from nbprod.rules.secrets.values import credential_part, looks_secret, secret_name
 
@@ -30,12 +30,14 @@ NAME_WORDS = (
     "authorization",
 )
 _NAME_LEADS = ("key", "cret", "ken", "passw", "pwd", "credential", "zation")  # a rare letter first
-_NAME_RX = re.compile("(?:" + "|".join(_NAME_LEADS) + ")" + r"""[\w-]*(?:[ \t"'\]]*[=:]| +[^\s-])""")
+_NAME_RX = lazyre.compile("(?:" + "|".join(_NAME_LEADS) + ")" + r"""[\w-]*(?:[ \t"'\]]*[=:]| +[^\s-])""")
 
 
 def _name_hits(low: str) -> list[tuple[int, int]]:
     """(start, end) of each lead followed by what follows a name: the name around it is
     then read whole and judged (``monkey``, ``taken`` and ``tokens/s`` fall out there)."""
+    if not any(lead in low for lead in _NAME_LEADS):  # the pattern starts with one of them
+        return []
     return [(m.start(), m.start() + 3) for m in _NAME_RX.finditer(low)]
 
 
@@ -45,11 +47,11 @@ def has_name_word(low: str) -> bool:
 
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_AFTER = re.compile(
+_AFTER = lazyre.compile(
     r"""["']?\]?\s*(?:=>|:=|==|=|:)\s*(?:b?(["'])(.{1,300}?)\1|([^\s"'`,;<>(){}\[\]|&]{1,300}))"""
 )
-_FLAG_AFTER = re.compile(r"""[ =](?:(["'])(.{1,300}?)\1|([^\s"'`;<>|&]{1,300}))""")
-_WORD = re.compile(r"\s*(\S{1,300})")
+_FLAG_AFTER = lazyre.compile(r"""[ =](?:(["'])(.{1,300}?)\1|([^\s"'`;<>|&]{1,300}))""")
+_WORD = lazyre.compile(r"\s*(\S{1,300})")
 
 
 def _lower(text: str) -> str:
@@ -126,7 +128,7 @@ def find_named(text: str) -> list[tuple[str, str, str]]:
 
 
 # ``curl -u user:password``, ``--user user:password``
-_USER_OPTION = re.compile(r"""(?:-u|--user)[ =]['"]?([^\s:'"]+):([^\s'"@]{3,})""")
+_USER_OPTION = lazyre.compile(r"""(?:-u|--user)[ =]['"]?([^\s:'"]+):([^\s'"@]{3,})""")
 
 
 def find_secrets(text: str) -> list[tuple[str, str]]:
@@ -143,11 +145,11 @@ def find_secrets(text: str) -> list[tuple[str, str]]:
 
 # -- what a saved output shows ----------------------------------------------------------
 
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_ANSI = lazyre.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 # one pass: every candidate starts with "<", and a big plotly or bokeh script holds few
-_HIDDEN_RX = re.compile(r"<(?:script|style|template|svg|math|noscript)\b|<!--")
-_TAG = re.compile(r"<[^>]*>")
-_TD = re.compile(r"<(?:td|TD)(?![\w-])[^>]*>")  # (no re.I: it would switch off the prefix search)
+_HIDDEN_RX = lazyre.compile(r"<(?:script|style|template|svg|math|noscript)\b|<!--")
+_TAG = lazyre.compile(r"<[^>]*>")
+_TD = lazyre.compile(r"<(?:td|TD)(?![\w-])[^>]*>")  # (no re.I: it would switch off the prefix search)
 
 
 def strip_ansi(text: str) -> str:

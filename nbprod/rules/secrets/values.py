@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
+
+from nbprod import lazyre
 
 # Words that make a name a secret's name (the name split into lower-case words).
 _SECRET_WORDS = frozenset(
@@ -43,13 +44,14 @@ _TOKEN_NOT_SECRET = frozenset(
         "continuation", "cancellation", "max", "num", "total", "input", "output", "prompt",
     }
 )  # fmt: skip
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = lazyre.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT = lazyre.compile(r"[^a-z0-9]+")
 
 
 def name_words(name: str) -> list[str]:
     """``awsSecretAccessKey`` / ``AWS_SECRET_ACCESS_KEY`` -> ['aws', 'secret', 'access', 'key']."""
-    return [w for w in _SPLIT.split(_CAMEL.sub("_", name).lower()) if w]
+    low = (_CAMEL.sub("_", name) if name != name.lower() else name).lower()  # no capital: no split
+    return [w for w in _SPLIT.split(low) if w]
 
 
 def secret_name(name: str) -> str | None:
@@ -74,7 +76,7 @@ def secret_name(name: str) -> str | None:
     return kind
 
 
-_PLACEHOLDER_WORD = re.compile(
+_PLACEHOLDER_WORD = lazyre.compile(
     r"(?i)(?:^|[^a-z])(?:your|yours|here|replace|insert|placeholder|change_?me|changeit|example|examples"
     r"|dummy|fake|sample|redacted|todo|fixme|tbd|mock|demo|foo|foobar|notreal|not_?a_?real|invalid"
     r"|enter|put|fill|test|testing)(?:[^a-z]|$)"
@@ -88,25 +90,77 @@ _PLACEHOLDER_WHOLE = frozenset(
         "mysecret", "mypassword", "my_password", "password123", "secret123", "123456", "12345678",
     }
 )  # fmt: skip
-_TEMPLATE = re.compile(
+_TEMPLATE = lazyre.compile(
     r"\$\{|\$\(|\{\{|\{[\w.\[\]'\"-]*\}|%\(\w+\)s|%[sd]\b|^\$\w+$|^<.*>$|^\[.*\]$|^\{.*\}$"
 )
-_PERIODIC = re.compile(r"^(.{1,4})\1{3,}.{0,3}$")  # "A1b2A1b2A1b2": typed, not drawn
-_MASK_ONLY = re.compile(r"^[*xX•#.\-_?]+$")
-_RUN = re.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
-_WORDY = re.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
+_PERIODIC = lazyre.compile(r"^(.{1,4})\1{3,}.{0,3}$")  # "A1b2A1b2A1b2": typed, not drawn
+_MASK_ONLY = lazyre.compile(r"^[*xX•#.\-_?]+$")
+_RUN = lazyre.compile(r"([xX*.#•_\-])\1{3,}|(.)\2{5,}|…|\.\.\.")
+_ENV_NAME = lazyre.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[A-Z]{2,}$")
+_WORDY = lazyre.compile(r"^[a-z]+(?:[-_.:/ ][a-z]+)*$")
 # what IPython's %lsmagic and similar listings print beside a command name such as ``pwd``
 _CLASS_SUFFIXES = ("Magics", "Manager", "Handler", "Error", "Exception", "Warning", "Type", "Class", "Config")
-_CLASS_NAME = re.compile(r"^[A-Z][A-Za-z]*$")  # ``OSMagics``: a class, not a password
-_DOTTED = re.compile(r"^[A-Za-z_]\w{0,39}(?:\.[A-Za-z_]\w{0,39})+(?:\(\))?$")
-_PATH = re.compile(
+_CLASS_NAME = lazyre.compile(r"^[A-Z][A-Za-z]*$")  # ``OSMagics``: a class, not a password
+_DOTTED = lazyre.compile(r"^[A-Za-z_]\w{0,39}(?:\.[A-Za-z_]\w{0,39})+(?:\(\))?$")
+_PATH = lazyre.compile(
     r"^(?:~|\.{1,2})?/|^[A-Za-z]:[\\/]|\.(?:json|txt|pem|key|env|ya?ml|cfg|ini|p12|pfx|crt|csv|toml|pkl)$"
 )
-_REGEX = re.compile(r"\\[dwsbDWSB]|\[\^|\(\?|\.\*|\.\+|\{\d+(?:,\d*)?\}|^\^.*\$$|\[[A-Za-z0-9]-[A-Za-z0-9]")
-_EMAIL = re.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_REGEX = lazyre.compile(
+    r"\\[dwsbDWSB]|\[\^|\(\?|\.\*|\.\+|\{\d+(?:,\d*)?\}|^\^.*\$$|\[[A-Za-z0-9]-[A-Za-z0-9]"
+)
+_EMAIL = lazyre.compile(r"^[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_UUID = lazyre.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ASCENDING = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+# Cheap tests a pattern's match needs (a character it cannot match without, the character
+# it must start with), checked before the pattern: most literals fail them, so the pattern
+# is neither compiled (see nbprod.lazyre) nor run for them. Each is implied by its pattern:
+# the verdicts are the same with and without them.
+_PLACEHOLDER_PARTS = (
+    "your", "here", "replace", "insert", "placeholder", "change", "example", "dummy", "fake",
+    "sample", "redacted", "todo", "fixme", "tbd", "mock", "demo", "foo", "not", "invalid",
+    "enter", "put", "fill", "test",
+)  # fmt: skip
+_MASK_PARTS = ("your", "placeholder", "example", "dummy", "redacted", "xxxx", "changeme", "insert", "replace")
+
+
+def _has_part(value: str, parts: tuple[str, ...]) -> bool:
+    """Could a case-blind pattern of these words match? (Non-ASCII text: always maybe,
+    since the regex engine folds characters such as the Kelvin sign that lower() keeps.)"""
+    if not value.isascii():
+        return True
+    low = value.lower()
+    return any(p in low for p in parts)
+
+
+def _placeholder_word(v: str) -> bool:
+    return _has_part(v, _PLACEHOLDER_PARTS) and bool(_PLACEHOLDER_WORD.search(v))
+
+
+def _template(v: str) -> bool:
+    return ("$" in v or "{" in v or "%" in v or "<" in v or "[" in v) and bool(_TEMPLATE.search(v))
+
+
+def _run(v: str) -> bool:
+    """``_RUN``: four alike in a row (six for any character), ``…`` or ``...``."""
+    return ("…" in v or "..." in v or any(c * 4 in v for c in set(v))) and bool(_RUN.search(v))
+
+
+def _mask_only(v: str) -> bool:
+    return v[:1] in "*xX•#.-_?" and v[:1] != "" and bool(_MASK_ONLY.match(v))
+
+
+def _periodic(v: str) -> bool:
+    return v[:1] != "" and v[:1] in v[1:5] and bool(_PERIODIC.match(v))
+
+
+def _env_name(v: str) -> bool:
+    return "A" <= v[:1] <= "Z" and bool(_ENV_NAME.match(v))
+
+
+def _wordy(v: str) -> bool:
+    return "a" <= v[:1] <= "z" and bool(_WORDY.match(v))
 
 
 def entropy(value: str) -> float:
@@ -153,21 +207,28 @@ def placeholder(value: str) -> bool:
         not v
         or v in PUBLIC_EXAMPLES
         or _JWT_IO in v
-        or bool(_MASK_ONLY.match(v) or _PERIODIC.match(v))
+        or _mask_only(v)
+        or _periodic(v)
         or "EXAMPLE" in v
         or v.lower() in _PLACEHOLDER_WHOLE
-        or bool(_PLACEHOLDER_WORD.search(v) or _TEMPLATE.search(v) or _RUN.search(v) or _ENV_NAME.match(v))
+        or _placeholder_word(v)
+        or _template(v)
+        or _run(v)
+        or _env_name(v)
         or _sequential(v)
     )
 
 
-_MASK_WORD = re.compile(r"(?i)your|placeholder|example|dummy|redacted|xxxx|changeme|insert|replace")
+_MASK_WORD = lazyre.compile(r"(?i)your|placeholder|example|dummy|redacted|xxxx|changeme|insert|replace")
 
 
 def mask_like(value: str) -> bool:
     """A mask, template or typed sequence where random characters belong (``xxxx``, ``${X}``)."""
-    return bool(_RUN.search(value) or _TEMPLATE.search(value) or _MASK_WORD.search(value)) or _sequential(
-        value
+    return (
+        _run(value)
+        or _template(value)
+        or (_has_part(value, _MASK_PARTS) and bool(_MASK_WORD.search(value)))
+        or _sequential(value)
     )
 
 
@@ -191,14 +252,19 @@ def reference(value: str) -> bool:
         return True
     if "://" in v and "@" not in v:
         return True
-    if _PATH.search(v) or _DOTTED.match(v) or _WORDY.match(v) or _REGEX.search(v):
+    dot = "." in v
+    if ("/" in v or "\\" in v or dot) and _PATH.search(v):
         return True
-    if _CLASS_NAME.match(v) and v.endswith(_CLASS_SUFFIXES):
+    if (dot and _DOTTED.match(v)) or _wordy(v):
         return True
-    if _EMAIL.match(v):
+    if ("\\" in v or "[" in v or "(" in v or dot or "{" in v or "^" in v) and _REGEX.search(v):
+        return True
+    if v.endswith(_CLASS_SUFFIXES) and _CLASS_NAME.match(v):
+        return True
+    if "@" in v and _EMAIL.match(v):
         return True
     if "/" in v:  # ``prod/db/creds``: every segment a plain word
-        return all(_WORDY.match(s) or s.isdigit() or not s for s in v.split("/"))
+        return all(_wordy(s) or s.isdigit() or not s for s in v.split("/"))
     return False
 
 
@@ -225,7 +291,9 @@ def looks_secret(name: str, value: object) -> bool:
     v = credential_part(value.strip())
     if len(v) < 6 or any(c.isspace() for c in v) or placeholder(v) or reference(v):
         return False
-    if _UUID.match(v):  # request, run and session ids; an API key only where the name says so
+    if len(v) in (36, 37) and _UUID.match(
+        v
+    ):  # request, run and session ids; an API key only where the name says so
         return kind in ("API key", "password") or "secret" in name.lower()
     has_digit = any(c.isdigit() for c in v)
     mixed = v.lower() != v and v.upper() != v
@@ -242,10 +310,13 @@ def key_secret(value: object) -> bool:
     return isinstance(value, str) and random_like(value.strip(), 20)
 
 
-_SCHEME = re.compile(r"(?i)^(?:bearer|basic|token|digest|apikey|api-key|key)\s+")
+_SCHEME = lazyre.compile(r"(?i)^(?:bearer|basic|token|digest|apikey|api-key|key)\s+")
 
 
 def credential_part(value: str) -> str:
     """``Bearer abc`` -> ``abc``: the credential in an HTTP Authorization value."""
-    m = _SCHEME.match(value)
+    # the scheme's word (3, 5, 6 or 7 characters) and a space after it
+    spaced = value[3:4].isspace() or value[5:6].isspace() or value[6:7].isspace() or value[7:8].isspace()
+    first = value[:1] in "bBtTdDaAkK" or not value[:1].isascii()
+    m = _SCHEME.match(value) if spaced and first else None
     return value[m.end() :].strip() if m else value
