@@ -257,20 +257,20 @@ class Session:
                 self.epoch += 1
         return self._run(lc, source, cell_id, count, seconds, ok, error_line, user_ns, seq, now)
 
-    def rerun(self, cell_id: str | None, lc: LiveCell | None, count: int | None, seconds: float) -> bool:
+    def rerun(
+        self, cell_id: str | None, lc: LiveCell | None, count: int | None, seconds: float, now: float
+    ) -> bool:
         """The fast path of a successful run; False when ``run`` must record it instead.
 
         Taken when this cell ran this very source last time, that run was checked and
         could raise nothing, and nothing the checks depend on has changed since (``epoch``)
         nor is due to be looked at (the notebook file): counters updated in place, no
-        allocation, nothing shown."""
+        allocation, nothing shown. ``LiveHooks.post_run_cell`` inlines the part for runs with
+        a cell id (a call costs as much as the updates): keep the two in step."""
         if cell_id is None:
-            return self._rerun_anonymous(lc, count, seconds)
+            return self._rerun_anonymous(lc, count, seconds, now)
         state = self.cells.get(cell_id)
-        if state is None or state.lc is not lc or state.clean != self.epoch:
-            return False
-        now = _now()
-        if now >= self.next_look:
+        if state is None or state.lc is not lc or state.clean != self.epoch or now >= self.next_look:
             return False
         self.seq = seq = self.seq + 1
         self.updated = now
@@ -289,12 +289,12 @@ class Session:
             version.time = now
         return True
 
-    def _rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float) -> bool:
+    def _rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float, now: float) -> bool:
         """``rerun`` for a run with no cell id (a terminal, nbclient): only the log moves."""
         if lc is None or lc.anon_clean != self.epoch or lc.anon_entry is None:
             return False
         self.seq = seq = self.seq + 1
-        self.updated = _now()
+        self.updated = now
         entry = lc.anon_entry
         entry[0], entry[1], entry[4] = seq, count, seconds
         entry[6] += 1
