@@ -344,3 +344,28 @@ def test_quiet_re_runs_still_see_what_changed(shell: InteractiveShell, tmp_path:
     assert record["cells"]["a"]["runs"] == 5 and record["cells"]["b"]["runs"] == 5
     assert [e["cell_id"] for e in record["executions"]][-2:] == ["a", "a"]
     assert record["summary"]["executions"] == s.seq and comm.sent[-1]["stale"] == {"b": ["x"]}
+
+
+def test_the_front_ends_unchanged_notebook_after_a_run_keeps_the_fast_path(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    """JupyterLab sends the notebook after every execution, mostly unchanged: that must not
+    make every cell's next run a full check (it did: each message re-checked all cells)."""
+    hooks = loaded(shell, tmp_path)
+    cells = [("a", "x = 1"), ("b", "y = x * 2")]
+    send_notebook(hooks, "n.ipynb", cells)
+    for _ in range(2):
+        for cid, src in cells:
+            run(shell, src, cid)
+    s = hooks.session
+    epoch, generation = s.epoch, hooks.frontend.view.generation
+    for _ in range(3):
+        send_notebook(hooks, "n.ipynb", cells)  # as after each run: nothing changed
+        run(shell, "y = x * 2", "b")
+    assert s.epoch == epoch and hooks.frontend.view.generation == generation
+    assert s.cells["b"].clean == s.epoch and s.cells["b"].runs == 5  # re-runs took the fast path
+    # a real edit (not re-run) is still seen at once
+    send_notebook(hooks, "n.ipynb", [("a", "x = 2"), ("b", "y = x * 2")], edited={"a"})
+    assert s.epoch != epoch and hooks.frontend.view.generation == generation + 1
+    run(shell, "y = x * 2", "b")
+    assert rules(s.warnings) == [("b", "NB107")]
