@@ -128,11 +128,16 @@ def _shape(result: Any) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _nothing() -> None:
+    pass
+
+
 class DataTracker:
     """Collects file reads while a cell runs, then fingerprints them."""
 
     def __init__(self, max_files: int = 500, stats: bool = True) -> None:
         self.in_cell: Any = bool  # True while a cell runs (set by the hooks)
+        self.noted: Any = _nothing  # called after a read is noted (set by the hooks)
         self.pending: list[tuple[str, str, Any]] = []  # (reader, path as given, result)
         self.files: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.max_files = max_files
@@ -158,6 +163,7 @@ class DataTracker:
                     path = _path_arg(args, kwargs)
                     if path is not None and len(tracker.pending) < 1000:
                         tracker.pending.append((reader, path, result))
+                        tracker.noted()
                 except Exception:  # never let bookkeeping break the user's read
                     log.debug("nbprod: could not note a read", exc_info=True)
             return result

@@ -89,6 +89,7 @@ class LiveHooks:
         self.save_error: str | None = None
         self.background = Background(self._in_cell)
         self.data.in_cell = self._in_cell
+        self.data.noted = self._resync
         self.data.submit = self.background.submit
         self.data.on_hashed = self._hashed
         from nbprod.live.frontend import Frontend
@@ -96,6 +97,10 @@ class LiveHooks:
         self.frontend = Frontend(self)
         self.in_kernel = False
         self._load_cell: str | None = None
+
+    def _resync(self) -> None:
+        """A data read was noted: the fast path's one test sends the cell to ``_after_cell``."""
+        self._synced_rev = -1
 
     def _in_cell(self) -> bool:
         """True while a cell runs (between the two hooks): data reads are the cell's."""
@@ -255,17 +260,13 @@ class LiveHooks:
                         version.seq = seq
                         version.count = count
                         version.time = now
-                    if self.data.pending:
-                        self._flush_data(count)
-                    if self._nb_path is None or session.revision != self._synced_rev:
-                        self._after_cell()
+                    if session.revision != self._synced_rev:  # also: data read, path unknown
+                        self._after_cell(count)
                     if self.frontend.connected:
                         self.frontend.cell_ran()
                     return
                 if cell_id is None and session.rerun(None, self._live, count, now - self._t0, now):
-                    if self.data.pending:
-                        self._flush_data(count)
-                    self._after_cell()
+                    self._after_cell(count)
                     if self.frontend.connected:
                         self.frontend.cell_ran()
                     return
@@ -290,7 +291,7 @@ class LiveHooks:
                 self._flush_data(count)
             if found:
                 self._show(found)
-            self._after_cell()
+            self._after_cell(count)
             if self.frontend.connected:
                 self.frontend.cell_ran()
         except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
@@ -298,8 +299,11 @@ class LiveHooks:
         except Exception:
             self.failed("post_run_cell")
 
-    def _after_cell(self) -> None:
-        """Look for the notebook now and then while it is unknown; sync what changed."""
+    def _after_cell(self, count: int | None) -> None:
+        """Take the cell's data reads (if not taken yet); look for the notebook now and then
+        while it is unknown; sync what changed."""
+        if self.data.pending:
+            self._flush_data(count)
         if self._nb_path is None:
             self._path_tries += 1
             if (self._path_tries & 63) == 1:
@@ -429,7 +433,9 @@ class LiveHooks:
     def sync(self, force: bool = False) -> None:
         """Update the embedded record and save the file soon, when something besides the
         execution log changed (the log alone is saved by the background thread's watch)."""
-        rev = self._synced_rev = self.session.revision
+        rev = self.session.revision
+        # while the notebook is unknown the fast path's one test keeps calling ``_after_cell``
+        self._synced_rev = rev if self._nb_path is not None else -1
         if self._embed is not None and (rev != self._embedded_rev or force):
             self._embedded_rev = rev
             self._embed.update(self._bundle(), raw=True)
