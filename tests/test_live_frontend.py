@@ -369,3 +369,28 @@ def test_the_front_ends_unchanged_notebook_after_a_run_keeps_the_fast_path(
     assert s.epoch != epoch and hooks.frontend.view.generation == generation + 1
     run(shell, "y = x * 2", "b")
     assert rules(s.warnings) == [("b", "NB107")]
+
+
+def test_a_definers_run_is_its_cells_state_until_the_code_changes(shell: InteractiveShell) -> None:
+    """The defining version reads its run's counters from the cell's state (one object per
+    re-run to update); an edit, or a run that failed before a definition, freezes them."""
+    run(shell, "%load_ext nbprod", "load")
+    s = get_hooks(shell).session
+    run(shell, "x = 1\ny = 2", "a")
+    run(shell, "x = 1\ny = 2", "a")
+    first = s.definers["y"]
+    assert first.seq == s.cells["a"].last_seq and first.time == s.cells["a"].time
+    run(shell, "x = 1", "a")  # y is left over from the earlier version: its facts stay put
+    seq_y = s.definers["y"].seq
+    assert s.definers["y"] is first and first.state is None and seq_y < s.cells["a"].last_seq
+    run(shell, "x = 1", "a")
+    assert s.definers["y"].seq == seq_y and s.definers["x"].seq == s.cells["a"].last_seq
+    # the same code fails before setting z: z keeps the last good run's facts, x moves on
+    run(shell, "d = 1", "c")
+    run(shell, "x = 1\nz = 3 / d", "b")
+    good = s.definers["z"].seq
+    run(shell, "d = 0", "c")
+    assert not run(shell, "x = 1\nz = 3 / d", "b").success
+    assert not run(shell, "x = 1\nz = 3 / d", "b").success
+    assert s.definers["z"].seq == good < s.definers["x"].seq == s.cells["b"].last_seq
+    assert s.definers["z"] is not s.cells["b"].version and s.definers["x"] is s.cells["b"].version

@@ -250,16 +250,12 @@ class LiveHooks:
                     state.last_seq = seq
                     state.count = count
                     state.runs += 1
+                    state.time = now  # the defining Version reads its counters from the state
                     entry = state.entry
                     entry[0] = seq  # type: ignore[index]
                     entry[1] = count  # type: ignore[index]
                     entry[4] = now - self._t0  # type: ignore[index]
                     entry[6] += 1  # type: ignore[index]
-                    version = state.version
-                    if version is not None:
-                        version.seq = seq
-                        version.count = count
-                        version.time = now
                     if session.revision != self._synced_rev:  # also: data read, path unknown
                         self._after_cell(count)
                     if self.frontend.connected:
