@@ -231,6 +231,7 @@ def kernel_parent(args: argparse.Namespace) -> int:
     else:
         shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(specs, ignore_errors=True)
     if len(totals) != len(order):
         print(f"expected {len(order)} segments, callgrind dumped {len(totals)}", file=sys.stderr)
         return 1
