@@ -1,7 +1,18 @@
 """Instructions nbprod's live hooks add per cell, counted by callgrind (no timing noise).
 
-Usage: ``python bench/bench_live_instructions.py [--cells 100] [--rounds 6] [--tree DIR]``
-(needs ``valgrind``; a few minutes; ``--tree`` compares another checkout). A bare InteractiveShell runs the kernel benchmark's
+Usage: ``python bench/bench_live_instructions.py [--kernel] [--cells 100] [--rounds 6] [--tree DIR]``
+(needs ``valgrind``; a few minutes; ``--tree`` compares another checkout).
+
+``--kernel``: a real ipykernel runs under callgrind (one counter file per thread), driven
+through ``jupyter_client`` as JupyterLab drives it: execute requests with the cell id in
+their metadata, the notebook's path in ``JPY_SESSION_NAME``, nbprod's background thread
+running. The hooks are switched on and off between segments by a silent request that
+also makes callgrind dump (at ``os.getsid``), so each segment counts everything the
+kernel does for its cells: receiving and parsing the request, IPython, nbprod, the reply
+and the iopub messages. Printed: the kernel's main thread (where the cell runs) and all
+threads together (nbprod's own thread, the iopub and shell-channel threads).
+
+Without ``--kernel``, a bare InteractiveShell runs the kernel benchmark's
 cells (20 cells, each reading the one above, with cell ids, the notebook file known);
 nbprod's hooks are switched on and off for alternate segments of one process, and
 callgrind dumps its counters between segments (at ``os.getppid()``), so both sides of each
@@ -26,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -84,13 +96,185 @@ def worker(cells: int, rounds: int) -> None:
     os._exit(0)
 
 
+KERNEL_SETUP = """
+import ctypes as _nbprod_ctypes
+import os as _nbprod_os
+from nbprod.live import get_hooks as _nbprod_get_hooks
+from nbprod.live.nbfile import NotebookFile as _nbprod_NF
+_nbprod_ip = get_ipython()
+_nbprod_h = _nbprod_get_hooks(_nbprod_ip)
+_nbprod_NF.min_interval = 1e9
+_nbprod_toggle = _nbprod_ctypes.CDLL(TOGGLE_LIB).nbprod_cg_toggle
+def _nbprod_t0(*a):
+    _nbprod_toggle()
+def _nbprod_t1(*a):
+    _nbprod_toggle()
+def _nbprod_switch(on):
+    for ev, fn in (("pre_run_cell", _nbprod_h.pre_run_cell), ("post_run_cell", _nbprod_h.post_run_cell)):
+        cbs = _nbprod_ip.events.callbacks[ev]
+        if on and fn not in cbs:
+            cbs.insert(0, fn)
+        elif not on and fn in cbs:
+            cbs.remove(fn)
+    for ev, fn, at in (("pre_run_cell", _nbprod_t0, 0), ("post_run_cell", _nbprod_t1, None)):
+        cbs = _nbprod_ip.events.callbacks[ev]
+        if fn in cbs:
+            cbs.remove(fn)
+        cbs.insert(at if at is not None else len(cbs), fn)
+"""
+TOGGLE_C = """
+#include <valgrind/callgrind.h>
+void nbprod_cg_toggle(void) { CALLGRIND_TOGGLE_COLLECT; }
+"""
+
+
+def kernel_parent(args: argparse.Namespace) -> int:
+    """A real ipykernel under callgrind; segments of cells with the hooks on and off."""
+    import nbformat
+    from jupyter_client import KernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    work = tempfile.mkdtemp(prefix="nbprod-cgk-")
+    out = tempfile.mkdtemp(prefix="nbprod-cgkout-")
+    ids = [f"c{i}" for i in range(20)]
+    sources = ["x0 = 1"] + [f"x{i} = x{i - 1} + 1" for i in range(1, 20)]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    for c, cid in zip(nb.cells, ids, strict=True):
+        c.id = cid
+    nb_path = os.path.join(work, "bench.ipynb")
+    nbformat.write(nb, nb_path)
+    # collection is switched on and off from inside the kernel (callgrind.h's client request,
+    # through ctypes): from the first pre_run_cell callback to the last post_run_cell one
+    lib = os.path.join(out, "toggle.so")
+    with open(os.path.join(out, "toggle.c"), "w") as fh:
+        fh.write(TOGGLE_C)
+    cc = subprocess.run(
+        ["cc", "-O2", "-shared", "-fPIC", "-o", lib, os.path.join(out, "toggle.c")],
+        capture_output=True,
+        text=True,
+    )
+    if cc.returncode != 0:
+        print(
+            f"cannot build the callgrind toggle (needs cc and valgrind's callgrind.h): {cc.stderr.strip()}",
+            file=sys.stderr,
+        )
+        return 1
+    specs = tempfile.mkdtemp(prefix="nbprod-cgkspec-")
+    os.makedirs(os.path.join(specs, "bench"))
+    argv = [
+        "valgrind", "--tool=callgrind", "--dump-before=getsid", "--collect-atstart=no",
+        f"--callgrind-out-file={out}/cg.out", sys.executable, "-m", "ipykernel_launcher",
+        "-f", "{connection_file}",
+    ]  # fmt: skip
+    with open(os.path.join(specs, "bench", "kernel.json"), "w") as fh:
+        json.dump({"argv": argv, "display_name": "bench", "language": "python"}, fh)
+    km = KernelManager(kernel_name="bench", kernel_spec_manager=KernelSpecManager(kernel_dirs=[specs]))
+    env = dict(
+        os.environ, PYTHONPATH=str(Path(args.tree).resolve()), JPY_SESSION_NAME=nb_path, PYTHONHASHSEED="0"
+    )
+    km.start_kernel(cwd=work, env=env)
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=900)
+
+        def run(code: str, cell_id: str | None = None, silent: bool = False) -> dict[str, Any]:
+            msg = kc.session.msg(
+                "execute_request",
+                {"code": code, "silent": silent, "store_history": not silent, "user_expressions": {},
+                 "allow_stdin": False, "stop_on_error": True},
+                metadata={"cellId": cell_id} if cell_id else {},
+            )  # fmt: skip
+            kc.shell_channel.send(msg)
+            while True:
+                reply = kc.get_shell_msg(timeout=900)
+                if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+                    break
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"{code[:60]!r}: {reply['content'].get('evalue')}")
+            return reply["content"]  # type: ignore[no-any-return]
+
+        def value(expr: str) -> Any:
+            msg_id = kc.execute("", silent=True, user_expressions={"v": expr})
+            while True:
+                reply = kc.get_shell_msg(timeout=900)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            return json.loads(reply["content"]["user_expressions"]["v"]["data"]["text/plain"].strip("'"))
+
+        run("import numpy as np, pandas as pd\nx = 0", "setup")
+        run("%load_ext nbprod", "load")
+        run(f"TOGGLE_LIB = {lib!r}\n" + KERNEL_SETUP, silent=True)
+        run("_nbprod_switch(True)", silent=True)
+        for i in range(200):  # warm-up: every cell analysed and checked
+            run(sources[i % 20], ids[i % 20])
+        order = []
+        for r in range(args.rounds):
+            for on in (True, False) if r % 2 == 0 else (False, True):
+                run(f"_nbprod_switch({on}); _nbprod_os.getsid(0)", silent=True)  # dump: a segment ends
+                order.append(on)
+                for i in range(args.cells):
+                    run(sources[i % 20], ids[i % 20])
+        run("_nbprod_os.getsid(0)", silent=True)
+        errors = value("str(_nbprod_h.session.internal_errors)")
+        nb_known = value("str(int(_nbprod_h._nb_path is not None))")
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    # cg.out.<dump>: dump 1 is everything collected before the first segment
+    files = sorted(glob.glob(f"{out}/cg.out.*"), key=lambda f: int(f.rsplit(".", 1)[1]))
+    totals = [_total(f) for f in files[1 : 1 + len(order)]]
+    if os.environ.get("NBPROD_CG_KEEP"):
+        print(f"callgrind files kept in {out}", file=sys.stderr)
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(specs, ignore_errors=True)
+    if len(totals) != len(order):
+        print(f"expected {len(order)} segments, callgrind dumped {len(totals)}", file=sys.stderr)
+        return 1
+    seg = [t / args.cells for t in totals]
+    on = [v for v, o in zip(seg, order, strict=True) if o]
+    off = [v for v, o in zip(seg, order, strict=True) if not o]
+    diffs = [a - b for a, b in zip(on, off, strict=True)]
+    print(
+        f"real ipykernel under callgrind, python {sys.version.split()[0]}; {args.rounds} pairs of "
+        f"{args.cells} cells; notebook known {bool(nb_known)}; internal errors {errors}"
+    )
+    print(
+        f"kernel's main thread, first pre_run_cell to last post_run_cell callback: plain "
+        f"{statistics.median(off):,.0f} instructions per cell"
+    )
+    print(
+        f"added by nbprod: {statistics.median(diffs):,.0f} instructions per cell "
+        f"(median of paired differences; range {min(diffs):,.0f} to {max(diffs):,.0f})"
+    )
+    return 0
+
+
+def _total(path: str) -> int:
+    with open(path) as fh:
+        for line in fh:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise ValueError(path)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=100, help="cells per segment")
     parser.add_argument("--rounds", type=int, default=6, help="pairs of segments")
     parser.add_argument("--tree", default=str(HERE.parent), help="the checkout to import nbprod from")
+    parser.add_argument("--kernel", action="store_true", help="a real ipykernel, driven by execute requests")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.kernel:
+        if shutil.which("valgrind") is None:
+            print("valgrind is not installed", file=sys.stderr)
+            return 1
+        return kernel_parent(args)
     if args.worker:
         worker(args.cells, args.rounds)
         return 0
@@ -110,15 +294,8 @@ def main() -> int:
         print(proc.stderr[-2000:], file=sys.stderr)
         return 1
 
-    def total(path: str) -> int:
-        with open(path) as fh:
-            for line in fh:
-                if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
-        raise ValueError(path)
-
     files = sorted(glob.glob(f"{out}/cg.out.*"), key=lambda f: int(f.rsplit(".", 1)[1]))
-    per_cell = [total(f) / args.cells for f in files[1 : 1 + len(info["order"])]]
+    per_cell = [_total(f) / args.cells for f in files[1 : 1 + len(info["order"])]]
     on = [v for v, o in zip(per_cell, info["order"], strict=True) if o]
     off = [v for v, o in zip(per_cell, info["order"], strict=True) if not o]
     diffs = [a - b for a, b in zip(on, off, strict=True)]

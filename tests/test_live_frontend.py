@@ -344,3 +344,53 @@ def test_quiet_re_runs_still_see_what_changed(shell: InteractiveShell, tmp_path:
     assert record["cells"]["a"]["runs"] == 5 and record["cells"]["b"]["runs"] == 5
     assert [e["cell_id"] for e in record["executions"]][-2:] == ["a", "a"]
     assert record["summary"]["executions"] == s.seq and comm.sent[-1]["stale"] == {"b": ["x"]}
+
+
+def test_the_front_ends_unchanged_notebook_after_a_run_keeps_the_fast_path(
+    shell: InteractiveShell, tmp_path: Path
+) -> None:
+    """JupyterLab sends the notebook after every execution, mostly unchanged: that must not
+    make every cell's next run a full check (it did: each message re-checked all cells)."""
+    hooks = loaded(shell, tmp_path)
+    cells = [("a", "x = 1"), ("b", "y = x * 2")]
+    send_notebook(hooks, "n.ipynb", cells)
+    for _ in range(2):
+        for cid, src in cells:
+            run(shell, src, cid)
+    s = hooks.session
+    epoch, generation = s.epoch, hooks.frontend.view.generation
+    for _ in range(3):
+        send_notebook(hooks, "n.ipynb", cells)  # as after each run: nothing changed
+        run(shell, "y = x * 2", "b")
+    assert s.epoch == epoch and hooks.frontend.view.generation == generation
+    assert s.cells["b"].clean == s.epoch and s.cells["b"].runs == 5  # re-runs took the fast path
+    # a real edit (not re-run) is still seen at once
+    send_notebook(hooks, "n.ipynb", [("a", "x = 2"), ("b", "y = x * 2")], edited={"a"})
+    assert s.epoch != epoch and hooks.frontend.view.generation == generation + 1
+    run(shell, "y = x * 2", "b")
+    assert rules(s.warnings) == [("b", "NB107")]
+
+
+def test_a_definers_run_is_its_cells_state_until_the_code_changes(shell: InteractiveShell) -> None:
+    """The defining version reads its run's counters from the cell's state (one object per
+    re-run to update); an edit, or a run that failed before a definition, freezes them."""
+    run(shell, "%load_ext nbprod", "load")
+    s = get_hooks(shell).session
+    run(shell, "x = 1\ny = 2", "a")
+    run(shell, "x = 1\ny = 2", "a")
+    first = s.definers["y"]
+    assert first.seq == s.cells["a"].last_seq and first.time == s.cells["a"].time
+    run(shell, "x = 1", "a")  # y is left over from the earlier version: its facts stay put
+    seq_y = s.definers["y"].seq
+    assert s.definers["y"] is first and first.state is None and seq_y < s.cells["a"].last_seq
+    run(shell, "x = 1", "a")
+    assert s.definers["y"].seq == seq_y and s.definers["x"].seq == s.cells["a"].last_seq
+    # the same code fails before setting z: z keeps the last good run's facts, x moves on
+    run(shell, "d = 1", "c")
+    run(shell, "x = 1\nz = 3 / d", "b")
+    good = s.definers["z"].seq
+    run(shell, "d = 0", "c")
+    assert not run(shell, "x = 1\nz = 3 / d", "b").success
+    assert not run(shell, "x = 1\nz = 3 / d", "b").success
+    assert s.definers["z"].seq == good < s.definers["x"].seq == s.cells["b"].last_seq
+    assert s.definers["z"] is not s.cells["b"].version and s.definers["x"] is s.cells["b"].version

@@ -128,11 +128,16 @@ def _shape(result: Any) -> tuple[int | None, int | None]:
     return None, None
 
 
+def _nothing() -> None:
+    pass
+
+
 class DataTracker:
     """Collects file reads while a cell runs, then fingerprints them."""
 
     def __init__(self, max_files: int = 500, stats: bool = True) -> None:
-        self.active = False
+        self.in_cell: Any = bool  # True while a cell runs (set by the hooks)
+        self.noted: Any = _nothing  # called after a read is noted (set by the hooks)
         self.pending: list[tuple[str, str, Any]] = []  # (reader, path as given, result)
         self.files: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self.max_files = max_files
@@ -153,11 +158,12 @@ class DataTracker:
         def reader_wrapper(*args: Any, **kwargs: Any) -> Any:
             __tracebackhide__ = True  # noqa: F841  (IPython hides this frame in tracebacks)
             result = fn(*args, **kwargs)
-            if tracker.active:
+            if tracker.in_cell():
                 try:
                     path = _path_arg(args, kwargs)
                     if path is not None and len(tracker.pending) < 1000:
                         tracker.pending.append((reader, path, result))
+                        tracker.noted()
                 except Exception:  # never let bookkeeping break the user's read
                     log.debug("nbprod: could not note a read", exc_info=True)
             return result

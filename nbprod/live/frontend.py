@@ -142,8 +142,9 @@ class Frontend:
             if self.view is None:
                 self.view = FrontendView(hooks._nb_path)
             self.view.path = hooks._nb_path
-            self.view.update(cells)
-            hooks.session.nbfile = self.view
+            changed = self.view.update(cells)
+            if changed or hooks.session.nbfile is not self.view:  # else the checks stand: no re-check
+                hooks.session.nbfile = self.view
         if first:
             hooks.sync(force=True)  # the load cell's line says the extension is connected
         self.send_findings(force=True)

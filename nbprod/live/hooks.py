@@ -31,7 +31,7 @@ from nbprod.record import RECORD_MIME, record_path, save_record
 log = logging.getLogger("nbprod.live")
 MAX_ERRORS = 50
 _EMPTY: dict[str, Any] = {}
-_perf = time.perf_counter
+_now = time.time  # one clock read before and one after a cell: its duration and its wall time
 
 
 class TreeTap(ast.NodeTransformer):
@@ -72,7 +72,7 @@ class LiveHooks:
         self.tap_transformer = TreeTap(self)
         self.rich = hasattr(shell, "kernel")
         self.disabled = False
-        self._raw: str | None = None
+        self._raw: str | None = None  # the running cell's source (None between cells)
         self._cell_id: str | None = None
         self._t0 = 0.0
         self._live: LiveCell | None = None
@@ -87,7 +87,9 @@ class LiveHooks:
         self._saved_seq = 0
         self._saved_at = 0.0
         self.save_error: str | None = None
-        self.background = Background(lambda: self.data.active)
+        self.background = Background(self._in_cell)
+        self.data.in_cell = self._in_cell
+        self.data.noted = self._resync
         self.data.submit = self.background.submit
         self.data.on_hashed = self._hashed
         from nbprod.live.frontend import Frontend
@@ -95,6 +97,14 @@ class LiveHooks:
         self.frontend = Frontend(self)
         self.in_kernel = False
         self._load_cell: str | None = None
+
+    def _resync(self) -> None:
+        """A data read was noted: the fast path's one test sends the cell to ``_after_cell``."""
+        self._synced_rev = -1
+
+    def _in_cell(self) -> bool:
+        """True while a cell runs (between the two hooks): data reads are the cell's."""
+        return self._raw is not None
 
     # -- wiring ------------------------------------------------------------------
     def register(self) -> None:
@@ -155,6 +165,10 @@ class LiveHooks:
             if self.session.internal_errors >= MAX_ERRORS and not self.disabled:
                 self.disabled = True
                 self._drop_tap()
+                self._raw = None
+                for event, fn in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
+                    if fn in self.shell.events.callbacks[event]:  # off: no check left in the cells
+                        self.shell.events.unregister(event, fn)
                 log.error("nbprod: %d internal errors, live tracking switched off", MAX_ERRORS)
         except Exception:
             pass
@@ -168,24 +182,31 @@ class LiveHooks:
 
     # -- events ------------------------------------------------------------------
     def pre_run_cell(self, info: Any) -> None:
-        """Before a cell: note its source and id; tap the AST only for a new source."""
-        if self.disabled:
-            return
+        """Before a cell: note its source and id; tap the AST only for a new source.
+
+        (Switched off after too many internal errors by unregistering: no flag to test.)"""
         try:
-            raw = self._raw = info.raw_cell
+            raw = info.raw_cell
+            try:  # a subscript costs less than .get(); a miss is a new source (rare)
+                self._live = self._sources[raw]
+            except KeyError:
+                self._live = None
+                self._new_source()
             self._cell_id = info.cell_id  # IPython 8+; None from a terminal or nbclient
-            live = self._live = self._sources.get(raw)
-            if live is None:
-                self._need_tree = self._tapped = True
-                transformers = self.shell.ast_transformers
-                if self.tap_transformer not in transformers:
-                    transformers.insert(0, self.tap_transformer)
-            self.data.active = True
-            self._t0 = _perf()
+            self._t0 = _now()
+            self._raw = raw  # last: from here on a cell runs (``_in_cell``)
         except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
-            self.data.active = False
+            self._raw = None
         except Exception:
+            self._raw = None
             self.failed("pre_run_cell")
+
+    def _new_source(self) -> None:
+        """A source never seen: its tree is analysed by the AST tap as IPython compiles it."""
+        self._need_tree = self._tapped = True
+        transformers = self.shell.ast_transformers
+        if self.tap_transformer not in transformers:
+            transformers.insert(0, self.tap_transformer)
 
     def tap(self, node: ast.AST) -> None:
         """Called by the transformer with IPython's tree: analyse it once (cached by source)."""
@@ -200,30 +221,51 @@ class LiveHooks:
         A re-run that raises nothing costs a few attribute updates here and in
         ``Session.run``; the record is saved by the background thread once the kernel is
         idle, and the front end's stale marks go out once the kernel is idle too."""
-        if self.disabled:
-            return
         try:
-            seconds = _perf() - self._t0
-            data = self.data
-            data.active = False
+            now = _now()
             raw = self._raw
-            if raw is None:
+            if raw is None:  # no pre_run_cell for this cell (the %load_ext cell itself)
                 return
             self._raw = None
             session = self.session
             count = result.execution_count
-            if (
-                result.error_in_exec is None
-                and result.error_before_exec is None
-                and session.rerun(self._cell_id, self._live, count, seconds)
-            ):  # the fast path: a re-run that cannot warn
-                if data.pending:
-                    self._flush_data(count)
-                if self._nb_path is None or session.revision != self._synced_rev:
-                    self._after_cell()
-                if self.frontend.connected:
-                    self.frontend.cell_ran()
-                return
+            if result.error_in_exec is None and result.error_before_exec is None:
+                # the fast path, a re-run that cannot warn: ``Session.rerun`` inlined for runs
+                # with a cell id (in CPython a call costs as much as eight attribute stores)
+                cell_id = self._cell_id
+                state = None
+                if cell_id is not None:
+                    try:
+                        state = session.cells[cell_id]
+                    except KeyError:
+                        pass
+                if (
+                    state is not None
+                    and state.lc is self._live
+                    and state.clean == session.epoch
+                    and now < session.next_look
+                ):
+                    session.seq = seq = session.seq + 1
+                    session.updated = now
+                    state.last_seq = seq
+                    state.count = count
+                    state.runs += 1
+                    state.time = now  # the defining Version reads its counters from the state
+                    entry = state.entry
+                    entry[0] = seq  # type: ignore[index]
+                    entry[1] = count  # type: ignore[index]
+                    entry[4] = now - self._t0  # type: ignore[index]
+                    entry[6] += 1  # type: ignore[index]
+                    if session.revision != self._synced_rev:  # also: data read, path unknown
+                        self._after_cell(count)
+                    if self.frontend.connected:
+                        self.frontend.cell_ran()
+                    return
+                if cell_id is None and session.rerun(None, self._live, count, now - self._t0, now):
+                    self._after_cell(count)
+                    if self.frontend.connected:
+                        self.frontend.cell_ran()
+                    return
             if self._tapped:
                 self._need_tree = self._tapped = False
                 self._drop_tap()
@@ -231,6 +273,8 @@ class LiveHooks:
             if live is None:  # the cell never reached the AST stage (syntax error, empty)
                 live = session.remember(raw, None)
             ns = self.shell.user_ns if live.calls else _EMPTY
+            seconds = now - self._t0
+            data = self.data
             if result.error_in_exec is None and result.error_before_exec is None:
                 found = session.run(live, raw, self._cell_id, count, seconds, True, None, ns)
             else:
@@ -243,7 +287,7 @@ class LiveHooks:
                 self._flush_data(count)
             if found:
                 self._show(found)
-            self._after_cell()
+            self._after_cell(count)
             if self.frontend.connected:
                 self.frontend.cell_ran()
         except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
@@ -251,8 +295,11 @@ class LiveHooks:
         except Exception:
             self.failed("post_run_cell")
 
-    def _after_cell(self) -> None:
-        """Look for the notebook now and then while it is unknown; sync what changed."""
+    def _after_cell(self, count: int | None) -> None:
+        """Take the cell's data reads (if not taken yet); look for the notebook now and then
+        while it is unknown; sync what changed."""
+        if self.data.pending:
+            self._flush_data(count)
         if self._nb_path is None:
             self._path_tries += 1
             if (self._path_tries & 63) == 1:
@@ -382,7 +429,9 @@ class LiveHooks:
     def sync(self, force: bool = False) -> None:
         """Update the embedded record and save the file soon, when something besides the
         execution log changed (the log alone is saved by the background thread's watch)."""
-        rev = self._synced_rev = self.session.revision
+        rev = self.session.revision
+        # while the notebook is unknown the fast path's one test keeps calling ``_after_cell``
+        self._synced_rev = rev if self._nb_path is not None else -1
         if self._embed is not None and (rev != self._embedded_rev or force):
             self._embedded_rev = rev
             self._embed.update(self._bundle(), raw=True)

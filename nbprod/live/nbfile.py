@@ -149,13 +149,25 @@ class FrontendView:
         self.all_sources: dict[str, str] = {}
         self.mtime = float("inf")
         self.next_look = float("inf")  # never due: the front end sends every change
-        self.generation = 0  # bumped by every update
+        self.generation = 0  # bumped by every update that changes something
+        self._last: list[tuple[Any, ...]] | None = None
 
-    def update(self, cells: list[dict[str, Any]]) -> None:
-        """Take the front end's cells: ``[{"id", "source", "kind", "edited"}]`` in notebook order."""
+    def update(self, cells: list[dict[str, Any]]) -> bool:
+        """Take the front end's cells: ``[{"id", "source", "kind", "edited"}]`` in notebook order.
+
+        False when they are what the last update said (the front end sends the notebook
+        after every execution, mostly unchanged): nothing is analysed again."""
         from nbprod.analysis.facts import analyze_notebook
         from nbprod.notebook import Cell, Notebook
 
+        key = [
+            (c.get("id"), c.get("source"), c.get("kind", "code"), bool(c.get("edited")))
+            for c in cells
+            if isinstance(c, dict)
+        ]
+        if key == self._last:
+            return False
+        self._last = key
         positions, hashes, sources, nb_cells, edited = {}, {}, {}, [], set()
         for index, c in enumerate(cells):
             cid, src = c.get("id"), c.get("source")
@@ -177,6 +189,7 @@ class FrontendView:
         nb = Notebook(str(self.path or "<live>"), nb_cells, {"language_info": {"name": "python"}})
         self.first_defs = analyze_notebook(nb).first_definitions()
         self.generation += 1
+        return True
 
     def refresh(self) -> bool:
         """Always current: the front end sends every change."""

@@ -38,19 +38,47 @@ _GENERATORS = ("numpy.random.default_rng", "numpy.random.RandomState")
 _OPEN_READ_MODES = ("r", "rb", "rt", "br", "tr")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Version:
     """One version of a cell (by id and code) and its latest run: what defined a name.
 
-    Re-runs of the same version update ``seq``, ``count`` and ``time`` in place (the names
-    it defines keep pointing at it); a failed run that stopped before a definition leaves
-    that name on a frozen copy."""
+    While it is its cell's current version (``state`` set), its run's ``seq``, ``count``
+    and ``time`` are the cell state's own counters, so a re-run updates one object. Once
+    the cell's code changes it is frozen with its last run's values (the names it defined
+    keep pointing at it); a failed run that stopped before a definition leaves that name
+    on a frozen copy."""
 
     key: str | None
     hash: str  # the code's meaning (comments and whitespace ignored)
-    seq: int
-    count: int | None
-    time: float
+    _seq: int
+    _count: int | None
+    _time: float
+    state: CellState | None = field(default=None, repr=False)
+
+    @property
+    def seq(self) -> int:
+        state = self.state
+        return self._seq if state is None else state.last_seq
+
+    @property
+    def count(self) -> int | None:
+        state = self.state
+        return self._count if state is None else state.count
+
+    @property
+    def time(self) -> float:
+        state = self.state
+        return self._time if state is None else state.time
+
+    def frozen(self) -> Version:
+        """An unbound copy with this version's values now."""
+        return Version(self.key, self.hash, self.seq, self.count, self.time)
+
+    def freeze(self) -> None:
+        """Stop following the cell's state: keep the values of its last run."""
+        if self.state is not None:
+            self._seq, self._count, self._time = self.seq, self.count, self.time
+            self.state = None
 
 
 _ANONYMOUS = Version(None, "", 0, None, 0.0)  # defined by a run with no cell id (terminal)
@@ -68,6 +96,7 @@ class CellState:
     last_seq: int = 0
     count: int | None = None
     runs: int = 0
+    time: float = 0.0  # wall-clock time of the last run
     ok: bool = True
     source_hash: str = ""
     defines: tuple[str, ...] = ()
@@ -257,44 +286,40 @@ class Session:
                 self.epoch += 1
         return self._run(lc, source, cell_id, count, seconds, ok, error_line, user_ns, seq, now)
 
-    def rerun(self, cell_id: str | None, lc: LiveCell | None, count: int | None, seconds: float) -> bool:
+    def rerun(
+        self, cell_id: str | None, lc: LiveCell | None, count: int | None, seconds: float, now: float
+    ) -> bool:
         """The fast path of a successful run; False when ``run`` must record it instead.
 
         Taken when this cell ran this very source last time, that run was checked and
         could raise nothing, and nothing the checks depend on has changed since (``epoch``)
         nor is due to be looked at (the notebook file): counters updated in place, no
-        allocation, nothing shown."""
+        allocation, nothing shown. ``LiveHooks.post_run_cell`` inlines the part for runs with
+        a cell id (a call costs as much as the updates): keep the two in step."""
         if cell_id is None:
-            return self._rerun_anonymous(lc, count, seconds)
+            return self._rerun_anonymous(lc, count, seconds, now)
         state = self.cells.get(cell_id)
-        if state is None or state.lc is not lc or state.clean != self.epoch:
-            return False
-        now = _now()
-        if now >= self.next_look:
+        if state is None or state.lc is not lc or state.clean != self.epoch or now >= self.next_look:
             return False
         self.seq = seq = self.seq + 1
         self.updated = now
         state.last_seq = seq
         state.count = count
         state.runs += 1
+        state.time = now  # the current Version reads its counters from the state
         entry = state.entry
         entry[0] = seq  # type: ignore[index]
         entry[1] = count  # type: ignore[index]
         entry[4] = seconds  # type: ignore[index]
         entry[6] += 1  # type: ignore[index]
-        version = state.version
-        if version is not None:
-            version.seq = seq
-            version.count = count
-            version.time = now
         return True
 
-    def _rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float) -> bool:
+    def _rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float, now: float) -> bool:
         """``rerun`` for a run with no cell id (a terminal, nbclient): only the log moves."""
         if lc is None or lc.anon_clean != self.epoch or lc.anon_entry is None:
             return False
         self.seq = seq = self.seq + 1
-        self.updated = _now()
+        self.updated = now
         entry = lc.anon_entry
         entry[0], entry[1], entry[4] = seq, count, seconds
         entry[6] += 1
@@ -347,23 +372,31 @@ class Session:
         if lc.seed_functions and any(self.seed_functions.get(k) != v for k, v in lc.seed_functions.items()):
             self.seed_functions.update(lc.seed_functions)
             self.epoch += 1  # a plain call to one of these is a seed now
+        frozen: Version | None = None
+        before = self.cells.get(cell_id) if cell_id is not None else None
+        old = before.version if before is not None else None
+        if old is not None:  # before the state moves on: the last run's values are still there
+            if not lc.defs or old.hash != lc.code:
+                old.freeze()  # replaced: the names it set keep their last run's facts
+            elif not ok:
+                frozen = old.frozen()  # names this run did not set again keep them too
         state = self._note_cell(cell_id, lc, source, seq, ok, count) if cell_id is not None else None
         definers = self.definers
-        if state is not None and not lc.defs:
-            state.version = None  # an older version's object stays with the names it set
+        if state is not None:
+            state.time = now
+            if not lc.defs:
+                state.version = None  # an older version's object stays with the names it set
         if lc.defs:
             version = _ANONYMOUS  # without a cell id nothing is checked against the definer
             if state is not None:
                 version = state.version  # type: ignore[assignment]
-                if version is None or version.hash != lc.code:
-                    version = state.version = Version(cell_id, lc.code, seq, count, now)
-                elif not ok:  # names this run did not set again keep their last run's facts
-                    frozen = Version(cell_id, version.hash, version.seq, version.count, version.time)
+                if version is None or version.hash != lc.code or version.state is not state:
+                    version = state.version = Version(cell_id, lc.code, seq, count, now, state)
+                elif frozen is not None:
                     for name, line in lc.defs.items():
                         if error_line is not None and line >= error_line and definers.get(name) is version:
                             definers[name] = frozen
                             self.epoch += 1
-                version.seq, version.count, version.time = seq, count, now
             for name, line in lc.defs.items():
                 if (ok or error_line is None or line < error_line) and definers.get(name) is not version:
                     definers[name] = version
