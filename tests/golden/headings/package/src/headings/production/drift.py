@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .profile import kind_of
+from .profile import factorize, kind_of
 
 EPS = 1e-4
 
@@ -101,7 +101,7 @@ def _numeric_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
 
 def _counts(s: pd.Series) -> tuple[list[str], np.ndarray]:
     """Category counts of a column as text, largest first (one hashing pass, no per-row str)."""
-    codes, uniques = pd.factorize(s)
+    codes, uniques = factorize(s)
     per = np.bincount(codes[codes >= 0], minlength=len(uniques))
     merged: dict[str, int] = {}
     for u, n in zip(uniques, per.tolist(), strict=True):  # distinct values only

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import ProductionError, spec
+from .profile import factorize
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
@@ -117,7 +118,7 @@ def validate(
             )
         if ref["kind"] == "categorical" and ref.get("complete"):
             # one hashing pass; the distinct values (few) are compared as text, in order of appearance
-            codes, uniques = pd.factorize(X[c])
+            codes, uniques = factorize(X[c])
             known = ref["frequencies"]
             new = np.array([str(u) not in known for u in uniques], dtype=bool)
             if new.any():
