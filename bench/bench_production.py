@@ -3,6 +3,7 @@
     python bench/bench_production.py              # corpus + samples, then the 100k-row timings
     python bench/bench_production.py --no-timing  # fidelity only
     python bench/bench_production.py --only wine_kadai
+    python bench/bench_production.py --timing-only --cold  # the timed packages only: export, train, time
 
 Corpus: ``bench/production_corpus/*.ipynb`` (public code adapted to generated or bundled data;
 provenance in ``PROVENANCE.md``; rebuild with ``build.py``) plus ``sample_notebooks/`` that train.
@@ -13,7 +14,10 @@ predictions), ``monitor`` checks them and a shifted copy; the generated ``test_p
 Timing: a 100k-row CSV resampled from the held-out rows; ``predict`` and ``monitor`` in process,
 CPU time, against ``pandas.read_csv`` of the same file, the three interleaved, medians of
 ``--repeats``. Each call is split into the model's own ``predict`` / ``predict_proba`` (timed
-inside that same call) and nbprod's part (the rest). The machine is shared: timings are noisy.
+inside that same call), and into parts (artifact, read, validate, preprocessing, model, checks,
+drift, write, audit log, rest), each exclusive of the parts inside it; nbprod's own part is all
+but the model and the replayed preprocessing. Imports are not counted (``--cold`` adds a
+new-process line where they are). The machine is shared: timings are noisy.
 """
 
 from __future__ import annotations
@@ -131,7 +135,9 @@ def one(nb: Path, work: Path, quick: bool = False) -> dict[str, object]:
         return row
     batch = rows if rows.is_file() else art / "samples" / "heldout_rows.csv"
     if quick:
-        row.update(stage="trained", predict=True, package=str(result.out_dir), heldout=str(batch), artifacts=str(art))
+        row.update(
+            stage="trained", predict=True, package=str(result.out_dir), heldout=str(batch), artifacts=str(art)
+        )
         return row
     out = here / "pred.csv"
     done = subprocess.run(
@@ -359,7 +365,9 @@ def _lines(name: str, t: dict[str, Any]) -> list[str]:
         )
         out.append(
             "    "
-            + ", ".join(f"{k} {c[k]:.3f} ({c[k] / floor:.2f}x)" for k in ORDER if k in c and k not in NOT_OURS)
+            + ", ".join(
+                f"{k} {c[k]:.3f} ({c[k] / floor:.2f}x)" for k in ORDER if k in c and k not in NOT_OURS
+            )
         )
     if "cold" in t:
         cold = t["cold"]
@@ -379,7 +387,9 @@ def main() -> int:
         action="store_true",
         help="the 100k-row timings alone: export and train the timed packages, nothing else (~3 min)",
     )
-    ap.add_argument("--cold", action="store_true", help="also time each command in a new process (imports counted)")
+    ap.add_argument(
+        "--cold", action="store_true", help="also time each command in a new process (imports counted)"
+    )
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (printed) for profiling")

@@ -79,7 +79,10 @@ def _coerce(s: pd.Series, dtype: Any, ref: dict[str, Any]) -> pd.Series:
 
 
 def validate(
-    df: pd.DataFrame, bundle: dict[str, Any], profile: dict[str, Any], factorized: dict[str, Any] | None = None
+    df: pd.DataFrame,
+    bundle: dict[str, Any],
+    profile: dict[str, Any],
+    factorized: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
     """The features in training form, plus (errors, problems, notices): one line each.
 

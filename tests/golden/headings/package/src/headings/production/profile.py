@@ -16,7 +16,9 @@ def factorize(s: pd.Series) -> tuple[np.ndarray, Any]:
 
     Text columns are factorized as their object array, which is two to three times faster
     than through the Series and gives the same codes and values."""
-    if s.dtype == object or (pd.api.types.is_string_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)):
+    if s.dtype == object or (
+        pd.api.types.is_string_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
+    ):
         return pd.factorize(s.to_numpy(dtype=object))
     return pd.factorize(s)
 
