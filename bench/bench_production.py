@@ -3,6 +3,7 @@
     python bench/bench_production.py              # corpus + samples, then the 100k-row timings
     python bench/bench_production.py --no-timing  # fidelity only
     python bench/bench_production.py --only wine_kadai
+    python bench/bench_production.py --timing-only --cold  # the timed packages only: export, train, time
 
 Corpus: ``bench/production_corpus/*.ipynb`` (public code adapted to generated or bundled data;
 provenance in ``PROVENANCE.md``; rebuild with ``build.py``) plus ``sample_notebooks/`` that train.
@@ -13,7 +14,10 @@ predictions), ``monitor`` checks them and a shifted copy; the generated ``test_p
 Timing: a 100k-row CSV resampled from the held-out rows; ``predict`` and ``monitor`` in process,
 CPU time, against ``pandas.read_csv`` of the same file, the three interleaved, medians of
 ``--repeats``. Each call is split into the model's own ``predict`` / ``predict_proba`` (timed
-inside that same call) and nbprod's part (the rest). The machine is shared: timings are noisy.
+inside that same call), and into parts (artifact, read, validate, preprocessing, model, checks,
+drift, write, audit log, rest), each exclusive of the parts inside it; nbprod's own part is all
+but the model and the replayed preprocessing. Imports are not counted (``--cold`` adds a
+new-process line where they are). The machine is shared: timings are noisy.
 """
 
 from __future__ import annotations
@@ -82,7 +86,9 @@ def _same(a: Path, b: Path) -> bool:
     return x.astype(str).tolist() == y.astype(str).tolist()
 
 
-def one(nb: Path, work: Path) -> dict[str, object]:
+def one(nb: Path, work: Path, quick: bool = False) -> dict[str, object]:
+    """Export, train, predict, monitor and the generated tests; ``quick``: export and train only,
+    and time on the held-out rows ``train`` saved (the same rows the notebook's kernel writes)."""
     from nbprod.export import export_notebook
 
     row: dict[str, object] = {"notebook": nb.stem}
@@ -106,7 +112,7 @@ def one(nb: Path, work: Path) -> dict[str, object]:
     if not spec.get("heldout_X"):
         row["stage"] = "no held-out rows detected"
     rows, nbpred = here / "heldout_rows.csv", here / "notebook_predictions.csv"
-    if spec.get("heldout_X"):
+    if spec.get("heldout_X") and not quick:
         err = _run_notebook(local, DUMP.format(spec=spec, rows=str(rows), pred=str(nbpred)))
         if err:
             row["notebook_run"] = err
@@ -128,6 +134,11 @@ def one(nb: Path, work: Path) -> dict[str, object]:
         row["stage"] = "train failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:200]
         return row
     batch = rows if rows.is_file() else art / "samples" / "heldout_rows.csv"
+    if quick:
+        row.update(
+            stage="trained", predict=True, package=str(result.out_dir), heldout=str(batch), artifacts=str(art)
+        )
+        return row
     out = here / "pred.csv"
     done = subprocess.run(
         [*py, "predict", str(batch), "-o", str(out), "--artifacts", str(art)],
@@ -180,14 +191,38 @@ def one(nb: Path, work: Path) -> dict[str, object]:
 TIMER = r"""
 import contextlib, io, json, statistics, sys, time
 import pandas as pd
-from {package}.production import cli, serve
+import {package}.production as prod
+from {package}.production import cli, drift, html, serve
 art, src, big, reps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 rows = pd.read_csv(src)
 rows.sample(n=100_000, replace=True, random_state=0).to_csv(big, index=False)
-inside = [0.0]  # CPU seconds spent in the model's own predict / predict_proba, this call
+clock = time.process_time
+stack = []  # [part, start, time spent in timed parts below it]
+parts = {{}}  # CPU seconds of this call in each part, exclusive of the parts inside it
+
+
+def timed(part, f, below=None):
+    # ``below``: time only when called inside that part or at the top (feature_drift is both
+    # the features' test, inside batch_drift, and the predictions' one, from the command)
+    def inner(*a, **k):
+        if stack and below is not None and stack[-1][0] != below:
+            return f(*a, **k)
+        stack.append([part, clock(), 0.0])
+        try:
+            return f(*a, **k)
+        finally:
+            name, t0, inside = stack.pop()
+            spent = clock() - t0
+            parts[name] = parts.get(name, 0.0) + spent - inside
+            if stack:
+                stack[-1][2] += spent
+    return inner
+
+
 jobs = {{}}
 what = {{}}
 load = serve.load_bundle
+
 
 def timed_load(a):
     bundle, card = load(a)
@@ -201,88 +236,177 @@ def timed_load(a):
     except Exception:
         pass
     for name in ("predict", "predict_proba"):
-        if hasattr(model, name):
-            def inner(*a, _f=getattr(model, name), **k):
-                t = time.process_time()
-                try:
-                    return _f(*a, **k)
-                finally:
-                    inside[0] += time.process_time() - t
-            object.__setattr__(model, name, inner)  # the instance's own, for this process only
+        if hasattr(model, name):  # the instance's own, for this process only
+            object.__setattr__(model, name, timed("model", getattr(model, name)))
     return bundle, card
 
-serve.load_bundle = timed_load
+
+PARTS = {{  # (module, attribute): part; every name the commands look up at call time
+    (serve, "load_bundle"): "artifact",
+    (cli, "_load"): "artifact",
+    (cli, "read_table"): "read input",
+    (serve, "validate"): "validate input",
+    (serve, "apply"): "preprocessing",
+    (serve, "check_predictions"): "check predictions",
+    (serve, "output_frame"): "write output",
+    (prod, "write_table"): "write output",
+    (cli, "sha256_file"): "audit log",
+    (serve, "summary"): "audit log",
+    (drift, "batch_drift"): "feature drift",
+    (serve, "prediction_signal"): "prediction drift",
+    (cli, "write_text"): "write output",
+    (html, "render"): "write output",
+}}
+for (mod, attr), part in PARTS.items():
+    f = timed_load if (mod, attr) == (serve, "load_bundle") else getattr(mod, attr)
+    setattr(mod, attr, timed(part, f))
+drift.feature_drift = timed("prediction drift", drift.feature_drift, below="never")
+for name in ("_verified_bytes", "_unpickle"):  # the artifact's two halves, when serve has them
+    if hasattr(serve, name):
+        setattr(serve, name, timed("artifact sha256" if name == "_verified_bytes" else "artifact unpickle", getattr(serve, name)))
+
 
 def run(argv):
-    inside[0] = 0.0
+    parts.clear()
     with contextlib.redirect_stdout(io.StringIO()):
-        t = time.process_time()
+        t = clock()
         code = cli.main(argv)
-        total = time.process_time() - t
+        total = clock() - t
     assert code in (0, 1), code
-    return total, inside[0]
+    assert not stack
+    got = dict(parts)
+    got["other"] = total - sum(got.values())
+    got["total"] = total
+    return got
+
 
 predict_argv = ["predict", big, "-o", big + ".out.csv", "--artifacts", art]
 monitor_argv = ["monitor", big, "--artifacts", art, "--report", big + ".mon"]
 run(predict_argv), run(monitor_argv)  # imports, first-call caches
 got = {{"read_csv": [], "predict": [], "monitor": []}}
 for _ in range(reps):  # interleaved: drift in the machine's load hits all three alike
-    t = time.process_time(); pd.read_csv(big); got["read_csv"].append((time.process_time() - t, 0.0))
+    t = clock(); pd.read_csv(big); got["read_csv"].append({{"total": clock() - t}})
     got["predict"].append(run(predict_argv))
     got["monitor"].append(run(monitor_argv))
-out = {{"n_jobs": jobs, "reps": reps, **what}}
+out = {{"n_jobs": jobs, "reps": reps, **what, "input_bytes": __import__("os").path.getsize(big)}}
 for k, v in got.items():
-    out[k] = statistics.median(t for t, _ in v)
-    if k != "read_csv":
-        out[k + "_model"] = statistics.median(m for _, m in v)
-        out[k + "_overhead"] = statistics.median(t - m for t, m in v)
+    names = sorted({{n for r in v for n in r}})
+    out[k] = {{n: statistics.median(r.get(n, 0.0) for r in v) for n in names}}
 print(json.dumps(out))
 """
 
+COLD = r"""
+import resource, subprocess, sys, statistics
+py, package, art, big, reps = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+argvs = {{
+    "read_csv": [py, "-c", f"import pandas; pandas.read_csv({{big!r}})"],
+    "predict": [py, "-m", package, "predict", big, "-o", big + ".cold.csv", "--artifacts", art],
+    "monitor": [py, "-m", package, "monitor", big, "--artifacts", art, "--report", big + ".cold"],
+}}
+got = {{k: [] for k in argvs}}
+for _ in range(reps):
+    for k, argv in argvs.items():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        done = subprocess.run(argv, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert done.returncode in (0, 1), done.stderr[-400:]
+        got[k].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+print(__import__("json").dumps({{k: statistics.median(v) for k, v in got.items()}}))
+"""
 
-def timing(row: dict[str, object], work: Path, reps: int) -> dict[str, Any] | None:
+# nbprod's own part: everything but the model's predict and the notebook's replayed preprocessing
+NOT_OURS = ("model", "preprocessing")
+ORDER = ("artifact", "artifact sha256", "artifact unpickle", "read input", "validate input", "preprocessing",
+         "model", "check predictions", "feature drift", "prediction drift", "write output", "audit log", "other")  # fmt: skip
+
+
+def timing(row: dict[str, object], work: Path, reps: int, cold: bool) -> dict[str, Any] | None:
     pkg_dir = Path(str(row["package"]))
     package = next(
         p.name for p in (pkg_dir / "src").iterdir() if p.is_dir() and not p.name.endswith("egg-info")
     )
     big = work / f"{row['notebook']}-100k.csv"
+    env = _env(pkg_dir / "src")
     done = subprocess.run([sys.executable, "-c", TIMER.format(package=package), str(row["artifacts"]), str(row["heldout"]), str(big), str(reps)],
-                          env=_env(pkg_dir / "src"), capture_output=True, text=True, timeout=1800)  # fmt: skip
+                          env=env, capture_output=True, text=True, timeout=1800)  # fmt: skip
     if done.returncode != 0:
         print(f"  timing failed: {done.stderr.strip().splitlines()[-1:]}")
         return None
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    t: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    if cold:
+        done = subprocess.run([sys.executable, "-c", COLD.format(), sys.executable, package, str(row["artifacts"]), str(big), str(reps)],
+                              env=env, capture_output=True, text=True, timeout=1800)  # fmt: skip
+        if done.returncode == 0:
+            t["cold"] = json.loads(done.stdout.strip().splitlines()[-1])
+        else:
+            print(f"  cold timing failed: {done.stderr.strip().splitlines()[-1:]}")
+    return t
 
 
-def _line(name: str, t: dict[str, Any]) -> str:
-    floor = t["read_csv"]
+def own(t: dict[str, Any], cmd: str) -> float:
+    """nbprod's own CPU seconds in ``cmd``: the total less the model and the replayed preprocessing."""
+    return float(t[cmd]["total"] - sum(t[cmd].get(k, 0.0) for k in NOT_OURS))
+
+
+def _lines(name: str, t: dict[str, Any]) -> list[str]:
+    floor = t["read_csv"]["total"]
     jobs = ", ".join(f"{k}={v}" for k, v in t["n_jobs"].items()) or "no n_jobs"
-    parts = [f"timing {name} ({t['model']}; {jobs}) per 100k rows, CPU s: read_csv {floor:.3f}"]
+    out = [
+        f"timing {name} ({t['model']}; {jobs}), 100k rows ({t['input_bytes'] / 1e6:.1f} MB), CPU s,"
+        f" median of {t['reps']}: read_csv {floor:.3f}"
+    ]
     for cmd in ("predict", "monitor"):
-        parts.append(
-            f"{cmd} {t[cmd]:.3f} ({t[cmd] / floor:.1f}x) = model {t[cmd + '_model']:.3f} ({t[cmd + '_model'] / floor:.1f}x)"
-            f" + nbprod {t[cmd + '_overhead']:.3f} ({t[cmd + '_overhead'] / floor:.1f}x)"
+        c = t[cmd]
+        mine = own(t, cmd)
+        out.append(
+            f"  {cmd} {c['total']:.3f} ({c['total'] / floor:.1f}x): nbprod's own {mine:.3f} ({mine / floor:.2f}x),"
+            f" model {c.get('model', 0.0):.3f} ({c.get('model', 0.0) / floor:.1f}x),"
+            f" preprocessing {c.get('preprocessing', 0.0):.3f} ({c.get('preprocessing', 0.0) / floor:.2f}x)"
         )
-    return "; ".join(parts)
+        out.append(
+            "    "
+            + ", ".join(
+                f"{k} {c[k]:.3f} ({c[k] / floor:.2f}x)" for k in ORDER if k in c and k not in NOT_OURS
+            )
+        )
+    if "cold" in t:
+        cold = t["cold"]
+        out.append(
+            f"  new process each (start-up and imports counted): read_csv {cold['read_csv']:.3f},"
+            f" predict {cold['predict']:.3f} ({cold['predict'] / cold['read_csv']:.1f}x),"
+            f" monitor {cold['monitor']:.3f} ({cold['monitor'] / cold['read_csv']:.1f}x)"
+        )
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-timing", action="store_true")
+    ap.add_argument(
+        "--timing-only",
+        action="store_true",
+        help="the 100k-row timings alone: export and train the timed packages, nothing else (~3 min)",
+    )
+    ap.add_argument(
+        "--cold", action="store_true", help="also time each command in a new process (imports counted)"
+    )
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--json", help="write the rows here")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder (printed) for profiling")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per command (median)")
     args = ap.parse_args()
     notebooks = sorted(CORPUS.glob("*.ipynb")) + [
         SAMPLES / f"{n}.ipynb"
         for n in ("credit_risk_clean", "credit_risk_messy", "sales_regression", "iris_quick")
     ]
+    if args.timing_only:
+        notebooks = [n for n in notebooks if n.stem in TIMED]
     if args.only:
         notebooks = [n for n in notebooks if n.stem in args.only]
     work = Path(tempfile.mkdtemp(prefix="nbprod-bench-production-"))
     rows = []
     for nb in notebooks:
-        row = one(nb, work)
+        row = one(nb, work, quick=args.timing_only)
         rows.append(row)
         print(
             json.dumps({k: v for k, v in row.items() if k not in ("package", "heldout", "artifacts")}),
@@ -290,6 +414,8 @@ def main() -> int:
         )
     corpus = [r for r in rows if (CORPUS / f"{r['notebook']}.ipynb").is_file()]
     for label, group in (("corpus", corpus), ("all", rows)):
+        if args.timing_only:
+            break
         n = len(group)
         working = sum(1 for r in group if r.get("train") and r.get("predict") and r.get("monitor"))
         compared = [r for r in group if "same_as_notebook" in r]
@@ -303,20 +429,24 @@ def main() -> int:
         timed = []
         for r in rows:
             if r["notebook"] in TIMED and r.get("predict"):
-                t = timing(r, work, args.repeats)
+                t = timing(r, work, args.repeats, args.cold)
                 if t:
-                    print(_line(str(r["notebook"]), t), flush=True)
+                    print("\n".join(_lines(str(r["notebook"]), t)), flush=True)
                     r["timing"] = t
                     timed.append(t)
         for cmd in ("predict", "monitor"):
-            total = sum(t[cmd] / t["read_csv"] <= 3 for t in timed)
-            own = sum(t[cmd + "_overhead"] / t["read_csv"] <= 3 for t in timed)
+            total = sum(t[cmd]["total"] / t["read_csv"]["total"] <= 3 for t in timed)
+            mine = sum(own(t, cmd) / t["read_csv"]["total"] <= 3 for t in timed)
             print(
-                f"{cmd} within 3x read_csv: total on {total} of {len(timed)}; nbprod's part (total less the model's own predict) on {own} of {len(timed)}"
+                f"{cmd} within 3x read_csv: total on {total} of {len(timed)}; nbprod's own part (all but the model's"
+                f" predict and the notebook's replayed preprocessing) on {mine} of {len(timed)}"
             )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"work folder kept: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -265,6 +265,12 @@ def test_the_artifact_loaded_is_the_bytes_hashed_and_a_changed_one_is_refused(tm
         {"prediction": [1.5, float("nan")]},  # NaN: pandas writes it (empty field)
         {"prediction": ["yes", "no, really"]},
         {"prediction": np.array([0.1, 0.2], dtype=np.float32)},
+        {"prediction": np.array([], dtype=float), "proba_1": np.array([], dtype=float)},  # header only
+        {  # many rows: every float shape repr meets (17 digits, exponents, integers, -0.0)
+            "prediction": np.random.default_rng(0).integers(-5, 5, 5000),
+            "proba_1": np.random.default_rng(1).random(5000) ** 9,
+            "value": np.random.default_rng(2).lognormal(0, 12, 5000) * np.resize([1, -1, 0], 5000),
+        },
     ],
 )
 def test_the_predictions_csv_is_byte_for_byte_what_pandas_writes(tmp_path: Path, frame: dict) -> None:
@@ -274,6 +280,26 @@ def test_the_predictions_csv_is_byte_for_byte_what_pandas_writes(tmp_path: Path,
     df.to_csv(tmp_path / "pandas.csv", index=False)
     write_table(df, tmp_path / "nbprod.csv")
     assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(["b", "a", None, "b", "c"]),
+        pd.Series(["b", "a", None, "b"], dtype=object),
+        pd.Series(["b", "a", None, "b"], dtype="string"),
+        pd.Series(["b", "a", None, "b"], dtype="category"),
+        pd.Series([True, False, True]),
+        pd.Series([2.5, np.nan, 2.5, 1.0]),
+    ],
+)
+def test_the_runtime_factorize_is_pandas_factorize(values: pd.Series) -> None:
+    from nbprod.export.production.runtime.profile import factorize
+
+    codes, uniques = factorize(values)
+    want_codes, want_uniques = pd.factorize(values)
+    assert codes.tolist() == want_codes.tolist()
+    assert [str(u) for u in uniques] == [str(u) for u in want_uniques]
 
 
 def test_the_drift_report_draws_svg_without_importing_matplotlib() -> None:

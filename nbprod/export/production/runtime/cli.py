@@ -140,8 +140,9 @@ def _monitor(args: argparse.Namespace) -> int:
     df = read_table(args.input)
     report: dict[str, Any] = {"input": str(args.input), "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),  # noqa: UP017 - datetime.UTC needs Python 3.11
                               "model_sha256": card["artifact"]["sha256"], "thresholds": cfg}  # fmt: skip
-    report.update(batch_drift(profile, df, cfg))
-    X, errors, _problems, _notices = validate(df, bundle, profile)
+    factorized: dict[str, Any] = {}  # text columns hashed once, for drift and validation both
+    report.update(batch_drift(profile, df, cfg, factorized))
+    X, errors, _problems, _notices = validate(df, bundle, profile, factorized)
     report["predictions"] = None
     if not errors:
         import pandas as pd

@@ -108,7 +108,9 @@ def _csv_body(df: Any) -> str | None:
         cols.append(list(map(repr, v.tolist())))
     if not cols:
         return None
-    return "".join(line + "\n" for line in map(",".join, zip(*cols, strict=True)))
+    if not cols[0]:
+        return ""
+    return "\n".join(map(",".join, zip(*cols, strict=True))) + "\n"  # one join: no per-row concatenation
 
 
 def write_text(path: Path, text: str) -> None:

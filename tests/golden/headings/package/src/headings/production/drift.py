@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .profile import kind_of
+from .profile import factorize, kind_of
 
 EPS = 1e-4
 
@@ -99,9 +99,9 @@ def _numeric_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
     }
 
 
-def _counts(s: pd.Series) -> tuple[list[str], np.ndarray]:
+def _counts(s: pd.Series, codes_uniques: Any = None) -> tuple[list[str], np.ndarray]:
     """Category counts of a column as text, largest first (one hashing pass, no per-row str)."""
-    codes, uniques = pd.factorize(s)
+    codes, uniques = factorize(s) if codes_uniques is None else codes_uniques
     per = np.bincount(codes[codes >= 0], minlength=len(uniques))
     merged: dict[str, int] = {}
     for u, n in zip(uniques, per.tolist(), strict=True):  # distinct values only
@@ -110,8 +110,8 @@ def _counts(s: pd.Series) -> tuple[list[str], np.ndarray]:
     return order, np.array([merged[k] for k in order], dtype=float)
 
 
-def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
-    names, values = _counts(s)
+def _categorical_drift(ref: dict[str, Any], s: pd.Series, codes_uniques: Any = None) -> dict[str, Any]:
+    names, values = _counts(s, codes_uniques)
     counts = dict(zip(names, values.tolist(), strict=True))
     n = int(values.sum())
     known = list(ref.get("frequencies", {}))
@@ -141,16 +141,26 @@ def _categorical_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
 
 
 def feature_drift(
-    ref: dict[str, Any], s: pd.Series, cfg: dict[str, Any], alpha: float | None = None
+    ref: dict[str, Any],
+    s: pd.Series,
+    cfg: dict[str, Any],
+    alpha: float | None = None,
+    factorized: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Drift of one column against its reference, with the reasons it counts as drift."""
+    """Drift of one column against its reference, with the reasons it counts as drift.
+
+    ``factorized``: when given, a categorical column's ``factorize`` is kept there under its
+    name, for ``serve.validate`` to reuse on the same batch."""
     alpha = cfg["p_value"] if alpha is None else alpha
     kind = ref["kind"] if ref["kind"] != "other" else kind_of(s)
     out: dict[str, Any] = {"kind": kind}
     if kind == "numeric":
         out.update(_numeric_drift(ref, s))
     elif kind == "categorical":
-        out.update(_categorical_drift(ref, s))
+        codes_uniques = factorize(s)
+        if factorized is not None:
+            factorized[str(s.name)] = codes_uniques
+        out.update(_categorical_drift(ref, s, codes_uniques))
     else:
         out.update({"test": None, "psi": 0.0, "statistic": 0.0, "p_value": 1.0})
     out["missing_rate"] = float(s.isna().mean()) if len(s) else 0.0
@@ -175,7 +185,9 @@ def feature_drift(
     return out
 
 
-def batch_drift(profile: dict[str, Any], df: pd.DataFrame, cfg: dict[str, Any]) -> dict[str, Any]:
+def batch_drift(
+    profile: dict[str, Any], df: pd.DataFrame, cfg: dict[str, Any], factorized: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Per-feature drift of ``df``; columns missing from the batch are reported, not guessed."""
     features: dict[str, Any] = {}
     missing = []
@@ -184,5 +196,5 @@ def batch_drift(profile: dict[str, Any], df: pd.DataFrame, cfg: dict[str, Any]) 
         if name not in df.columns:
             missing.append(name)
             continue
-        features[name] = feature_drift(ref, df[name], cfg, alpha)
+        features[name] = feature_drift(ref, df[name], cfg, alpha, factorized)
     return {"rows": len(df), "missing_columns": missing, "features": features, "alpha": alpha}

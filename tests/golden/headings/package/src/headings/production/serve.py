@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import ProductionError, spec
+from .profile import factorize
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
@@ -78,9 +79,15 @@ def _coerce(s: pd.Series, dtype: Any, ref: dict[str, Any]) -> pd.Series:
 
 
 def validate(
-    df: pd.DataFrame, bundle: dict[str, Any], profile: dict[str, Any]
+    df: pd.DataFrame,
+    bundle: dict[str, Any],
+    profile: dict[str, Any],
+    factorized: dict[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
-    """The features in training form, plus (errors, problems, notices): one line each."""
+    """The features in training form, plus (errors, problems, notices): one line each.
+
+    ``factorized``: ``factorize`` of ``df``'s columns already done (``drift.batch_drift`` on
+    the same batch), reused for a column the dtype check leaves as it is."""
     cols = profile["columns"]
     errors: list[str] = []
     problems: list[str] = []
@@ -100,9 +107,13 @@ def validate(
     dtypes = bundle.get("dtypes", {})
     for c in cols:
         ref = profile["features"][c]
+        unchanged = True
         if c in dtypes:
             try:
-                X[c] = _coerce(X[c], dtypes[c], ref)
+                before = X[c]
+                coerced = _coerce(before, dtypes[c], ref)
+                unchanged = coerced is before  # _coerce returns a column of the right dtype as it is
+                X[c] = coerced
             except (ValueError, TypeError):
                 bad = [v for v in X[c].dropna().unique()[:50] if pd.isna(pd.to_numeric(v, errors="coerce"))][
                     :3
@@ -117,7 +128,8 @@ def validate(
             )
         if ref["kind"] == "categorical" and ref.get("complete"):
             # one hashing pass; the distinct values (few) are compared as text, in order of appearance
-            codes, uniques = pd.factorize(X[c])
+            known_codes = (factorized or {}).get(str(c)) if unchanged else None
+            codes, uniques = factorize(X[c]) if known_codes is None else known_codes
             known = ref["frequencies"]
             new = np.array([str(u) not in known for u in uniques], dtype=bool)
             if new.any():
