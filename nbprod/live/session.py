@@ -269,7 +269,8 @@ class Session:
         error_line: int | None,
         user_ns: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        """Record one execution; returns the live warnings it raised (``rerun`` first)."""
+        """Record one execution; returns the live warnings it raised (a re-run that cannot
+        warn takes the fast path in ``LiveHooks.post_run_cell`` first)."""
         self.seq = seq = self.seq + 1
         seeds = self.seeds
         if seeds and seeds[-1]["execution"] == seq:
@@ -286,36 +287,12 @@ class Session:
                 self.epoch += 1
         return self._run(lc, source, cell_id, count, seconds, ok, error_line, user_ns, seq, now)
 
-    def rerun(
-        self, cell_id: str | None, lc: LiveCell | None, count: int | None, seconds: float, now: float
-    ) -> bool:
-        """The fast path of a successful run; False when ``run`` must record it instead.
-
-        Taken when this cell ran this very source last time, that run was checked and
-        could raise nothing, and nothing the checks depend on has changed since (``epoch``)
-        nor is due to be looked at (the notebook file): counters updated in place, no
-        allocation, nothing shown. ``LiveHooks.post_run_cell`` inlines the part for runs with
-        a cell id (a call costs as much as the updates): keep the two in step."""
-        if cell_id is None:
-            return self._rerun_anonymous(lc, count, seconds, now)
-        state = self.cells.get(cell_id)
-        if state is None or state.lc is not lc or state.clean != self.epoch or now >= self.next_look:
-            return False
-        self.seq = seq = self.seq + 1
-        self.updated = now
-        state.last_seq = seq
-        state.count = count
-        state.runs += 1
-        state.time = now  # the current Version reads its counters from the state
-        entry = state.entry
-        entry[0] = seq  # type: ignore[index]
-        entry[1] = count  # type: ignore[index]
-        entry[4] = seconds  # type: ignore[index]
-        entry[6] += 1  # type: ignore[index]
-        return True
-
-    def _rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float, now: float) -> bool:
-        """``rerun`` for a run with no cell id (a terminal, nbclient): only the log moves."""
+    def rerun_anonymous(self, lc: LiveCell | None, count: int | None, seconds: float, now: float) -> bool:
+        """The fast path of a successful run with no cell id (a terminal, nbclient): only the
+        log moves; False when ``run`` must record it instead. Taken when this source ran last
+        time, that run was checked and could raise nothing, and nothing the checks depend on
+        has changed since (``epoch``). Runs with a cell id take theirs in
+        ``LiveHooks.post_run_cell``, inline (a call costs as much as the updates)."""
         if lc is None or lc.anon_clean != self.epoch or lc.anon_entry is None:
             return False
         self.seq = seq = self.seq + 1
