@@ -170,7 +170,6 @@ _CHECK_VALUES = {
     "--report": "report",
     "--jobs": "jobs",
 }
-_FAIL_ON = ("error", "warning", "info", "never")
 
 
 def _plain_check(argv: list[str]) -> SimpleNamespace | None:
@@ -233,7 +232,9 @@ def _check_value(option: str, value: str) -> object:
 
         return value if value in FORMATS else _BAD
     if option == "--fail-on":
-        return value if value in _FAIL_ON else _BAD
+        from nbprod.commands import FAIL_ON
+
+        return value if value in FAIL_ON else _BAD
     if option in ("--select", "--ignore"):
         from nbprod.config import check_rule_ids
         from nbprod.errors import ConfigError
@@ -243,13 +244,12 @@ def _check_value(option: str, value: str) -> object:
         except ConfigError:
             return _BAD
     if option == "--jobs":
-        if value == "auto":
-            return None
+        from nbprod.commands.check import jobs_value
+
         try:
-            n = int(value)
+            return jobs_value(value)
         except ValueError:
             return _BAD
-        return n if n >= 1 else _BAD
     return value  # --config, --report: any text
 
 

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from nbprod.config import Config
 
 
+FAIL_ON = ("error", "warning", "info", "never")  # ``--fail-on``'s choices
+
+
 def rule_ids(text: str) -> list[str]:
     """``--select NB1,NB201``: rule ids or prefixes, checked against the registry."""
     import argparse
@@ -43,7 +46,7 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--fail-on",
-        choices=("error", "warning", "info", "never"),
+        choices=FAIL_ON,
         default=None,
         help="lowest severity that makes the exit code 1 (default warning)",
     )

@@ -50,8 +50,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _jobs(text: str) -> int | None:
-    """``--jobs 4``, or ``auto`` for one per core."""
+def jobs_value(text: str) -> int | None:
+    """``--jobs 4``, or ``auto`` for one per core (None); ValueError for anything else."""
     if text == "auto":
         return None
     try:
@@ -59,10 +59,18 @@ def _jobs(text: str) -> int | None:
     except ValueError:
         n = 0
     if n < 1:
+        raise ValueError(f"--jobs wants a positive number or auto, not {text!r}")
+    return n
+
+
+def _jobs(text: str) -> int | None:
+    """``jobs_value`` as argparse's ``type``."""
+    try:
+        return jobs_value(text)
+    except ValueError as exc:
         import argparse
 
-        raise argparse.ArgumentTypeError(f"--jobs wants a positive number or auto, not {text!r}")
-    return n
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args: argparse.Namespace | SimpleNamespace) -> int:
