@@ -59,7 +59,11 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
                 break
     tests = ev.test_parts()
     train_only: list[tuple[Score, ModelFit]] = []
-    held_out = any(s.kind != "split" for s in ev.splits) or ev.evaluates_in_functions
+    # cross-validation reports held-out scores; a search only when its scores are read (best_score_,
+    # cv_results_): a search whose best estimator is then scored on its training rows reports no other
+    read_cv = any("best_score_" in cf.source or "cv_results_" in cf.source for _, cf in facts.code())
+    held_out = any(s.kind != "split" and (read_cv or not s.leaf.endswith(".fit")) for s in ev.splits)
+    held_out = held_out or ev.evaluates_in_functions
     held_out = held_out or any(_rows(flow, data) & tests for _, data, _ in ev.predicts)
     for score in ev.scores:
         model = _model_fit(ev, score)

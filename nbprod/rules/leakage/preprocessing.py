@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from nbprod.analysis.dataflow import ID, DataFlow
@@ -9,10 +10,13 @@ from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 from nbprod.rules.leakage._events import (
     CATEGORY_CODERS,
+    LABEL_NAMES,
     Events,
     Fit,
     Split,
     _cell,
+    _column_keys,
+    _columns_written,
     _lineage,
     _model_fit,
     _only_labels,
@@ -104,7 +108,7 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
             reached = _reached(flow, fit, split.inputs)
             labels_only = _only_labels(split, reached)
             if reached:
-                if labels_only and fit.ctor in CATEGORY_CODERS:
+                if fit.ctor in CATEGORY_CODERS and (labels_only or _codes_label_column(ev, fit, split)):
                     continue  # y = LabelEncoder().fit_transform(y): codes, no statistic of the test rows
                 where = _path(flow, fit, (reached - split.labels) or reached)
             elif _applied(ev, fit, split, parts):
@@ -145,6 +149,33 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
     if info is not None:
         return info
     return _scored_leak(flow, ev, fit)
+
+
+def _codes_label_column(ev: Events, fit: Fit, split: Split) -> bool:
+    """A category coder whose codes reach a split frame only as its label column:
+    ``le.fit(df['diagnosis'])``, ``df['label'] = le.transform(df['diagnosis'])``, then
+    ``train_test_split(df, stratify=df['label'])`` (the column the split stratifies on, or one
+    named like a label)."""
+    flow = ev.flow
+    labels = {
+        key
+        for call in ev.calls_of(split.node)
+        for k in call.keywords
+        if k.arg == "stratify" and isinstance(k.value, ast.Subscript)
+        for key in _column_keys(k.value)
+    }
+    written = set(fit.columns)
+    for node, obj, _ in ev.transforms:
+        if node.index <= fit.node.index or node.index > split.node.index:
+            continue
+        state = flow.value(node, obj)
+        if state is None or not (fit.out & flow.lineage(state)):
+            continue
+        columns = _columns_written(node.stmt)
+        if not columns:
+            return False  # the codes went somewhere else too
+        written |= columns
+    return bool(written) and all(c in labels or LABEL_NAMES.match(c) for c in written)
 
 
 def _applied(ev: Events, fit: Fit, split: Split, parts: set[ID]) -> bool:
