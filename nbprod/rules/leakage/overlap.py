@@ -31,9 +31,11 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
     duplicated rows concatenated before `train_test_split` or cross-validation; a model
     fit on the full data and scored on, or predicting, a test part of it (`m.fit(X, y)`
-    after the split, then `m.predict(X_test)`); and a notebook whose only
+    after the split, then `m.predict(X_test)`, a `GridSearchCV` fit on every row whose
+    `best_estimator_` then predicts the test part); and a notebook whose only
     reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
-    count as fits). Resampling inside a helper the notebook calls is followed."""
+    count as fits; a search whose cross-validated scores, `best_score_` or `cv_results_`,
+    are never read reports no held-out score). Resampling inside a helper the notebook calls is followed."""
     ev = events(facts)
     if ev is None:
         return

@@ -241,7 +241,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
     frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
-    `if __name__ == "__main__":` too, since a kernel runs that block), and fires
+    `if __name__ == "__main__":` too, since a kernel runs that block, and a `main()` that only
+    calls such helpers), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
@@ -256,7 +257,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
     training part, a fit on the test part alone that is applied only to the test part,
     a `Pipeline` fitted on the training part, label and ordinal codes of the target
-    (`y = LabelEncoder().fit_transform(y)`), `normalize` (row by row), `get_dummies` and
+    (`y = LabelEncoder().fit_transform(y)`, or a frame's label column `df['label'] =
+    le.transform(df['diagnosis'])` that the split stratifies on), `normalize` (row by row), `get_dummies` and
     fixed mappings, and Kaggle-style test files that are only predicted stay quiet."""
     yield from _preprocessing_hits(facts, "NB301")
 

@@ -39,14 +39,21 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     (`if score > best`, `max`, `argmax`, `best_k = ...`), the split inside the loop too, and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
     `max`); a notebook function that scores its model argument on its data argument counts
-    as a score where it is called. It also fires when early stopping watches the test part
+    as a score where it is called, and one that computes a metric of two of its arguments
+    (`evaluate_model(y_test, m.predict(X_test))`) as a metric. A training loop with no
+    scikit-learn score (PyTorch, Keras by hand) fires when each pass is measured on a
+    test-named part (`acc = evaluate(model, test_loader)`) and the best is kept (`if acc >
+    best_acc: best_acc = acc`); a labelled test file (`X_holdout`) beside a validation split
+    counts as a test part. It also fires when early stopping watches the test part
     (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
     `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
     part then scores the model; when, after a sweep scored on the test part, one of the
     swept values is typed in by hand (`n_neighbors=9`) and scored there; and when a
     cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
-    test part. A choice made on a validation split or by `GridSearchCV`, a test part that
-    is only monitored, and a sweep whose test scores are only printed or drawn stay quiet."""
+    test part. A choice made on a validation split (a pick keyed on `'val'` scores too) or by
+    `GridSearchCV` (`best = grid.best_estimator_` scored in a printing loop), a test part that
+    is only monitored, the best fold of a cross-validation kept for display, and a sweep whose
+    test scores are only printed or drawn stay quiet."""
     kept = _kept_best_on_test(facts)
     if kept is not None:
         yield kept
