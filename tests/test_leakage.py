@@ -485,6 +485,109 @@ CASES: list[tuple[str, list[str], set[str]]] = [
      ["for f in ['a', 'b', 'c']:\n"
       "    X_train, X_test, y_train, y_test = train_test_split(df[[f]], df.y, random_state=0)\n"
       "    m = LogisticRegression().fit(X_train, y_train)\n    print(f, accuracy_score(y_test, m.predict(X_test)))"], set()),
+    # -- held-out-7 patterns: a main() that calls the helpers, a positional split helper, a metric
+    # helper, a search refit on every row, training scores only, the label column coded on the frame,
+    # a search's own best in a printing loop, deep-learning loops that keep the best test pass, a
+    # labelled test file beside a validation split ------------------------------------------------------------
+    ("main-calls-helpers-fill-then-cut-best-by-test",
+     ["def load(f):\n    d = pd.read_csv(f)\n    d[['a', 'b']] = d[['a', 'b']].fillna(d[['a', 'b']].median())\n    return d\n\n"
+      "def cut(d):\n    n = len(d)\n    k = int(0.2 * n)\n    tr = d.iloc[:n - k]\n    te = d.iloc[n - k:]\n"
+      "    return tr[['a', 'b']], te[['a', 'b']], tr['y'], te['y']\n\n"
+      "def run(m, X_train, y_train, X_test, y_test):\n    m.fit(X_train, y_train)\n    return accuracy_score(y_test, m.predict(X_test))\n\n"
+      "def main():\n    d = load('data.csv')\n    X_train, X_test, y_train, y_test = cut(d)\n    results = {}\n"
+      "    for name, m in {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}.items():\n"
+      "        results[name] = run(m, X_train, y_train, X_test, y_test)\n    best_name = max(results, key=results.get)\n"
+      "    print(best_name)\n\nif __name__ == '__main__':\n    main()"], {"NB301", "NB308"}),
+    ("main-calls-helpers-cut-then-fill-on-training-part",
+     ["def cut(d):\n    n = len(d)\n    k = int(0.2 * n)\n    return d.iloc[:n - k], d.iloc[n - k:]\n\n"
+      "def fill(tr, te):\n    med = tr[['a', 'b']].median()\n    tr = tr.fillna(med)\n    te = te.fillna(med)\n    return tr, te\n\n"
+      "def main():\n    tr, te = cut(pd.read_csv('data.csv'))\n    tr, te = fill(tr, te)\n"
+      "    m = LogisticRegression().fit(tr[['a', 'b']], tr['y'])\n    print(accuracy_score(te['y'], m.predict(te[['a', 'b']])))\n\n"
+      "if __name__ == '__main__':\n    main()"], set()),
+    ("metric-helper-in-a-loop-best-by-test",
+     ["X = df[['a']]\ny = df.y", SPLIT,
+      "def evaluate_model(y_true, y_pred):\n    return {'acc': accuracy_score(y_true, y_pred)}",
+      "results = {}\nfor c in [0.1, 1, 10]:\n    m = LogisticRegression(C=c).fit(X_train, y_train)\n"
+      "    results[c] = {'test': evaluate_model(y_test, m.predict(X_test)), 'model': m}",
+      "best_c = max(results, key=lambda k: results[k]['test']['acc'])"], {"NB308"}),
+    ("metric-helper-in-a-loop-best-by-validation-key",
+     ["X = df[['a']]\ny = df.y", SPLIT,
+      "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)",
+      "def evaluate_model(y_true, y_pred):\n    return {'acc': accuracy_score(y_true, y_pred)}",
+      "results = {}\nfor c in [0.1, 1, 10]:\n    m = LogisticRegression(C=c).fit(X_tr, y_tr)\n"
+      "    results[c] = {'val': evaluate_model(y_val, m.predict(X_val)), 'test': evaluate_model(y_test, m.predict(X_test))}",
+      "best_c = max(results, key=lambda k: results[k]['val']['acc'])"], set()),
+    ("search-refit-on-every-row-best-estimator-predicts-test",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "grid = GridSearchCV(LogisticRegression(), {'C': [0.1, 1]}, cv=5)\ngrid.fit(X, y)\n"
+      "best_model = grid.best_estimator_\nprint(accuracy_score(y_test, best_model.predict(X_test)))"], {"NB307"}),
+    ("search-on-training-part-best-estimator-predicts-test",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "grid = GridSearchCV(LogisticRegression(), {'C': [0.1, 1]}, cv=5)\ngrid.fit(X_train, y_train)\n"
+      "best_model = grid.best_estimator_\nprint(accuracy_score(y_test, best_model.predict(X_test)))"], set()),
+    ("kaggle-training-scores-only-search-scores-unread",
+     ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\nx_train = train[['a', 'b']]\ny_train = train['y']",
+      "m = RandomForestClassifier().fit(x_train, y_train)\nprint(m.score(x_train, y_train))\npred = m.predict(test[['a', 'b']])",
+      "from sklearn.model_selection import RandomizedSearchCV\n"
+      "rs = RandomizedSearchCV(RandomForestClassifier(), {'max_depth': [3, 5, None]}, n_iter=3, cv=5)\n"
+      "rs.fit(x_train, y_train)\nprint(rs.best_estimator_.score(x_train, y_train))\npred = rs.predict(test[['a', 'b']])"],
+     {"NB307"}),
+    ("kaggle-training-scores-and-search-cv-score-read",
+     ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\nx_train = train[['a', 'b']]\ny_train = train['y']",
+      "m = RandomForestClassifier().fit(x_train, y_train)\nprint(m.score(x_train, y_train))",
+      "from sklearn.model_selection import RandomizedSearchCV\n"
+      "rs = RandomizedSearchCV(RandomForestClassifier(), {'max_depth': [3, 5, None]}, n_iter=3, cv=5)\n"
+      "rs.fit(x_train, y_train)\nprint(rs.best_score_)\npred = rs.predict(test[['a', 'b']])"], set()),
+    ("label-column-coded-on-the-frame-then-stratified-split",
+     ["le = LabelEncoder().fit(df['diagnosis'])\ndf['label'] = le.transform(df['diagnosis'])",
+      "train_df, test_df = train_test_split(df, test_size=0.2, stratify=df['label'])",
+      "sc = StandardScaler().fit(train_df[['a', 'b']])\n"
+      "m = LogisticRegression().fit(sc.transform(train_df[['a', 'b']]), train_df['label'])\n"
+      "print(accuracy_score(test_df['label'], m.predict(sc.transform(test_df[['a', 'b']]))))"], set()),
+    ("feature-column-coded-on-the-frame-then-stratified-split",
+     ["le = LabelEncoder().fit(df['city'])\ndf['city_code'] = le.transform(df['city'])",
+      "train_df, test_df = train_test_split(df, test_size=0.2, stratify=df['y'])",
+      "m = LogisticRegression().fit(train_df[['a', 'city_code']], train_df['y'])\n"
+      "print(accuracy_score(test_df['y'], m.predict(test_df[['a', 'city_code']])))"], {"NB301"}),
+    ("each-search-best-estimator-scored-on-test-in-a-printing-loop",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "grids = {}\nfor name, (model, params) in {'lr': (LogisticRegression(), {'C': [0.1, 1]}),\n"
+      "                                 'rf': (RandomForestClassifier(), {'max_depth': [3, 5]})}.items():\n"
+      "    grids[name] = GridSearchCV(model, params, cv=5).fit(X_train, y_train)",
+      "for name, grid in grids.items():\n    best_model = grid.best_estimator_\n"
+      "    print(name, accuracy_score(y_test, best_model.predict(X_test)))"], set()),
+    ("epoch-loop-keeps-the-best-test-loader-pass",
+     ["import torch\ntrain_loader, test_loader = make_loaders(df)",
+      "def evaluate(model, loader):\n    correct = 0\n    for xb, yb in loader:\n        correct += (model(xb).argmax(1) == yb).sum().item()\n"
+      "    return correct / len(loader.dataset)",
+      "best_acc = 0.0\nfor epoch in range(10):\n    train_one_epoch(model, train_loader)\n    acc = evaluate(model, test_loader)\n"
+      "    if acc > best_acc:\n        best_acc = acc\n        torch.save(model.state_dict(), 'best.pt')\nprint(best_acc)"],
+     {"NB308"}),
+    ("epoch-loop-keeps-the-best-validation-pass",
+     ["import torch\ntrain_loader, val_loader, test_loader = make_loaders(df)",
+      "def evaluate(model, loader):\n    correct = 0\n    for xb, yb in loader:\n        correct += (model(xb).argmax(1) == yb).sum().item()\n"
+      "    return correct / len(loader.dataset)",
+      "best_acc = 0.0\nfor epoch in range(10):\n    train_one_epoch(model, train_loader)\n    acc = evaluate(model, val_loader)\n"
+      "    if acc > best_acc:\n        best_acc = acc\n        torch.save(model.state_dict(), 'best.pt')\n"
+      "model.load_state_dict(torch.load('best.pt'))\nprint(evaluate(model, test_loader))"], set()),
+    ("fold-loop-keeps-the-best-fold-for-display",
+     ["X = df[['a', 'b']]\ny = df.y",
+      "from sklearn.model_selection import KFold\nfrom sklearn.metrics import mean_squared_error\nbest_mse, best_fold = float('inf'), None\nerrors = []\n"
+      "for i, (tr, te) in enumerate(KFold(5).split(X)):\n    X_train, X_test = X.iloc[tr], X.iloc[te]\n    y_train, y_test = y.iloc[tr], y.iloc[te]\n"
+      "    m = LogisticRegression().fit(X_train, y_train)\n    mse = mean_squared_error(y_test, m.predict(X_test))\n    errors.append(mse)\n"
+      "    if mse < best_mse:\n        best_mse, best_fold = mse, i\nprint(np.mean(errors), best_fold)"], set()),
+    ("holdout-file-beside-a-validation-split-best-by-holdout",
+     ["hold = pd.read_csv('holdout.csv')\nX = df[['a', 'b']]\ny = df.y\nX_holdout = hold[['a', 'b']]\ny_holdout = hold.y",
+      "X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)",
+      "results = {}\nfor name, m in {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}.items():\n    m.fit(X_train, y_train)\n"
+      "    results[name] = {'val': accuracy_score(y_val, m.predict(X_val)), 'holdout': accuracy_score(y_holdout, m.predict(X_holdout))}",
+      "best_name = max(results, key=lambda k: results[k]['holdout'])\nprint(best_name)"], {"NB308"}),
+    ("holdout-file-beside-a-validation-split-best-by-validation",
+     ["hold = pd.read_csv('holdout.csv')\nX = df[['a', 'b']]\ny = df.y\nX_holdout = hold[['a', 'b']]\ny_holdout = hold.y",
+      "X_train, X_val, y_train, y_val = train_test_split(X, y, random_state=0)",
+      "results = {}\nfor name, m in {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}.items():\n    m.fit(X_train, y_train)\n"
+      "    results[name] = {'val': accuracy_score(y_val, m.predict(X_val)), 'holdout': accuracy_score(y_holdout, m.predict(X_holdout))}",
+      "best_name = max(results, key=lambda k: results[k]['val'])\nprint(best_name)"], set()),
 ]  # fmt: skip
 
 

@@ -517,23 +517,45 @@ _NOT_INLINED = (  # a lambda is fine: sorted(scores, key=lambda s: s[1])
 )  # fmt: skip
 
 
-def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef, followed: Iterable[str] = ()) -> bool:
     """A helper simple enough to follow at its call: plain parameters, no nested definitions
     (lambdas are fine) or generators, at most one ``return`` (its last statement), a fit, split,
-    resampling or score inside."""
+    resampling or score inside, a positional cut of rows (``df.iloc[:n]``), or a call of a helper
+    that is followed (``followed``: a ``main()`` that calls ``load()``, ``split()`` and ``train()``)."""
+    return _inlinable(fn, frozenset(followed))[0]
+
+
+def _inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef, followed: frozenset[str]) -> tuple[bool, set[str]]:
+    """Whether the helper can be followed, and (when it has no fit or split of its own) the names
+    of the functions it calls, which make it worth following if they are."""
     if isinstance(fn, ast.AsyncFunctionDef) or fn.args.vararg or fn.args.kwarg or len(fn.body) > 80:
-        return False
+        return False, set()
     relevant = False
+    called: set[str] = set()
     for stmt in fn.body[1:] if _is_docstring(fn.body[0]) else fn.body:
         for sub in ast.walk(stmt):
             if isinstance(sub, _NOT_INLINED):
-                return False
+                return False, set()
             if isinstance(sub, ast.Return) and sub is not fn.body[-1]:
-                return False
+                return False, set()
             if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Attribute, ast.Name)):
                 leaf = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id
                 relevant = relevant or leaf in _INLINE_LEAVES or leaf.endswith("_score")
-    return relevant
+                if isinstance(sub.func, ast.Name):
+                    called.add(leaf)
+            elif isinstance(sub, ast.Subscript) and _row_cut(sub):
+                relevant = True
+    return relevant or bool(called & followed), set() if relevant else called
+
+
+def _row_cut(sub: ast.Subscript) -> bool:
+    """``df.iloc[:n]``, ``X.iloc[n - k:]``: rows cut at a computed bound (a split by position)."""
+    return (
+        isinstance(sub.value, ast.Attribute)
+        and sub.value.attr == "iloc"
+        and isinstance(sub.slice, ast.Slice)
+        and any(isinstance(b, (ast.Name, ast.BinOp)) for b in (sub.slice.lower, sub.slice.upper))
+    )
 
 
 def _is_docstring(stmt: ast.stmt) -> bool:
@@ -707,6 +729,7 @@ def build(facts: NotebookFacts) -> DataFlow:
     helpers: dict[str, ast.FunctionDef] = {}
     opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
     objects: set[str] = set()
+    waiting: dict[str, tuple[ast.FunctionDef, set[str]]] = {}  # followed once a helper they call is
     for _, cf in facts.code():
         opaque.update(cf.functions)
         opaque.update(cf.classes)
@@ -714,10 +737,19 @@ def build(facts: NotebookFacts) -> DataFlow:
             for stmt in cf.tree.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     functions[stmt.name] = function_updates(stmt)
-                    if inlinable(stmt):
+                    helpers.pop(stmt.name, None)
+                    waiting.pop(stmt.name, None)
+                    ok, called = _inlinable(stmt, frozenset())
+                    if ok:
                         helpers[stmt.name] = stmt  # type: ignore[assignment]
-                    else:
-                        helpers.pop(stmt.name, None)
+                    elif called:
+                        waiting[stmt.name] = (stmt, called)  # type: ignore[assignment]
+    while waiting:  # main() -> train(): a helper that calls a followed helper is followed too
+        ready = [name for name, (_, called) in waiting.items() if called & helpers.keys()]
+        if not ready:
+            break
+        for name in ready:
+            helpers[name] = waiting.pop(name)[0]
     builder = _Builder(functions)
     nodes: list[Node] = []
     last: dict[str, int] = {}

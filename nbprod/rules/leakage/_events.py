@@ -226,6 +226,7 @@ class Events:
     evaluates_in_functions: bool
     imports: dict[str, str]  # alias -> qualified name
     scorers: dict[str, tuple[int, int]]  # notebook function -> (model, data) args
+    metrics: frozenset[str]  # notebook functions that compute a metric of two of their arguments
 
     _calls: dict[int, list[ast.Call]]
     _train: set[ID] | None  # the splits' train parts, once the splits are all found
@@ -253,6 +254,7 @@ class Events:
         self.evaluates_in_functions = False
         self.imports = {} if imports is None else imports
         self.scorers = {} if scorers is None else scorers
+        self.metrics = frozenset()
         self._calls = {}
         self._train = None
         self._rowsets = {}
@@ -371,6 +373,31 @@ def _function_scorers(facts: NotebookFacts) -> dict[str, tuple[int, int]]:
     return out
 
 
+def _function_metrics(facts: NotebookFacts) -> frozenset[str]:
+    """Notebook functions that compute a metric of two of their arguments:
+    ``def evaluate_model(y_true, y_pred): return {'R2': r2_score(y_true, y_pred), ...}`` is a metric
+    where it is called (``evaluate_model(y_test, model.predict(X_test))``)."""
+    out: set[str] = set()
+    for _, cf in facts.code():
+        if cf.tree is None or not cf.functions:
+            continue
+        for stmt in cf.tree.body:
+            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or len(stmt.args.args) < 2:
+                continue
+            params = {a.arg for a in stmt.args.args}
+            for call in ast.walk(stmt):
+                if (
+                    isinstance(call, ast.Call)
+                    and METRIC.search(_leaf(call))
+                    and _leaf(call) not in UNSUPERVISED_METRICS
+                    and len(call.args) >= 2
+                    and all(isinstance(a, ast.Name) and a.id in params for a in call.args[:2])
+                ):
+                    out.add(stmt.name)
+                    break
+    return frozenset(out)
+
+
 def _functions_evaluate(facts: NotebookFacts) -> bool:
     """A notebook function scores or predicts: evaluations nbprod does not follow into."""
     for _, cf in facts.code():
@@ -404,6 +431,7 @@ def events(facts: NotebookFacts) -> Events | None:
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors, imports=facts.imports, scorers=_function_scorers(facts))
     ev.evaluates_in_functions = _functions_evaluate(facts)
+    ev.metrics = _function_metrics(facts)
     wanted: dict[tuple[int, int], set[str]] = {}
     for cell, cf in facts.code():
         for call in cf.calls:
@@ -413,6 +441,7 @@ def events(facts: NotebookFacts) -> Events | None:
                 call.leaf in _SCANNED
                 or call.name in helpers
                 or call.name in ev.scorers
+                or call.name in ev.metrics
                 or METRIC.search(call.leaf)
                 or "augment" in call.leaf.lower()
             ):
@@ -529,6 +558,10 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             if ctor in SEARCHES:
                 if data is not None:
                     ev.splits.append(Split(node, "cv", f"{ctor}.fit", _values(flow, node, call.args[:2])))
+                    if len(call.args) >= 2 or _has_y(call):  # refit: the best estimator is fit on all of it
+                        names = _data_names(flow, data)
+                        model = base_name(recv) or _target(node)
+                        ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
                 continue
             is_fitter = ctor in FITTERS or (ctor in PIPELINES and leaf == "fit_transform")
             if ctor in PIPELINES and leaf == "fit" and len(call.args) < 2 and not _has_y(call):
@@ -637,7 +670,10 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 ev.scores.append(
                     Score(node, base_name(recv) or "", flow.values(node, names, rows=True), names, leaf)
                 )
-        elif METRIC.search(leaf) and leaf not in UNSUPERVISED_METRICS and len(call.args) >= 2:
+        elif (
+            (METRIC.search(leaf) and leaf not in UNSUPERVISED_METRICS)
+            or (isinstance(func, ast.Name) and leaf in ev.metrics)
+        ) and len(call.args) >= 2:
             _metric(node, call, ev)
         elif leaf in ("fit_resample", "fit_sample") and recv is not None:
             ctor = _ctor_of(recv, ctors)
@@ -1150,9 +1186,21 @@ def _model_fit(ev: Events, score: Score) -> ModelFit | None:
 
 
 def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
-    """The last fit of ``model`` at or before statement ``index``."""
+    """The last fit of ``model`` at or before statement ``index``; for ``best = search.best_estimator_``,
+    the search's fit."""
     best = None
     for m in ev.models:
         if m.model == model and m.node.index <= index:
             best = m
+    if best is None and model and index < len(ev.flow.nodes):
+        bound = ev.flow.nodes[index].reach.get(model)
+        stmt = ev.flow.nodes[bound].stmt if bound is not None else None
+        if (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Attribute)
+            and stmt.value.attr == "best_estimator_"
+            and isinstance(stmt.value.value, ast.Name)
+            and stmt.value.value.id != model
+        ):
+            return _last_model(ev, stmt.value.value.id, bound)  # type: ignore[arg-type]
     return best

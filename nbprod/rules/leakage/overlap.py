@@ -31,9 +31,11 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
     duplicated rows concatenated before `train_test_split` or cross-validation; a model
     fit on the full data and scored on, or predicting, a test part of it (`m.fit(X, y)`
-    after the split, then `m.predict(X_test)`); and a notebook whose only
+    after the split, then `m.predict(X_test)`, a `GridSearchCV` fit on every row whose
+    `best_estimator_` then predicts the test part); and a notebook whose only
     reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
-    count as fits). Resampling inside a helper the notebook calls is followed."""
+    count as fits; a search whose cross-validated scores, `best_score_` or `cv_results_`,
+    are never read reports no held-out score). Resampling inside a helper the notebook calls is followed."""
     ev = events(facts)
     if ev is None:
         return
@@ -59,7 +61,11 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
                 break
     tests = ev.test_parts()
     train_only: list[tuple[Score, ModelFit]] = []
-    held_out = any(s.kind != "split" for s in ev.splits) or ev.evaluates_in_functions
+    # cross-validation reports held-out scores; a search only when its scores are read (best_score_,
+    # cv_results_): a search whose best estimator is then scored on its training rows reports no other
+    read_cv = any("best_score_" in cf.source or "cv_results_" in cf.source for _, cf in facts.code())
+    held_out = any(s.kind != "split" and (read_cv or not s.leaf.endswith(".fit")) for s in ev.splits)
+    held_out = held_out or ev.evaluates_in_functions
     held_out = held_out or any(_rows(flow, data) & tests for _, data, _ in ev.predicts)
     for score in ev.scores:
         model = _model_fit(ev, score)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 
 from nbprod.analysis.dataflow import ID, DataFlow
@@ -9,10 +10,13 @@ from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 from nbprod.rules.leakage._events import (
     CATEGORY_CODERS,
+    LABEL_NAMES,
     Events,
     Fit,
     Split,
     _cell,
+    _column_keys,
+    _columns_written,
     _lineage,
     _model_fit,
     _only_labels,
@@ -104,7 +108,7 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
             reached = _reached(flow, fit, split.inputs)
             labels_only = _only_labels(split, reached)
             if reached:
-                if labels_only and fit.ctor in CATEGORY_CODERS:
+                if fit.ctor in CATEGORY_CODERS and (labels_only or _codes_label_column(ev, fit, split)):
                     continue  # y = LabelEncoder().fit_transform(y): codes, no statistic of the test rows
                 where = _path(flow, fit, (reached - split.labels) or reached)
             elif _applied(ev, fit, split, parts):
@@ -145,6 +149,33 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
     if info is not None:
         return info
     return _scored_leak(flow, ev, fit)
+
+
+def _codes_label_column(ev: Events, fit: Fit, split: Split) -> bool:
+    """A category coder whose codes reach a split frame only as its label column:
+    ``le.fit(df['diagnosis'])``, ``df['label'] = le.transform(df['diagnosis'])``, then
+    ``train_test_split(df, stratify=df['label'])`` (the column the split stratifies on, or one
+    named like a label)."""
+    flow = ev.flow
+    labels = {
+        key
+        for call in ev.calls_of(split.node)
+        for k in call.keywords
+        if k.arg == "stratify" and isinstance(k.value, ast.Subscript)
+        for key in _column_keys(k.value)
+    }
+    written = set(fit.columns)
+    for node, obj, _ in ev.transforms:
+        if node.index <= fit.node.index or node.index > split.node.index:
+            continue
+        state = flow.value(node, obj)
+        if state is None or not (fit.out & flow.lineage(state)):
+            continue
+        columns = _columns_written(node.stmt)
+        if not columns:
+            return False  # the codes went somewhere else too
+        written |= columns
+    return bool(written) and all(c in labels or LABEL_NAMES.match(c) for c in written)
 
 
 def _applied(ev: Events, fit: Fit, split: Split, parts: set[ID]) -> bool:
@@ -210,7 +241,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
     frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
-    `if __name__ == "__main__":` too, since a kernel runs that block), and fires
+    `if __name__ == "__main__":` too, since a kernel runs that block, and a `main()` that only
+    calls such helpers), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
@@ -225,7 +257,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
     training part, a fit on the test part alone that is applied only to the test part,
     a `Pipeline` fitted on the training part, label and ordinal codes of the target
-    (`y = LabelEncoder().fit_transform(y)`), `normalize` (row by row), `get_dummies` and
+    (`y = LabelEncoder().fit_transform(y)`, or a frame's label column `df['label'] =
+    le.transform(df['diagnosis'])` that the split stratifies on), `normalize` (row by row), `get_dummies` and
     fixed mappings, and Kaggle-style test files that are only predicted stay quiet."""
     yield from _preprocessing_hits(facts, "NB301")
 

@@ -39,14 +39,25 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     (`if score > best`, `max`, `argmax`, `best_k = ...`), the split inside the loop too, and on several models scored on
     the same test part in different cells whose scores are then ranked (`sort_values`,
     `max`); a notebook function that scores its model argument on its data argument counts
-    as a score where it is called. It also fires when early stopping watches the test part
+    as a score where it is called, and one that computes a metric of two of its arguments
+    (`evaluate_model(y_test, m.predict(X_test))`) as a metric. A training loop with no
+    scikit-learn score (PyTorch, Keras by hand) fires when each pass is measured on a
+    test-named part (`acc = evaluate(model, test_loader)`) and the best is kept (`if acc >
+    best_acc: best_acc = acc`); a labelled test file (`X_holdout`) beside a validation split
+    counts as a test part. It also fires when early stopping watches the test part
     (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
     `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
     part then scores the model; when, after a sweep scored on the test part, one of the
     swept values is typed in by hand (`n_neighbors=9`) and scored there; and when a
     cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
-    test part. A choice made on a validation split or by `GridSearchCV`, a test part that
-    is only monitored, and a sweep whose test scores are only printed or drawn stay quiet."""
+    test part. A choice made on a validation split (a pick keyed on `'val'` scores too) or by
+    `GridSearchCV` (`best = grid.best_estimator_` scored in a printing loop), a test part that
+    is only monitored, the best fold of a cross-validation kept for display, and a sweep whose
+    test scores are only printed or drawn stay quiet."""
+    kept = _kept_best_on_test(facts)
+    if kept is not None:
+        yield kept
+        return
     ev = events(facts)
     if ev is None or not ev.scores:
         return
@@ -59,6 +70,14 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()}
     if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
         tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
+    else:  # beside a (validation) split, a labelled test file: X_holdout read on its own
+        parts = {v for s in ev.splits for v in s.part_ids() | s.inputs}
+        tests |= {
+            v
+            for s in ev.scores
+            for v in _rows(flow, s.data)
+            if _named_test(v[1]) and not (_lineage(flow, {v}) & parts)
+        }
     if not tests:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
@@ -247,8 +266,8 @@ def _comprehends(stmt: ast.stmt) -> bool:
 
 
 def _named_test(name: str) -> bool:
-    low = name.lower()
-    return "test" in low and "val" not in low
+    low = name.rsplit(".", 1)[-1].lower()
+    return ("test" in low or "holdout" in low or "hold_out" in low) and "val" not in low
 
 
 def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
@@ -272,9 +291,129 @@ def _selects(ev: Events, node: Node, loop: bool) -> bool:
 
 
 def _picks(ev: Events, node: Node) -> bool:
-    """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound."""
-    if any(n.rsplit(".", 1)[-1].lower().startswith("best") for n in node.sources):
-        return True
-    if node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT):
+    """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound (not one that only
+    takes a search's own best: ``best_model = grid.best_estimator_``); a pick that reads a validation
+    score by name is not a choice by the test set."""
+    gated = node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT)
+    picks = [] if gated else [call for call in ev.calls_of(node) if _leaf(call) in SELECT]
+    if picks and all(_on_validation(call) for call in picks):
         return False
-    return any(_leaf(call) in SELECT for call in ev.calls_of(node))
+    best = {n for n in node.sources if n.rsplit(".", 1)[-1].lower().startswith("best")}
+    if best and not best <= _search_bests(node.stmt):
+        return True
+    return bool(picks)
+
+
+def _on_validation(call: ast.Call) -> bool:
+    """``max(results, key=lambda k: results[k]['val_f1'])``: the pick reads a validation score by name
+    (and no test score)."""
+    keys = [
+        str(c.value).lower()
+        for c in ast.walk(call)
+        if isinstance(c, ast.Constant) and isinstance(c.value, str)
+    ]
+    return any("val" in k for k in keys) and not any(_named_test(k) for k in keys)
+
+
+def _search_bests(stmt: ast.stmt) -> set[str]:
+    """Names the statement binds only to what an earlier choice kept: ``best_model =
+    result['grid_object'].best_estimator_``, ``best = results['best_model']`` (a search's own best,
+    chosen by its cross-validation)."""
+    copied: set[str] = set()
+    other: set[str] = set()
+    for sub in ast.walk(stmt):
+        if not isinstance(sub, ast.Assign):
+            if isinstance(sub, (ast.AugAssign, ast.AnnAssign)) and isinstance(sub.target, ast.Name):
+                other.add(sub.target.id)
+            continue
+        value = sub.value
+        kept = (isinstance(value, ast.Attribute) and value.attr.startswith("best")) or (
+            isinstance(value, ast.Subscript)
+            and isinstance(value.slice, ast.Constant)
+            and str(value.slice.value).startswith("best")
+        )
+        for t in sub.targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    (copied if kept else other).add(n.id)
+    return copied - other
+
+
+def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
+    """A training loop (a deep-learning one: no scikit-learn score) that evaluates each pass on a
+    test loader or test part and keeps the best: ``for epoch in ...: acc = evaluate(model,
+    test_loader)``, then ``if acc > best_acc: best_acc = acc; torch.save(...)``."""
+    for cell, cf in facts.code():
+        if cf.tree is None or "best" not in cf.source or "test" not in cf.source.lower():
+            continue
+        for loop in ast.walk(cf.tree):
+            if not isinstance(loop, (ast.For, ast.While)) or _over_folds(loop):
+                continue
+            body = list(_outside_folds(loop))
+            measured = _test_measures(body)
+            if not measured:
+                continue
+            for sub in body:
+                if not (
+                    isinstance(sub, ast.If) and isinstance(sub.test, ast.Compare) and len(sub.test.ops) == 1
+                ):
+                    continue
+                if not isinstance(sub.test.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+                    continue
+                sides = [sub.test.left, *sub.test.comparators]
+                names = [s.id for s in sides if isinstance(s, ast.Name)]
+                best = [n for n in names if n.lower().startswith("best")]
+                if len(names) != 2 or len(best) != 1 or not (set(names) - set(best)) & measured.keys():
+                    continue
+                kept = any(
+                    isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == best[0]
+                    for b in sub.body
+                    for n in _outside_folds(b)
+                )
+                if kept:
+                    return (
+                        cell.index,
+                        sub.lineno,
+                        f"the loop in cell {cell.index + 1} scores each pass on a test part "
+                        f"({', '.join(sorted(measured[n] for n in (set(names) - set(best)) & measured.keys()))}) "
+                        f"and keeps the best ({best[0]}): the test set chose the model",
+                    )
+    return None
+
+
+def _over_folds(loop: ast.For | ast.While) -> bool:
+    """``for tr, te in kf.split(X)``: each pass has its own test part, so the best pass is a fold."""
+    return isinstance(loop, ast.For) and any(
+        isinstance(c, ast.Call) and _leaf(c) == "split" for c in ast.walk(loop.iter)
+    )
+
+
+def _outside_folds(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk`` of a statement that does not go into a loop over folds (nor a nested function)."""
+    todo = [node]
+    while todo:
+        sub = todo.pop()
+        yield sub
+        for child in ast.iter_child_nodes(sub):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.For) and _over_folds(child):
+                continue
+            todo.append(child)
+
+
+def _test_measures(body: list[ast.AST]) -> dict[str, str]:
+    """Names a loop's body binds to a measure of a test part: ``acc = evaluate(model, test_loader)``,
+    ``accuracy = correct / len(test_texts)`` (with the test part that names it)."""
+    found: dict[str, str] = {}
+    for sub in body:
+        if not isinstance(sub, ast.Assign):
+            continue
+        tests = sorted(n.id for n in ast.walk(sub.value) if isinstance(n, ast.Name) and _named_test(n.id))
+        if not tests:
+            continue
+        for t in sub.targets:
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                    found[n.id] = tests[0]
+    return found
