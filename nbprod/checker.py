@@ -336,7 +336,9 @@ def _check_one(work: tuple[str, bytes | None, Config, bool]) -> dict[str, Any]:
     path, data, config, checklist = work
     global _checked
     _checked += 1
-    if _checked % 256 == 0:  # the collector is paused during a run: young garbage still goes
+    if _checked % 4096 == 0:  # the collector is paused during a run: cyclic garbage still goes
+        # (a pass reads every object kept since the last one, the cells' trees in the
+        # analysis cache above all; a run of 1,668 notebooks left 144 objects in cycles)
         import gc
 
         gc.collect(1)
