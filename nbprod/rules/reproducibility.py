@@ -575,8 +575,8 @@ def absolute_path(facts: NotebookFacts) -> Iterator[Hit]:
     for cell, cf in facts.code():
         seen: set[str] = set()
         for line, text in cf.strings:
-            if len(text) > 4096:
-                continue
+            if len(text) > 4096 or ("/" not in text and "\\" not in text):
+                continue  # every form _USER_PATH knows holds a / or a \: no token of this text can
             tokens = [text] if user_path(text) else [t.strip(_QUOTES) for t in text.split()]
             for token in tokens:
                 if token not in seen and user_path(token):
