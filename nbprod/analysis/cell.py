@@ -945,17 +945,27 @@ class _Analyzer:
                     receiver = _short(inner)
             else:
                 name = ""
-        star = any(isinstance(a, ast.Starred) for a in node.args)
+        # one pass over the arguments: literals, ``*args`` / ``**kw``, ``f(globals())``
+        star = namespace = False
+        literals = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                star = True
+            elif not namespace and _namespace(a):
+                namespace = True
+            literals.append(_literal(a))
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:
                 star = True
             else:
                 kwargs[kw.arg] = _literal(kw.value)
+            if not namespace and _namespace(kw.value):
+                namespace = True
         call = Call(
             name,
             line,
-            [_literal(a) for a in node.args],
+            literals,
             kwargs,
             frozenset(),
             self.deferred,
@@ -969,8 +979,7 @@ class _Analyzer:
         if (
             (isinstance(func, ast.Name) and func.id in ("exec", "execfile"))
             or (isinstance(func, ast.Attribute) and _namespace(func.value) and func.attr in _NS_WRITES)
-            or any(_namespace(a) for a in node.args)
-            or any(_namespace(k.value) for k in node.keywords)
+            or namespace
         ):
             # exec(...), globals().update(...), f(globals()): names nbprod cannot see
             self.f.injects_unknown = True
