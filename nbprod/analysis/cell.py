@@ -342,7 +342,9 @@ class _Scope:
 # Load, Store, Add, Eq...: shared leaf singletons with nothing below them, that no caller
 # of ``walk_nodes`` looks for.
 _LEAF_TYPES = frozenset(
-    c for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop) for c in base.__subclasses__()
+    c
+    for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+    for c in base.__subclasses__()
 )
 
 
