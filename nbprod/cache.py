@@ -22,6 +22,9 @@ import sys
 import time
 from pathlib import Path
 
+from nbprod.errors import NbprodError
+from nbprod.files import MAX_NOTEBOOK_BYTES, MAX_SIDE_FILE_BYTES, read_regular
+
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
 if TYPE_CHECKING:
     from typing import Any
@@ -247,7 +250,7 @@ class CheckCache:
             raw = _read_bytes(slot, side=True)
             if raw is None or not raw.startswith(_MAGIC):
                 return None
-            entry = marshal.loads(raw[len(_MAGIC) :])
+            entry = marshal.loads(memoryview(raw)[len(_MAGIC) :])  # no copy of the bytes
         except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever marshal says
             return None
         ok = (
@@ -379,9 +382,6 @@ def _export_dir(path: str) -> str:
 def _read_bytes(path: str, side: bool = False) -> bytes | None:
     """A file's bytes, or None; regular files only, size-capped, never blocking (a FIFO or a
     link to /dev/zero in an untrusted checkout is a miss, and the checker then reports it)."""
-    from nbprod.errors import NbprodError
-    from nbprod.files import MAX_NOTEBOOK_BYTES, MAX_SIDE_FILE_BYTES, read_regular
-
     try:
         return read_regular(path, MAX_SIDE_FILE_BYTES if side else MAX_NOTEBOOK_BYTES)
     except (OSError, NbprodError):

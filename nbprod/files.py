@@ -55,8 +55,9 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
         chunks = []
         size = 0
         while True:  # a file may grow while it is read: never past the limit
+            want = min(1 << 22, limit + 1 - size)
             try:
-                chunk = os.read(fd, min(1 << 22, limit + 1 - size))
+                chunk = os.read(fd, want)
             except BlockingIOError:  # pragma: no cover - regular files do not block
                 break
             except OSError as exc:
@@ -67,7 +68,9 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> bytes:
             size += len(chunk)
             if size > limit:
                 raise NbprodError(f"larger than {limit // 2**20} MB; not read")
-        return b"".join(chunks)
+            if size == st.st_size and len(chunk) < want:
+                break  # all the bytes fstat counted and fewer than asked: the end, one read less
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
 

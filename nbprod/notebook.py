@@ -159,7 +159,10 @@ class Notebook:
 
 def _text(value: Any) -> str:
     if isinstance(value, list):
-        return "".join(str(v) for v in value)
+        try:
+            return "".join(value)  # lines of JSON text: all str
+        except TypeError:  # a number or null among them
+            return "".join(str(v) for v in value)
     if value is None:
         return ""
     return str(value)

@@ -549,3 +549,31 @@ def test_the_parent_checks_its_share_beside_one_helper(
     assert sorted(name for _, name in rows) == [f"nb{i:02d}.ipynb" for i in range(40)]  # each once
     mine = [name for pid, name in rows if pid == str(os.getpid())]
     assert "nb39.ipynb" in mine  # the parent took from the end (the helper from the front)
+
+
+def test_a_run_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    """check_paths pauses the collector and moves what the run left to its oldest generation
+    (gc.freeze then unfreeze): afterwards it is on again, nothing is left frozen, and objects
+    the program froze itself (as before a fork) stay frozen."""
+    import gc
+
+    for name in ("credit_risk_messy.ipynb", "iris_quick.ipynb"):
+        shutil.copy(SAMPLES / name, tmp_path / name)
+    expected = checker.check_paths([tmp_path], jobs=1)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:  # a caller that keeps the collector off keeps it off
+        assert checker.check_paths([tmp_path], jobs=1) == expected
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    kept = [[i] for i in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(kept)
+        assert checker.check_paths([tmp_path], jobs=1) == expected
+        assert gc.get_freeze_count() == frozen and gc.isenabled()
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0

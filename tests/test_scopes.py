@@ -315,3 +315,31 @@ def test_shell_assignment_binds_target() -> None:
 def test_analysis_is_cached_by_source() -> None:
     src = "cached_name = 1\n"
     assert analyze_cell(src) is analyze_cell(src)
+
+
+def test_walk_nodes_is_ast_walk_less_the_leaves() -> None:
+    """The one walk the rules share (``CellFacts.nodes()``) yields ast.walk's nodes, the same
+    objects in the same order, less the context and operator singletons; walked once."""
+    from pathlib import Path
+
+    from nbprod.analysis.cell import _LEAF_TYPES, walk_nodes
+    from nbprod.notebook import parse_notebook, read_notebook_bytes
+
+    sources = list(SNIPPETS)
+    for path in sorted((Path(__file__).parent.parent / "sample_notebooks").glob("*.ipynb")):
+        nb = parse_notebook(read_notebook_bytes(path), str(path))
+        sources += [c.source for c in nb.cells if c.kind == "code"]
+    walked = 0
+    for src in sources:
+        facts = analyze_cell(src)
+        if facts.tree is None:
+            continue
+        expected = [n for n in ast.walk(facts.tree) if type(n) not in _LEAF_TYPES]
+        got = facts.nodes()
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected, strict=True))
+        assert facts.nodes() is got  # kept, not walked again
+        assert walk_nodes(facts.tree) == got
+        assert not any(isinstance(n, (ast.expr_context, ast.operator, ast.cmpop)) for n in got)
+        walked += 1
+    assert walked > 50
+    assert analyze_cell("x = (").nodes() == []  # no tree, no nodes

@@ -231,6 +231,7 @@ class CellFacts:
         "asserts",
         "injects_unknown",
         "suppressed",
+        "_walked",
     )
 
     source: str
@@ -309,10 +310,22 @@ class CellFacts:
         self.asserts = asserts
         self.injects_unknown = injects_unknown
         self.suppressed = suppressed
+        self._walked: tuple[ast.AST, list[ast.AST]] | None = None
 
     @property
     def ok(self) -> bool:
         return self.tree is not None
+
+    def nodes(self) -> list[ast.AST]:
+        """The nodes of the cell's tree in ``ast.walk`` order, less the context and operator
+        leaves (``walk_nodes``): walked once, however many rules look (empty without a tree)."""
+        tree = self.tree
+        if tree is None:
+            return []
+        walked = self._walked
+        if walked is None or walked[0] is not tree:
+            walked = self._walked = (tree, walk_nodes(tree))
+        return walked[1]
 
 
 class _Scope:
@@ -324,6 +337,48 @@ class _Scope:
         self.bound = bound if bound is not None else set()
         self.globals: set[str] = set()
         self.assigned: set[str] = set()
+
+
+# Load, Store, Add, Eq...: shared leaf singletons with nothing below them, that no caller
+# of ``walk_nodes`` looks for.
+_LEAF_TYPES = frozenset(
+    c
+    for base in (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
+    for c in base.__subclasses__()
+)
+
+
+def walk_nodes(node: ast.AST) -> list[ast.AST]:
+    """Every node below ``node`` (and itself) in the order ``ast.walk`` yields them
+    (breadth first, children in field order), less the context and operator leaves: one
+    list built without ``ast.walk``'s generators."""
+    out = [node]
+    append = out.append
+    leaves = _LEAF_TYPES
+    AST = ast.AST
+    for n in out:  # the list grows while it is read: a queue, in order
+        for name in n._fields:
+            value = getattr(n, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, AST) and type(item) not in leaves:
+                        append(item)
+            elif isinstance(value, AST) and type(value) not in leaves:
+                append(value)
+    return out
+
+
+def _children(n: ast.AST, stack: list[ast.AST]) -> None:
+    """Push the child nodes of ``n`` (as ``ast.iter_child_nodes``, less the leaves)."""
+    leaves = _LEAF_TYPES
+    for name in n._fields:
+        value = getattr(n, name, None)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST) and type(item) not in leaves:
+                    stack.append(item)
+        elif isinstance(value, ast.AST) and type(value) not in leaves:
+            stack.append(value)
 
 
 def _target_names(node: ast.AST, out: set[str]) -> None:
@@ -367,7 +422,7 @@ def _function_locals(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
             continue
         if isinstance(n, _COMPREHENSIONS):
             # Only walrus targets inside a comprehension bind in this function.
-            for sub in ast.walk(n):
+            for sub in walk_nodes(n):
                 if isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
                     bound.add(sub.target.id)
             continue
@@ -392,7 +447,7 @@ def _function_locals(node: ast.AST) -> tuple[set[str], set[str], set[str]]:
             bound.add(n.name)
         elif isinstance(n, ast.MatchMapping) and n.rest:
             bound.add(n.rest)
-        stack.extend(ast.iter_child_nodes(n))
+        _children(n, stack)
     bound -= globs
     bound -= nonlocs
     return bound, globs, nonlocs
@@ -516,24 +571,92 @@ class _Analyzer:
             self.visit(node)
 
     def visit(self, node: ast.AST) -> None:
-        cls = type(node)
-        (_DISPATCH.get(cls) or _method(cls))(self, node)
+        _DISPATCH[type(node)](self, node)
 
     def generic(self, node: ast.AST) -> None:
         """Visit the children in field order, as ``ast.iter_child_nodes`` yields them."""
+        dispatch = _DISPATCH
         for name in node._fields:
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
                     if isinstance(item, ast.AST):
-                        (_DISPATCH.get(type(item)) or _method(type(item)))(self, item)
+                        dispatch[type(item)](self, item)
             elif isinstance(value, ast.AST):
-                (_DISPATCH.get(type(value)) or _method(type(value)))(self, value)
+                dispatch[type(value)](self, value)
 
     def visit_all(self, nodes: list[Any]) -> None:
+        dispatch = _DISPATCH
         for n in nodes:
             if n is not None:
-                self.visit(n)
+                dispatch[type(n)](self, n)
+
+    # -- the commonest nodes with nothing to note: their children in field order, as
+    # ``generic`` visits them, without its loop over the fields (operators and contexts
+    # are leaves with nothing to visit)
+    def v_Expr(self, node: ast.Expr) -> None:
+        value = node.value
+        _DISPATCH[type(value)](self, value)
+
+    v_Await = v_Expr
+    v_Starred = v_Expr
+    v_keyword = v_Expr
+
+    def v_Return(self, node: ast.Return) -> None:
+        value = node.value
+        if value is not None:
+            _DISPATCH[type(value)](self, value)
+
+    v_Yield = v_Return
+
+    def v_BinOp(self, node: ast.BinOp) -> None:
+        left, right = node.left, node.right
+        _DISPATCH[type(left)](self, left)
+        _DISPATCH[type(right)](self, right)
+
+    def v_UnaryOp(self, node: ast.UnaryOp) -> None:
+        operand = node.operand
+        _DISPATCH[type(operand)](self, operand)
+
+    def v_BoolOp(self, node: ast.BoolOp) -> None:
+        self.visit_all(node.values)
+
+    def v_Compare(self, node: ast.Compare) -> None:
+        left = node.left
+        _DISPATCH[type(left)](self, left)
+        self.visit_all(node.comparators)
+
+    def v_Tuple(self, node: ast.Tuple | ast.List | ast.Set) -> None:
+        self.visit_all(node.elts)
+
+    v_List = v_Tuple
+    v_Set = v_Tuple
+    v_JoinedStr = v_BoolOp
+
+    def v_Dict(self, node: ast.Dict) -> None:
+        self.visit_all(node.keys)  # None for a ``**mapping``
+        self.visit_all(node.values)
+
+    def v_If(self, node: ast.If | ast.IfExp | ast.While) -> None:
+        test = node.test
+        _DISPATCH[type(test)](self, test)
+        if type(node) is ast.IfExp:
+            body = node.body
+            _DISPATCH[type(body)](self, body)
+            orelse = node.orelse
+            _DISPATCH[type(orelse)](self, orelse)
+        else:
+            self.visit_all(node.body)
+            self.visit_all(node.orelse)
+
+    v_IfExp = v_If
+    v_While = v_If
+
+    def v_FormattedValue(self, node: ast.FormattedValue) -> None:
+        value = node.value
+        _DISPATCH[type(value)](self, value)
+        if node.format_spec is not None:
+            self.visit(node.format_spec)
 
     # -- names ---------------------------------------------------------------
     def load(self, name: str, line: int) -> None:
@@ -824,17 +947,27 @@ class _Analyzer:
                     receiver = _short(inner)
             else:
                 name = ""
-        star = any(isinstance(a, ast.Starred) for a in node.args)
+        # one pass over the arguments: literals, ``*args`` / ``**kw``, ``f(globals())``
+        star = namespace = False
+        literals = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                star = True
+            elif not namespace and _namespace(a):
+                namespace = True
+            literals.append(_literal(a))
         kwargs: dict[str, Any] = {}
         for kw in node.keywords:
             if kw.arg is None:
                 star = True
             else:
                 kwargs[kw.arg] = _literal(kw.value)
+            if not namespace and _namespace(kw.value):
+                namespace = True
         call = Call(
             name,
             line,
-            [_literal(a) for a in node.args],
+            literals,
             kwargs,
             frozenset(),
             self.deferred,
@@ -848,8 +981,7 @@ class _Analyzer:
         if (
             (isinstance(func, ast.Name) and func.id in ("exec", "execfile"))
             or (isinstance(func, ast.Attribute) and _namespace(func.value) and func.attr in _NS_WRITES)
-            or any(_namespace(a) for a in node.args)
-            or any(_namespace(k.value) for k in node.keywords)
+            or namespace
         ):
             # exec(...), globals().update(...), f(globals()): names nbprod cannot see
             self.f.injects_unknown = True
@@ -909,7 +1041,14 @@ class _Analyzer:
 
 
 # The walk's dispatch: node class -> the _Analyzer function that visits it, filled on first use.
-_DISPATCH: dict[type, Any] = {}
+class _Dispatch(dict):  # type: ignore[type-arg]
+    """node class -> visitor; a class met for the first time is looked up (``_method``)."""
+
+    def __missing__(self, cls: type) -> Any:
+        return _method(cls)
+
+
+_DISPATCH: dict[type, Any] = _Dispatch()
 _LEAVES = (ast.expr_context, ast.operator, ast.boolop, ast.unaryop, ast.cmpop)
 
 

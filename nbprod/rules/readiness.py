@@ -371,8 +371,8 @@ def _first_argument(facts: NotebookFacts, cell: int, call: Call) -> str:
     cf = facts.cells[cell]
     if cf is None or cf.tree is None:
         return ""
-    for node in ast.walk(cf.tree):
-        if isinstance(node, ast.Call) and node.lineno == call.line and node.args:
+    for node in cf.nodes():  # ast.walk's order, walked once for every rule
+        if type(node) is ast.Call and node.lineno == call.line and node.args:
             if (dotted_name(node.func) or "").rsplit(".", 1)[-1] != call.leaf:
                 continue
             first = node.args[0]

@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Iterator
 
 from nbprod import lazyre
-from nbprod.analysis.cell import EXPR, Call
+from nbprod.analysis.cell import EXPR, Call, walk_nodes
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 
@@ -302,8 +302,8 @@ def _call_nodes(facts: NotebookFacts) -> dict[tuple[int, int, str], ast.Call]:
     for cell, cf in facts.code():
         if cf.tree is None or not cf.calls:
             continue
-        for node in ast.walk(cf.tree):
-            if isinstance(node, ast.Call):
+        for node in cf.nodes():  # ast.walk's order, walked once for every rule
+            if type(node) is ast.Call:
                 name = dotted_name(node.func)
                 if name is None and isinstance(node.func, ast.Attribute):
                     name = "." + node.func.attr
@@ -329,8 +329,8 @@ def _literal_dicts(facts: NotebookFacts) -> dict[tuple[int, int], dict[str, dict
                         else:
                             known[target.id] = value
             else:
-                for node in ast.walk(stmt):
-                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                for node in walk_nodes(stmt):
+                    if type(node) is ast.Name and isinstance(node.ctx, ast.Store):
                         known.pop(node.id, None)
     return out
 
@@ -575,8 +575,8 @@ def absolute_path(facts: NotebookFacts) -> Iterator[Hit]:
     for cell, cf in facts.code():
         seen: set[str] = set()
         for line, text in cf.strings:
-            if len(text) > 4096:
-                continue
+            if len(text) > 4096 or ("/" not in text and "\\" not in text):
+                continue  # every form _USER_PATH knows holds a / or a \: no token of this text can
             tokens = [text] if user_path(text) else [t.strip(_QUOTES) for t in text.split()]
             for token in tokens:
                 if token not in seen and user_path(token):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from nbprod import lazyre
-from nbprod.analysis.cell import dotted_name, magic_call
+from nbprod.analysis.cell import dotted_name, magic_call, walk_nodes
 from nbprod.analysis.source import parse_cell
 from nbprod.rules.secrets.providers import find_tokens, has_marker
 from nbprod.rules.secrets.text import find_named, find_secrets, has_name_word
@@ -169,7 +169,7 @@ class _Scanner:
 
     def collect(self, tree: ast.Module) -> list[ast.AST]:
         strings: list[ast.AST] = []
-        for node in ast.walk(tree):
+        for node in walk_nodes(tree):  # ast.walk's order, without its generators
             if isinstance(node, ast.Assign):
                 for t in node.targets:
                     self.target(t, node.value)
