@@ -282,6 +282,84 @@ def test_the_predictions_csv_is_byte_for_byte_what_pandas_writes(tmp_path: Path,
     assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
+_RNG = np.random.default_rng(7)
+_P = _RNG.integers(0, 201, 20_000) / 200  # a 200-tree forest's probabilities: 201 distinct values
+_SPECIAL = np.array(
+    [
+        0.0,
+        -0.0,
+        np.nan,
+        np.inf,
+        -np.inf,
+        1e-05,
+        1e16,
+        1e17,
+        123456.789,
+        1.7976931348623157e308,
+        5e-324,
+        -2.5,
+        0.1 + 0.2,
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("frame", "fast"),
+    [
+        # few distinct rows: each value and each row formatted once (the row-dedup path)
+        ({"prediction": (_P > 0.5).astype(np.int64), "proba_0": 1 - _P, "proba_1": _P}, True),
+        ({"prediction": _RNG.choice(_SPECIAL, 6000)}, True),  # one column, NaN there: a row of one "" field
+        ({"a": _RNG.choice(_SPECIAL, 6000), "b": _RNG.choice(_SPECIAL, 6000)}, True),  # NaN,NaN -> ","
+        ({"prediction": _RNG.choice(["yes", "no", "peut-être", " padded ", "tab\there"], 5000)}, True),
+        (
+            {
+                "prediction": _RNG.choice(np.array(["yes", "no", None], dtype=object), 5000),
+                "p": _RNG.random(5000),
+            },
+            True,
+        ),
+        (
+            {"prediction": pd.Categorical(_RNG.choice(["b", "a", None], 5000), categories=["a", "b", "c"])},
+            True,
+        ),
+        ({"prediction": _RNG.random(5000) > 0.3, "n": _RNG.integers(-3, 3, 5000)}, True),
+        ({"prediction": _RNG.integers(-(2**62), 2**62, 5000)}, True),  # ints over a wide range, all distinct
+        ({"prediction": np.array([2**64 - 1, 0, 2**63] * 100, dtype=np.uint64)}, True),
+        ({"prediction": _RNG.integers(0, 10**12, 5000) // 10**9 * 10**9}, True),  # few, far apart
+        # every value distinct: one repr per row (floats the shapes repr meets: 17 digits, exponents)
+        ({"prediction": _RNG.lognormal(0, 12, 5000) * np.resize([1, -1], 5000)}, True),
+        (
+            {
+                "prediction": np.where(_RNG.random(5000) < 0.1, np.nan, _RNG.normal(0, 1e6, 5000)),
+                "k": _RNG.integers(0, 2, 5000),
+            },
+            True,
+        ),
+        ({"prediction": [0.5] * 3}, True),  # too few rows to count distinct values: per-row repr
+        # what pandas formats itself: the writer hands them back
+        ({"prediction": _RNG.choice(["a,b", 'say "hi"', "plain"], 300)}, False),  # quoting
+        ({"prediction": _RNG.choice(["", "x"], 300)}, False),  # an empty text field
+        ({"prediction": _RNG.choice(np.array([1, "a", 2.5], dtype=object), 300)}, False),  # mixed types
+        ({"prediction": _RNG.random(300).astype(np.float32)}, False),
+        ({"prediction": pd.array(_RNG.integers(0, 5, 300), dtype="Int64")}, False),
+        ({"when": pd.date_range("2026-01-01", periods=300, freq="h")}, False),
+    ],
+)
+def test_the_fast_csv_writer_is_pandas_byte_for_byte(tmp_path: Path, frame: dict, fast: bool) -> None:
+    """Every path of the writer (distinct values once, distinct rows once, one repr per row)
+    against ``DataFrame.to_csv``; ``fast``: the writer formats the frame itself, not pandas."""
+    from nbprod.export.production.runtime import _csv_body, write_table
+
+    df = pd.DataFrame(frame)
+    assert (_csv_body(df) is not None) is fast
+    df.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(df, tmp_path / "nbprod.csv")
+    assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    if fast:  # and from the file pandas reads back, the same values
+        back = pd.read_csv(tmp_path / "nbprod.csv", keep_default_na=False, na_values=[""])
+        assert back.shape == df.shape
+
+
 @pytest.mark.parametrize(
     "values",
     [
