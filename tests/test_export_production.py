@@ -396,3 +396,51 @@ def test_the_drift_report_draws_svg_without_importing_matplotlib() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("text", ["str", object])
+def test_validate_reports_the_same_with_or_without_the_drift_pass_factorize(tmp_path: Path, text) -> None:
+    """``predict`` validates alone (a set of the values first, then a factorize only when there
+    is something to report); ``monitor`` reuses the drift pass's factorize: same lines either way."""
+    from nbprod.export.production.runtime import drift, profile, serve
+
+    train = pd.DataFrame(
+        {"city": pd.Series(["Oslo", "Rome", "Lima"] * 40, dtype=text), "n": np.arange(120.0)}
+    )
+    prof = profile.profile_frame(train)
+    bundle = {"dtypes": dict(train.dtypes)}
+    clean = train.sample(frac=1, random_state=0).reset_index(drop=True)
+    dirty = clean.copy()
+    dirty.loc[[3, 7, 8], "city"] = ["Kyiv", None, "Kyiv"]
+    dirty.loc[9, "city"] = "Pune"
+    for batch, want in (
+        (clean, []),
+        (
+            dirty,
+            [
+                "column 'city': 1 row(s) missing (NaN) where training had none (rows 7)",
+                "column 'city': 3 row(s) with categories never seen in training: 'Kyiv', 'Pune'",
+            ],
+        ),
+    ):
+        alone = serve.validate(batch, bundle, prof)
+        factorized: dict = {}
+        thresholds = {
+            "p_value": 0.01,
+            "psi": 0.2,
+            "ks_statistic": 0.1,
+            "cramers_v": 0.1,
+            "missing_rate_change": 0.05,
+        }
+        drift.batch_drift(prof, batch, thresholds, factorized)
+        assert "city" in factorized
+        reused = serve.validate(batch, bundle, prof, factorized)
+        assert alone[1:] == reused[1:] == ([], want, [])
+        pd.testing.assert_frame_equal(alone[0], reused[0])
+        pd.testing.assert_frame_equal(alone[0], batch)
+        assert alone[0] is not batch
+    # a column coerced to its training dtype: in the features, never in the caller's frame
+    ints = clean.assign(n=clean["n"].astype(np.int64))
+    X, errors, problems, _ = serve.validate(ints, bundle, prof)
+    assert (errors, problems) == ([], [])
+    assert X["n"].dtype == np.float64 and ints["n"].dtype == np.int64
