@@ -325,6 +325,14 @@ _SPECIAL = np.array(
         ({"prediction": _RNG.random(5000) > 0.3, "n": _RNG.integers(-3, 3, 5000)}, True),
         ({"prediction": _RNG.integers(-(2**62), 2**62, 5000)}, True),  # ints over a wide range, all distinct
         ({"prediction": np.array([2**64 - 1, 0, 2**63] * 100, dtype=np.uint64)}, True),
+        ({"prediction": np.array([-128, 127, 0, -1] * 100, dtype=np.int8)}, True),  # the offset must not wrap
+        (
+            {
+                "prediction": np.array([2**64 - 1, 2**64 - 3] * 100, dtype=np.uint64),
+                "b": np.array([-(2**15), 2**15 - 1] * 100, dtype=np.int16),
+            },
+            True,
+        ),
         ({"prediction": _RNG.integers(0, 10**12, 5000) // 10**9 * 10**9}, True),  # few, far apart
         # every value distinct: one repr per row (floats the shapes repr meets: 17 digits, exponents)
         ({"prediction": _RNG.lognormal(0, 12, 5000) * np.resize([1, -1], 5000)}, True),

@@ -128,7 +128,9 @@ def _labels(s: Any) -> tuple[Any, list[str]] | None:
         v = s.to_numpy()
         lo, hi = int(v.min()), int(v.max())
         if hi - lo < max(1024, n // 8):  # a small range: each row's label is its offset
-            return (v - v.dtype.type(lo)).astype(np.intp), [str(i) for i in range(lo, hi + 1)]
+            # unsigned: v - min cannot wrap; signed: widened first (int8's 127 - -128 wraps)
+            offset = v - v.min() if dtype.kind == "u" else v.astype(np.int64) - np.int64(lo)
+            return offset.astype(np.intp), [str(i) for i in range(lo, hi + 1)]
         if not _many(v):
             codes, uniques = pd.factorize(v)
             if len(uniques) <= n // 4:
