@@ -11,7 +11,9 @@ Per notebook: the notebook runs in a fresh kernel (nbclient), and after its last
 writes its held-out rows and the notebook's own predictions on them; the package is exported,
 ``train`` runs, ``predict`` scores the kernel's held-out rows (compared with the notebook's
 predictions), ``monitor`` checks them and a shifted copy; the generated ``test_production.py`` runs.
-Timing: a 100k-row CSV resampled from the held-out rows; ``predict`` and ``monitor`` in process,
+Timing: a 100k-row CSV resampled from the held-out rows, every float feature moved by about 1%
+(``--input resampled``: the rows as they are, a few hundred distinct ones repeated); ``predict``
+and ``monitor`` in process,
 CPU time, against ``pandas.read_csv`` of the same file, the three interleaved, medians of
 ``--repeats``. Each call is split into the model's own ``predict`` / ``predict_proba`` (timed
 inside that same call), and into parts (artifact, read, validate, preprocessing, model, checks,
@@ -193,9 +195,24 @@ import contextlib, io, json, statistics, sys, time
 import pandas as pd
 import {package}.production as prod
 from {package}.production import cli, drift, html, serve
-art, src, big, reps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+art, src, big, reps, mode = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 rows = pd.read_csv(src)
-rows.sample(n=100_000, replace=True, random_state=0).to_csv(big, index=False)
+batch = rows.sample(n=100_000, replace=True, random_state=0).reset_index(drop=True)
+if mode == "distinct":
+    # new data is not the held-out rows over and over: every float feature moves by about 1%,
+    # written with the column's own number of decimals (at least 2), so rows and the model's
+    # outputs are as varied as a real batch's while every column keeps its distribution
+    import numpy as np
+    rng = np.random.default_rng(0)
+    for name in batch.columns:
+        col = batch[name]
+        if col.dtype.kind != "f":
+            continue
+        text = rows[name].dropna().astype(str)
+        places = max([len(v.split(".", 1)[1]) for v in text if "." in v and "e" not in v] + [2])
+        batch[name] = (col * (1 + 0.01 * rng.standard_normal(len(col)))).round(min(places, 6))
+batch.to_csv(big, index=False)
+distinct = int(len(batch.drop_duplicates()))
 clock = time.process_time
 stack = []  # [part, start, time spent in timed parts below it]
 parts = {{}}  # CPU seconds of this call in each part, exclusive of the parts inside it
@@ -288,7 +305,7 @@ for _ in range(reps):  # interleaved: drift in the machine's load hits all three
     t = clock(); pd.read_csv(big); got["read_csv"].append({{"total": clock() - t}})
     got["predict"].append(run(predict_argv))
     got["monitor"].append(run(monitor_argv))
-out = {{"n_jobs": jobs, "reps": reps, **what, "input_bytes": __import__("os").path.getsize(big)}}
+out = {{"n_jobs": jobs, "reps": reps, **what, "input_bytes": __import__("os").path.getsize(big), "distinct_rows": distinct}}
 for k, v in got.items():
     names = sorted({{n for r in v for n in r}})
     out[k] = {{n: statistics.median(r.get(n, 0.0) for r in v) for n in names}}
@@ -320,14 +337,14 @@ ORDER = ("artifact", "artifact sha256", "artifact unpickle", "read input", "vali
          "model", "check predictions", "feature drift", "prediction drift", "write output", "audit log", "other")  # fmt: skip
 
 
-def timing(row: dict[str, object], work: Path, reps: int, cold: bool) -> dict[str, Any] | None:
+def timing(row: dict[str, object], work: Path, reps: int, cold: bool, mode: str) -> dict[str, Any] | None:
     pkg_dir = Path(str(row["package"]))
     package = next(
         p.name for p in (pkg_dir / "src").iterdir() if p.is_dir() and not p.name.endswith("egg-info")
     )
     big = work / f"{row['notebook']}-100k.csv"
     env = _env(pkg_dir / "src")
-    done = subprocess.run([sys.executable, "-c", TIMER.format(package=package), str(row["artifacts"]), str(row["heldout"]), str(big), str(reps)],
+    done = subprocess.run([sys.executable, "-c", TIMER.format(package=package), str(row["artifacts"]), str(row["heldout"]), str(big), str(reps), mode],
                           env=env, capture_output=True, text=True, timeout=1800)  # fmt: skip
     if done.returncode != 0:
         print(f"  timing failed: {done.stderr.strip().splitlines()[-1:]}")
@@ -352,7 +369,7 @@ def _lines(name: str, t: dict[str, Any]) -> list[str]:
     floor = t["read_csv"]["total"]
     jobs = ", ".join(f"{k}={v}" for k, v in t["n_jobs"].items()) or "no n_jobs"
     out = [
-        f"timing {name} ({t['model']}; {jobs}), 100k rows ({t['input_bytes'] / 1e6:.1f} MB), CPU s,"
+        f"timing {name} ({t['model']}; {jobs}), 100k rows ({t.get('distinct_rows', 0):,} distinct, {t['input_bytes'] / 1e6:.1f} MB), CPU s,"
         f" median of {t['reps']}: read_csv {floor:.3f}"
     ]
     for cmd in ("predict", "monitor"):
@@ -394,6 +411,14 @@ def main() -> int:
     ap.add_argument("--json", help="write the rows here")
     ap.add_argument("--keep", action="store_true", help="keep the work folder (printed) for profiling")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per command (median)")
+    ap.add_argument(
+        "--input",
+        choices=("distinct", "resampled"),
+        default="distinct",
+        help="the 100k rows: the held-out rows resampled with every float feature moved by ~1%% "
+        "(distinct, the default: as varied as new data) or resampled as they are (a few hundred "
+        "distinct rows repeated, which flatters anything that formats each distinct value once)",
+    )
     args = ap.parse_args()
     notebooks = sorted(CORPUS.glob("*.ipynb")) + [
         SAMPLES / f"{n}.ipynb"
@@ -429,7 +454,7 @@ def main() -> int:
         timed = []
         for r in rows:
             if r["notebook"] in TIMED and r.get("predict"):
-                t = timing(r, work, args.repeats, args.cold)
+                t = timing(r, work, args.repeats, args.cold, args.input)
                 if t:
                     print("\n".join(_lines(str(r["notebook"]), t)), flush=True)
                     r["timing"] = t

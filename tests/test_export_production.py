@@ -282,6 +282,92 @@ def test_the_predictions_csv_is_byte_for_byte_what_pandas_writes(tmp_path: Path,
     assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
+_RNG = np.random.default_rng(7)
+_P = _RNG.integers(0, 201, 20_000) / 200  # a 200-tree forest's probabilities: 201 distinct values
+_SPECIAL = np.array(
+    [
+        0.0,
+        -0.0,
+        np.nan,
+        np.inf,
+        -np.inf,
+        1e-05,
+        1e16,
+        1e17,
+        123456.789,
+        1.7976931348623157e308,
+        5e-324,
+        -2.5,
+        0.1 + 0.2,
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("frame", "fast"),
+    [
+        # few distinct rows: each value and each row formatted once (the row-dedup path)
+        ({"prediction": (_P > 0.5).astype(np.int64), "proba_0": 1 - _P, "proba_1": _P}, True),
+        ({"prediction": _RNG.choice(_SPECIAL, 6000)}, True),  # one column, NaN there: a row of one "" field
+        ({"a": _RNG.choice(_SPECIAL, 6000), "b": _RNG.choice(_SPECIAL, 6000)}, True),  # NaN,NaN -> ","
+        ({"prediction": _RNG.choice(["yes", "no", "peut-être", " padded ", "tab\there"], 5000)}, True),
+        (
+            {
+                "prediction": _RNG.choice(np.array(["yes", "no", None], dtype=object), 5000),
+                "p": _RNG.random(5000),
+            },
+            True,
+        ),
+        (
+            {"prediction": pd.Categorical(_RNG.choice(["b", "a", None], 5000), categories=["a", "b", "c"])},
+            True,
+        ),
+        ({"prediction": _RNG.random(5000) > 0.3, "n": _RNG.integers(-3, 3, 5000)}, True),
+        ({"prediction": _RNG.integers(-(2**62), 2**62, 5000)}, True),  # ints over a wide range, all distinct
+        ({"prediction": np.array([2**64 - 1, 0, 2**63] * 100, dtype=np.uint64)}, True),
+        ({"prediction": np.array([-128, 127, 0, -1] * 100, dtype=np.int8)}, True),  # the offset must not wrap
+        (
+            {
+                "prediction": np.array([2**64 - 1, 2**64 - 3] * 100, dtype=np.uint64),
+                "b": np.array([-(2**15), 2**15 - 1] * 100, dtype=np.int16),
+            },
+            True,
+        ),
+        ({"prediction": _RNG.integers(0, 10**12, 5000) // 10**9 * 10**9}, True),  # few, far apart
+        # every value distinct: one repr per row (floats the shapes repr meets: 17 digits, exponents)
+        ({"prediction": _RNG.lognormal(0, 12, 5000) * np.resize([1, -1], 5000)}, True),
+        (
+            {
+                "prediction": np.where(_RNG.random(5000) < 0.1, np.nan, _RNG.normal(0, 1e6, 5000)),
+                "k": _RNG.integers(0, 2, 5000),
+            },
+            True,
+        ),
+        ({"prediction": [0.5] * 3}, True),  # too few rows to count distinct values: per-row repr
+        # what pandas formats itself: the writer hands them back
+        ({"prediction": _RNG.choice(["a,b", 'say "hi"', "plain"], 300)}, False),  # quoting
+        ({"prediction": _RNG.choice(["", "x"], 300)}, False),  # an empty text field
+        ({"prediction": _RNG.choice(np.array([1, "a", 2.5], dtype=object), 300)}, False),  # mixed types
+        ({"prediction": _RNG.random(300).astype(np.float32)}, False),
+        ({"prediction": pd.array(_RNG.integers(0, 5, 300), dtype="Int64")}, False),
+        ({"when": pd.date_range("2026-01-01", periods=300, freq="h")}, False),
+    ],
+)
+def test_the_fast_csv_writer_is_pandas_byte_for_byte(tmp_path: Path, frame: dict, fast: bool) -> None:
+    """Every path of the writer (distinct values once, distinct rows once, one repr per row)
+    against ``DataFrame.to_csv``; ``fast``: the writer formats the frame itself, not pandas."""
+    from nbprod.export.production.runtime import _csv_body, write_table
+
+    df = pd.DataFrame(frame)
+    assert (_csv_body(df) is not None) is fast
+    df.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(df, tmp_path / "nbprod.csv")
+    assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    if fast:  # and from the file pandas reads back, the same values
+        back = pd.read_csv(tmp_path / "nbprod.csv", keep_default_na=False, na_values=[""])
+        assert back.shape == df.shape
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -318,3 +404,51 @@ def test_the_drift_report_draws_svg_without_importing_matplotlib() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("text", ["str", object])
+def test_validate_reports_the_same_with_or_without_the_drift_pass_factorize(tmp_path: Path, text) -> None:
+    """``predict`` validates alone (a set of the values first, then a factorize only when there
+    is something to report); ``monitor`` reuses the drift pass's factorize: same lines either way."""
+    from nbprod.export.production.runtime import drift, profile, serve
+
+    train = pd.DataFrame(
+        {"city": pd.Series(["Oslo", "Rome", "Lima"] * 40, dtype=text), "n": np.arange(120.0)}
+    )
+    prof = profile.profile_frame(train)
+    bundle = {"dtypes": dict(train.dtypes)}
+    clean = train.sample(frac=1, random_state=0).reset_index(drop=True)
+    dirty = clean.copy()
+    dirty.loc[[3, 7, 8], "city"] = ["Kyiv", None, "Kyiv"]
+    dirty.loc[9, "city"] = "Pune"
+    for batch, want in (
+        (clean, []),
+        (
+            dirty,
+            [
+                "column 'city': 1 row(s) missing (NaN) where training had none (rows 7)",
+                "column 'city': 3 row(s) with categories never seen in training: 'Kyiv', 'Pune'",
+            ],
+        ),
+    ):
+        alone = serve.validate(batch, bundle, prof)
+        factorized: dict = {}
+        thresholds = {
+            "p_value": 0.01,
+            "psi": 0.2,
+            "ks_statistic": 0.1,
+            "cramers_v": 0.1,
+            "missing_rate_change": 0.05,
+        }
+        drift.batch_drift(prof, batch, thresholds, factorized)
+        assert "city" in factorized
+        reused = serve.validate(batch, bundle, prof, factorized)
+        assert alone[1:] == reused[1:] == ([], want, [])
+        pd.testing.assert_frame_equal(alone[0], reused[0])
+        pd.testing.assert_frame_equal(alone[0], batch)
+        assert alone[0] is not batch
+    # a column coerced to its training dtype: in the features, never in the caller's frame
+    ints = clean.assign(n=clean["n"].astype(np.int64))
+    X, errors, problems, _ = serve.validate(ints, bundle, prof)
+    assert (errors, problems) == ([], [])
+    assert X["n"].dtype == np.float64 and ints["n"].dtype == np.int64

@@ -95,22 +95,131 @@ def write_table(df: Any, path: str | Path) -> None:
     os.replace(tmp, p)
 
 
-def _csv_body(df: Any) -> str | None:
-    """The CSV rows pandas would write, for numbers without NaN (repr is pandas' shortest
-    round-trip form, at twice its speed); None for anything else (pandas writes those)."""
-    import numpy as np
+_QUOTED = frozenset(',"\r\n')  # what makes the csv module quote a field (pandas' dialect)
 
+
+def _labels(s: Any) -> tuple[Any, list[str]] | None:
+    """One column as pandas writes it: (codes, labels), a row's field being ``labels[code]``,
+    or (None, one field per row); None for what only pandas itself writes.
+
+    Low-cardinality columns (class labels, small integers, a forest's probabilities) format
+    each distinct value once; a float's identity is its bit pattern, so -0.0 stays apart
+    from 0.0. Floats are ``repr`` (pandas' shortest round-trip form), NaN an empty field."""
+    import numpy as np
+    import pandas as pd
+
+    dtype = s.dtype
+    n = len(s)
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = dtype.categories
+        if cats.dtype != object and not pd.api.types.is_string_dtype(cats.dtype):
+            return None
+        labels = _text_labels(cats.to_numpy(dtype=object))
+        if labels is None:
+            return None
+        return np.asarray(s.cat.codes, dtype=np.intp), labels
+    if not isinstance(dtype, np.dtype):
+        if not pd.api.types.is_string_dtype(dtype):
+            return None
+        dtype = np.dtype(object)
+    if dtype.kind == "b":
+        return s.to_numpy().view(np.uint8).astype(np.intp), ["False", "True"]
+    if dtype.kind in "iu":
+        v = s.to_numpy()
+        lo, hi = int(v.min()), int(v.max())
+        if hi - lo < max(1024, n // 8):  # a small range: each row's label is its offset
+            # unsigned: v - min cannot wrap; signed: widened first (int8's 127 - -128 wraps)
+            offset = v - v.min() if dtype.kind == "u" else v.astype(np.int64) - np.int64(lo)
+            return offset.astype(np.intp), [str(i) for i in range(lo, hi + 1)]
+        if not _many(v):
+            codes, uniques = pd.factorize(v)
+            if len(uniques) <= n // 4:
+                return codes, list(map(str, uniques.tolist()))
+        return None, list(map(str, v.tolist()))
+    if dtype == np.float64:
+        v = s.to_numpy()
+        bits = v.view(np.int64)  # a float's exact identity: -0.0 and 0.0 apart
+        if not _many(bits):
+            codes, uniques = pd.factorize(bits)
+            if len(uniques) <= n // 4:
+                return codes, [repr(u) if u == u else "" for u in uniques.view(np.float64).tolist()]
+        fields = list(map(repr, v.tolist()))
+        for i in np.flatnonzero(np.isnan(v)).tolist():
+            fields[i] = ""
+        return None, fields
+    if dtype.kind == "O":
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object))  # None, NaN, NA: code -1
+        labels = _text_labels(uniques)
+        if labels is None:
+            return None
+        return codes, labels
+    return None  # float32 and others: pandas' own formatting
+
+
+def _many(v: Any) -> bool:
+    """Whether most of the first 1,000 values differ: a column not worth counting distinct values of."""
+    import pandas as pd
+
+    head = v[:1000]
+    return len(head) >= 100 and len(pd.unique(head)) > len(head) // 2
+
+
+def _text_labels(uniques: Any) -> list[str] | None:
+    """Distinct texts as unquoted fields, plus "" (missing) last so code -1 finds it; None when
+    one is not a ``str`` or needs the csv module's quoting."""
+    out = []
+    for u in uniques.tolist():
+        if type(u) is not str or not u or not _QUOTED.isdisjoint(u):
+            return None
+        out.append(u)
+    out.append("")
+    return out
+
+
+def _csv_body(df: Any) -> str | None:
+    """The CSV rows pandas writes (``index=False``), byte for byte; None when pandas must
+    write them (``_labels`` says which columns).
+
+    Each column is formatted once per distinct value where it has few; when every column has
+    few, each distinct row is joined once too, and the body is one take and one join."""
+    import numpy as np
+    import pandas as pd
+
+    if df.shape[1] == 0:
+        return None
+    n = len(df)
+    if n == 0:
+        return ""
     cols = []
     for i in range(df.shape[1]):
-        v = df.iloc[:, i].to_numpy()
-        if v.dtype.kind not in "biuf" or v.dtype.kind == "f" and (v.dtype != np.float64 or np.isnan(v).any()):
+        got = _labels(df.iloc[:, i])
+        if got is None:
             return None
-        cols.append(list(map(repr, v.tolist())))
-    if not cols:
-        return None
-    if not cols[0]:
-        return ""
-    return "\n".join(map(",".join, zip(*cols, strict=True))) + "\n"  # one join: no per-row concatenation
+        cols.append(got)
+    if df.shape[1] == 1:  # the csv module writes a row of one empty field as ""
+        cols = [(codes, ['""' if f == "" else f for f in labels]) for codes, labels in cols]
+    if all(codes is not None for codes, _ in cols):
+        sizes = [len(labels) for _, labels in cols]
+        if float(np.prod(sizes, dtype=float)) < 2.0**62:
+            key = np.zeros(n, dtype=np.int64)
+            for (codes, _), size in zip(cols, sizes, strict=True):
+                key *= size
+                key += np.where(codes < 0, size - 1, codes)  # -1: the last label, ""
+            row_codes, keys = pd.factorize(key)
+            if len(keys) <= n // 2:
+                parts = []
+                for size, (_, labels) in zip(reversed(sizes), reversed(cols), strict=True):
+                    keys, code = np.divmod(keys, size)
+                    parts.append(np.asarray(labels, dtype=object)[code].tolist())
+                rows = np.asarray(list(map(",".join, zip(*reversed(parts), strict=True))), dtype=object)
+                return "\n".join(rows[row_codes].tolist()) + "\n"
+    fields = [
+        labels if codes is None else np.asarray(labels, dtype=object)[codes].tolist()
+        for codes, labels in cols
+    ]
+    if len(fields) == 1:
+        return "\n".join(fields[0]) + "\n"
+    return "\n".join(map(",".join, zip(*fields, strict=True))) + "\n"  # one join: no per-row concatenation
 
 
 def write_text(path: Path, text: str) -> None:

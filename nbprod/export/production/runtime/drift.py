@@ -74,7 +74,8 @@ def _finite(s: pd.Series) -> np.ndarray:
         v = s.to_numpy(dtype=float, na_value=np.nan)
     else:
         v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return v[np.isfinite(v)]
+    finite = np.isfinite(v)
+    return v if finite.all() else v[finite]  # no copy when all are finite (callers do not write to it)
 
 
 def _numeric_drift(ref: dict[str, Any], s: pd.Series) -> dict[str, Any]:
@@ -154,6 +155,7 @@ def feature_drift(
     alpha = cfg["p_value"] if alpha is None else alpha
     kind = ref["kind"] if ref["kind"] != "other" else kind_of(s)
     out: dict[str, Any] = {"kind": kind}
+    missing = None
     if kind == "numeric":
         out.update(_numeric_drift(ref, s))
     elif kind == "categorical":
@@ -161,9 +163,12 @@ def feature_drift(
         if factorized is not None:
             factorized[str(s.name)] = codes_uniques
         out.update(_categorical_drift(ref, s, codes_uniques))
+        missing = int(np.count_nonzero(codes_uniques[0] < 0))  # NaN's code: no second pass (isna)
     else:
         out.update({"test": None, "psi": 0.0, "statistic": 0.0, "p_value": 1.0})
-    out["missing_rate"] = float(s.isna().mean()) if len(s) else 0.0
+    if missing is None:
+        missing = int(s.isna().sum())
+    out["missing_rate"] = missing / len(s) if len(s) else 0.0
     out["missing_rate_ref"] = ref["missing_rate"]
     reasons = []
     # a distance counts only when the test says sampling noise does not explain it (small

@@ -15,6 +15,7 @@ from . import ProductionError, spec
 from .profile import factorize
 
 MODEL_FILE = "model.joblib"
+_COW = int(pd.__version__.split(".")[0]) >= 3
 CARD_FILE = "model_card.json"
 
 
@@ -78,6 +79,20 @@ def _coerce(s: pd.Series, dtype: Any, ref: dict[str, Any]) -> pd.Series:
     return s.astype(dtype)
 
 
+def _all_known(s: pd.Series, known: dict[str, Any]) -> bool:
+    """Whether every value of a text column is a category seen in training, none missing: one
+    ``set`` of the values (half a ``factorize``), for the batch that has nothing to report."""
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)) or isinstance(
+        s.dtype, pd.CategoricalDtype
+    ):
+        return False
+    try:
+        distinct = set(s.to_numpy(dtype=object).tolist())
+    except TypeError:  # unhashable values
+        return False
+    return all(type(u) is str and u in known for u in distinct)
+
+
 def validate(
     df: pd.DataFrame,
     bundle: dict[str, Any],
@@ -103,7 +118,8 @@ def validate(
         notices.append(
             f"extra column(s) ignored: {', '.join(extra[:10])}" + (" ..." if len(extra) > 10 else "")
         )
-    X = df[cols].copy()
+    # copy-on-write (pandas 3) keeps ``df`` as it is when a column of X is replaced: no copy
+    X = df[cols] if _COW else df[cols].copy()
     dtypes = bundle.get("dtypes", {})
     for c in cols:
         ref = profile["features"][c]
@@ -120,16 +136,24 @@ def validate(
                 ]
                 errors.append(f"column {c!r}: expected {ref['dtype']}, got {X[c].dtype} (values like {bad})")
                 continue
-        na = X[c].isna()
+        codes_uniques = None
+        if ref["kind"] == "categorical":
+            codes_uniques = (factorized or {}).get(str(c)) if unchanged else None
+            if codes_uniques is None and ref.get("complete"):
+                if _all_known(X[c], ref["frequencies"]):
+                    continue  # no missing value, no category unseen in training: nothing to report
+                codes_uniques = factorize(X[c])
+        # missing values: code -1 of the column's factorize where there is one (an isna of a text
+        # column costs as much as the factorize itself)
+        na = codes_uniques[0] < 0 if codes_uniques is not None else X[c].isna().to_numpy()
         if ref["missing_rate"] == 0 and na.any():
-            rows = ", ".join(str(i) for i in np.flatnonzero(na.to_numpy())[:3])
+            rows = ", ".join(str(i) for i in np.flatnonzero(na)[:3])
             problems.append(
                 f"column {c!r}: {int(na.sum())} row(s) missing (NaN) where training had none (rows {rows})"
             )
-        if ref["kind"] == "categorical" and ref.get("complete"):
+        if ref["kind"] == "categorical" and ref.get("complete") and codes_uniques is not None:
             # one hashing pass; the distinct values (few) are compared as text, in order of appearance
-            known_codes = (factorized or {}).get(str(c)) if unchanged else None
-            codes, uniques = factorize(X[c]) if known_codes is None else known_codes
+            codes, uniques = codes_uniques
             known = ref["frequencies"]
             new = np.array([str(u) not in known for u in uniques], dtype=bool)
             if new.any():
