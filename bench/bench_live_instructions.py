@@ -6,20 +6,23 @@ Usage: ``python bench/bench_live_instructions.py [--kernel] [--cells 100] [--rou
 ``--kernel``: a real ipykernel runs under callgrind (one counter file per thread), driven
 through ``jupyter_client`` as JupyterLab drives it: execute requests with the cell id in
 their metadata, the notebook's path in ``JPY_SESSION_NAME``, nbprod's background thread
-running. The hooks are switched on and off between segments by a silent request that
-also makes callgrind dump (at ``os.getsid``), so each segment counts everything the
-kernel does for its cells: receiving and parsing the request, IPython, nbprod, the reply
-and the iopub messages. Printed: the kernel's main thread (where the cell runs) and all
-threads together (nbprod's own thread, the iopub and shell-channel threads).
+running. Collection is on from the first ``pre_run_cell`` callback to the last
+``post_run_cell`` one of each cell (the kernel's main thread), and a silent request
+between segments switches the hooks and makes callgrind dump (at ``os.getsid``).
 
 Without ``--kernel``, a bare InteractiveShell runs the kernel benchmark's
 cells (20 cells, each reading the one above, with cell ids, the notebook file known);
 nbprod's hooks are switched on and off for alternate segments of one process, and
-callgrind dumps its counters between segments (at ``os.getppid()``), so both sides of each
-pair run the same interpreter state. Prints the median of the paired differences, in
+callgrind dumps its counters between segments (at ``os.getppid()``), so every segment of a
+round runs the same interpreter state. Prints the median of the per-round differences, in
 instructions per cell, against plain IPython's ``run_cell``. The notebook file is looked at
 only once here (under valgrind every cell takes milliseconds, so the 0.25 s limit would
 make it look far more often than in a real kernel).
+
+Each round has three segments in rotating order: nbprod's hooks, none, and two no-op
+callbacks in their place. The last is the floor of any extension built on IPython's two
+cell events (IPython's dispatch to a Python function, nothing done there): printed beside
+nbprod's figure, with the ratio and what is left for nbprod's own work.
 
 On a loaded machine wall and CPU time of a few µs are noise; instruction counts are not.
 Inside a real kernel a cell's instructions take about 0.7-1.4 ns each (cold caches).
@@ -40,6 +43,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# each round runs three segments, in rotating order: nbprod's hooks, nothing, and two no-op
+# callbacks in their place (the floor of any extension built on IPython's two cell events:
+# IPython's dispatch of the event to a Python function, with nothing done there)
+MODES = ["on", "off", "noop"]
 
 
 def worker(cells: int, rounds: int) -> None:
@@ -75,20 +82,31 @@ def worker(cells: int, rounds: int) -> None:
     for i in range(200):  # warm-up: every cell analysed and checked
         sh.run_cell(sources[i % 20], cell_id=ids[i % 20])
 
-    def switch(on: bool) -> None:
-        for event, fn in (("pre_run_cell", hooks.pre_run_cell), ("post_run_cell", hooks.post_run_cell)):
+    def noop_pre(info: Any) -> None:
+        pass
+
+    def noop_post(result: Any) -> None:
+        pass
+
+    def switch(mode: str) -> None:
+        pairs = (
+            ("pre_run_cell", hooks.pre_run_cell, noop_pre),
+            ("post_run_cell", hooks.post_run_cell, noop_post),
+        )
+        for event, fn, noop in pairs:
             callbacks = sh.events.callbacks[event]
-            if on and fn not in callbacks:
-                callbacks.append(fn)
-            elif not on and fn in callbacks:
-                callbacks.remove(fn)
+            for f in (fn, noop):
+                if f in callbacks:
+                    callbacks.remove(f)
+            if mode != "off":
+                callbacks.append(fn if mode == "on" else noop)
 
     order = []
     for r in range(rounds):
-        for on in (True, False) if r % 2 == 0 else (False, True):
-            switch(on)
+        for mode in MODES[r % 3 :] + MODES[: r % 3]:
+            switch(mode)
             os.getppid()  # callgrind dumps here: the previous segment ends
-            order.append(on)
+            order.append(mode)
             for i in range(cells):
                 sh.run_cell(sources[i % 20], cell_id=ids[i % 20])
     os.getppid()
@@ -105,17 +123,23 @@ _nbprod_ip = get_ipython()
 _nbprod_h = _nbprod_get_hooks(_nbprod_ip)
 _nbprod_NF.min_interval = 1e9
 _nbprod_toggle = _nbprod_ctypes.CDLL(TOGGLE_LIB).nbprod_cg_toggle
+def _nbprod_noop_pre(info):
+    pass
+def _nbprod_noop_post(result):
+    pass
 def _nbprod_t0(*a):
     _nbprod_toggle()
 def _nbprod_t1(*a):
     _nbprod_toggle()
-def _nbprod_switch(on):
-    for ev, fn in (("pre_run_cell", _nbprod_h.pre_run_cell), ("post_run_cell", _nbprod_h.post_run_cell)):
+def _nbprod_switch(mode):
+    for ev, fn, noop in (("pre_run_cell", _nbprod_h.pre_run_cell, _nbprod_noop_pre),
+                         ("post_run_cell", _nbprod_h.post_run_cell, _nbprod_noop_post)):
         cbs = _nbprod_ip.events.callbacks[ev]
-        if on and fn not in cbs:
-            cbs.insert(0, fn)
-        elif not on and fn in cbs:
-            cbs.remove(fn)
+        for f in (fn, noop):
+            if f in cbs:
+                cbs.remove(f)
+        if mode != "off":
+            cbs.insert(0, fn if mode == "on" else noop)
     for ev, fn, at in (("pre_run_cell", _nbprod_t0, 0), ("post_run_cell", _nbprod_t1, None)):
         cbs = _nbprod_ip.events.callbacks[ev]
         if fn in cbs:
@@ -207,14 +231,14 @@ def kernel_parent(args: argparse.Namespace) -> int:
         run("import numpy as np, pandas as pd\nx = 0", "setup")
         run("%load_ext nbprod", "load")
         run(f"TOGGLE_LIB = {lib!r}\n" + KERNEL_SETUP, silent=True)
-        run("_nbprod_switch(True)", silent=True)
+        run("_nbprod_switch('on')", silent=True)
         for i in range(200):  # warm-up: every cell analysed and checked
             run(sources[i % 20], ids[i % 20])
         order = []
         for r in range(args.rounds):
-            for on in (True, False) if r % 2 == 0 else (False, True):
-                run(f"_nbprod_switch({on}); _nbprod_os.getsid(0)", silent=True)  # dump: a segment ends
-                order.append(on)
+            for mode in MODES[r % 3 :] + MODES[: r % 3]:
+                run(f"_nbprod_switch({mode!r}); _nbprod_os.getsid(0)", silent=True)  # dump: a segment ends
+                order.append(mode)
                 for i in range(args.cells):
                     run(sources[i % 20], ids[i % 20])
         run("_nbprod_os.getsid(0)", silent=True)
@@ -235,23 +259,34 @@ def kernel_parent(args: argparse.Namespace) -> int:
     if len(totals) != len(order):
         print(f"expected {len(order)} segments, callgrind dumped {len(totals)}", file=sys.stderr)
         return 1
-    seg = [t / args.cells for t in totals]
-    on = [v for v, o in zip(seg, order, strict=True) if o]
-    off = [v for v, o in zip(seg, order, strict=True) if not o]
-    diffs = [a - b for a, b in zip(on, off, strict=True)]
     print(
-        f"real ipykernel under callgrind, python {sys.version.split()[0]}; {args.rounds} pairs of "
+        f"real ipykernel under callgrind, python {sys.version.split()[0]}; {args.rounds} rounds of "
         f"{args.cells} cells; notebook known {bool(nb_known)}; internal errors {errors}"
     )
-    print(
-        f"kernel's main thread, first pre_run_cell to last post_run_cell callback: plain "
-        f"{statistics.median(off):,.0f} instructions per cell"
-    )
-    print(
-        f"added by nbprod: {statistics.median(diffs):,.0f} instructions per cell "
-        f"(median of paired differences; range {min(diffs):,.0f} to {max(diffs):,.0f})"
+    _report(
+        [t / args.cells for t in totals],
+        order,
+        "kernel's main thread, first pre_run_cell to last post_run_cell callback: plain",
     )
     return 0
+
+
+def _report(seg: list[float], order: list[str], plain: str) -> None:
+    """Medians of the per-round differences against the plain segment of the same round."""
+    by = {m: [v for v, o in zip(seg, order, strict=True) if o == m] for m in MODES}
+    diffs = [a - b for a, b in zip(by["on"], by["off"], strict=True)]
+    floor = [a - b for a, b in zip(by["noop"], by["off"], strict=True)]
+    added, base = statistics.median(diffs), statistics.median(floor)
+    print(f"{plain} {statistics.median(by['off']):,.0f} instructions per cell")
+    print(
+        f"added by nbprod: {added:,.0f} instructions per cell "
+        f"(median of per-round differences; range {min(diffs):,.0f} to {max(diffs):,.0f})"
+    )
+    print(
+        f"the floor, two no-op callbacks in nbprod's place: {base:,.0f} instructions per cell "
+        f"(range {min(floor):,.0f} to {max(floor):,.0f}); nbprod = {added / base:.1f}x the floor, "
+        f"its own work {added - base:,.0f}"
+    )
 
 
 def _total(path: str) -> int:
@@ -265,7 +300,9 @@ def _total(path: str) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=100, help="cells per segment")
-    parser.add_argument("--rounds", type=int, default=6, help="pairs of segments")
+    parser.add_argument(
+        "--rounds", type=int, default=6, help="rounds of three segments (nbprod, none, no-op)"
+    )
     parser.add_argument("--tree", default=str(HERE.parent), help="the checkout to import nbprod from")
     parser.add_argument("--kernel", action="store_true", help="a real ipykernel, driven by execute requests")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -296,18 +333,11 @@ def main() -> int:
 
     files = sorted(glob.glob(f"{out}/cg.out.*"), key=lambda f: int(f.rsplit(".", 1)[1]))
     per_cell = [_total(f) / args.cells for f in files[1 : 1 + len(info["order"])]]
-    on = [v for v, o in zip(per_cell, info["order"], strict=True) if o]
-    off = [v for v, o in zip(per_cell, info["order"], strict=True) if not o]
-    diffs = [a - b for a, b in zip(on, off, strict=True)]
     shutil.rmtree(out, ignore_errors=True)
     print(
-        f"python {sys.version.split()[0]}; {args.rounds} pairs of {args.cells} cells; internal errors {info['errors']}"
+        f"python {sys.version.split()[0]}; {args.rounds} rounds of {args.cells} cells; internal errors {info['errors']}"
     )
-    print(f"plain IPython run_cell: {statistics.median(off):,.0f} instructions per cell")
-    print(
-        f"added by nbprod: {statistics.median(diffs):,.0f} instructions per cell "
-        f"(median of paired differences; range {min(diffs):,.0f} to {max(diffs):,.0f})"
-    )
+    _report(per_cell, info["order"], "plain IPython run_cell:")
     return 0
 
 

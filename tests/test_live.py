@@ -112,9 +112,10 @@ def test_load_and_unload_leave_the_shell_as_it_was(shell: InteractiveShell) -> N
     assert run(shell, "%load_ext nbprod").success and get_hooks(shell) is not None
 
 
-def test_the_ast_tap_is_read_only_and_only_there_for_new_sources(shell: InteractiveShell) -> None:
+def test_new_sources_are_analysed_once_and_ipython_tree_is_never_touched(shell: InteractiveShell) -> None:
     run(shell, "%load_ext nbprod")
     hooks = get_hooks(shell)
+    assert shell.ast_transformers == []  # nothing of nbprod's: no fix_missing_locations per cell
     seen: list[str] = []
 
     class Spy(ast.NodeTransformer):
@@ -125,22 +126,29 @@ def test_the_ast_tap_is_read_only_and_only_there_for_new_sources(shell: Interact
     shell.ast_transformers.append(Spy())
     source = "total = sum(i * i for i in range(10))\nlabel = f'{total:d}'"
     assert run(shell, source, "c1").success
-    assert hooks.tap_transformer not in shell.ast_transformers  # removed after the cell
     assert seen[-1] == ast.dump(ast.parse(source))  # the tree IPython runs is untouched
     assert shell.user_ns["label"] == "285"
     facts = hooks.session.cached(source).facts
     assert set(facts.defs) == {"total", "label"}
-    # a re-run is a cache hit: the tap is not even inserted
-    inserted: list[bool] = []
-    shell.events.register(
-        "pre_execute", lambda: inserted.append(hooks.tap_transformer in shell.ast_transformers)
-    )
+    assert hooks.session.cells["c1"].runs == 1
+    # a re-run is a cache hit: the same facts, not a second analysis
+    calls: list[str] = []
+    real = hooks._live_cell
+    hooks._live_cell = lambda raw, info: calls.append(raw) or real(raw, info)  # type: ignore[method-assign]
     run(shell, source, "c1")
-    assert hooks.session.cached(source).facts is facts
-    assert hooks.tap_transformer not in shell.ast_transformers
-    # %time runs transform_ast again on its body: still one analysis of the cell
+    assert calls == [] and hooks.session.cached(source).facts is facts
+    assert hooks.session.cells["c1"].runs == 2
+    # magics are analysed in IPython's transformed form: %time's statement defines z
     assert run(shell, "%time z = total + 1", "c2").success and shell.user_ns["z"] == 286
+    assert calls == ["%time z = total + 1"]
     assert "z" in hooks.session.cached("%time z = total + 1").defs
+    # top-level await parses as IPython runs it; a syntax error is remembered without facts
+    assert run(shell, "import asyncio\nawait asyncio.sleep(0)\nw = 1", "c3").success
+    assert "w" in hooks.session.cached("import asyncio\nawait asyncio.sleep(0)\nw = 1").defs
+    assert not run(shell, "def broken(:", "c4").success
+    assert hooks.session.cached("def broken(:").facts is None
+    assert hooks.session.internal_errors == 0
+    assert hooks.session.cells["c4"].runs == 1
 
 
 def test_configuration_through_traitlets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,13 +183,14 @@ def test_an_error_in_a_hook_never_reaches_the_cell(
         raise RuntimeError("bug inside nbprod")
 
     monkeypatch.setattr(hooks.session, "run", boom)
-    monkeypatch.setattr("nbprod.live.hooks.analyze_tree", boom)  # the AST tap fails too
+    monkeypatch.setattr("nbprod.live.hooks.analyze_tree", boom)  # the new cell's analysis fails too
     with caplog.at_level(logging.WARNING, logger="nbprod"):
         result = run(shell, "answer = 6 * 7\nanswer", "c1")
     assert result.success and result.result == 42 and shell.user_ns["answer"] == 42
     out = capsys.readouterr()
     assert "bug inside nbprod" not in out.out + out.err and "Traceback" not in out.err
-    assert hooks.tap_transformer not in shell.ast_transformers  # IPython did not unregister anything
+    assert shell.ast_transformers == []  # nothing of nbprod's was ever there
+    assert hooks in [getattr(f, "__self__", None) for f in shell.events.callbacks["post_run_cell"]]
     assert hooks.session.internal_errors == 2
     assert "RuntimeError: bug inside nbprod" in hooks.session.last_internal_error
     logged = [r for r in caplog.records if r.name == "nbprod.live"]

@@ -1,18 +1,19 @@
-"""IPython's events and a read-only AST transformer, feeding the session; all guarded.
+"""IPython's two cell events, feeding the session; all guarded.
 
 Every entry point catches its own exceptions: an error inside nbprod is logged (logger
 ``nbprod.live``) and counted, never shown in the user's cell and never changes its
 result; after ``MAX_ERRORS`` the hooks switch themselves off.
 
-The AST transformer sits in ``shell.ast_transformers`` only while a cell runs whose
-source was never seen: IPython runs ``ast.fix_missing_locations`` over every tree as soon
-as that list is non-empty (about 11 µs on ``x = x + 1``, 180 µs on a 12-line cell), so
-keeping it there permanently would cost more than the whole budget on every re-run.
+``pre_run_cell`` only notes the cell and the clock; everything else happens in
+``post_run_cell``, from the ``ExecutionResult`` IPython hands it (its ``info`` carries the
+source, the cell id and the transformed code). A source never seen is parsed there, once
+(``ast.parse`` of the transformed cell): nothing of nbprod sits in
+``shell.ast_transformers``, whose mere presence makes IPython run
+``ast.fix_missing_locations`` over every cell's tree, re-runs included.
 """
 
 from __future__ import annotations
 
-import ast
 import atexit
 import logging
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nbprod.analysis.cell import analyze_tree
+from nbprod.analysis.source import parse_python
 from nbprod.live import alerts
 from nbprod.live.background import Background
 from nbprod.live.data import DataTracker
@@ -32,20 +34,6 @@ log = logging.getLogger("nbprod.live")
 MAX_ERRORS = 50
 _EMPTY: dict[str, Any] = {}
 _now = time.time  # one clock read before and one after a cell: its duration and its wall time
-
-
-class TreeTap(ast.NodeTransformer):
-    """Hands IPython's own tree of a new cell to the extension; returns it unchanged."""
-
-    def __init__(self, hooks: LiveHooks) -> None:
-        self.hooks = hooks
-
-    def visit(self, node: ast.AST) -> ast.AST:
-        try:
-            self.hooks.tap(node)
-        except Exception:
-            self.hooks.failed("ast transformer")
-        return node
 
 
 def _error_line(result: Any) -> int | None:
@@ -69,15 +57,10 @@ class LiveHooks:
         self.data = DataTracker(stats=settings.data_stats)
         self.session.data = self.data.files
         self._sources = self.session._live  # the analysed cells by source (one dict, cleared in place)
-        self.tap_transformer = TreeTap(self)
         self.rich = hasattr(shell, "kernel")
         self.disabled = False
-        self._raw: str | None = None  # the running cell's source (None between cells)
-        self._cell_id: str | None = None
-        self._t0 = 0.0
-        self._live: LiveCell | None = None
-        self._need_tree = False
-        self._tapped = False
+        self._info: Any = None  # the running cell's ExecutionInfo (set by pre_run_cell)
+        self._t0 = 0.0  # when it started; 0.0 between cells
         self._synced_rev = -1
         self._nb_path: Path | None = None
         self._path_tries = 0
@@ -104,7 +87,12 @@ class LiveHooks:
 
     def _in_cell(self) -> bool:
         """True while a cell runs (between the two hooks): data reads are the cell's."""
-        return self._raw is not None
+        return self._t0 != 0.0
+
+    def running_cell_id(self) -> str | None:
+        """The id of the cell running now (None between cells, or when the front end sends none)."""
+        info = self._info if self._t0 != 0.0 else None
+        return getattr(info, "cell_id", None)
 
     # -- wiring ------------------------------------------------------------------
     def register(self) -> None:
@@ -142,17 +130,11 @@ class LiveHooks:
                 self.shell.events.unregister(event, fn)
             except ValueError:
                 pass
-        self._drop_tap()
         self.data.unpatch()
         self._guard(self.frontend.unregister)
         atexit.unregister(self.final_save)
         self.final_save()
         self.background.stop()
-
-    def _drop_tap(self) -> None:
-        transformers = self.shell.ast_transformers
-        if self.tap_transformer in transformers:
-            transformers.remove(self.tap_transformer)
 
     # -- guards ------------------------------------------------------------------
     def failed(self, where: str) -> None:
@@ -164,8 +146,7 @@ class LiveHooks:
             log.warning("nbprod: internal error in %s (the cell is not affected)", where, exc_info=True)
             if self.session.internal_errors >= MAX_ERRORS and not self.disabled:
                 self.disabled = True
-                self._drop_tap()
-                self._raw = None
+                self._t0 = 0.0
                 for event, fn in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
                     if fn in self.shell.events.callbacks[event]:  # off: no check left in the cells
                         self.shell.events.unregister(event, fn)
@@ -182,51 +163,28 @@ class LiveHooks:
 
     # -- events ------------------------------------------------------------------
     def pre_run_cell(self, info: Any) -> None:
-        """Before a cell: note its source and id; tap the AST only for a new source.
+        """Before a cell: note it and the clock (the rest waits for ``post_run_cell``).
 
+        Two stores: a cell's whole bookkeeping is one callback's work after it ran.
         (Switched off after too many internal errors by unregistering: no flag to test.)"""
-        try:
-            raw = info.raw_cell
-            try:  # a subscript costs less than .get(); a miss is a new source (rare)
-                self._live = self._sources[raw]
-            except KeyError:
-                self._live = None
-                self._new_source()
-            self._cell_id = info.cell_id  # IPython 8+; None from a terminal or nbclient
-            self._t0 = _now()
-            self._raw = raw  # last: from here on a cell runs (``_in_cell``)
-        except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
-            self._raw = None
-        except Exception:
-            self._raw = None
-            self.failed("pre_run_cell")
-
-    def _new_source(self) -> None:
-        """A source never seen: its tree is analysed by the AST tap as IPython compiles it."""
-        self._need_tree = self._tapped = True
-        transformers = self.shell.ast_transformers
-        if self.tap_transformer not in transformers:
-            transformers.insert(0, self.tap_transformer)
-
-    def tap(self, node: ast.AST) -> None:
-        """Called by the transformer with IPython's tree: analyse it once (cached by source)."""
-        if not self._need_tree or self._raw is None or not isinstance(node, ast.Module):
-            return
-        self._need_tree = False
-        self._live = self.session.remember(self._raw, analyze_tree(self._raw, node), node)
+        self._info = info
+        self._t0 = _now()
 
     def post_run_cell(self, result: Any) -> None:
         """After a cell: record the execution, show its warnings, keep the record in sync.
 
-        A re-run that raises nothing costs a few attribute updates here and in
-        ``Session.run``; the record is saved by the background thread once the kernel is
-        idle, and the front end's stale marks go out once the kernel is idle too."""
+        A re-run that raises nothing costs a few attribute updates here; the record is
+        saved by the background thread once the kernel is idle, and the front end's stale
+        marks go out once the kernel is idle too."""
         try:
             now = _now()
-            raw = self._raw
-            if raw is None:  # no pre_run_cell for this cell (the %load_ext cell itself)
+            t0 = self._t0
+            if t0 == 0.0:  # no pre_run_cell for this cell (the %load_ext cell itself)
                 return
-            self._raw = None
+            self._t0 = 0.0
+            info = result.info
+            raw = info.raw_cell
+            cell_id = info.cell_id  # IPython 8+; None from a terminal or nbclient
             session = self.session
             count = result.execution_count
             if result.error_in_exec is None and result.error_before_exec is None:
@@ -236,18 +194,15 @@ class LiveHooks:
                 # notebook file). Counters updated in place, no allocation, nothing shown;
                 # inline, not a Session method (in CPython a call costs as much as eight
                 # attribute stores). Runs with no cell id: ``Session.rerun_anonymous``.
-                cell_id = self._cell_id
-                state = None
-                if cell_id is not None:
-                    try:
-                        state = session.cells[cell_id]
-                    except KeyError:
-                        pass
+                try:
+                    state = session.cells[cell_id]
+                except KeyError:
+                    state = None
                 if (
                     state is not None
-                    and state.lc is self._live
                     and state.clean == session.epoch
                     and now < session.next_look
+                    and state.source == raw
                 ):
                     session.seq = seq = session.seq + 1
                     session.updated = now
@@ -258,40 +213,39 @@ class LiveHooks:
                     entry = state.entry
                     entry[0] = seq  # type: ignore[index]
                     entry[1] = count  # type: ignore[index]
-                    entry[4] = now - self._t0  # type: ignore[index]
+                    entry[4] = now - t0  # type: ignore[index]
                     entry[6] += 1  # type: ignore[index]
                     if session.revision != self._synced_rev:  # also: data read, path unknown
-                        self._after_cell(count)
+                        self._after_cell(count, cell_id)
                     if self.frontend.connected:
                         self.frontend.cell_ran()
                     return
-                if cell_id is None and session.rerun_anonymous(self._live, count, now - self._t0, now):
-                    self._after_cell(count)
-                    if self.frontend.connected:
-                        self.frontend.cell_ran()
-                    return
-            if self._tapped:
-                self._need_tree = self._tapped = False
-                self._drop_tap()
-            live = self._live
-            if live is None:  # the cell never reached the AST stage (syntax error, empty)
-                live = session.remember(raw, None)
+                if cell_id is None:
+                    lc = self._sources.get(raw)
+                    if lc is not None and session.rerun_anonymous(lc, count, now - t0, now):
+                        self._after_cell(count, cell_id)
+                        if self.frontend.connected:
+                            self.frontend.cell_ran()
+                        return
+            live = self._sources.get(raw)
+            if live is None:  # a source never seen: analysed once, here
+                live = self._live_cell(raw, info)
             ns = self.shell.user_ns if live.calls else _EMPTY
-            seconds = now - self._t0
+            seconds = now - t0
             data = self.data
             if result.error_in_exec is None and result.error_before_exec is None:
-                found = session.run(live, raw, self._cell_id, count, seconds, True, None, ns)
+                found = session.run(live, raw, cell_id, count, seconds, True, None, ns)
             else:
-                found = session.run(live, raw, self._cell_id, count, seconds, False, _error_line(result), ns)
+                found = session.run(live, raw, cell_id, count, seconds, False, _error_line(result), ns)
             if self._load_cell is not None:
                 self._fill_load_count(count)
             if live.imports:
                 data.patch_loaded()
             if data.pending or session.pending_opens:
-                self._flush_data(count)
+                self._flush_data(count, cell_id)
             if found:
                 self._show(found)
-            self._after_cell(count)
+            self._after_cell(count, cell_id)
             if self.frontend.connected:
                 self.frontend.cell_ran()
         except KeyboardInterrupt:  # Ctrl-C landed in nbprod's bookkeeping: never a traceback
@@ -299,11 +253,32 @@ class LiveHooks:
         except Exception:
             self.failed("post_run_cell")
 
-    def _after_cell(self, count: int | None) -> None:
+    def _live_cell(self, raw: str, info: Any) -> LiveCell:
+        """Parse and analyse a new source (IPython's own transformation of it, magics
+        turned into calls); a source that does not parse, or whose analysis fails, is still
+        remembered (without facts), so the run is recorded and the next one is a cache hit."""
+        code = getattr(info, "transformed_cell", None)  # IPython 8.? and later
+        try:
+            if not isinstance(code, str):
+                code = self.shell.transform_cell(raw)
+            tree = parse_python(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # never ran as Python
+            return self.session.remember(raw, None)
+        except Exception:
+            self.failed("cell analysis")
+            return self.session.remember(raw, None)
+        try:
+            facts = analyze_tree(raw, tree)
+        except Exception:
+            self.failed("cell analysis")
+            return self.session.remember(raw, None)
+        return self.session.remember(raw, facts, tree)
+
+    def _after_cell(self, count: int | None, cell_id: str | None) -> None:
         """Take the cell's data reads (if not taken yet); look for the notebook now and then
         while it is unknown; sync what changed."""
         if self.data.pending:
-            self._flush_data(count)
+            self._flush_data(count, cell_id)
         if self._nb_path is None:
             self._path_tries += 1
             if (self._path_tries & 63) == 1:
@@ -322,12 +297,12 @@ class LiveHooks:
             state.count = count - 1
         self._load_cell = None
 
-    def _flush_data(self, count: int | None) -> None:
+    def _flush_data(self, count: int | None, cell_id: str | None) -> None:
         for path in self.session.pending_opens:
             self.data.note_open(path)
         self.session.pending_opens.clear()
         base = self._nb_path.parent if self._nb_path else None
-        if self.data.flush(base, self._cell_id, self.session.seq, count):
+        if self.data.flush(base, cell_id, self.session.seq, count):
             self.session.revision += 1
 
     def _show(self, found: list[dict[str, Any]]) -> None:

@@ -146,7 +146,7 @@ class NbprodMagics(Magics):
         seeded, notes = seed_everything(value)
         session = self.hooks.session
         count = self.shell.execution_count if self.shell is not None else None
-        session.note_seed("%nbprod seed", seeded, value, self.hooks._cell_id, session.seq + 1, count)
+        session.note_seed("%nbprod seed", seeded, value, self.hooks.running_cell_id(), session.seq + 1, count)
         session.invalidate()  # this run is recorded in full (its seed learns the count)
         print(f"nbprod: seeded {', '.join(seeded)} with {value}")
         for note in notes:
