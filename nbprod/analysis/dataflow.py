@@ -600,10 +600,14 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    local = set(params)
-    for sub in ast.walk(fn):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            local.add(sub.id)
+    stored = fn.__dict__.get("_nbprod_stored")
+    if stored is None:  # the names the helper binds: walked once per helper, not once per call
+        stored = fn._nbprod_stored = frozenset(  # type: ignore[attr-defined]
+            sub.id
+            for sub in ast.walk(fn)
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del))
+        )
+    local = set(params) | stored
     rename = _Rename(local, fn.name)
     bound: list[ast.stmt] = []
     given = dict(zip(params, call.args, strict=False))
