@@ -588,6 +588,92 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "results = {}\nfor name, m in {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}.items():\n    m.fit(X_train, y_train)\n"
       "    results[name] = {'val': accuracy_score(y_val, m.predict(X_val)), 'holdout': accuracy_score(y_holdout, m.predict(X_holdout))}",
       "best_name = max(results, key=lambda k: results[k]['val'])\nprint(best_name)"], set()),
+    # -- held-out-8 patterns: a statistic in the function form (np.mean(df.a)), an error rate by hand,
+    # a pipeline fit and scored on its rows, helpers followed inside loops and comprehensions (and the
+    # locals they build there), a fit before the folds' loop in the same block, a model class's own
+    # score method, models scored through a dict, oversampling the training part before its CV -----------
+    ("fillna-with-np-mean-of-the-column-before-split",
+     ["df['a'].fillna(value=np.mean(df.a), inplace=True)\nX = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("fillna-with-np-mean-of-the-training-part",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "X_train = X_train.fillna(value=np.mean(X_train.a))\nX_test = X_test.fillna(value=np.mean(X_train.a))", FIT_EVAL], set()),
+    ("error-rate-by-hand-per-k-then-k-typed-in",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "error_rate = []\nfor i in range(1, 20):\n    knn = KNeighborsClassifier(n_neighbors=i).fit(X_train, y_train)\n"
+      "    pred_i = knn.predict(X_test)\n    error_rate.append(np.mean(pred_i != y_test))",
+      "knn = KNeighborsClassifier(n_neighbors=7).fit(X_train, y_train)\nprint(accuracy_score(y_test, knn.predict(X_test)))"],
+     {"NB308"}),
+    ("error-rate-by-hand-per-k-only-printed",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "for i in range(1, 20):\n    knn = KNeighborsClassifier(n_neighbors=i).fit(X_train, y_train)\n"
+      "    pred_i = knn.predict(X_test)\n    print(i, np.mean(pred_i != y_test))"], set()),
+    ("pipeline-fit-and-scored-on-its-rows-in-a-main-helper",
+     ["def train_model():\n    X = df[['a', 'b']]\n    y = df.y\n"
+      "    pipe = Pipeline([('sc', StandardScaler()), ('lr', LogisticRegression())])\n    pipe.fit(X, y)\n"
+      "    print(pipe.score(X, y))\n\nif __name__ == '__main__':\n    train_model()"], {"NB307"}),
+    ("pipeline-fit-on-training-part-scored-on-test-in-a-main-helper",
+     ["def train_model():\n    X = df[['a', 'b']]\n    y = df.y\n"
+      "    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+      "    pipe = Pipeline([('sc', StandardScaler()), ('lr', LogisticRegression())])\n    pipe.fit(X_train, y_train)\n"
+      "    print(pipe.score(X_test, y_test))\n\nif __name__ == '__main__':\n    train_model()"], set()),
+    ("models-in-a-dict-scored-by-hand-on-their-fit-rows",
+     ["X = df[['a', 'b']].values\ny = df.y.values",
+      "models = {}\nlr = LogisticRegression()\nlr.fit(X, y)\nmodels['lr'] = lr\nrf = RandomForestClassifier()\nrf.fit(X, y)\n"
+      "models['rf'] = rf\nfor name, model in models.items():\n    preds = model.predict(X)\n    print(name, (preds == y).mean())"],
+     {"NB307"}),
+    ("models-in-a-dict-scored-by-hand-on-the-test-part",
+     ["X = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "models = {}\nlr = LogisticRegression()\nlr.fit(X_train, y_train)\nmodels['lr'] = lr\n"
+      "for name, model in models.items():\n    preds = model.predict(X_test)\n    print(name, (preds == y_test).mean())"], set()),
+    ("helper-with-encoder-built-in-its-loop-before-split",
+     ["def prep(d):\n    for col in ['c', 'e']:\n        le = LabelEncoder()\n        d[col] = le.fit_transform(d[col].astype(str))\n"
+      "    return d[['a', 'c', 'e']], d['y']\n\nX, y = prep(df)", SPLIT, FIT_EVAL], {"NB301"}),
+    ("helper-with-encoder-built-in-its-loop-on-each-part",
+     ["def prep(d):\n    for col in ['c', 'e']:\n        le = LabelEncoder()\n        d[col] = le.fit_transform(d[col].astype(str))\n"
+      "    return d\n\ntrain_df, test_df = train_test_split(df, random_state=0)",
+      "train_df = prep(train_df)\ntest_df = prep(test_df)"], set()),
+    ("selector-before-a-helper-kfold-called-in-a-loop",
+     ["X = df[['a', 'b', 'c']].values\ny = df.y.values",
+      "from sklearn.model_selection import KFold\n"
+      "def evaluate(X, y, clf):\n    acc = 0\n    for tr, te in KFold(n_splits=5).split(X):\n        clf.fit(X[tr], y[tr])\n"
+      "        acc += accuracy_score(y[te], clf.predict(X[te]))\n    return acc / 5",
+      "for k in [1, 2]:\n    Xk = SelectKBest(k=k).fit_transform(X, y)\n    for clf in [LogisticRegression(), RandomForestClassifier()]:\n"
+      "        print(k, evaluate(Xk, y, clf))"], {"NB301"}),
+    ("selector-inside-a-helper-kfold-per-fold-called-in-a-loop",
+     ["X = df[['a', 'b', 'c']].values\ny = df.y.values",
+      "from sklearn.model_selection import KFold\n"
+      "def evaluate(X, y, clf, k):\n    acc = 0\n    for tr, te in KFold(n_splits=5).split(X):\n        sel = SelectKBest(k=k).fit(X[tr], y[tr])\n"
+      "        clf.fit(sel.transform(X[tr]), y[tr])\n        acc += accuracy_score(y[te], clf.predict(sel.transform(X[te])))\n    return acc / 5",
+      "for k in [1, 2]:\n    for clf in [LogisticRegression(), RandomForestClassifier()]:\n        print(k, evaluate(X, y, clf, k))"], set()),
+    ("helper-called-in-a-comprehension-scales-before-its-cv",
+     ["def run(market):\n    d = pd.read_csv(market + '.csv')\n    X = StandardScaler().fit_transform(d[['a', 'b']])\n"
+      "    scores = cross_val_score(LogisticRegression(), X, d.y, cv=TimeSeriesSplit(n_splits=5))\n    return scores.mean()\n\n"
+      "results = [run(m) for m in ['sp500', 'dax']]\nprint(results)"], {"NB301"}),
+    ("helper-called-in-a-comprehension-pipeline-in-its-cv",
+     ["def run(market):\n    d = pd.read_csv(market + '.csv')\n"
+      "    scores = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression()), d[['a', 'b']], d.y, cv=5)\n"
+      "    return scores.mean()\n\nresults = [run(m) for m in ['sp500', 'dax']]\nprint(results)"], set()),
+    ("own-score-method-grid-best-by-test",
+     ["X = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "results = []\nfor d in [2, 4, 8]:\n    m = MyForest(max_depth=d).fit(X_train, y_train)\n"
+      "    results.append({'depth': d, 'rmse_test': m.score_rmse(X_test, y_test)})\n"
+      "df_results = pd.DataFrame(results)\nbest = df_results.loc[df_results['rmse_test'].idxmin()]\nprint(best)"], {"NB308"}),
+    ("own-score-method-grid-only-printed",
+     ["X = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "for d in [2, 4, 8]:\n    m = MyForest(max_depth=d).fit(X_train, y_train)\n    print(d, m.score_rmse(X_test, y_test))"], set()),
+    ("smote-on-the-training-part-then-cv-on-it",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "X_train, y_train = SMOTE().fit_resample(X_train, y_train)\n"
+      "print(cross_val_score(LogisticRegression(), X_train, y_train, cv=5).mean())", FIT_EVAL], set()),
+    ("smote-on-every-row-then-cv",
+     ["X = df[['a', 'b']]\ny = df.y",
+      "X_res, y_res = SMOTE().fit_resample(X, y)\nprint(cross_val_score(LogisticRegression(), X_res, y_res, cv=5).mean())"],
+     {"NB307"}),
+    ("upsampled-training-file-cut-from-a-concat-then-split",
+     ["train = pd.read_csv('train.csv')\ntest = pd.read_csv('test.csv')\nn = train.shape[0]\ny = train['y']\n"
+      "full = pd.concat([train.drop('y', axis=1), test])\ntr = full[:n]\nte = full[n:]\ntr = pd.concat([tr, y], axis=1)",
+      "minority = tr[tr.y == 1]\nup = resample(minority, replace=True, n_samples=500)\ntr = pd.concat([tr[tr.y == 0], up])",
+      "X_train, X_test, y_train, y_test = train_test_split(tr[['a', 'b']], tr.y, random_state=0)", FIT_EVAL], {"NB307"}),
 ]  # fmt: skip
 
 

@@ -370,6 +370,7 @@ class DataFlow:
         self.nodes = nodes
         self.objects = objects  # names bound to estimators, transformers, samplers
         self.opaque = opaque  # modules and functions: never data
+        self.followed: frozenset[str] = frozenset()  # helpers whose body stands in for their calls
         self._at: dict[tuple[int, int], int] = {}
         for n in nodes:
             self._at.setdefault((n.cell, n.line), n.index)
@@ -583,10 +584,14 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
         call, targets = stmt.value, stmt.targets
     elif isinstance(stmt, ast.Expr):
         call, targets = stmt.value, []
-        if isinstance(call, ast.Call) and len(call.args) == 1 and isinstance(call.args[0], ast.Call):
-            inner = call.args[0]  # print(train(df)): the helper's result is only shown
-            if isinstance(inner.func, ast.Name) and inner.func.id in functions:
-                call = inner
+        if isinstance(call, ast.Call) and not (isinstance(call.func, ast.Name) and call.func.id in functions):
+            inner = [  # print(train(df)), print(k, evaluate(X, y)): the helper's result is only shown
+                a
+                for a in call.args
+                if isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in functions
+            ]
+            if len(inner) == 1:
+                call = inner[0]
     else:
         return None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)) or call.func.id not in functions:
@@ -595,10 +600,14 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)]
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    local = set(params)
-    for sub in ast.walk(fn):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            local.add(sub.id)
+    stored = fn.__dict__.get("_nbprod_stored")
+    if stored is None:  # the names the helper binds: walked once per helper, not once per call
+        stored = fn._nbprod_stored = frozenset(  # type: ignore[attr-defined]
+            sub.id
+            for sub in ast.walk(fn)
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del))
+        )
+    local = set(params) | stored
     rename = _Rename(local, fn.name)
     bound: list[ast.stmt] = []
     given = dict(zip(params, call.args, strict=False))
@@ -703,19 +712,94 @@ def _recovered(source: str) -> Iterator[tuple[ast.stmt, int, set[str]]]:
 
 
 def _followed(
-    stmts: Iterator[tuple[ast.stmt, int, set[str]]], helpers: dict[str, ast.FunctionDef], depth: int = 0
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]],
+    helpers: dict[str, ast.FunctionDef],
+    depth: int = 0,
+    workers: dict[str, ast.FunctionDef] | None = None,
 ) -> Iterator[tuple[ast.stmt, int, set[str]]]:
-    """The statements, a call of a simple notebook helper replaced by the helper's body."""
+    """The statements, a call of a simple notebook helper replaced by the helper's body (in a loop
+    or a branch too, for the helpers that fit, split or resample: ``workers``)."""
+    if workers is None:
+        workers = _workers(helpers) if helpers else {}
     for stmt, number, reads in stmts:
         body = inline_call(stmt, helpers) if helpers else None
         if body is None:
-            yield stmt, number, reads
+            nested = _inline_blocks(stmt, workers) if workers and depth < 3 else None
+            if nested is None:
+                yield stmt, number, reads
+            else:  # scanned as a followed statement (-1): its calls are the helpers'
+                yield nested, -1, reads | names_in(nested)
             continue
         yield from (
-            _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1)
+            _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1, workers)
             if depth < 3
             else ((sub, -1, names_in(sub)) for sub in body)
         )
+
+
+_BLOCKS = (ast.For, ast.While, ast.If, ast.With)
+_WORK = frozenset({
+    "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "split", "resample",
+    "cross_val_score", "cross_validate",
+})  # fmt: skip
+
+
+def _workers(helpers: dict[str, ast.FunctionDef]) -> dict[str, ast.FunctionDef]:
+    """The helpers followed inside loops and branches: those that fit, split or resample (one
+    that only predicts and measures, ``evaluate(model, X, y)``, stays a call: a score where it is called)."""
+    out = {}
+    for name, fn in helpers.items():
+        works = fn.__dict__.get("_nbprod_works")
+        if works is None:
+            works = fn._nbprod_works = any(  # type: ignore[attr-defined]
+                isinstance(c, ast.Call)
+                and isinstance(c.func, ast.Attribute | ast.Name)
+                and (c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) in _WORK
+                for c in ast.walk(fn)
+            )
+        if works:
+            out[name] = fn
+    return out
+
+
+def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: int = 0) -> ast.stmt | None:
+    """A loop, branch or ``with`` block whose statements call simple helpers, with those calls
+    replaced by the helpers' bodies (``for k in ks: acc[k] = evaluate(X, y, k)``), and
+    ``results = [run(m) for m in markets]`` as the loop ``for m in markets:`` over ``run``'s body;
+    None when there is nothing to follow."""
+    if isinstance(stmt, (ast.Assign, ast.Expr)) and isinstance(stmt.value, ast.ListComp):
+        comp = stmt.value
+        gen = comp.generators[0] if len(comp.generators) == 1 else None
+        if gen is None or gen.ifs or gen.is_async or not isinstance(comp.elt, ast.Call):
+            return None
+        body = inline_call(ast.copy_location(ast.Expr(value=comp.elt), stmt), helpers)
+        if body is None:
+            return None
+        loop = ast.For(target=gen.target, iter=gen.iter, body=body, orelse=[])
+        return ast.fix_missing_locations(ast.copy_location(loop, stmt))
+    if not isinstance(stmt, _BLOCKS) or depth >= 4:
+        return None
+    changed = False
+
+    def follow(body: list[ast.stmt]) -> list[ast.stmt]:
+        nonlocal changed
+        out: list[ast.stmt] = []
+        for sub in body:
+            inlined = inline_call(sub, helpers)
+            if inlined is not None:
+                changed = True
+                out.extend(inlined)
+                continue
+            nested = _inline_blocks(sub, helpers, depth + 1)
+            changed = changed or nested is not None
+            out.append(nested if nested is not None else sub)
+        return out
+
+    new = copy_module.copy(stmt)
+    new.body = follow(stmt.body)
+    if isinstance(stmt, (ast.For, ast.While, ast.If)):
+        new.orelse = follow(stmt.orelse)  # type: ignore[union-attr]
+    return new if changed else None
 
 
 def build(facts: NotebookFacts) -> DataFlow:
@@ -771,6 +855,7 @@ def build(facts: NotebookFacts) -> DataFlow:
             for name in out:
                 last[name] = node.index
     flow = DataFlow(nodes, frozenset(objects - opaque), frozenset(opaque))
+    flow.followed = frozenset(helpers)
     facts._flow = flow
     return flow
 

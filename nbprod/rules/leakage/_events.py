@@ -124,6 +124,7 @@ class Fit:
         self.out = out
         self.ctor = ctor
         self.at = at
+        self.call: ast.Call | None = None  # the fitting call, when one is known
         self.columns = columns
 
     def __repr__(self) -> str:
@@ -167,6 +168,7 @@ class Split:
         self.at = at
         self.elsewhere = {} if elsewhere is None else elsewhere
         self._ids = {} if _ids is None else _ids
+        self.inside: frozenset[int] | None = None  # for a folds' loop: ids of the calls in its body
 
     def part_ids(self, which: str | None = None) -> set[ID]:
         """The values the split made (``which``: only its train or its test parts)."""
@@ -398,13 +400,18 @@ def _function_metrics(facts: NotebookFacts) -> frozenset[str]:
     return frozenset(out)
 
 
-def _functions_evaluate(facts: NotebookFacts) -> bool:
-    """A notebook function scores or predicts: evaluations nbprod does not follow into."""
+def _functions_evaluate(facts: NotebookFacts, followed: frozenset[str]) -> bool:
+    """A notebook function scores or predicts: evaluations nbprod does not follow into (a helper
+    the graph follows at its call, ``followed``, has its scores among the events already)."""
     for _, cf in facts.code():
+        body = cf.tree.body if cf.tree is not None else []
         for call in cf.calls:
             if call.deferred and (
                 call.leaf in PREDICT or call.leaf in ("score", "evaluate") or METRIC.search(call.leaf)
             ):
+                stmt = body[call.stmt] if 0 <= call.stmt < len(body) else None
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in followed:
+                    continue
                 return True
     return False
 
@@ -420,17 +427,25 @@ def events(facts: NotebookFacts) -> Events | None:
         return None
     flow = facts.flow()
     ctors = _constructors(facts)
-    for node in flow.nodes:  # the locals of a helper followed at its call: sc = StandardScaler()
+    for node in flow.nodes:  # the locals of a helper followed at its call: sc = StandardScaler(),
+        if node.number >= 0:  # in its loops and branches too
+            continue
         stmt = node.stmt
-        if node.number < 0 and isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-            ctor = _ctor_of(stmt.value, ctors)
-            if ctor:
-                for t in stmt.targets:
-                    if isinstance(t, ast.Name):
-                        ctors[t.id] = ctor
+        subs = (
+            [stmt]
+            if isinstance(stmt, ast.Assign)
+            else [s for s in ast.walk(stmt) if isinstance(s, ast.Assign)]
+        )
+        for sub in subs:
+            if isinstance(sub.value, ast.Call):
+                ctor = _ctor_of(sub.value, ctors)
+                if ctor:
+                    for t in sub.targets:
+                        if isinstance(t, ast.Name):
+                            ctors[t.id] = ctor
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors, imports=facts.imports, scorers=_function_scorers(facts))
-    ev.evaluates_in_functions = _functions_evaluate(facts)
+    ev.evaluates_in_functions = _functions_evaluate(facts, flow.followed)
     ev.metrics = _function_metrics(facts)
     wanted: dict[tuple[int, int], set[str]] = {}
     for cell, cf in facts.code():
@@ -444,6 +459,8 @@ def events(facts: NotebookFacts) -> Events | None:
                 or call.name in ev.metrics
                 or METRIC.search(call.leaf)
                 or "augment" in call.leaf.lower()
+                or call.leaf in ("mean", "average")
+                or call.leaf.startswith("score_")
             ):
                 wanted.setdefault((cell.index, call.stmt), set()).add(call.leaf)
     for node in flow.nodes:
@@ -573,9 +590,10 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 ev.fits.append(
                     Fit(node, ctor, _vals(flow, node, names), names, out | state, ctor, call.lineno)
                 )
+                ev.fits[-1].call = call
             elif (
                 not is_fitter
-                and ctor not in NOT_MODELS
+                and (ctor not in NOT_MODELS or ctor in ("Pipeline", "make_pipeline"))  # ends in a model
                 and data is not None
                 and (len(call.args) >= 2 or _has_y(call))
             ):
@@ -658,12 +676,14 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             ev.splits.append(
                 Split(node, "loop", f"{_ctor_of(recv, ctors)}.split", _values(flow, node, call.args[:1]))
             )
+            ev.splits[-1].inside = _loop_calls(node.stmt, call)
         elif leaf in PREDICT and recv is not None and call.args:
             ev.predicts.append(
                 (node, flow.values(node, names_in(call.args[0]), rows=True), base_name(recv) or "")
             )
             continue
-        elif leaf in ("score", "evaluate") and recv is not None and call.args:
+        elif (leaf in ("score", "evaluate") or leaf.startswith("score_")) and recv is not None and call.args:
+            # m.score_rmse(X_test, y_test): a model class's own scoring method counts too
             ctor = _ctor_of(recv, ctors)
             if ctor not in NOT_MODELS or ctor in SEARCHES or ctor in PIPELINES:
                 names = _data_names(flow, call.args[0])
@@ -675,6 +695,13 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             or (isinstance(func, ast.Name) and leaf in ev.metrics)
         ) and len(call.args) >= 2:
             _metric(node, call, ev)
+        elif leaf in ("mean", "average") and (sides := _compared(call)) is not None:
+            # np.mean(pred != y_test), (preds == y).mean(): an error rate or accuracy by hand
+            _metric(
+                node,
+                ast.Call(func=ast.Name(id="mean(pred == y)", ctx=ast.Load()), args=sides, keywords=[]),
+                ev,
+            )
         elif leaf in ("fit_resample", "fit_sample") and recv is not None:
             ctor = _ctor_of(recv, ctors)
             if ctor in OVERSAMPLERS or (not ctor and "over" in (base_name(recv) or "").lower()):
@@ -756,7 +783,7 @@ def _stat_by_name(node: Node, args: list[ast.expr], ev: Events) -> tuple[str | N
                     if isinstance(sub, ast.Call)
                     and isinstance(sub.func, ast.Attribute)
                     and sub.func.attr in STATS
-                    for b in _names(sub.func.value)
+                    for b in _stat_data(sub)
                 }
                 return stat, bases
     return None, set()
@@ -978,7 +1005,16 @@ def _stat_bases(call: ast.Call) -> set[str]:
     for arg in (*call.args, *(k.value for k in call.keywords)):
         for sub in ast.walk(arg):
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr in STATS:
-                out |= _names(sub.func.value)
+                out |= _stat_data(sub)
+    return out
+
+
+def _stat_data(stat: ast.Call) -> set[str]:
+    """The names a statistic is taken of: ``df`` in ``df[c].mean()``, and ``df`` in the function
+    form ``np.mean(df.Age)`` (whose receiver is the module: the import is left out later)."""
+    out = _names(stat.func.value) if isinstance(stat.func, ast.Attribute) else set()
+    if stat.args and not isinstance(stat.args[0], ast.Constant):
+        out |= _names(stat.args[0])
     return out
 
 
@@ -1043,6 +1079,25 @@ def _metric(node: Node, call: ast.Call, ev: Events) -> None:
                         Score(node, model, flow.values(src, names, rows=True), names, _leaf(call))
                     )
                     return
+
+
+def _loop_calls(stmt: ast.stmt, split: ast.Call) -> frozenset[int] | None:
+    """The calls in the body of the loop that iterates ``split`` (``for tr, te in kf.split(X):``)."""
+    for sub in ast.walk(stmt):
+        if isinstance(sub, ast.For) and any(s is split for s in ast.walk(sub.iter)):
+            return frozenset(id(c) for b in sub.body for c in ast.walk(b) if isinstance(c, ast.Call))
+    return None
+
+
+def _compared(call: ast.Call) -> list[ast.expr] | None:
+    """The two sides of ``np.mean(a != b)`` or ``(a == b).mean()``."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    cmp = func.value if not call.args else call.args[0] if isinstance(func.value, ast.Name) else None
+    if isinstance(cmp, ast.Compare) and len(cmp.ops) == 1 and isinstance(cmp.ops[0], (ast.Eq, ast.NotEq)):
+        return [cmp.left, cmp.comparators[0]]
+    return None
 
 
 def _duplicates(node: Node, call: ast.Call, ev: Events) -> None:
@@ -1203,4 +1258,47 @@ def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
             and stmt.value.value.id != model
         ):
             return _last_model(ev, stmt.value.value.id, bound)  # type: ignore[arg-type]
+    if best is None and model and index < len(ev.flow.nodes):
+        best = _member_fit(ev, model, index)
     return best
+
+
+def _member_fit(ev: Events, model: str, index: int) -> ModelFit | None:
+    """``for name, model in models.items():`` scoring each: the last fit of a model put in
+    ``models`` (``models['ridge'] = ridge``, ``models = {'a': a, ...}`` or ``[a, b]``) before the loop."""
+    loop = ev.flow.nodes[index].stmt
+    if not isinstance(loop, ast.For) or model not in {
+        n.id for n in ast.walk(loop.target) if isinstance(n, ast.Name)
+    }:
+        return None
+    it = loop.iter
+    if (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Attribute)
+        and it.func.attr in ("items", "values")
+    ):
+        it = it.func.value
+    container = base_name(it)
+    if container is None:
+        return None
+    members: set[str] = set()
+    for node in ev.flow.nodes[:index]:
+        stmt = node.stmt
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        if (
+            isinstance(target, ast.Subscript)
+            and base_name(target) == container
+            and isinstance(value, ast.Name)
+        ):
+            members.add(value.id)
+        elif (
+            isinstance(target, ast.Name)
+            and target.id == container
+            and isinstance(value, (ast.Dict, ast.List))
+        ):
+            elts = value.values if isinstance(value, ast.Dict) else value.elts
+            members |= {e.id for e in elts if isinstance(e, ast.Name)}
+    fits = [m for m in ev.models if m.model in members and m.node.index < index]
+    return fits[-1] if fits else None

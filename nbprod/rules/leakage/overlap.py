@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nbprod.analysis.dataflow import ID, Node
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 from nbprod.rules.leakage._events import (
+    Events,
     ModelFit,
     Score,
     _cell,
@@ -34,15 +36,22 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     after the split, then `m.predict(X_test)`, a `GridSearchCV` fit on every row whose
     `best_estimator_` then predicts the test part); and a notebook whose only
     reported score is on the very rows the model was fit on (`xgb.train`/`lgb.train`
-    count as fits; a search whose cross-validated scores, `best_score_` or `cv_results_`,
-    are never read reports no held-out score). Resampling inside a helper the notebook calls is followed."""
+    count as fits, and so does a `Pipeline` fit with labels; a search whose cross-validated scores,
+    `best_score_` or `cv_results_`, are never read reports no held-out score; an accuracy by hand,
+    `(preds == y).mean()`, and models scored through a dict, `for name, model in models.items()`,
+    count too). Resampling inside a helper the notebook calls is followed. Oversampling the training
+    part of a `train_test_split` (or of a cut whose test part is scored) and then splitting or
+    cross-validating those rows only divides training rows: the test part holds no copy, so it
+    stays quiet (a competition's unlabelled test file cut off by position is no such part)."""
     ev = events(facts)
     if ev is None:
         return
     flow = ev.flow
     reported: set[int] = set()
-    for node, what, _ in ev.copies:
+    for node, what, copied in ev.copies:
         if node.index in reported:
+            continue
+        if _of_training_part(ev, node, copied):
             continue
         for split in ev.splits:
             if split.node.index < node.index:
@@ -108,3 +117,21 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
             f"the only score ({score.leaf} in cell {_cell(score.node)}) is on {', '.join(score.names)}, the rows "
             f"the model was fit on in cell {_cell(model.node)}: it is a training score, not a test score",
         )
+
+
+def _of_training_part(ev: Events, node: Node, copied: set[ID]) -> bool:
+    """Oversampling the training part of an earlier split whose test part is held out for real
+    (a ``train_test_split``, or a cut whose test part is scored): a later split or cross-validation
+    of the copies only divides the training rows; the test part holds none of them (a
+    competition's unlabelled test file cut off by position is not such a part)."""
+    flow = ev.flow
+    rows = _rows(flow, copied)
+    for split in ev.splits:
+        if split.kind != "split" or split.node.index >= node.index or not (rows & split.part_ids("train")):
+            continue
+        test = split.part_ids("test")
+        if split.leaf in ("train_test_split", "random_split") or any(
+            _rows(flow, s.data) & test for s in ev.scores
+        ):
+            return True
+    return False

@@ -96,8 +96,12 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
     on_train = bool(fit_rows & train_parts)
     info: _Leak | None = None
     for split in ev.splits:
-        if split.node.index == fit.node.index and split.kind == "loop":
-            continue  # a fit inside the folds' loop: fit per fold
+        if (
+            split.node.index == fit.node.index
+            and split.kind == "loop"
+            and (split.inside is None or fit.call is None or id(fit.call) in split.inside)
+        ):
+            continue  # a fit inside the folds' loop: fit per fold (one before it, in the same block, is not)
         split_rows = ev.rows_of(split, split.inputs)
         parts = split.part_ids()
         tests = split.part_ids("test")
@@ -241,8 +245,9 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     into training, so the test score is optimistic. nbprod follows the data through
     assignments, in-place updates, column selections, concatenations, loops over lists of
     frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
-    `if __name__ == "__main__":` too, since a kernel runs that block, and a `main()` that only
-    calls such helpers), and fires
+    `if __name__ == "__main__":` too, since a kernel runs that block, a `main()` that only
+    calls such helpers, a helper that fits, splits or resamples called inside a loop or a branch,
+    and `results = [run(m) for m in markets]`), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
@@ -251,7 +256,9 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     (`preprocessing.scale`, `minmax_scale`, `robust_scale`, `maxabs_scale`,
     `quantile_transform`, `power_transform`), bins learned from the data (`pd.qcut(s, 4)`,
     `pd.cut(s, bins=8)`), a statistic held by a name (`m = df[c].mean()`, then
-    `df[c].replace(0, m)`) and `X.apply(encoder.fit_transform)` count as fits. A statistic learned on the target before the split
+    `df[c].replace(0, m)`) or in the function form (`df.Age.fillna(value=np.mean(df.Age))`)
+    and `X.apply(encoder.fit_transform)` count as fits; a fit in the same loop as a
+    `for tr, te in kf.split(X)` loop but before it (not inside it) is not a fit per fold. A statistic learned on the target before the split
     (`y = StandardScaler().fit_transform(y)`, `df['y']` filled with its mean) fires too: the
     test rows' targets shape the training targets. Fits are followed by column: a fit that
     wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the

@@ -48,7 +48,9 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
     `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
     part then scores the model; when, after a sweep scored on the test part, one of the
-    swept values is typed in by hand (`n_neighbors=9`) and scored there; and when a
+    swept values is typed in by hand (`n_neighbors=9`) and scored there (an error rate by hand,
+    `np.mean(pred_i != y_test)`, is a score, and so is a model class's own `m.score_rmse(X_test,
+    y_test)`; a pick may read the scores through a frame made of them, `df.loc[df['rmse'].idxmin()]`); and when a
     cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
     test part. A choice made on a validation split (a pick keyed on `'val'` scores too) or by
     `GridSearchCV` (`best = grid.best_estimator_` scored in a printing loop), a test part that
@@ -283,10 +285,14 @@ def _selects(ev: Events, node: Node, loop: bool) -> bool:
     """The statement (or one just after that reads what it made) keeps or ranks the best."""
     if _picks(ev, node):
         return True
-    made = set(node.sources)
+    made = {(node.index, n) for n in node.sources}
     for later in ev.flow.nodes[node.index + 1 : node.index + (6 if loop else 4)]:
-        if any(later.reach.get(n) == node.index for n in made) and _picks(ev, later):
-            return True
+        if any((d, n) in made for n, d in later.reach.items()):
+            if _picks(ev, later):
+                return True
+            made |= {
+                (later.index, n) for n in later.sources
+            }  # df_results = pd.DataFrame(results), then idxmin
     return False
 
 
