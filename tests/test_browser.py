@@ -260,6 +260,18 @@ JS_RUN = """async (index) => {
 }"""
 
 
+# code run in the notebook's kernel outside any cell; returns what it prints
+JS_KERNEL = """async (code) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: false, store_history: false});
+  let out = '';
+  future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') { out += msg.content.text; } };
+  await future.done;
+  return out.trim();
+}"""
+JS_RECEIVED = "from nbprod.live import frontend as _f; print(_f.CURRENT.received)"
+
+
 def _run(page, index: int) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -336,6 +348,18 @@ def test_the_extension_follows_the_notebook_as_the_user_sees_it(
         page.evaluate(JS_SET_CELLS, [None, None, None, "# per hour\nrate = 0.7   # cheaper"])
         page.wait_for_timeout(600)
         _run(page, 4)
+        expect(_markers(page, 4)).to_have_count(0)
+        # re-runs of unchanged cells send the kernel nothing (each message costs it a parse of
+        # every cell): only edits, moves and renames do (running the edited cell 4 sends once:
+        # it is no longer "edited since it ran")
+        _run(page, 3)
+        page.wait_for_timeout(600)
+        before = int(page.evaluate(JS_KERNEL, JS_RECEIVED))
+        for _ in range(3):
+            _run(page, 3)
+            _run(page, 4)
+        page.wait_for_timeout(600)
+        assert int(page.evaluate(JS_KERNEL, JS_RECEIVED)) == before
         expect(_markers(page, 4)).to_have_count(0)
 
         # a CSV read in the cell that imports pandas is recorded

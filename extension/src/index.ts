@@ -75,6 +75,7 @@ class Connection {
     ctx.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'dead') {
         this.comm = null;
+        this.lastSent = null;
         this.findings = {};
         this.stale = {};
         this.lastRun.clear();
@@ -92,6 +93,10 @@ class Connection {
   private comm: Kernel.IComm | null = null;
   private kernel: Kernel.IKernelConnection | null = null;
   private timer = 0;
+  // the notebook as last sent: the kernel is told only what changed (an execution, an
+  // output or a new execution count changes nothing it needs, and each message costs the
+  // kernel a parse of every cell's source)
+  private lastSent: string | null = null;
   private findings: { [id: string]: IFinding[] } = {};
   private stale: { [id: string]: string[] } = {};
   readonly lastRun = new Map<string, string>();
@@ -107,6 +112,7 @@ class Connection {
     }
     this.kernel = kernel;
     this.comm = null;
+    this.lastSent = null;
     if (!kernel) {
       return;
     }
@@ -123,6 +129,7 @@ class Connection {
 
   private attach(comm: Kernel.IComm): void {
     this.comm = comm;
+    this.lastSent = null; // a new comm (a reload, a restart) gets the whole notebook
     comm.onMsg = (msg: KernelMessage.ICommMsgMsg) => this.received(msg.content.data as Data);
     comm.onClose = () => {
       if (this.comm === comm) {
@@ -156,7 +163,19 @@ class Connection {
 
   sendSoon(ms: number): void {
     window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.send(this.state()), ms);
+    this.timer = window.setTimeout(() => this.sendState(), ms);
+  }
+
+  /** The notebook, when it differs from what the kernel was last sent. */
+  sendState(): void {
+    const state = this.state();
+    const key = JSON.stringify(state);
+    if (key === this.lastSent) {
+      return;
+    }
+    if (this.send(state)) {
+      this.lastSent = key;
+    }
   }
 
   send(data: Data): boolean {

@@ -1,7 +1,8 @@
 """The Jupyter comm ``nbprod.live`` between the kernel and nbprod's JupyterLab extension.
 
 The front end sends the notebook as the user sees it (path, cells in order, sources,
-edited-since-run) on open, on every change and after every execution; the kernel answers
+edited-since-run) on open and whenever that changes (not after every execution: a message
+costs the kernel a decoding of every cell's source); the kernel answers
 with the findings per cell, the stale cells and, on request, the readiness checklist.
 Without the extension (classic Notebook, VS Code, IPython) nothing here runs and the
 kernel reads the saved notebook file as before.
@@ -53,6 +54,7 @@ class Frontend:
         self._sent_revision = -1  # the session's revision when findings were last sent
         self._loop: Any = None  # the kernel's event loop: stale marks are sent once it is idle
         self._scheduled = False
+        self.received = 0  # notebook messages taken (the extension sends one per change)
 
     # -- wiring --------------------------------------------------------------------
     def register(self) -> bool:
@@ -96,6 +98,7 @@ class Frontend:
             except Exception:
                 pass
         self.comm = comm
+        self._sent = None  # a new comm gets the findings whatever was sent on the last one
         comm.on_msg(self._receive)
         comm.on_close(self._closed)
 
@@ -129,6 +132,7 @@ class Frontend:
         """The notebook as the user sees it: path (after a rename too) and cells."""
         first = not self.connected
         self.connected, self.refused = True, False
+        self.received += 1
         global CURRENT
         CURRENT = self  # the widget's cell buttons select cells through it
         hooks = self.hooks
@@ -147,7 +151,7 @@ class Frontend:
                 hooks.session.nbfile = self.view
         if first:
             hooks.sync(force=True)  # the load cell's line says the extension is connected
-        self.send_findings(force=True)
+        self.send_findings()  # what changed (a new comm was sent everything: ``_attach``)
 
     def cell_ran(self) -> None:
         """After a cell: new or resolved findings are sent at once (they are the cell's
