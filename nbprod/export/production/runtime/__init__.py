@@ -98,6 +98,16 @@ def write_table(df: Any, path: str | Path) -> None:
 _QUOTED = frozenset(',"\r\n')  # what makes the csv module quote a field (pandas' dialect)
 
 
+def _float_fields(v: Any) -> list[str]:
+    """What pandas writes for each float64: its ``repr``, an empty field for NaN."""
+    import numpy as np
+
+    fields = list(map(repr, v.tolist()))
+    for i in np.flatnonzero(np.isnan(v)).tolist():
+        fields[i] = ""
+    return fields
+
+
 def _labels(s: Any) -> tuple[Any, list[str]] | None:
     """One column as pandas writes it: (codes, labels), a row's field being ``labels[code]``,
     or (None, one field per row); None for what only pandas itself writes.
@@ -142,11 +152,8 @@ def _labels(s: Any) -> tuple[Any, list[str]] | None:
         if not _many(bits):
             codes, uniques = pd.factorize(bits)
             if len(uniques) <= n // 4:
-                return codes, [repr(u) if u == u else "" for u in uniques.view(np.float64).tolist()]
-        fields = list(map(repr, v.tolist()))
-        for i in np.flatnonzero(np.isnan(v)).tolist():
-            fields[i] = ""
-        return None, fields
+                return codes, _float_fields(uniques.view(np.float64))
+        return None, _float_fields(v)
     if dtype.kind == "O":
         codes, uniques = pd.factorize(s.to_numpy(dtype=object))  # None, NaN, NA: code -1
         labels = _text_labels(uniques)
