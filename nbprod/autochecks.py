@@ -63,8 +63,9 @@ class Evidence:
     verify: dict[str, Any] | None
     _export: Any  # computed on first use
     _by_leaf: dict[str, list[int]] | None  # a call's last name part -> its positions
+    _calls: list[tuple[Cell, Call, str]] | None  # facts.calls(), listed on first use
 
-    __match_args__ = ("facts", "findings", "record", "models", "verify", "_export", "_by_leaf")
+    __match_args__ = ("facts", "findings", "record", "models", "verify", "_export", "_by_leaf", "_calls")
 
     def __init__(
         self,
@@ -75,6 +76,7 @@ class Evidence:
         verify: dict[str, Any] | None = None,
         _export: Any = False,
         _by_leaf: dict[str, list[int]] | None = None,
+        _calls: list[tuple[Cell, Call, str]] | None = None,
     ) -> None:
         self.facts = facts
         self.findings = findings
@@ -83,6 +85,7 @@ class Evidence:
         self.verify = verify
         self._export = _export
         self._by_leaf = _by_leaf
+        self._calls = _calls
 
     @classmethod
     def collect(
@@ -99,27 +102,44 @@ class Evidence:
             self._export = export_state(self)
         return self._export  # type: ignore[no-any-return]
 
+    def all_calls(self) -> list[tuple[Cell, Call, str]]:
+        """``list(facts.calls())``, made once per notebook (every item that looks at calls reads it)."""
+        calls = self._calls
+        if calls is None:
+            calls = self._calls = list(self.facts.calls())
+        return calls
+
     def calls(self, pred: Callable[[Call, str], bool]) -> list[tuple[Cell, Call, str]]:
-        return [(cell, call, qual) for cell, call, qual in self.facts.calls() if pred(call, qual)]
+        return [(cell, call, qual) for cell, call, qual in self.all_calls() if pred(call, qual)]
 
     def leaves(self) -> dict[str, list[int]]:
         """Each call's last name part (``Call.leaf``) -> the call's positions in ``facts.calls()``."""
         by_leaf = self._by_leaf
         if by_leaf is None:
             by_leaf = self._by_leaf = {}
-            for i, (_, call, _) in enumerate(self.facts.calls()):
-                by_leaf.setdefault(call.leaf, []).append(i)
+            for i, (_, call, _) in enumerate(self.all_calls()):
+                where = by_leaf.get(call.leaf)
+                if where is None:
+                    by_leaf[call.leaf] = [i]
+                else:
+                    where.append(i)
         return by_leaf
 
     def named(self, names: Collection[str]) -> list[tuple[Cell, Call, str]]:
         """``calls(lambda c, q: c.leaf in names)``, from an index of the calls built once."""
-        calls = list(self.facts.calls())
         found = [i for leaf, where in self.leaves().items() if leaf in names for i in where]
+        if not found:
+            return []
         found.sort()
+        calls = self.all_calls()
         return [calls[i] for i in found]
 
     def fired(self, *rules: str) -> list[Finding]:
-        return [f for r in rules for f in self.findings.get(r, [])]
+        findings = self.findings
+        if len(rules) == 1:  # the commonest ask; most notebooks have no finding of most rules
+            hits = findings.get(rules[0])
+            return [] if hits is None else list(hits)
+        return [f for r in rules if r in findings for f in findings[r]]
 
 
 def by_rule(findings: list[Finding]) -> dict[str, list[Finding]]:
@@ -147,14 +167,16 @@ _STATUS = {None: "n/a", 0: "fail", 1: "partial", 2: "pass"}
 
 def _result(item: Item, score: int | None, reason: str, fix: str = "", where: Any = None) -> ItemResult:
     """An ItemResult; ``where`` is a Finding or a (Cell, Call) pair locating it."""
-    status = _STATUS[score]
-    r = ItemResult(item, score, status, reason, fix if score != 2 else "")
+    if score == 2:
+        fix = ""
+    if where is None:
+        return ItemResult(item, score, _STATUS[score], reason, fix)
     if isinstance(where, Finding):
-        r.cell, r.cell_id, r.line = where.cell, where.cell_id, where.line
-    elif isinstance(where, tuple):
+        return ItemResult(item, score, _STATUS[score], reason, fix, where.cell, where.cell_id, where.line)
+    if isinstance(where, tuple):
         cell, call = where
-        r.cell, r.cell_id, r.line = cell.index, cell.id, call.line
-    return r
+        return ItemResult(item, score, _STATUS[score], reason, fix, cell.index, cell.id, call.line)
+    return ItemResult(item, score, _STATUS[score], reason, fix)
 
 
 def _from_rules(item: Item, ev: Evidence, passed: str, rules: tuple[str, ...] | None = None) -> ItemResult:
@@ -194,7 +216,7 @@ def check_d1(item: Item, ev: Evidence) -> ItemResult:
         named = [c.args[0] for _, c, _ in reads if c.args and isinstance(c.args[0], str)]
         listed = ", ".join(sorted(set(named))[:3]) or "through variables"
         return _result(item, 1, f"data read ({listed}) but no content hash is recorded", fix, reads[0][:2])
-    if ev.calls(lambda c, q: q.startswith("sklearn.datasets.load_")):
+    if any(q.startswith("sklearn.datasets.load_") for _, _, q in ev.all_calls()):
         return _result(item, 2, "the data is one of scikit-learn's bundled datasets")
     return _result(item, None, "no data file or query is read")
 
@@ -223,7 +245,7 @@ def check_d2(item: Item, ev: Evidence) -> ItemResult:
 
 
 def check_d3(item: Item, ev: Evidence) -> ItemResult:
-    auto = ev.calls(lambda c, q: c.leaf in IMPUTERS or q.startswith(VALIDATORS))
+    auto = [(cell, c, q) for cell, c, q in ev.all_calls() if c.leaf in IMPUTERS or q.startswith(VALIDATORS)]
     if auto:
         return _result(item, 2, f"handled by {auto[0][1].display}()")
     by_hand = ev.named(BY_HAND_CLEANING)
@@ -385,7 +407,9 @@ def _versioned(ev: Evidence, cell_index: int, call: Call) -> bool:
 def check_m6(item: Item, ev: Evidence) -> ItemResult:
     if (r := _no_model(item, ev)) is not None:
         return r
-    calls = ev.calls(lambda c, q: c.leaf in EXPLAINERS or q.startswith(EXPLAIN_ROOTS))
+    calls = [
+        (cell, c, q) for cell, c, q in ev.all_calls() if c.leaf in EXPLAINERS or q.startswith(EXPLAIN_ROOTS)
+    ]
     if calls:
         return _result(item, 2, f"explained with {calls[0][1].display}()")
     attrs = {a for _, cf in ev.facts.code() for a in cf.attrs} & {"feature_importances_", "coef_"}
@@ -487,7 +511,7 @@ def check_o2(item: Item, ev: Evidence) -> ItemResult:
     state = ev.export
     if state and state.get("reference"):
         return _result(item, 2, f"reference statistics saved ({state.get('reference')})")
-    drift = ev.calls(lambda c, q: q.startswith(DRIFT_LIBS))
+    drift = [(cell, c, q) for cell, c, q in ev.all_calls() if q.startswith(DRIFT_LIBS)]
     if drift:
         return _result(item, 2, f"drift is checked with {drift[0][1].display}()")
     fix = "Monitor production inputs against the saved statistics (evidently, whylogs, or a scheduled job)"
@@ -560,5 +584,16 @@ def evaluate(item: Item, ev: Evidence) -> ItemResult:
     """Fill one auto item."""
     result = CHECKS[item.id](item, ev)
     if not result.fix and result.score is not None and result.score < 2 and item.rules:
-        result.fix = all_rules()[item.rules[0]].fix
+        result.fix = _rule_fix(item.rules[0])
     return result
+
+
+_FIXES: dict[str, str] = {}
+
+
+def _rule_fix(rule_id: str) -> str:
+    """A rule's fix text, looked up once (``all_rules()`` copies the registry at each call)."""
+    fix = _FIXES.get(rule_id)
+    if fix is None:
+        fix = _FIXES[rule_id] = all_rules()[rule_id].fix
+    return fix

@@ -378,12 +378,13 @@ def checklist_compact(facts: NotebookFacts, findings: list[Finding]) -> Any:
     keeps, sends and caches): the items of ``build_checklist``, none of the fixed text."""
     from nbprod.autochecks import Evidence, evaluate
     from nbprod.errors import NbprodError
-    from nbprod.manual import load_ticks, manual_result, ticks_file
+    from nbprod.manual import manual_result, ticks_at, ticks_file
 
     path = facts.notebook.path
+    tfile = ticks_file(path)
     error = None
     try:
-        ticks = load_ticks(path)
+        ticks = ticks_at(tfile)
     except NbprodError as exc:
         ticks, error = {}, str(exc)
     evidence = Evidence.collect(facts, findings)
@@ -410,7 +411,7 @@ def checklist_compact(facts: NotebookFacts, findings: list[Finding]) -> Any:
                 None if r.tick is None else r.tick.to_dict(),
             )
         )
-    return (ticks_file(path), tuple(zip(*rows, strict=True)), [], error)
+    return (tfile, tuple(zip(*rows, strict=True)), [], error)
 
 
 _ITEM_LIST: tuple[Item, ...] = tuple(item for s in SECTIONS for item in s.items)

@@ -102,7 +102,11 @@ def _normal(p: str) -> bool:
 
 def load_ticks(notebook_path: str | os.PathLike[str]) -> dict[str, Tick]:
     """The ticks saved beside a notebook (empty when there is no file)."""
-    path = ticks_file(notebook_path)
+    return ticks_at(ticks_file(notebook_path))
+
+
+def ticks_at(path: str) -> dict[str, Tick]:
+    """The ticks in the file ``path`` (``ticks_file`` of a notebook); empty when it is missing."""
     raw = _read(path)
     return {} if raw is None else parse_ticks(raw, display_path(path))
 

@@ -422,6 +422,7 @@ def test_a_pool_that_cannot_start_falls_back_to_serial(
 
 def test_the_fast_names_are_pathlibs() -> None:
     """``default_out_dir`` and the stem take a shortcut for plain str paths: the same as Path's."""
+    from nbprod import naming
     from nbprod.naming import _stem, default_out_dir, names_for, out_dir_name
 
     cases = [
@@ -438,6 +439,9 @@ def test_the_fast_names_are_pathlibs() -> None:
             assert str(default_out_dir(case, name)) == str(Path(case).parent / dist), case
         if case not in ("", "/"):
             assert Path(out_dir_name(case)) == default_out_dir(case), case  # the same folder
+            remembered = out_dir_name(case)  # from the memo of path texts on a second ask
+            naming._OUT.clear()
+            assert out_dir_name(case) == remembered == out_dir_name(case), case
 
 
 def test_the_help_width_is_shutils(monkeypatch: pytest.MonkeyPatch) -> None:

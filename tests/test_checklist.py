@@ -413,3 +413,39 @@ def test_calls_by_name_are_the_calls_a_predicate_finds() -> None:
         assert sorted(ev.leaves()) == sorted({c.leaf for _, c, _ in ev.facts.calls()})
         checked += bool(ev.named(("fit",)))
     assert checked >= 2
+
+
+def test_notebooks_of_one_folder_each_get_their_own_ticks_and_package(tmp_path: Path) -> None:
+    """One run over a folder: each notebook's ticks file and exported package are its own; a
+    ticks file, a corrupt one or a package made between two runs of one process is seen by the next."""
+    from nbprod.export import export_notebook
+    from nbprod.manual import save_tick
+
+    names = ["credit_risk_clean", "credit_risk_messy", "iris_quick"]
+    for name in names:
+        shutil.copy(SAMPLES / f"{name}.ipynb", tmp_path / f"{name}.ipynb")
+    clean, messy, iris = (tmp_path / f"{n}.ipynb" for n in names)
+
+    def items(item_id: str) -> list[tuple[str, str]]:
+        report = check_paths([tmp_path], jobs=1)
+        assert [Path(nb.path).name for nb in report.notebooks] == [f"{n}.ipynb" for n in names]
+        return [
+            (i["status"], nb.extra["checklist"].get("error", ""))
+            for nb in report.notebooks
+            for s in nb.extra["checklist"]["sections"]
+            for i in s["items"]
+            if i["id"] == item_id
+        ]
+
+    manual = MANUAL_IDS[0]
+    assert items(manual) == [("open", "")] * 3
+    assert [s for s, _ in items("C6")] == ["partial", "partial", "fail"]
+    save_tick(messy, manual, True, "checked by hand", by="a")  # the middle notebook only
+    assert items(manual) == [("open", ""), ("ticked", ""), ("open", "")]
+    (tmp_path / "iris_quick.checklist.toml").write_text("[D5\nnot toml")
+    after = items(manual)
+    assert after[:2] == [("open", ""), ("ticked", "")]
+    assert after[2][0] == "open" and "iris_quick.checklist.toml" in after[2][1]
+    export_notebook(clean)  # a package beside the first notebook: not the others'
+    assert [s for s, _ in items("C6")] == ["pass", "partial", "fail"]
+    assert not (tmp_path / "credit-risk-messy").exists() and iris.exists()

@@ -116,8 +116,16 @@ def has_baseline(facts: NotebookFacts) -> bool:
 
 
 def model_fits(facts: NotebookFacts) -> list[Fit]:
-    """Fits of supervised models (unsupervised work is not a model to baseline or save)."""
-    return [f for f in fits(facts) if f.is_model and not unsupervised(facts, f)]
+    """Fits of supervised models (unsupervised work is not a model to baseline or save).
+
+    Found once per notebook (NB302, NB304 and the checklist ask): kept on the facts, which
+    are not changed once analysed (``facts.calls()`` is kept the same way)."""
+    found: list[Fit] | None = facts.__dict__.get("_model_fits")
+    if found is None:
+        found = facts.__dict__["_model_fits"] = [
+            f for f in fits(facts) if f.is_model and not unsupervised(facts, f)
+        ]
+    return list(found)
 
 
 @rule(
