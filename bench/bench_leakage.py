@@ -96,9 +96,7 @@ ROUND6_SET = "held-out-6"
 ROUND7_SET = "held-out-7"
 ROUND8_SET = "held-out-8"
 ROUND9_SET = "held-out-9"
-HELD_SETS = (
-    HELD_OUT_SET, FRESH_SET, ROUND4_SET, ROUND5_SET, ROUND6_SET, ROUND7_SET, ROUND8_SET, ROUND9_SET
-)
+HELD_SETS = (HELD_OUT_SET, FRESH_SET, ROUND4_SET, ROUND5_SET, ROUND6_SET, ROUND7_SET, ROUND8_SET, ROUND9_SET)
 
 
 def table(name: str, items: list[tuple[Path, dict]], fired: dict[str, set[str]]) -> bool:
