@@ -674,6 +674,50 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "full = pd.concat([train.drop('y', axis=1), test])\ntr = full[:n]\nte = full[n:]\ntr = pd.concat([tr, y], axis=1)",
       "minority = tr[tr.y == 1]\nup = resample(minority, replace=True, n_samples=500)\ntr = pd.concat([tr[tr.y == 0], up])",
       "X_train, X_test, y_train, y_test = train_test_split(tr[['a', 'b']], tr.y, random_state=0)", FIT_EVAL], {"NB307"}),
+    # -- held-out-9 patterns: a helper the notebook never calls (a route, a test function) read where it
+    # is defined, early stopping on a validation part cut beside the scored test part, a sweep whose
+    # scores are only ranked for display, and the single-pick forms each of these must still catch -----
+    ("never-called-helper-scales-before-its-split",
+     ["def train_model(contents):\n    d = pd.read_csv(contents)\n    X = StandardScaler().fit_transform(d[['a', 'b']])\n"
+      "    y = d.y\n    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+      "    m = LogisticRegression().fit(X_train, y_train)\n    return accuracy_score(y_test, m.predict(X_test))"],
+     {"NB301"}),
+    ("never-called-helper-scales-the-training-part",
+     ["def train_model(contents):\n    d = pd.read_csv(contents)\n    X = d[['a', 'b']]\n    y = d.y\n"
+      "    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+      "    sc = StandardScaler().fit(X_train)\n    m = LogisticRegression().fit(sc.transform(X_train), y_train)\n"
+      "    return accuracy_score(y_test, m.predict(sc.transform(X_test)))"], set()),
+    ("never-called-test-function-through-a-fixture-helper",
+     ["def make_fit():\n    X = MinMaxScaler().fit_transform(df[['a', 'b']])\n"
+      "    Xtr, Xte, ytr, yte = train_test_split(X, df.y, random_state=0)\n    return LogisticRegression().fit(Xtr, ytr), Xte, yte",
+      "def test_accuracy():\n    m, Xte, yte = make_fit()\n    assert accuracy_score(yte, m.predict(Xte)) > 0.5"], {"NB301"}),
+    ("never-called-helper-smote-before-its-split",
+     ["def run(d):\n    X = d[['a', 'b']]\n    y = d.y\n    Xo, yo = SMOTE().fit_resample(X, y)\n"
+      "    X_train, X_test, y_train, y_test = train_test_split(Xo, yo, random_state=0)\n"
+      "    m = RandomForestClassifier().fit(X_train, y_train)\n    print(accuracy_score(y_test, m.predict(X_test)))"],
+     {"NB307"}),
+    ("early-stop-on-val-cut-beside-the-scored-test-part",
+     ["from xgboost import XGBClassifier\nX = df[['a', 'b']]\ny = df.y\n"
+      "X_train, X_tmp, y_train, y_tmp = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+      "X_val, X_test, y_val, y_test = train_test_split(X_tmp, y_tmp, test_size=0.5, random_state=0)",
+      "m = XGBClassifier(n_estimators=500)\nm.fit(X_train, y_train, eval_set=[(X_val, y_val)], early_stopping_rounds=20)\n"
+      "print(m.score(X_val, y_val), m.score(X_test, y_test))"], set()),
+    ("early-stop-on-the-test-part-cut-beside-a-val-part",
+     ["from xgboost import XGBClassifier\nX = df[['a', 'b']]\ny = df.y\n"
+      "X_train, X_tmp, y_train, y_tmp = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+      "X_val, X_test, y_val, y_test = train_test_split(X_tmp, y_tmp, test_size=0.5, random_state=0)",
+      "m = XGBClassifier(n_estimators=500)\nm.fit(X_train, y_train, eval_set=[(X_test, y_test)], early_stopping_rounds=20)\n"
+      "print(m.score(X_val, y_val), m.score(X_test, y_test))"], {"NB308"}),
+    ("sweep-on-test-only-ranked-for-display",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "result = []\nfor n in [10, 50, 100]:\n    m = RandomForestClassifier(n_estimators=n).fit(X_train, y_train)\n"
+      "    result.append({'n': n, 'acc': accuracy_score(y_test, m.predict(X_test))})\n"
+      "result_df = pd.DataFrame(result)\nresult_df = result_df.sort_values(by='acc', ascending=False)\nresult_df"], set()),
+    ("sweep-on-test-ranked-and-first-row-taken",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "result = []\nfor n in [10, 50, 100]:\n    m = RandomForestClassifier(n_estimators=n).fit(X_train, y_train)\n"
+      "    result.append({'n': n, 'acc': accuracy_score(y_test, m.predict(X_test))})\n"
+      "best = pd.DataFrame(result).sort_values(by='acc', ascending=False).iloc[0]\nprint(best)"], {"NB308"}),
 ]  # fmt: skip
 
 

@@ -802,6 +802,50 @@ def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: i
     return new if changed else None
 
 
+def _never_called(facts: NotebookFacts, helpers: dict[str, ast.FunctionDef]) -> frozenset[str]:
+    """The followed helpers the notebook defines but never calls or passes on (a route a web framework
+    calls, a test function pytest calls, a ``train_model(contents)`` left for later) whose body splits
+    rows or calls a followed helper: their body is read where they are defined, parameters unknown."""
+    if not helpers:
+        return frozenset()
+    used: set[str] = set()
+    for _, cf in facts.code():
+        if cf.tree is None:
+            continue
+        for sub in ast.walk(cf.tree):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                used.add(sub.id)
+            elif isinstance(sub, ast.Attribute):
+                used.add(sub.attr)
+    out = set()
+    for name, fn in helpers.items():
+        if name in used or name.startswith("_"):
+            continue
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Call):
+                leaf = sub.func.attr if isinstance(sub.func, ast.Attribute) else getattr(sub.func, "id", "")
+                if leaf in _SPLITS or (isinstance(sub.func, ast.Name) and leaf in helpers and leaf != name):
+                    out.add(name)
+                    break
+    return frozenset(out)
+
+
+_SPLITS = frozenset({"train_test_split", "split", "cross_val_score", "cross_validate", "cross_val_predict"})
+
+
+def _with_unused(
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]], unused: frozenset[str]
+) -> Iterator[tuple[ast.stmt, int, set[str]]]:
+    """The statements, each never-called helper's definition followed by a call of it with no argument."""
+    for stmt, number, reads in stmts:
+        yield stmt, number, reads
+        if unused and isinstance(stmt, ast.FunctionDef) and stmt.name in unused:
+            call = ast.Expr(value=ast.Call(func=ast.Name(id=stmt.name, ctx=ast.Load()), args=[], keywords=[]))
+            ast.copy_location(call, stmt)
+            ast.fix_missing_locations(call)
+            yield call, number, {stmt.name}
+
+
 def build(facts: NotebookFacts) -> DataFlow:
     """The notebook's def-use graph (cached on the facts)."""
     cached = getattr(facts, "_flow", None)
@@ -837,8 +881,9 @@ def build(facts: NotebookFacts) -> DataFlow:
     builder = _Builder(functions)
     nodes: list[Node] = []
     last: dict[str, int] = {}
+    unused = _never_called(facts, helpers)
     for cell, cf in facts.code():
-        for stmt, number, reads in _followed(_statements(cf), helpers):
+        for stmt, number, reads in _followed(_with_unused(_statements(cf), unused), helpers):
             out: dict[str, set[str]] = {}
             builder.stmt(stmt, out)
             node = Node(len(nodes), cell.index, stmt.lineno, stmt, number=number)

@@ -39,7 +39,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     count as fits, and so does a `Pipeline` fit with labels; a search whose cross-validated scores,
     `best_score_` or `cv_results_`, are never read reports no held-out score; an accuracy by hand,
     `(preds == y).mean()`, and models scored through a dict, `for name, model in models.items()`,
-    count too). Resampling inside a helper the notebook calls is followed. Oversampling the training
+    count too). Resampling inside a helper the notebook calls is followed (one it never calls,
+    whose body splits the rows, is read where it is defined). Oversampling the training
     part of a `train_test_split` (or of a cut whose test part is scored) and then splitting or
     cross-validating those rows only divides training rows: the test part holds no copy, so it
     stays quiet (a competition's unlabelled test file cut off by position is no such part)."""

@@ -247,7 +247,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
     `if __name__ == "__main__":` too, since a kernel runs that block, a `main()` that only
     calls such helpers, a helper that fits, splits or resamples called inside a loop or a branch,
-    and `results = [run(m) for m in markets]`), and fires
+    `results = [run(m) for m in markets]`, and a helper the notebook never calls whose body
+    splits the rows, a web route or a test function, read where it is defined), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and

@@ -54,8 +54,10 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
     test part. A choice made on a validation split (a pick keyed on `'val'` scores too) or by
     `GridSearchCV` (`best = grid.best_estimator_` scored in a printing loop), a test part that
-    is only monitored, the best fold of a cross-validation kept for display, and a sweep whose
-    test scores are only printed or drawn stay quiet."""
+    is only monitored, early stopping on a validation part cut from the same rows as the test
+    part the model is scored on (`X_val, X_test = train_test_split(X_tmp, ...)`), the best fold of
+    a cross-validation kept for display, and a sweep whose test scores are only printed, drawn
+    or ranked into a table (`sort_values` with no first row taken) stay quiet."""
     kept = _kept_best_on_test(facts)
     if kept is not None:
         yield kept
@@ -91,7 +93,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     for score in on_test:
         node = score.node
         swept = isinstance(node.stmt, (ast.For, ast.While)) or _comprehends(node.stmt)
-        if swept and _selects(ev, node, True):
+        if swept and _selects(ev, node, True, ranks=False):
             what = "fits a model per setting" if node.index in fitted_in else "tries one setting per pass"
             if not isinstance(node.stmt, (ast.For, ast.While)):
                 what = "scores one model or setting per item"
@@ -131,6 +133,11 @@ def _stopped_on_test(ev: Events, on_test: list[Score], tests: set[ID], outer: li
     for node, model, data in ev.stops:
         if not (_rows(flow, data) & tests):
             continue
+        if not any(_named_test(n) for _, n in data) and any(
+            score.model in (model, "") and _siblings(ev, _rows(flow, data), _rows(flow, score.data))
+            for score in on_test
+        ):  # a sibling held-out part scores the model: the watched one is its validation part
+            continue
         for score in on_test:
             if (
                 score.node.index >= node.index
@@ -145,6 +152,19 @@ def _stopped_on_test(ev: Events, on_test: list[Score], tests: set[ID], outer: li
                     f"it is scored on in cell {_cell(score.node)}: the test set chose when to stop",
                 )
     return None
+
+
+def _siblings(ev: Events, watched: set[ID], scored: set[ID]) -> bool:
+    """Two different parts of one split: ``X_val`` and ``X_test`` cut from the same ``X_tmp`` share
+    its rows in their lineage, but not a row."""
+    for s in ev.splits:
+        if s.kind != "split":
+            continue
+        made = s.part_ids()
+        a, b = made & watched, made & scored
+        if a and b and not a & b:
+            return True
+    return False
 
 
 def _swept(loop: ast.For) -> set[object]:
@@ -281,14 +301,15 @@ def _held_out(flow: DataFlow, splits: list[Split], score: Score) -> str:
     return "a test set"
 
 
-def _selects(ev: Events, node: Node, loop: bool) -> bool:
-    """The statement (or one just after that reads what it made) keeps or ranks the best."""
-    if _picks(ev, node):
+def _selects(ev: Events, node: Node, loop: bool, ranks: bool = True) -> bool:
+    """The statement (or one just after that reads what it made) keeps or ranks the best
+    (``ranks=False``: a ranking alone, ``df.sort_values('recall')`` shown as a table, keeps nothing)."""
+    if _picks(ev, node, ranks):
         return True
     made = {(node.index, n) for n in node.sources}
     for later in ev.flow.nodes[node.index + 1 : node.index + (6 if loop else 4)]:
         if any((d, n) in made for n, d in later.reach.items()):
-            if _picks(ev, later):
+            if _picks(ev, later, ranks):
                 return True
             made |= {
                 (later.index, n) for n in later.sources
@@ -296,18 +317,42 @@ def _selects(ev: Events, node: Node, loop: bool) -> bool:
     return False
 
 
-def _picks(ev: Events, node: Node) -> bool:
+RANKS = frozenset({"sort_values", "sorted", "sort"})
+
+
+def _picks(ev: Events, node: Node, ranks: bool = True) -> bool:
     """``max(...)``, ``np.argmax``, ``sort_values``..., or a name like ``best_k`` bound (not one that only
     takes a search's own best: ``best_model = grid.best_estimator_``); a pick that reads a validation
     score by name is not a choice by the test set."""
     gated = node.number >= 0 and not (ev.leaves.get((node.cell, node.number), set()) & SELECT)
     picks = [] if gated else [call for call in ev.calls_of(node) if _leaf(call) in SELECT]
+    if not ranks and not _taken_first(node.stmt):
+        picks = [call for call in picks if _leaf(call) not in RANKS]
     if picks and all(_on_validation(call) for call in picks):
         return False
     best = {n for n in node.sources if n.rsplit(".", 1)[-1].lower().startswith("best")}
     if best and not best <= _search_bests(node.stmt):
         return True
     return bool(picks)
+
+
+def _taken_first(stmt: ast.stmt) -> bool:
+    """The ranking's first row is taken: ``df.sort_values('rmse').iloc[0]``, ``sorted(...)[0]``,
+    ``.head(1)``."""
+    for sub in ast.walk(stmt):
+        if (
+            isinstance(sub, ast.Subscript)
+            and isinstance(sub.slice, ast.Constant)
+            and sub.slice.value in (0, -1)
+        ):
+            return True
+        if (
+            isinstance(sub, ast.Call)
+            and _leaf(sub) == "head"
+            and (not sub.args or (isinstance(sub.args[0], ast.Constant) and sub.args[0].value == 1))
+        ):
+            return True
+    return False
 
 
 def _on_validation(call: ast.Call) -> bool:
