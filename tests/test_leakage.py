@@ -837,10 +837,12 @@ def test_leakage_rules_are_fast(make_notebook: Callable[..., Path]) -> None:
     from nbprod.rules.leakage import leakage, outside_cv, overlap, test_reuse
 
     analyze_notebook(nb)  # cells cached: time the rules and the graph only
-    start = time.perf_counter()
-    for _ in range(20):
+    times = []
+    for _ in range(20):  # the fastest of 20: other processes only ever make a run slower
+        start = time.process_time()
         facts = analyze_notebook(nb)
         for fn in (leakage, outside_cv, overlap, test_reuse):
             list(fn(facts))
-    per = (time.perf_counter() - start) / 20
+        times.append(time.process_time() - start)
+    per = min(times)
     assert per < 0.05, per  # a 40-cell ML notebook; the benchmark measures the real figure
