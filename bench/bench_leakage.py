@@ -92,13 +92,31 @@ def scores(items: list[tuple[Path, dict]], fired: dict[str, set[str]], rule: str
 
 HELD_OUT_SET = "held-out-2"
 FRESH_SET = "held-out-3"
-ROUND4_SET = "held-out-4"
-ROUND5_SET = "held-out-5"
-ROUND6_SET = "held-out-6"
-ROUND7_SET = "held-out-7"
-ROUND8_SET = "held-out-8"
-ROUND9_SET = "held-out-9"
-HELD_SETS = (HELD_OUT_SET, FRESH_SET, ROUND4_SET, ROUND5_SET, ROUND6_SET, ROUND7_SET, ROUND8_SET, ROUND9_SET)
+# each later round: labelled and committed before the rules first ran on it, then its misses fixed
+ROUNDS = (
+    (
+        "held-out-4",
+        "44 public notebooks found and labelled after those fixes: its first-run figures are in the commit history",
+    ),
+    ("held-out-5", "22 public Kaggle kernels picked after the round-4 changes: the second first-run figure"),
+    (
+        "held-out-6",
+        "public notebooks and scripts found by find_string after the round-5 changes: the third first-run figure",
+    ),
+    (
+        "held-out-7",
+        "48 public notebooks and scripts found by find_string after the round-6 changes: the fourth first-run figure",
+    ),
+    (
+        "held-out-8",
+        "48 public notebooks and scripts found by find_string after the round-7 changes: the fifth first-run figure",
+    ),
+    (
+        "held-out-9",
+        "51 public notebooks and scripts found by find_string after the round-8 changes: the sixth first-run figure",
+    ),
+)
+HELD_SETS = (HELD_OUT_SET, FRESH_SET, *(name for name, _ in ROUNDS))
 
 
 def table(name: str, items: list[tuple[Path, dict]], fired: dict[str, set[str]]) -> bool:
@@ -134,74 +152,30 @@ def accuracy(items: list[tuple[Path, dict]], only: str | None = None) -> bool:
         ok = table(f"{only} alone", items, fired)
         print_misses(items, fired)
         return ok
-    held = [(p, i) for p, i in items if i.get("set") == HELD_OUT_SET]
-    fresh = [(p, i) for p, i in items if i.get("set") == FRESH_SET]
-    round4 = [(p, i) for p, i in items if i.get("set") == ROUND4_SET]
-    round5 = [(p, i) for p, i in items if i.get("set") == ROUND5_SET]
-    tuning = [(p, i) for p, i in items if i.get("set") not in HELD_SETS]
-    table("tuning set (the rules were written with it in view)", tuning, fired)
+
+    def of(name: str) -> list[tuple[Path, dict]]:
+        return [(p, i) for p, i in items if i.get("set") == name]
+
+    table(
+        "tuning set (the rules were written with it in view)",
+        [(p, i) for p, i in items if i.get("set") not in HELD_SETS],
+        fired,
+    )
     table(
         f"{HELD_OUT_SET} (labelled and committed before the rules first ran on it; the rules were then"
         " changed for its misses, so it is no longer held out)",
-        held,
+        of(HELD_OUT_SET),
         fired,
     )
-    fresh_ok = table(
+    ok = table(
         f"{FRESH_SET} (labelled and committed after those changes, before the rules ran on it; its first-run"
         " misses were then fixed too: see the commit history)",
-        fresh,
+        of(FRESH_SET),
         fired,
     )
-    round4_ok = table(
-        f"{ROUND4_SET} (44 public notebooks found and labelled after those fixes, labels committed before the rules"
-        " ran on them: its first-run figures are in the commit history)",
-        round4,
-        fired,
-    )
-    round5_ok = table(
-        f"{ROUND5_SET} (22 public Kaggle kernels picked after the round-4 changes, labels committed before the rules"
-        " ran on them: the second first-run figure)",
-        round5,
-        fired,
-    )
-    round6 = [(p, i) for p, i in items if i.get("set") == ROUND6_SET]
-    round6_ok = table(
-        f"{ROUND6_SET} (public notebooks and scripts found by find_string after the round-5 changes, labels"
-        " committed before the rules ran on them: the third first-run figure)",
-        round6,
-        fired,
-    )
-    round7 = [(p, i) for p, i in items if i.get("set") == ROUND7_SET]
-    round7_ok = table(
-        f"{ROUND7_SET} (48 public notebooks and scripts found by find_string after the round-6 changes, labels"
-        " committed before the rules ran on them: the fourth first-run figure)",
-        round7,
-        fired,
-    )
-    round8 = [(p, i) for p, i in items if i.get("set") == ROUND8_SET]
-    round8_ok = table(
-        f"{ROUND8_SET} (48 public notebooks and scripts found by find_string after the round-7 changes, labels"
-        " committed before the rules ran on them: the fifth first-run figure)",
-        round8,
-        fired,
-    )
-    round9 = [(p, i) for p, i in items if i.get("set") == ROUND9_SET]
-    round9_ok = table(
-        f"{ROUND9_SET} (51 public notebooks and scripts found by find_string after the round-8 changes, labels"
-        " committed before the rules ran on them: the sixth first-run figure)",
-        round9,
-        fired,
-    )
-    ok = (
-        table("combined", items, fired)
-        and fresh_ok
-        and round4_ok
-        and round5_ok
-        and round6_ok
-        and round7_ok
-        and round8_ok
-        and round9_ok
-    )
+    for name, what in ROUNDS:
+        ok &= table(f"{name} ({what}; labels committed before the rules ran on them)", of(name), fired)
+    ok = table("combined", items, fired) and ok
     nb309 = sum("NB309" in rules for rules in fired.values())
     print(f"NB309 (not labelled): fired on {nb309} notebooks")
     print_misses(items, fired)
