@@ -15,7 +15,7 @@ from nbprod.errors import NbprodError
 from nbprod.notebook import Cell
 from nbprod.record import RECORD_MIME
 from nbprod.report import Finding
-from nbprod.rules import all_rules
+from nbprod.rules import rule_by_id
 from nbprod.rules.readiness import SAVE_CALLS, model_fits
 
 TYPE_CHECKING = False  # importing typing costs ~2 ms at every start
@@ -383,7 +383,7 @@ def check_m4(item: Item, ev: Evidence) -> ItemResult:
         if _versioned(ev, cell.index, call):
             return _result(item, 2, f"saved by {call.display}() under a versioned name")
     if not saves:  # NB304 silenced in its cell: still not saved
-        return _result(item, 0, "the trained model is never saved", all_rules()["NB304"].fix)
+        return _result(item, 0, "the trained model is never saved", rule_by_id("NB304").fix)
     cell, call, _ = saves[0]
     fix = "Put a version in the file name (model-v1.joblib) or log it to a registry (mlflow log_model)"
     return _result(item, 1, f"saved by {call.display}(), but the name carries no version", fix, (cell, call))
@@ -584,16 +584,5 @@ def evaluate(item: Item, ev: Evidence) -> ItemResult:
     """Fill one auto item."""
     result = CHECKS[item.id](item, ev)
     if not result.fix and result.score is not None and result.score < 2 and item.rules:
-        result.fix = _rule_fix(item.rules[0])
+        result.fix = rule_by_id(item.rules[0]).fix
     return result
-
-
-_FIXES: dict[str, str] = {}
-
-
-def _rule_fix(rule_id: str) -> str:
-    """A rule's fix text, looked up once (``all_rules()`` copies the registry at each call)."""
-    fix = _FIXES.get(rule_id)
-    if fix is None:
-        fix = _FIXES[rule_id] = all_rules()[rule_id].fix
-    return fix

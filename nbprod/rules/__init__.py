@@ -92,8 +92,17 @@ _SORTED: list[dict[str, Rule]] = []  # all_rules()'s answer, until the next rule
 
 def all_rules() -> dict[str, Rule]:
     """Every rule, by id, in id order."""
+    return dict(_sorted())
+
+
+def rule_by_id(rule_id: str) -> Rule:
+    """One rule (``all_rules()[rule_id]`` without copying the registry)."""
+    return _sorted()[rule_id]
+
+
+def _sorted() -> dict[str, Rule]:
     if not _SORTED:  # asked for every notebook: the modules are imported and sorted once
         for mod in _MODULES:
             importlib.import_module(f"nbprod.rules.{mod}")
         _SORTED.append(dict(sorted(REGISTRY.items())))
-    return dict(_SORTED[0])
+    return _SORTED[0]
