@@ -194,10 +194,12 @@ class LiveHooks:
                 # notebook file). Counters updated in place, no allocation, nothing shown;
                 # inline, not a Session method (in CPython a call costs as much as eight
                 # attribute stores). Runs with no cell id: ``Session.rerun_anonymous``.
-                try:
-                    state = session.cells[cell_id]
-                except KeyError:
-                    state = None
+                state = None
+                if cell_id is not None:  # a terminal's or nbclient's runs: no exception per cell
+                    try:
+                        state = session.cells[cell_id]
+                    except KeyError:
+                        pass
                 if (
                     state is not None
                     and state.clean == session.epoch
