@@ -640,7 +640,7 @@ class _Analyzer:
     def v_If(self, node: ast.If | ast.IfExp | ast.While) -> None:
         test = node.test
         _DISPATCH[type(test)](self, test)
-        if type(node) is ast.IfExp:
+        if isinstance(node, ast.IfExp):  # (mypy narrows on isinstance only)
             body = node.body
             _DISPATCH[type(body)](self, body)
             orelse = node.orelse
