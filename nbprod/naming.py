@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import keyword
 import os
 import re
@@ -44,22 +45,17 @@ def default_out_dir(notebook: str | os.PathLike[str], name: str | None = None) -
 def out_dir_name(notebook: str | os.PathLike[str]) -> str:
     """Where ``default_out_dir`` points, as a str for ``os.path`` (not always its text:
     ``a/./b.ipynb`` gives ``a/./b``), without a Path for a plain str."""
-    out = _OUT.get(notebook) if isinstance(notebook, str) else None
-    if out is None:
-        if _plain(notebook):
-            assert isinstance(notebook, str)
-            out = os.path.join(os.path.dirname(notebook), names_for(notebook)[0])
-            if len(_OUT) >= 4096:
-                _OUT.clear()
-            _OUT[notebook] = out
-        else:
-            out = str(default_out_dir(notebook))
-    return out
+    if _plain(notebook):
+        assert isinstance(notebook, str)
+        return _plain_out_dir(notebook)
+    return str(default_out_dir(notebook))
 
 
-# notebook path (a plain str) -> out_dir_name: a pure function of the text (asked for every
-# notebook checked: the slug's regexes once per path, not at every check of it)
-_OUT: dict[str, str] = {}
+@functools.lru_cache(maxsize=4096)
+def _plain_out_dir(notebook: str) -> str:
+    """``out_dir_name`` of a plain str: a pure function of the text, asked for every notebook
+    checked (the slug's regular expressions run once per path, not at every check of it)."""
+    return os.path.join(os.path.dirname(notebook), names_for(notebook)[0])
 
 
 def _plain(path: object) -> bool:

@@ -440,7 +440,7 @@ def test_the_fast_names_are_pathlibs() -> None:
         if case not in ("", "/"):
             assert Path(out_dir_name(case)) == default_out_dir(case), case  # the same folder
             remembered = out_dir_name(case)  # from the memo of path texts on a second ask
-            naming._OUT.clear()
+            naming._plain_out_dir.cache_clear()
             assert out_dir_name(case) == remembered == out_dir_name(case), case
 
 
