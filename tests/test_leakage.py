@@ -718,6 +718,69 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "result = []\nfor n in [10, 50, 100]:\n    m = RandomForestClassifier(n_estimators=n).fit(X_train, y_train)\n"
       "    result.append({'n': n, 'acc': accuracy_score(y_test, m.predict(X_test))})\n"
       "best = pd.DataFrame(result).sort_values(by='acc', ascending=False).iloc[0]\nprint(best)"], {"NB308"}),
+    # -- stop 22 patterns: methods of the notebook's own classes followed on their instances (a fit, a split
+    # or a test-chosen best inside __init__ or a method), and a helper's branches on a flag it is given ------
+    ("class-method-scales-every-row-then-splits",
+     ["class Model:\n    def train(self, d):\n        X = d[['a', 'b']]\n        self.scaler = StandardScaler()\n"
+      "        Xs = self.scaler.fit_transform(X)\n        X_tr, X_te, y_tr, y_te = train_test_split(Xs, d.y, random_state=0)\n"
+      "        self.model = LogisticRegression().fit(X_tr, y_tr)\n        print(self.model.score(X_te, y_te))",
+      "m = Model()\nm.train(df)"], {"NB301"}),
+    ("class-method-splits-then-scales-the-training-part",
+     ["class Model:\n    def train(self, d):\n        X_tr, X_te, y_tr, y_te = train_test_split(d[['a', 'b']], d.y, random_state=0)\n"
+      "        self.scaler = StandardScaler().fit(X_tr)\n        self.model = LogisticRegression().fit(self.scaler.transform(X_tr), y_tr)\n"
+      "        print(self.model.score(self.scaler.transform(X_te), y_te))",
+      "m = Model()\nm.train(df)"], set()),
+    ("class-init-splits-rows-filled-with-their-mean",
+     ["df.fillna(df.mean(), inplace=True)\nX = df[['a', 'b']].values\ny = df.y.values",
+      "class Predictor:\n    def __init__(self, X, y):\n"
+      "        self.X_train, self.X_test, self.y_train, self.y_test = train_test_split(X, y, random_state=0)\n"
+      "        self.model = LogisticRegression().fit(self.X_train, self.y_train)\n\n"
+      "    def r2(self):\n        return self.model.score(self.X_test, self.y_test)",
+      "p = Predictor(X, y)\nprint(f'score: {p.r2():.3f}')"], {"NB301"}),
+    ("class-init-splits-then-a-method-fills-the-training-part",
+     ["X = df[['a', 'b']]\ny = df.y",
+      "class Predictor:\n    def __init__(self, X, y):\n"
+      "        self.X_train, self.X_test, self.y_train, self.y_test = train_test_split(X, y, random_state=0)\n\n"
+      "    def fit(self):\n        self.means = self.X_train.mean()\n        self.X_train = self.X_train.fillna(self.means)\n"
+      "        self.model = LogisticRegression().fit(self.X_train, self.y_train)\n"
+      "        return self.model.score(self.X_test.fillna(self.means), self.y_test)",
+      "p = Predictor(X, y)\nprint(p.fit())"], set()),
+    ("class-method-keeps-the-model-best-on-the-test-part",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "class Builder:\n    def __init__(self, X_train, X_test, y_train, y_test):\n"
+      "        self.X_train, self.X_test, self.y_train, self.y_test = X_train, X_test, y_train, y_test\n\n"
+      "    def best(self):\n        scores, models = [], []\n        for m in [LogisticRegression(), RandomForestClassifier()]:\n"
+      "            m.fit(self.X_train, self.y_train)\n            scores.append(accuracy_score(self.y_test, m.predict(self.X_test)))\n"
+      "            models.append(m)\n        i = scores.index(max(scores))\n        return models[i], scores[i]",
+      "b = Builder(X_train, X_test, y_train, y_test)\nbest_model, best_score = b.best()\nprint(best_model, best_score)"],
+     {"NB308"}),
+    ("class-method-keeps-the-model-best-by-cross-validation",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "class Builder:\n    def __init__(self, X_train, X_test, y_train, y_test):\n"
+      "        self.X_train, self.X_test, self.y_train, self.y_test = X_train, X_test, y_train, y_test\n\n"
+      "    def best(self):\n        scores, models = [], []\n        for m in [LogisticRegression(), RandomForestClassifier()]:\n"
+      "            scores.append(cross_val_score(m, self.X_train, self.y_train, cv=5).mean())\n"
+      "            models.append(m)\n        m = models[scores.index(max(scores))].fit(self.X_train, self.y_train)\n"
+      "        return accuracy_score(self.y_test, m.predict(self.X_test))",
+      "b = Builder(X_train, X_test, y_train, y_test)\nprint(b.best())"], set()),
+    ("class-scaling-method-whose-flag-defaults-to-no-scaler",
+     ["from sklearn.model_selection import KFold\n"
+      "class Regression:\n    def __init__(self, path):\n        self.d = pd.read_csv(path)\n        self.X, self.y = self.rescale()\n\n"
+      "    def rescale(self, scaler=None):\n        X = self.d[['a', 'b']].values\n        if scaler == 'Standard':\n"
+      "            X = StandardScaler().fit_transform(X)\n        return X, self.d.y.values\n\n"
+      "    def folds(self, model):\n        for tr, te in KFold(5).split(self.X):\n"
+      "            print(accuracy_score(self.y[te], model.fit(self.X[tr], self.y[tr]).predict(self.X[te])))",
+      "r = Regression('data.csv')\nr.rescale('Standard')\nr.folds(LogisticRegression())"], set()),
+    ("helper-flag-given-true-scales-before-its-split",
+     ["def run(d, scale):\n    X = d[['a', 'b']].values\n    if scale:\n        X = StandardScaler().fit_transform(X)\n"
+      "    X_tr, X_te, y_tr, y_te = train_test_split(X, d.y, random_state=0)\n"
+      "    return LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te)",
+      "print(run(df, scale=False))\nprint(run(df, scale=True))"], {"NB301"}),
+    ("helper-flag-given-false-skips-the-scaler",
+     ["def run(d, scale):\n    X = d[['a', 'b']].values\n    if scale:\n        X = StandardScaler().fit_transform(X)\n"
+      "    X_tr, X_te, y_tr, y_te = train_test_split(X, d.y, random_state=0)\n"
+      "    return LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te)",
+      "print(run(df, scale=False))"], set()),
 ]  # fmt: skip
 
 

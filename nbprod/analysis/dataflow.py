@@ -371,6 +371,7 @@ class DataFlow:
         self.objects = objects  # names bound to estimators, transformers, samplers
         self.opaque = opaque  # modules and functions: never data
         self.followed: frozenset[str] = frozenset()  # helpers whose body stands in for their calls
+        self.followed_classes: frozenset[str] = frozenset()  # classes whose instances' methods are followed
         self._at: dict[tuple[int, int], int] = {}
         for n in nodes:
             self._at.setdefault((n.cell, n.line), n.index)
@@ -526,9 +527,12 @@ def inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef, followed: Iterable[str
     return _inlinable(fn, frozenset(followed))[0]
 
 
-def _inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef, followed: frozenset[str]) -> tuple[bool, set[str]]:
+def _inlinable(
+    fn: ast.FunctionDef | ast.AsyncFunctionDef, followed: frozenset[str], any_body: bool = False
+) -> tuple[bool, set[str]]:
     """Whether the helper can be followed, and (when it has no fit or split of its own) the names
-    of the functions it calls, which make it worth following if they are."""
+    of the functions it calls, which make it worth following if they are (``any_body``: a method,
+    followed whatever it calls, as it may only keep its arguments on the instance)."""
     if isinstance(fn, ast.AsyncFunctionDef) or fn.args.vararg or fn.args.kwarg or len(fn.body) > 80:
         return False, set()
     relevant = False
@@ -546,7 +550,7 @@ def _inlinable(fn: ast.FunctionDef | ast.AsyncFunctionDef, followed: frozenset[s
                     called.add(leaf)
             elif isinstance(sub, ast.Subscript) and _row_cut(sub):
                 relevant = True
-    return relevant or bool(called & followed), set() if relevant else called
+    return relevant or any_body or bool(called & followed), set() if relevant else called
 
 
 def _row_cut(sub: ast.Subscript) -> bool:
@@ -605,8 +609,8 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
         stored = fn._nbprod_stored = frozenset(  # type: ignore[attr-defined]
             sub.id
             for sub in ast.walk(fn)
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del))
-        )
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)) and "." not in sub.id
+        )  # an instance's attribute (``obj.scaler``, a method's ``self.scaler``) is no local
     local = set(params) | stored
     rename = _Rename(local, fn.name)
     bound: list[ast.stmt] = []
@@ -616,22 +620,94 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
         bound.append(ast.Assign(targets=[ast.Name(id=f"{fn.name}.{p}", ctx=ast.Store())], value=value))
     body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
     out = bound
+    known = _known_flags(fn, given, stored)
+    decide = _Decide(known) if known else None
     for sub in body:
         copy = copy_module.deepcopy(sub)
         for n in ast.walk(copy):  # a walk remembered on the original holds the old names
             n.__dict__.pop("_nbprod_sources", None)
-        copy = rename.visit(copy)
-        if isinstance(copy, ast.Return):
-            if copy.value is None or not targets:
-                if copy.value is not None:
-                    out.append(ast.Expr(value=copy.value))
-                continue
-            copy = ast.Assign(targets=targets, value=copy.value)
-        out.append(copy)
+        kept = [copy] if decide is None else decide.statements(copy)
+        for k in kept:
+            at_call = _returned(rename.visit(k), targets)
+            if at_call is not None:
+                out.append(at_call)
     for s in out:
         ast.copy_location(s, stmt)
         ast.fix_missing_locations(s)
     return out
+
+
+def _returned(copy: ast.stmt, targets: list[ast.expr]) -> ast.stmt | None:
+    """A helper's statement as it stands at the call: ``return v`` binds the call's targets."""
+    if isinstance(copy, ast.Return):
+        if copy.value is None:
+            return None
+        return ast.Expr(value=copy.value) if not targets else ast.Assign(targets=targets, value=copy.value)
+    return copy
+
+
+def _known_flags(
+    fn: ast.FunctionDef, given: dict[str, ast.expr], stored: frozenset[str]
+) -> dict[str, object]:
+    """The parameters a call fixes to a constant (``scale=False``, or a default left as it is:
+    ``def rescale(self, scaler=None)``) that the helper never rebinds."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    defaults: dict[str, ast.expr | None] = dict(
+        zip([p.arg for p in positional[len(positional) - len(a.defaults) :]], a.defaults, strict=True)
+    )
+    defaults.update((p.arg, d) for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True))
+    out: dict[str, object] = {}
+    for p in (*positional, *a.kwonlyargs):
+        value = given.get(p.arg, defaults.get(p.arg))
+        if p.arg not in stored and isinstance(value, ast.Constant):
+            out[p.arg] = value.value
+    return out
+
+
+class _Decide:
+    """A helper's branches on a parameter fixed to a constant (``if scaler == 'Standard':``), decided."""
+
+    def __init__(self, known: dict[str, object]) -> None:
+        self.known = known
+
+    def test(self, node: ast.expr) -> bool | None:
+        known = self.known
+        if isinstance(node, ast.Name):
+            return bool(known[node.id]) if node.id in known else None
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            inner = self.test(node.operand)
+            return None if inner is None else not inner
+        if isinstance(node, ast.BoolOp):
+            sides = [self.test(v) for v in node.values]
+            if None in sides:
+                return None
+            return all(sides) if isinstance(node.op, ast.And) else any(sides)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            left, right, op = node.left, node.comparators[0], node.ops[0]
+            if isinstance(right, ast.Name) and isinstance(left, ast.Constant):
+                left, right = right, left
+            if not (isinstance(left, ast.Name) and left.id in known and isinstance(right, ast.Constant)):
+                return None
+            a, b = known[left.id], right.value
+            if isinstance(op, (ast.Eq, ast.Is)):
+                return a == b if isinstance(op, ast.Eq) else a is b
+            if isinstance(op, (ast.NotEq, ast.IsNot)):
+                return a != b if isinstance(op, ast.NotEq) else a is not b
+        return None
+
+    def statements(self, stmt: ast.stmt) -> list[ast.stmt]:
+        """The statement with its decided branches replaced by the branch taken (none, or several)."""
+        if isinstance(stmt, ast.If):
+            taken = self.test(stmt.test)
+            if taken is not None:
+                return [s for sub in (stmt.body if taken else stmt.orelse) for s in self.statements(sub)]
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(stmt, field, None)
+            if block and isinstance(block[0], ast.stmt):
+                new = [s for sub in block for s in self.statements(sub)]
+                setattr(stmt, field, new or [ast.copy_location(ast.Pass(), stmt)])
+        return [stmt]
 
 
 def _constructor_leaf(value: ast.AST) -> str | None:
@@ -716,25 +792,163 @@ def _followed(
     helpers: dict[str, ast.FunctionDef],
     depth: int = 0,
     workers: dict[str, ast.FunctionDef] | None = None,
+    classes: _Classes | None = None,
 ) -> Iterator[tuple[ast.stmt, int, set[str]]]:
     """The statements, a call of a simple notebook helper replaced by the helper's body (in a loop
-    or a branch too, for the helpers that fit, split or resample: ``workers``)."""
+    or a branch too, for the helpers that fit, split or resample: ``workers``); a method called on an
+    instance of a class the notebook defines is such a helper too (``classes``)."""
     if workers is None:
         workers = _workers(helpers) if helpers else {}
-    for stmt, number, reads in stmts:
-        body = inline_call(stmt, helpers) if helpers else None
-        if body is None:
-            nested = _inline_blocks(stmt, workers) if workers and depth < 3 else None
-            if nested is None:
-                yield stmt, number, reads
-            else:  # scanned as a followed statement (-1): its calls are the helpers'
-                yield nested, -1, reads | names_in(nested)
-            continue
-        yield from (
-            _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1, workers)
-            if depth < 3
-            else ((sub, -1, names_in(sub)) for sub in body)
-        )
+    for first, number, first_reads in stmts:
+        todo = [(first, first_reads)]
+        if classes is not None:
+            todo = classes.rewrite(first, first_reads)
+        for stmt, reads in todo:
+            body = inline_call(stmt, helpers) if helpers else None
+            if body is None:
+                nested = _inline_blocks(stmt, workers) if workers and depth < 3 else None
+                if nested is None:
+                    yield stmt, number, reads
+                else:  # scanned as a followed statement (-1): its calls are the helpers'
+                    yield nested, -1, reads | names_in(nested)
+                continue
+            yield from (
+                _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1, workers, classes)
+                if depth < 3
+                else ((sub, -1, names_in(sub)) for sub in body)
+            )
+
+
+class _SelfNames(ast.NodeTransformer):
+    """A method's body as an instance's: ``self.scaler`` is the name ``obj.scaler``, ``self`` is ``obj``."""
+
+    def __init__(self, me: str, obj: str) -> None:
+        self.me, self.obj = me, obj
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id == self.me:
+            return ast.copy_location(ast.Name(id=f"{self.obj}.{node.attr}", ctx=node.ctx), node)
+        self.generic_visit(node)
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id == self.me:
+            return ast.copy_location(ast.Name(id=self.obj, ctx=node.ctx), node)
+        return node
+
+
+class _MethodCalls(ast.NodeTransformer):
+    """``obj.train(df)`` as the call of the helper ``obj.train`` (a method of an instance followed)."""
+
+    def __init__(self, methods: dict[str, set[str]]) -> None:
+        self.methods = methods
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        f = node.func
+        if (
+            isinstance(f, ast.Attribute)
+            and isinstance(f.value, ast.Name)
+            and f.attr in self.methods.get(f.value.id, ())
+        ):
+            node.func = ast.copy_location(ast.Name(id=f"{f.value.id}.{f.attr}", ctx=ast.Load()), f)
+        return node
+
+
+def _class_methods(defs: dict[str, ast.ClassDef]) -> dict[str, dict[str, ast.FunctionDef]]:
+    """Each notebook class's plain methods (``def m(self, ...)``, no decorator), a notebook base
+    class's too unless overridden."""
+    out: dict[str, dict[str, ast.FunctionDef]] = {}
+
+    def methods(name: str, seen: frozenset[str]) -> dict[str, ast.FunctionDef]:
+        if name in out:
+            return out[name]
+        cls = defs[name]
+        found: dict[str, ast.FunctionDef] = {}
+        for base in cls.bases:
+            if isinstance(base, ast.Name) and base.id in defs and base.id not in seen:
+                found.update(methods(base.id, seen | {name}))
+        for m in cls.body:
+            if isinstance(m, ast.FunctionDef) and not m.decorator_list and m.args.args:
+                found[m.name] = m
+        out[name] = found
+        return found
+
+    for name in defs:
+        methods(name, frozenset())
+    return out
+
+
+class _Classes:
+    """The classes a notebook defines and the instances its statements build (``obj = Model(X, y)``):
+    each method of an instance is followed where it is called, as a helper ``obj.method`` whose
+    ``self.attr`` is the name ``obj.attr``; building the instance runs its ``__init__``."""
+
+    def __init__(
+        self,
+        defs: dict[str, ast.ClassDef],
+        helpers: dict[str, ast.FunctionDef],
+        workers: dict[str, ast.FunctionDef],
+    ) -> None:
+        self.methods = _class_methods(defs)
+        self.helpers, self.workers = helpers, workers
+        self.instances: dict[str, set[str]] = {}  # obj -> its followed methods
+        self.made: dict[tuple[str, str], set[str]] = {}
+        self.used: set[str] = set()  # classes with an instance followed
+
+    def rewrite(self, stmt: ast.stmt, reads: set[str]) -> list[tuple[ast.stmt, set[str]]]:
+        """The statement with its method calls as helper calls, and after ``obj = Model(...)`` the
+        call of ``obj.__init__``."""
+        out: list[tuple[ast.stmt, set[str]]] = []
+        if self.instances and any(
+            isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute)
+            and isinstance(c.func.value, ast.Name)
+            and c.func.attr in self.instances.get(c.func.value.id, ())
+            for c in ast.walk(stmt)
+        ):
+            new = _MethodCalls(self.instances).visit(copy_module.deepcopy(stmt))
+            for n in ast.walk(new):
+                n.__dict__.pop("_nbprod_sources", None)
+            stmt, reads = new, reads | names_in(new)
+        out.append((stmt, reads))
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            obj, value = stmt.targets[0].id, stmt.value
+            cls = value.func.id if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) else None
+            if cls in self.methods:
+                self.instances[obj] = self.instance(obj, cls)  # type: ignore[arg-type]
+                self.used.add(cls)  # type: ignore[arg-type]
+                if "__init__" in self.instances[obj] and isinstance(value, ast.Call):
+                    init = ast.Call(func=ast.Name(id=f"{obj}.__init__", ctx=ast.Load()), args=value.args,
+                                    keywords=value.keywords)  # fmt: skip
+                    call = ast.fix_missing_locations(ast.copy_location(ast.Expr(value=init), stmt))
+                    out.append((call, names_in(call)))
+            else:
+                self.instances.pop(obj, None)
+        return out
+
+    def instance(self, obj: str, cls: str) -> set[str]:
+        """The helpers ``obj.m`` for the methods of ``cls`` simple enough to follow (made once)."""
+        known = self.made.get((obj, cls))
+        if known is not None:
+            return known
+        made: dict[str, ast.FunctionDef] = {}
+        for name, m in self.methods[cls].items():
+            me = m.args.args[0].arg
+            args = copy_module.copy(m.args)
+            args.args = m.args.args[1:]
+            body = [_SelfNames(me, obj).visit(copy_module.deepcopy(sub)) for sub in m.body]
+            fn = ast.FunctionDef(name=f"{obj}.{name}", args=args, body=body, decorator_list=[], returns=None)
+            ast.copy_location(fn, m)
+            made[name] = fn
+        kept = {name for name, fn in made.items() if _inlinable(fn, frozenset(), any_body=True)[0]}
+        for name in kept:
+            fn = made[name]
+            self.helpers[fn.name] = fn
+            if _workers({fn.name: fn}):
+                self.workers[fn.name] = fn
+        self.made[(obj, cls)] = kept
+        return kept
 
 
 _BLOCKS = (ast.For, ast.While, ast.If, ast.With)
@@ -855,12 +1069,15 @@ def build(facts: NotebookFacts) -> DataFlow:
 
     functions: dict[str, frozenset[int]] = {}
     helpers: dict[str, ast.FunctionDef] = {}
+    classes: dict[str, ast.ClassDef] = {}
     opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
     objects: set[str] = set()
     waiting: dict[str, tuple[ast.FunctionDef, set[str]]] = {}  # followed once a helper they call is
     for _, cf in facts.code():
         opaque.update(cf.functions)
         opaque.update(cf.classes)
+        if cf.tree is not None and cf.classes:
+            classes.update((s.name, s) for s in cf.tree.body if isinstance(s, ast.ClassDef))
         if cf.tree is not None and cf.functions:
             for stmt in cf.tree.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -882,8 +1099,11 @@ def build(facts: NotebookFacts) -> DataFlow:
     nodes: list[Node] = []
     last: dict[str, int] = {}
     unused = _never_called(facts, helpers)
+    workers = _workers(helpers) if helpers else {}
+    followed = _Classes(classes, helpers, workers) if classes else None
     for cell, cf in facts.code():
-        for stmt, number, reads in _followed(_with_unused(_statements(cf), unused), helpers):
+        stmts = _with_unused(_statements(cf), unused)
+        for stmt, number, reads in _followed(stmts, helpers, workers=workers, classes=followed):
             out: dict[str, set[str]] = {}
             builder.stmt(stmt, out)
             node = Node(len(nodes), cell.index, stmt.lineno, stmt, number=number)
@@ -901,6 +1121,7 @@ def build(facts: NotebookFacts) -> DataFlow:
                 last[name] = node.index
     flow = DataFlow(nodes, frozenset(objects - opaque), frozenset(opaque))
     flow.followed = frozenset(helpers)
+    flow.followed_classes = frozenset(followed.used) if followed is not None else frozenset()
     facts._flow = flow
     return flow
 

@@ -400,9 +400,10 @@ def _function_metrics(facts: NotebookFacts) -> frozenset[str]:
     return frozenset(out)
 
 
-def _functions_evaluate(facts: NotebookFacts, followed: frozenset[str]) -> bool:
+def _functions_evaluate(facts: NotebookFacts, followed: frozenset[str], classes: frozenset[str]) -> bool:
     """A notebook function scores or predicts: evaluations nbprod does not follow into (a helper
-    the graph follows at its call, ``followed``, has its scores among the events already)."""
+    the graph follows at its call, ``followed``, or a method of a class whose instances it follows,
+    ``classes``, has its scores among the events already)."""
     for _, cf in facts.code():
         body = cf.tree.body if cf.tree is not None else []
         for call in cf.calls:
@@ -411,6 +412,8 @@ def _functions_evaluate(facts: NotebookFacts, followed: frozenset[str]) -> bool:
             ):
                 stmt = body[call.stmt] if 0 <= call.stmt < len(body) else None
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in followed:
+                    continue
+                if isinstance(stmt, ast.ClassDef) and stmt.name in classes:
                     continue
                 return True
     return False
@@ -445,7 +448,7 @@ def events(facts: NotebookFacts) -> Events | None:
                             ctors[t.id] = ctor
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors, imports=facts.imports, scorers=_function_scorers(facts))
-    ev.evaluates_in_functions = _functions_evaluate(facts, flow.followed)
+    ev.evaluates_in_functions = _functions_evaluate(facts, flow.followed, flow.followed_classes)
     ev.metrics = _function_metrics(facts)
     wanted: dict[tuple[int, int], set[str]] = {}
     for cell, cf in facts.code():
