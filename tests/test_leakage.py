@@ -781,6 +781,61 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "    X_tr, X_te, y_tr, y_te = train_test_split(X, d.y, random_state=0)\n"
       "    return LogisticRegression().fit(X_tr, y_tr).score(X_te, y_te)",
       "print(run(df, scale=False))"], set()),
+    # -- stop 22: a helper only handed to something else to call (a tuner's objective, a genetic
+    # algorithm's evaluate, a dict comprehension of calls) is followed where it is handed over ----------
+    ("objective-cross-validates-rows-scaled-before-a-tuner-calls-it",
+     ["import optuna\nX = StandardScaler().fit_transform(df[['a', 'b']])\ny = df.y",
+      "def objective(trial):\n    c = trial.suggest_float('C', 0.01, 10)\n"
+      "    return cross_val_score(LogisticRegression(C=c), X, y, cv=5).mean()\n\n"
+      "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=20)\nprint(study.best_value)"],
+     {"NB301"}),
+    ("objective-cross-validates-a-pipeline-a-tuner-calls",
+     ["import optuna\nX = df[['a', 'b']]\ny = df.y",
+      "def objective(trial):\n    c = trial.suggest_float('C', 0.01, 10)\n"
+      "    return cross_val_score(make_pipeline(StandardScaler(), LogisticRegression(C=c)), X, y, cv=5).mean()\n\n"
+      "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=20)\nprint(study.best_value)"],
+     set()),
+    ("objective-scores-the-test-part-each-trial",
+     ["import optuna\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def objective(trial):\n    n = trial.suggest_int('n', 10, 300)\n"
+      "    m = RandomForestClassifier(n_estimators=n).fit(X_train, y_train)\n    return accuracy_score(y_test, m.predict(X_test))\n\n"
+      "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=30)",
+      "best = RandomForestClassifier(**study.best_params).fit(X_train, y_train)\nprint(accuracy_score(y_test, best.predict(X_test)))"],
+     {"NB308"}),
+    ("objective-in-a-lambda-scores-the-test-part-each-trial",
+     ["from hyperopt import fmin, tpe, hp\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def score(n):\n    m = RandomForestClassifier(n_estimators=n).fit(X_train, y_train)\n"
+      "    return accuracy_score(y_test, m.predict(X_test))\n\n"
+      "best = fmin(fn=lambda p: -score(p['n']), space={'n': hp.choice('n', [10, 100])}, algo=tpe.suggest, max_evals=20)"],
+     {"NB308"}),
+    ("objective-scores-a-validation-part-cut-from-training",
+     ["import optuna\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)\n"
+      "def objective(trial):\n    n = trial.suggest_int('n', 10, 300)\n"
+      "    m = RandomForestClassifier(n_estimators=n).fit(X_tr, y_tr)\n    return accuracy_score(y_val, m.predict(X_val))\n\n"
+      "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=30)",
+      "best = RandomForestClassifier(**study.best_params).fit(X_train, y_train)\nprint(accuracy_score(y_test, best.predict(X_test)))"],
+     set()),
+    ("objective-early-stops-on-val-of-a-three-way-split-test-scored-once",
+     ["import optuna\nfrom xgboost import XGBClassifier\nX = df[['a', 'b']]\ny = df.y\n"
+      "X_train, X_tmp, y_train, y_tmp = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+      "X_val, X_test, y_val, y_test = train_test_split(X_tmp, y_tmp, test_size=0.5, random_state=0)",
+      "def objective(trial):\n    m = XGBClassifier(max_depth=trial.suggest_int('d', 2, 8), early_stopping_rounds=20)\n"
+      "    m.fit(X_train, y_train, eval_set=[(X_val, y_val)])\n    return m.score(X_val, y_val)\n\n"
+      "study = optuna.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=30)",
+      "best = XGBClassifier(**study.best_params).fit(X_train, y_train)\nprint(best.score(X_test, y_test))"], set()),
+    ("helper-in-a-dict-comprehension-cross-validates-scaled-rows",
+     ["X_scaled = StandardScaler().fit_transform(df[['a', 'b']])\ny = df.y",
+      "def objective(depth):\n    m = RandomForestClassifier(max_depth=depth)\n"
+      "    return cross_val_score(m, X_scaled, y, cv=TimeSeriesSplit(n_splits=5)).mean()\n\n"
+      "scores = {d: objective(d) for d in (3, 5, 7)}"], {"NB301"}),
+    ("genetic-evaluate-folds-rows-filled-with-their-mean",
+     ["from sklearn.model_selection import KFold\nfrom deap import base\n"
+      "df.fillna(df.mean(), inplace=True)\nX = df[['a', 'b']].values\ny = df.y.values",
+      "def evaluate(individual):\n    scores = []\n    for tr, te in KFold(n_splits=5).split(X):\n"
+      "        m = RandomForestClassifier(max_depth=individual[0]).fit(X[tr], y[tr])\n"
+      "        scores.append(accuracy_score(y[te], m.predict(X[te])))\n    return np.mean(scores),\n\n"
+      "toolbox = base.Toolbox()\ntoolbox.register('evaluate', evaluate)"], {"NB301"}),
 ]  # fmt: skip
 
 

@@ -811,12 +811,43 @@ def _followed(
                     yield stmt, number, reads
                 else:  # scanned as a followed statement (-1): its calls are the helpers'
                     yield nested, -1, reads | names_in(nested)
+                if workers and depth < 3:
+                    for call, by in _callbacks(stmt, workers):
+                        at = ast.fix_missing_locations(ast.copy_location(ast.Expr(value=call), stmt))
+                        run = ((s, -1, names_in(s)) for s in inline_call(at, helpers) or ())
+                        for sub, n, r in _followed(run, helpers, depth + 1, workers, classes):
+                            sub._nbprod_callback = by  # type: ignore[attr-defined]  # the caller: study.optimize
+                            yield sub, n, r
                 continue
             yield from (
                 _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1, workers, classes)
                 if depth < 3
                 else ((sub, -1, names_in(sub)) for sub in body)
             )
+
+
+def _callbacks(stmt: ast.stmt, workers: dict[str, ast.FunctionDef]) -> list[tuple[ast.Call, str]]:
+    """The helpers a statement hands to something else to call: ``study.optimize(objective)``,
+    ``toolbox.register('evaluate', evaluate)``, ``fmin(fn=lambda p: score(p, X, y), ...)``; each as
+    the call it stands for (no arguments: its parameters are whatever the caller gives) and the
+    name of the call it is handed to."""
+    if not isinstance(stmt, (ast.Expr, ast.Assign)) or not isinstance(stmt.value, ast.Call):
+        return []
+    out: list[tuple[ast.Call, str]] = []
+    for c in ast.walk(stmt.value):
+        if not isinstance(c, ast.Call) or (isinstance(c.func, ast.Name) and c.func.id in workers):
+            continue
+        by = c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
+        for a in (*c.args, *(k.value for k in c.keywords)):
+            if isinstance(a, ast.Name) and a.id in workers:
+                out.append((ast.Call(func=ast.Name(id=a.id, ctx=ast.Load()), args=[], keywords=[]), by))
+            elif isinstance(a, ast.Lambda):  # lambda p: -objective(p, X, y)
+                out.extend(
+                    (sub, by)
+                    for sub in ast.walk(a.body)
+                    if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and sub.func.id in workers
+                )
+    return out
 
 
 class _SelfNames(ast.NodeTransformer):
@@ -952,6 +983,7 @@ class _Classes:
 
 
 _BLOCKS = (ast.For, ast.While, ast.If, ast.With)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _WORK = frozenset({
     "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "split", "resample",
     "cross_val_score", "cross_validate",
@@ -979,14 +1011,16 @@ def _workers(helpers: dict[str, ast.FunctionDef]) -> dict[str, ast.FunctionDef]:
 def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: int = 0) -> ast.stmt | None:
     """A loop, branch or ``with`` block whose statements call simple helpers, with those calls
     replaced by the helpers' bodies (``for k in ks: acc[k] = evaluate(X, y, k)``), and
-    ``results = [run(m) for m in markets]`` as the loop ``for m in markets:`` over ``run``'s body;
-    None when there is nothing to follow."""
-    if isinstance(stmt, (ast.Assign, ast.Expr)) and isinstance(stmt.value, ast.ListComp):
+    ``results = [run(m) for m in markets]`` (or a dict, set or generator of them: ``{d: objective(d)
+    for d in depths}``) as the loop ``for m in markets:`` over ``run``'s body; None when there is
+    nothing to follow."""
+    if isinstance(stmt, (ast.Assign, ast.Expr)) and isinstance(stmt.value, _COMPREHENSIONS):
         comp = stmt.value
         gen = comp.generators[0] if len(comp.generators) == 1 else None
-        if gen is None or gen.ifs or gen.is_async or not isinstance(comp.elt, ast.Call):
+        elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt
+        if gen is None or gen.ifs or gen.is_async or not isinstance(elt, ast.Call):
             return None
-        body = inline_call(ast.copy_location(ast.Expr(value=comp.elt), stmt), helpers)
+        body = inline_call(ast.copy_location(ast.Expr(value=elt), stmt), helpers)
         if body is None:
             return None
         loop = ast.For(target=gen.target, iter=gen.iter, body=body, orelse=[])

@@ -71,7 +71,8 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         yield chosen
         return
     outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
-    tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower()}
+    resplit = {v for s in ev.splits if s.kind == "split" for v in s.inputs}  # X_tmp -> X_val, X_test
+    tests = {v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower() and v not in resplit}
     if not ev.splits:  # the split sits in cells nbprod cannot see (or a file): a test set by its name
         tests = {v for s in ev.scores for v in _rows(flow, s.data) if _named_test(v[1])}
     else:  # beside a (validation) split, a labelled test file: X_holdout read on its own
@@ -85,7 +86,11 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     if not tests:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
-    for hit in (_stopped_on_test(ev, on_test, tests, outer), _hand_picked(ev, on_test, tests, outer)):
+    for hit in (
+        _tuned_on_test(ev, on_test, outer),
+        _stopped_on_test(ev, on_test, tests, outer),
+        _hand_picked(ev, on_test, tests, outer),
+    ):
         if hit is not None:
             yield hit
             return
@@ -125,6 +130,27 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
                 f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
             )
             return
+
+
+# what a tuner calls an objective with each trial's settings: optuna, hyperopt, scipy, scikit-optimize
+TUNERS = frozenset({"optimize", "fmin", "minimize", "maximize", "gp_minimize", "forest_minimize",
+                    "gbrt_minimize", "dummy_minimize", "minimize_scalar", "differential_evolution"})  # fmt: skip
+
+
+def _tuned_on_test(ev: Events, on_test: list[Score], outer: list[Split]) -> Hit | None:
+    """The objective a tuner calls (``study.optimize(objective)``, ``fmin(fn=objective)``) scores each
+    trial on the test part: the tuner keeps the settings the test set liked best."""
+    for score in on_test:
+        by = getattr(score.node.stmt, "_nbprod_callback", "")
+        if by in TUNERS:
+            node = score.node
+            return (
+                node.cell,
+                node.line,
+                f"the objective handed to {by}() in cell {_cell(node)} scores each trial on "
+                f"{', '.join(score.names)} ({_held_out(ev.flow, outer, score)}): the test set chose the settings",
+            )
+    return None
 
 
 def _stopped_on_test(ev: Events, on_test: list[Score], tests: set[ID], outer: list[Split]) -> Hit | None:
