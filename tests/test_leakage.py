@@ -836,6 +836,39 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "        m = RandomForestClassifier(max_depth=individual[0]).fit(X[tr], y[tr])\n"
       "        scores.append(accuracy_score(y[te], m.predict(X[te])))\n    return np.mean(scores),\n\n"
       "toolbox = base.Toolbox()\ntoolbox.register('evaluate', evaluate)"], {"NB301"}),
+    # -- stop 22: a deep-learning loop keeping the pass with the best loss summed over a test loader's
+    # batches, the loader named test or holding only test rows under a 'val' name ------------------------
+    ("torch-best-loss-summed-over-the-test-loader",
+     ["import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader, TensorDataset\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "train_loader = DataLoader(TensorDataset(torch.tensor(X_train), torch.tensor(y_train)), batch_size=32)\n"
+      "test_loader = DataLoader(TensorDataset(torch.tensor(X_test), torch.tensor(y_test)), batch_size=32)",
+      "model = nn.Linear(2, 1)\nopt = torch.optim.Adam(model.parameters())\nbest_loss = float('inf')\n"
+      "for epoch in range(50):\n    for xb, yb in train_loader:\n        opt.zero_grad()\n"
+      "        nn.functional.mse_loss(model(xb), yb).backward()\n        opt.step()\n    val_loss = 0.0\n"
+      "    for xb, yb in test_loader:\n        val_loss += nn.functional.mse_loss(model(xb), yb).item()\n"
+      "    if val_loss < best_loss:\n        best_loss = val_loss\n        torch.save(model.state_dict(), 'best.pt')"],
+     {"NB308"}),
+    ("torch-val-named-loader-of-test-rows-given-to-the-training-function",
+     ["import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader, TensorDataset\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "train_loader = DataLoader(TensorDataset(torch.tensor(X_train), torch.tensor(y_train)), batch_size=32)\n"
+      "val_loader = DataLoader(TensorDataset(torch.tensor(X_test), torch.tensor(y_test)), batch_size=32)",
+      "def fit(model, tr, va, epochs):\n    opt = torch.optim.Adam(model.parameters())\n    crit = nn.MSELoss()\n    best = float('inf')\n    for epoch in range(epochs):\n        model.train()\n        for xb, yb in tr:\n            opt.zero_grad()\n            crit(model(xb), yb).backward()\n            opt.step()\n        model.eval()\n        vl = 0.0\n        with torch.no_grad():\n            for xb, yb in va:\n                vl += crit(model(xb), yb).item()\n        if vl < best:\n            best = vl\n            torch.save(model.state_dict(), 'best.pt')", "model = nn.Linear(2, 1)\nfit(model, train_loader, val_loader, 50)"], {"NB308"}),
+    ("torch-val-loader-cut-from-the-training-part-given-to-the-training-function",
+     ["import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader, TensorDataset\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)\n"
+      "train_loader = DataLoader(TensorDataset(torch.tensor(X_tr), torch.tensor(y_tr)), batch_size=32)\n"
+      "val_loader = DataLoader(TensorDataset(torch.tensor(X_val), torch.tensor(y_val)), batch_size=32)",
+      "def fit(model, tr, va, epochs):\n    opt = torch.optim.Adam(model.parameters())\n    crit = nn.MSELoss()\n    best = float('inf')\n    for epoch in range(epochs):\n        model.train()\n        for xb, yb in tr:\n            opt.zero_grad()\n            crit(model(xb), yb).backward()\n            opt.step()\n        model.eval()\n        vl = 0.0\n        with torch.no_grad():\n            for xb, yb in va:\n                vl += crit(model(xb), yb).item()\n        if vl < best:\n            best = vl\n            torch.save(model.state_dict(), 'best.pt')", "model = nn.Linear(2, 1)\nfit(model, train_loader, val_loader, 50)"], set()),
+    ("torch-best-training-loss-kept-test-loader-scored-once",
+     ["import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader, TensorDataset\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "train_loader = DataLoader(TensorDataset(torch.tensor(X_train), torch.tensor(y_train)), batch_size=32)\n"
+      "test_loader = DataLoader(TensorDataset(torch.tensor(X_test), torch.tensor(y_test)), batch_size=32)",
+      "model = nn.Linear(2, 1)\nopt = torch.optim.Adam(model.parameters())\nbest_loss = float('inf')\n"
+      "for epoch in range(50):\n    running = 0.0\n    for xb, yb in train_loader:\n        opt.zero_grad()\n"
+      "        loss = nn.functional.mse_loss(model(xb), yb)\n        loss.backward()\n        opt.step()\n"
+      "        running += loss.item()\n    if running < best_loss:\n        best_loss = running\n"
+      "test_loss = sum(nn.functional.mse_loss(model(xb), yb).item() for xb, yb in test_loader)\nprint(test_loss)"],
+     set()),
 ]  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, names_in
 from nbprod.analysis.facts import NotebookFacts
@@ -419,43 +419,121 @@ def _search_bests(stmt: ast.stmt) -> set[str]:
 def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
     """A training loop (a deep-learning one: no scikit-learn score) that evaluates each pass on a
     test loader or test part and keeps the best: ``for epoch in ...: acc = evaluate(model,
-    test_loader)``, then ``if acc > best_acc: best_acc = acc; torch.save(...)``."""
+    test_loader)``, then ``if acc > best_acc: best_acc = acc; torch.save(...)``; a loss summed over
+    the batches of a test loader counts (``for xb, yb in test_loader: val_loss += ...``), and so does
+    a loader named ``val`` that holds only rows of a split's test part (``val_loader =
+    DataLoader(TensorDataset(X_test, y_test))``), given to the training function or used at the top."""
+    tested: _TestNames | None = None
     for cell, cf in facts.code():
-        if cf.tree is None or "best" not in cf.source or "test" not in cf.source.lower():
+        if cf.tree is None or "best" not in cf.source:
             continue
-        for loop in ast.walk(cf.tree):
-            if not isinstance(loop, (ast.For, ast.While)) or _over_folds(loop):
-                continue
-            body = list(_outside_folds(loop))
-            measured = _test_measures(body)
-            if not measured:
-                continue
-            for sub in body:
-                if not (
-                    isinstance(sub, ast.If) and isinstance(sub.test, ast.Compare) and len(sub.test.ops) == 1
-                ):
+        named = "test" in cf.source.lower()  # else only a loader that holds test rows under another name
+        for top in cf.tree.body:
+            for loop in ast.walk(top):
+                if not isinstance(loop, (ast.For, ast.While)) or _over_folds(loop):
                     continue
-                if not isinstance(sub.test.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+                body = list(_outside_folds(loop))
+                if not any(isinstance(sub, ast.If) and isinstance(sub.test, ast.Compare) for sub in body):
                     continue
-                sides = [sub.test.left, *sub.test.comparators]
-                names = [s.id for s in sides if isinstance(s, ast.Name)]
-                best = [n for n in names if n.lower().startswith("best")]
-                if len(names) != 2 or len(best) != 1 or not (set(names) - set(best)) & measured.keys():
+                if tested is None:
+                    tested = _TestNames(facts)
+                if not (named or tested.aliases or tested.params):
                     continue
-                kept = any(
-                    isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == best[0]
-                    for b in sub.body
-                    for n in _outside_folds(b)
-                )
-                if kept:
-                    return (
-                        cell.index,
-                        sub.lineno,
-                        f"the loop in cell {cell.index + 1} scores each pass on a test part "
-                        f"({', '.join(sorted(measured[n] for n in (set(names) - set(best)) & measured.keys()))}) "
-                        f"and keeps the best ({best[0]}): the test set chose the model",
-                    )
+                measured = _test_measures(body, tested.of(top))
+                if not measured:
+                    continue
+                hit = _keeps_best(cell.index, body, measured)
+                if hit is not None:
+                    return hit
     return None
+
+
+def _keeps_best(cell: int, body: list[ast.AST], measured: dict[str, str]) -> Hit | None:
+    """``if acc > best_acc: best_acc = acc`` in a loop's body, ``acc`` a measure of a test part."""
+    for sub in body:
+        if not (isinstance(sub, ast.If) and isinstance(sub.test, ast.Compare) and len(sub.test.ops) == 1):
+            continue
+        if not isinstance(sub.test.ops[0], (ast.Gt, ast.GtE, ast.Lt, ast.LtE)):
+            continue
+        sides = [sub.test.left, *sub.test.comparators]
+        names = [s.id for s in sides if isinstance(s, ast.Name)]
+        best = [n for n in names if n.lower().startswith("best")]
+        if len(names) != 2 or len(best) != 1 or not (set(names) - set(best)) & measured.keys():
+            continue
+        kept = any(
+            isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id == best[0]
+            for b in sub.body
+            for n in _outside_folds(b)
+        )
+        if kept:
+            return (
+                cell,
+                sub.lineno,
+                f"the loop in cell {cell + 1} scores each pass on a test part "
+                f"({', '.join(sorted(measured[n] for n in (set(names) - set(best)) & measured.keys()))}) "
+                f"and keeps the best ({best[0]}): the test set chose the model",
+            )
+    return None
+
+
+class _TestNames:
+    """Which names hold a test part: named so (``test_loader``), or, whatever their name, holding
+    only rows of a split's test part (``val_loader = DataLoader(TensorDataset(X_test, y_test))``);
+    inside a notebook function, the parameters that are given such a name where it is called."""
+
+    def __init__(self, facts: NotebookFacts) -> None:
+        self.aliases: set[str] = set()
+        self.params: dict[str, set[str]] = {}
+        ev = events(facts)
+        if ev is not None and ev.splits:
+            flow = ev.flow
+            resplit = {v for s in ev.splits if s.kind == "split" for v in s.inputs}
+            tests = {v for s in ev.splits if s.kind == "split" for v in s.part_ids("test")} - resplit
+            train = ev.train_parts()
+            verdict: dict[str, bool] = {}
+            for node in flow.nodes:
+                for name in node.sources:
+                    if "." in name or name in flow.objects or name in flow.opaque:
+                        continue
+                    rows = flow.rows((node.index, name))
+                    only = bool(rows & tests) and not (rows & train)
+                    verdict[name] = verdict.get(name, True) and only
+            self.aliases = {n for n, only in verdict.items() if only}
+        functions = {}
+        for _, cf in facts.code():
+            if cf.tree is None:
+                continue
+            for stmt in cf.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    functions[stmt.name] = [a.arg for a in (*stmt.args.posonlyargs, *stmt.args.args)]
+        if not functions:
+            return
+        for _, cf in facts.code():
+            if cf.tree is None:
+                continue
+            for call in ast.walk(cf.tree):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)):
+                    continue
+                params = functions.get(call.func.id)
+                if params is None:
+                    continue
+                given = [(p, a) for p, a in zip(params, call.args, strict=False)]
+                given += [(k.arg, k.value) for k in call.keywords if k.arg in params]
+                for p, a in given:
+                    if isinstance(a, ast.Name) and self.named(a.id):
+                        self.params.setdefault(call.func.id, set()).add(p)
+
+    def named(self, name: str) -> bool:
+        return _named_test(name) or name in self.aliases
+
+    def of(self, top: ast.stmt) -> Callable[[str], bool]:
+        """The test for a name read in the top-level statement ``top`` (a function's own parameters too)."""
+        params = (
+            self.params.get(top.name, set())
+            if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef))
+            else set()
+        )
+        return lambda name: name in params or self.named(name)
 
 
 def _over_folds(loop: ast.For | ast.While) -> bool:
@@ -479,14 +557,22 @@ def _outside_folds(node: ast.AST) -> Iterator[ast.AST]:
             todo.append(child)
 
 
-def _test_measures(body: list[ast.AST]) -> dict[str, str]:
+def _test_measures(body: list[ast.AST], is_test: Callable[[str], bool] = _named_test) -> dict[str, str]:
     """Names a loop's body binds to a measure of a test part: ``acc = evaluate(model, test_loader)``,
-    ``accuracy = correct / len(test_texts)`` (with the test part that names it)."""
+    ``accuracy = correct / len(test_texts)``, or a sum over a test loader's batches (``for xb, yb in
+    test_loader: val_loss += ...``), with the test part that names it."""
     found: dict[str, str] = {}
     for sub in body:
+        if isinstance(sub, ast.For):  # for inputs, targets in test_loader: loss += criterion(...)
+            over = sorted(n.id for n in ast.walk(sub.iter) if isinstance(n, ast.Name) and is_test(n.id))
+            if over:
+                for inner in ast.walk(sub):
+                    if isinstance(inner, ast.AugAssign) and isinstance(inner.target, ast.Name):
+                        found.setdefault(inner.target.id, over[0])
+            continue
         if not isinstance(sub, ast.Assign):
             continue
-        tests = sorted(n.id for n in ast.walk(sub.value) if isinstance(n, ast.Name) and _named_test(n.id))
+        tests = sorted(n.id for n in ast.walk(sub.value) if isinstance(n, ast.Name) and is_test(n.id))
         if not tests:
             continue
         for t in sub.targets:
