@@ -869,6 +869,30 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "        running += loss.item()\n    if running < best_loss:\n        best_loss = running\n"
       "test_loss = sum(nn.functional.mse_loss(model(xb), yb).item() for xb, yb in test_loader)\nprint(test_loss)"],
      set()),
+    # -- stop 22: a decision threshold picked from a curve on the test part and scored there ---------------
+    ("threshold-youden-on-the-test-roc-then-scored-there",
+     ["from sklearn.metrics import roc_curve, f1_score\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "m = LogisticRegression().fit(X_train, y_train)\nproba = m.predict_proba(X_test)[:, 1]\n"
+      "fpr, tpr, thr = roc_curve(y_test, proba)\nbest_t = thr[np.argmax(tpr - fpr)]",
+      "y_pred = (proba >= best_t).astype(int)\nprint(f1_score(y_test, y_pred))"], {"NB308"}),
+    ("threshold-from-the-test-pr-curve-in-a-helper-then-scored-there",
+     ["from sklearn.metrics import precision_recall_curve, f1_score\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def pick_threshold(y_true, probs):\n    p, r, t = precision_recall_curve(y_true, probs)\n"
+      "    f1 = 2 * p * r / (p + r + 1e-8)\n    return t[np.argmax(f1[:-1])]\n\n"
+      "def report(y_true, probs, threshold=0.5):\n    print(accuracy_score(y_true, probs >= threshold), f1_score(y_true, probs >= threshold))",
+      "m = LogisticRegression().fit(X_train, y_train)\nprobs = m.predict_proba(X_test)[:, 1]\n"
+      "t = pick_threshold(y_test, probs)\nreport(y_test, probs, threshold=t)"], {"NB308"}),
+    ("threshold-from-the-validation-roc-then-applied-to-the-test-part",
+     ["from sklearn.metrics import roc_curve, f1_score\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "X_tr, X_val, y_tr, y_val = train_test_split(X_train, y_train, random_state=0)\n"
+      "m = LogisticRegression().fit(X_tr, y_tr)\nfpr, tpr, thr = roc_curve(y_val, m.predict_proba(X_val)[:, 1])\n"
+      "best_t = thr[np.argmax(tpr - fpr)]",
+      "y_pred = (m.predict_proba(X_test)[:, 1] >= best_t).astype(int)\nprint(f1_score(y_test, y_pred))"], set()),
+    ("threshold-on-the-test-roc-only-printed-scored-at-one-half",
+     ["from sklearn.metrics import roc_curve, f1_score\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "m = LogisticRegression().fit(X_train, y_train)\nproba = m.predict_proba(X_test)[:, 1]\n"
+      "fpr, tpr, thr = roc_curve(y_test, proba)\nprint('Youden threshold', thr[np.argmax(tpr - fpr)])\n"
+      "print(f1_score(y_test, (proba >= 0.5).astype(int)))"], set()),
 ]  # fmt: skip
 
 

@@ -545,7 +545,7 @@ def _inlinable(
                 return False, set()
             if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Attribute, ast.Name)):
                 leaf = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id
-                relevant = relevant or leaf in _INLINE_LEAVES or leaf.endswith("_score")
+                relevant = relevant or leaf in _INLINE_LEAVES or leaf.endswith(("_score", "_curve"))
                 if isinstance(sub.func, ast.Name):
                     called.add(leaf)
             elif isinstance(sub, ast.Subscript) and _row_cut(sub):

@@ -11,6 +11,7 @@ from nbprod.rules import Hit, rule
 from nbprod.rules.leakage._events import (
     METRIC,
     SELECT,
+    UNSUPERVISED_METRICS,
     Events,
     Score,
     Split,
@@ -63,9 +64,19 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         yield kept
         return
     ev = events(facts)
-    if ev is None or not ev.scores:
+    if ev is None:
         return
     flow = ev.flow
+    if not ev.scores:  # a score by hand at a threshold is no Score event: (probs >= t) against y_test
+        outer = [s for s in ev.splits if s.kind == "split" and not (_rows(flow, s.inputs) & ev.train_parts())]
+        resplit = {v for s in ev.splits if s.kind == "split" for v in s.inputs}
+        tests = {
+            v for s in outer for v in s.part_ids("test") if "val" not in v[1].lower() and v not in resplit
+        }
+        hit = _threshold_on_test(ev, tests, outer) if tests and _curves(facts) else None
+        if hit is not None:
+            yield hit
+        return
     chosen = _fold_choice(ev)
     if chosen is not None:
         yield chosen
@@ -87,6 +98,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
     for hit in (
+        _threshold_on_test(ev, tests, outer) if _curves(facts) else None,
         _tuned_on_test(ev, on_test, outer),
         _stopped_on_test(ev, on_test, tests, outer),
         _hand_picked(ev, on_test, tests, outer),
@@ -130,6 +142,75 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
                 f"({_held_out(flow, outer, separate[0])}) and ranked in cell {_cell(node)}: the test set chose the model",
             )
             return
+
+
+CURVES = frozenset({"precision_recall_curve", "roc_curve", "det_curve"})
+
+
+def _threshold_on_test(ev: Events, tests: set[ID], outer: list[Split]) -> Hit | None:
+    """A decision threshold picked from a curve drawn on the test part (``fpr, tpr, thr =
+    roc_curve(y_test, proba)``, then ``thr[np.argmax(tpr - fpr)]``) and the same test part then
+    scored at it: the test set chose the threshold."""
+    flow = ev.flow
+    curves: list[tuple[Node, set[ID]]] = []
+    for node in flow.nodes:
+        for call in [c for c in ev.calls_of(node) if _leaf(c) in CURVES and c.args]:
+            if _rows(flow, flow.values(node, names_in(call.args[0]), rows=True)) & tests:
+                curves.append((node, {(node.index, n) for n in node.sources}))
+        if not curves:
+            continue
+        made = set().union(*(out for _, out in curves))
+        reads = flow.values(node, node.reach)
+        if not (_lineage(flow, reads) & made) and node.index not in {n.index for n, _ in curves}:
+            continue
+        for call in ev.calls_of(node):
+            leaf = _leaf(call)
+            if (
+                not METRIC.search(leaf)
+                or leaf in CURVES
+                or leaf in UNSUPERVISED_METRICS
+                or len(call.args) < 2
+            ):
+                continue
+            args = flow.values(node, names_in(ast.Tuple(elts=call.args, ctx=ast.Load())))
+            lineage = _lineage(flow, args)
+            picked = _picked_from(ev, lineage, made) or (
+                bool(lineage & made) and any(_leaf(c) in SELECT for c in ev.calls_of(node))
+            )
+            if picked and _rows(flow, args) & tests:
+                curve = next(n for n, out in curves if out & lineage or n.index == node.index)
+                names = sorted({n for _, n in args})
+                return (
+                    node.cell,
+                    node.line,
+                    f"the decision threshold is picked from the {_leaf_of(ev, curve)} of cell {_cell(curve)}, "
+                    f"drawn on the test part ({_held_out(flow, outer, Score(node, '', args, names, leaf))}), "
+                    f"and {leaf} in cell {_cell(node)} scores that same test part at it: the test set chose the threshold",
+                )
+    return None
+
+
+def _curves(facts: NotebookFacts) -> bool:
+    return any("_curve" in cf.source for _, cf in facts.code())
+
+
+def _leaf_of(ev: Events, node: Node) -> str:
+    return next((_leaf(c) for c in ev.calls_of(node) if _leaf(c) in CURVES), "curve")
+
+
+def _picked_from(ev: Events, lineage: set[ID], made: set[ID]) -> bool:
+    """A value in ``lineage`` was bound by a statement that picks (``np.argmax``, ``max``...) from a
+    curve's outputs (``made``)."""
+    flow = ev.flow
+    for idx, _ in lineage:
+        if idx < 0:
+            continue
+        node = flow.nodes[idx]
+        if not any(_leaf(c) in SELECT for c in ev.calls_of(node)):
+            continue
+        if _lineage(flow, flow.values(node, node.reach)) & made:
+            return True
+    return False
 
 
 # what a tuner calls an objective with each trial's settings: optuna, hyperopt, scipy, scikit-optimize
