@@ -893,6 +893,19 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "m = LogisticRegression().fit(X_train, y_train)\nproba = m.predict_proba(X_test)[:, 1]\n"
       "fpr, tpr, thr = roc_curve(y_test, proba)\nprint('Youden threshold', thr[np.argmax(tpr - fpr)])\n"
       "print(f1_score(y_test, (proba >= 0.5).astype(int)))"], set()),
+    # -- stop 22: values typed in as a list after a sweep whose test scores were shown ------------------------
+    ("typed-list-of-k-after-a-plotted-test-sweep",
+     ["import matplotlib.pyplot as plt\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "error_rate = []\nfor i in range(1, 30):\n    knn = KNeighborsClassifier(n_neighbors=i).fit(X_train, y_train)\n    error_rate.append(np.mean(knn.predict(X_test) != y_test))\nplt.plot(range(1, 30), error_rate)", "ks = [3, 5, 9]\nf1s = []\nfor k in ks:\n    clf = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n    f1s.append(accuracy_score(y_test, clf.predict(X_test)))\nprint(f1s)"], {"NB308"}),
+    ("typed-list-of-k-after-a-test-sweep-never-shown",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT, "error_rate = []\nfor i in range(1, 30):\n    knn = KNeighborsClassifier(n_neighbors=i).fit(X_train, y_train)\n    error_rate.append(np.mean(knn.predict(X_test) != y_test))", "ks = [3, 5, 9]\nf1s = []\nfor k in ks:\n    clf = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n    f1s.append(accuracy_score(y_test, clf.predict(X_test)))\nprint(f1s)"], set()),
+    ("typed-list-of-k-after-a-plotted-cross-validation-sweep",
+     ["import matplotlib.pyplot as plt\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "cv = []\nfor i in range(1, 30):\n    cv.append(cross_val_score(KNeighborsClassifier(n_neighbors=i), X_train, y_train, cv=5).mean())\n"
+      "plt.plot(range(1, 30), cv)", "ks = [3, 5, 9]\nf1s = []\nfor k in ks:\n    clf = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n    f1s.append(accuracy_score(y_test, clf.predict(X_test)))\nprint(f1s)"], set()),
+    ("typed-list-outside-the-swept-values-after-a-plotted-test-sweep",
+     ["import matplotlib.pyplot as plt\nX = df[['a', 'b']]\ny = df.y", SPLIT,
+      "error_rate = []\nfor i in range(1, 30):\n    knn = KNeighborsClassifier(n_neighbors=i).fit(X_train, y_train)\n    error_rate.append(np.mean(knn.predict(X_test) != y_test))\nplt.plot(range(1, 30), error_rate)", "ks = [50, 100]\nf1s = []\nfor k in ks:\n    clf = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n    f1s.append(accuracy_score(y_test, clf.predict(X_test)))\nprint(f1s)"], set()),
 ]  # fmt: skip
 
 

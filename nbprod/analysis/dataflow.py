@@ -1145,10 +1145,15 @@ def build(facts: NotebookFacts) -> DataFlow:
                 reads = reads | {r.lstrip("~") for r in src}
             node.reach = {r: last[r] for r in reads if r in last}
             node.sources = {name: frozenset(src) for name, src in out.items()}
-            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-                leaf = _constructor_leaf(stmt.value)
+            assigns = [stmt] if isinstance(stmt, ast.Assign) else []
+            if isinstance(
+                stmt, (ast.For, ast.While, ast.If, ast.With)
+            ):  # sel = SelectKBest(k=k).fit(...) in a loop
+                assigns = [a for a in ast.walk(stmt) if isinstance(a, ast.Assign)]
+            for a in assigns:
+                leaf = _constructor_leaf(a.value) if isinstance(a.value, ast.Call) else None
                 if leaf is not None:
-                    for t in stmt.targets:
+                    for t in a.targets:
                         objects.update(_targets(t))
             nodes.append(node)
             for name in out:

@@ -580,7 +580,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                     ev.splits.append(Split(node, "cv", f"{ctor}.fit", _values(flow, node, call.args[:2])))
                     if len(call.args) >= 2 or _has_y(call):  # refit: the best estimator is fit on all of it
                         names = _data_names(flow, data)
-                        model = base_name(recv) or _target(node)
+                        model = base_name(recv) or _target(node) or _bound_to(node.stmt, call)
                         ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
                 continue
             is_fitter = ctor in FITTERS or (ctor in PIPELINES and leaf == "fit_transform")
@@ -600,7 +600,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 and data is not None
                 and (len(call.args) >= 2 or _has_y(call))
             ):
-                model = base_name(recv) or _target(node)
+                model = base_name(recv) or _target(node) or _bound_to(node.stmt, call)
                 names = _data_names(flow, data)
                 ev.models.append(ModelFit(node, model, flow.values(node, names, rows=True), names))
                 _early_stop(node, call, model, ev)
@@ -960,6 +960,16 @@ def _target(node: Node) -> str:
     stmt = node.stmt
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
         return stmt.targets[0].id
+    return ""
+
+
+def _bound_to(stmt: ast.stmt, call: ast.Call) -> str:
+    """The single name a call's value is bound to in a loop or block: ``knn =
+    KNeighborsClassifier(n_neighbors=k).fit(X, y)`` in ``for k in ks:``; else ''."""
+    bound = _assign_of(stmt, call)
+    if bound is not None and bound.value is call and len(bound.targets) == 1:
+        target = bound.targets[0]
+        return target.id if isinstance(target, ast.Name) else ""
     return ""
 
 

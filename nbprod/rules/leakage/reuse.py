@@ -315,11 +315,19 @@ def _hand_picked(ev: Events, on_test: list[Score], tests: set[ID], outer: list[S
                     if not isinstance(c, ast.Call):
                         continue
                     for k in c.keywords:
-                        if (
-                            (_leaf(c), k.arg) in settings
-                            and isinstance(k.value, ast.Constant)
-                            and k.value.value in values
-                        ):
+                        if (_leaf(c), k.arg) not in settings:
+                            continue
+                        typed = _typed_list(flow, model.node, stmt, k.value)
+                        if typed and typed < values and _displayed(ev, score.node):
+                            return (
+                                later.node.cell,
+                                later.node.line,
+                                f"after the loop in cell {_cell(score.node)} scores each {k.arg} on "
+                                f"{', '.join(score.names)} ({_held_out(flow, outer, score)}) and shows the scores, "
+                                f"the values {sorted(typed, key=repr)!r} are typed in by hand in cell {_cell(model.node)} "
+                                "and scored on the same test part: the test set chose the setting",
+                            )
+                        if isinstance(k.value, ast.Constant) and k.value.value in values:
                             return (
                                 later.node.cell,
                                 later.node.line,
@@ -329,6 +337,48 @@ def _hand_picked(ev: Events, on_test: list[Score], tests: set[ID], outer: list[S
                                 "test part: the test set chose the setting",
                             )
     return None
+
+
+def _typed_list(flow: DataFlow, node: Node, stmt: ast.stmt, value: ast.expr) -> set[object]:
+    """The constants a setting takes from a list typed by hand: ``n_neighbors=i`` in ``for i in
+    [2, 3, 5]:`` (or ``for i in k_30:`` with ``k_30 = [2, 3, 5]`` above); empty otherwise."""
+    if not isinstance(value, ast.Name):
+        return set()
+    for loop in ast.walk(stmt):
+        if not (
+            isinstance(loop, ast.For) and isinstance(loop.target, ast.Name) and loop.target.id == value.id
+        ):
+            continue
+        it: ast.expr | None = loop.iter
+        if isinstance(it, ast.Name):
+            d = node.reach.get(it.id)
+            bound = flow.nodes[d].stmt if d is not None else None
+            it = bound.value if isinstance(bound, ast.Assign) and len(bound.targets) == 1 else None
+        if (
+            isinstance(it, (ast.List, ast.Tuple))
+            and it.elts
+            and all(isinstance(e, ast.Constant) for e in it.elts)
+        ):
+            return {e.value for e in it.elts if isinstance(e, ast.Constant)}
+    return set()
+
+
+DISPLAYS = frozenset({"print", "display", "plot", "show", "scatter", "line", "bar", "barh", "lineplot",
+                      "barplot", "scatterplot", "write", "table", "head"})  # fmt: skip
+
+
+def _displayed(ev: Events, node: Node) -> bool:
+    """A sweep's scores are shown: printed or drawn in the loop, or what the loop collected read by a
+    print or a plot in the statements just after it (through a frame made of them too)."""
+    if any(_leaf(c) in DISPLAYS for c in ev.calls_of(node)):
+        return True
+    made = {(node.index, n) for n in node.sources}
+    for later in ev.flow.nodes[node.index + 1 : node.index + 9]:
+        if any((d, n) in made for n, d in later.reach.items()):
+            if any(_leaf(c) in DISPLAYS for c in ev.calls_of(later)):
+                return True
+            made |= {(later.index, n) for n in later.sources}
+    return False
 
 
 def _fold_choice(ev: Events) -> Hit | None:
