@@ -906,6 +906,19 @@ CASES: list[tuple[str, list[str], set[str]]] = [
     ("typed-list-outside-the-swept-values-after-a-plotted-test-sweep",
      ["import matplotlib.pyplot as plt\nX = df[['a', 'b']]\ny = df.y", SPLIT,
       "error_rate = []\nfor i in range(1, 30):\n    knn = KNeighborsClassifier(n_neighbors=i).fit(X_train, y_train)\n    error_rate.append(np.mean(knn.predict(X_test) != y_test))\nplt.plot(range(1, 30), error_rate)", "ks = [50, 100]\nf1s = []\nfor k in ks:\n    clf = KNeighborsClassifier(n_neighbors=k).fit(X_train, y_train)\n    f1s.append(accuracy_score(y_test, clf.predict(X_test)))\nprint(f1s)"], set()),
+    # -- stop 22: a "best" kept over a grid of a single configuration chooses nothing ------------------------
+    ("best-over-a-single-configuration-per-sampler",
+     ["from imblearn.under_sampling import NearMiss\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "for samp in [NearMiss(), SMOTE()]:\n    Xr, yr = samp.fit_resample(X_train, y_train)\n    last_best, best_tree = 0, None\n"
+      "    for n in [50]:\n        m = RandomForestClassifier(n_estimators=n).fit(Xr, yr)\n"
+      "        acc = accuracy_score(y_test, m.predict(X_test))\n        if acc > last_best:\n            last_best, best_tree = acc, m\n"
+      "    print(accuracy_score(y_test, best_tree.predict(X_test)))"], set()),
+    ("best-over-two-configurations-per-sampler",
+     ["from imblearn.under_sampling import NearMiss\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "for samp in [NearMiss(), SMOTE()]:\n    Xr, yr = samp.fit_resample(X_train, y_train)\n    last_best, best_tree = 0, None\n"
+      "    for n in [50, 200]:\n        m = RandomForestClassifier(n_estimators=n).fit(Xr, yr)\n"
+      "        acc = accuracy_score(y_test, m.predict(X_test))\n        if acc > last_best:\n            last_best, best_tree = acc, m\n"
+      "    print(accuracy_score(y_test, best_tree.predict(X_test)))"], {"NB308"}),
 ]  # fmt: skip
 
 

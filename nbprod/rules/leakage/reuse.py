@@ -488,9 +488,54 @@ def _picks(ev: Events, node: Node, ranks: bool = True) -> bool:
     if picks and all(_on_validation(call) for call in picks):
         return False
     best = {n for n in node.sources if n.rsplit(".", 1)[-1].lower().startswith("best")}
+    single = _single_passes(node.stmt) if best or picks else set()
+    if single:  # for n in [50]: ... best = m: a "best" of one configuration chooses nothing
+        picks = [call for call in picks if id(call) not in single]
+        best = {n for n in best if not _stored_only_in(node.stmt, n, single)}
     if best and not best <= _search_bests(node.stmt):
         return True
     return bool(picks)
+
+
+def _single_passes(stmt: ast.stmt) -> set[int]:
+    """Ids of the nodes inside the loops of ``stmt`` that run once over a constant (``for n in
+    [50]:``, ``for d in range(3, 4):``)."""
+    out: set[int] = set()
+    for loop in ast.walk(stmt):
+        if isinstance(loop, ast.For) and len(_swept(loop)) == 1:
+            it = loop.iter
+            if isinstance(it, (ast.List, ast.Tuple)) and len(it.elts) != 1:
+                continue
+            out |= {id(n) for b in loop.body for n in ast.walk(b)}
+    return out
+
+
+def _stored_only_in(stmt: ast.stmt, name: str, inside: set[int]) -> bool:
+    """Every binding of ``name`` in ``stmt`` lies among the nodes ``inside``, but for its start
+    value (``best = None``, ``best_acc, best_m = 0, None``, ``float('inf')``)."""
+    kept = []
+    for sub in ast.walk(stmt):
+        if isinstance(sub, ast.Assign):
+            for target in sub.targets:
+                pairs = [(target, sub.value)]
+                if isinstance(target, ast.Tuple) and isinstance(sub.value, ast.Tuple):
+                    pairs = list(zip(target.elts, sub.value.elts, strict=False))
+                for t, v in pairs:
+                    if isinstance(t, ast.Name) and t.id == name and not _start_value(v):
+                        kept.append(t)
+        elif isinstance(sub, (ast.AugAssign, ast.AnnAssign, ast.For)):
+            target = sub.target
+            kept += [n for n in ast.walk(target) if isinstance(n, ast.Name) and n.id == name]
+    return bool(kept) and all(id(n) in inside for n in kept)
+
+
+def _start_value(v: ast.expr) -> bool:
+    """``None``, ``0``, ``-1``, ``float('inf')``: what a best starts as, before anything is compared."""
+    if isinstance(v, ast.UnaryOp):
+        v = v.operand
+    if isinstance(v, ast.Constant):
+        return True
+    return isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == "float"
 
 
 def _taken_first(stmt: ast.stmt) -> bool:
