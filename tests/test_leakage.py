@@ -919,6 +919,31 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "    for n in [50, 200]:\n        m = RandomForestClassifier(n_estimators=n).fit(Xr, yr)\n"
       "        acc = accuracy_score(y_test, m.predict(X_test))\n        if acc > last_best:\n            last_best, best_tree = acc, m\n"
       "    print(accuracy_score(y_test, best_tree.predict(X_test)))"], {"NB308"}),
+    # -- stop 22: rows repeated before the split (a list of frames multiplied, an index repeated) -------------
+    ("frame-concatenated-with-itself-by-a-multiplied-list",
+     ["df = pd.concat([df] * 3, ignore_index=True)\nX = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], {"NB307"}),
+    ("minority-rows-repeated-by-their-index-before-the-split",
+     ["pos = df[df.y == 1]\ndf = pd.concat([df[df.y == 0], pos.loc[pos.index.repeat(3)]])\nX = df[['a', 'b']]\ny = df.y",
+      SPLIT, FIT_EVAL], {"NB307"}),
+    ("rows-repeated-by-np-repeat-before-the-split",
+     ["X = np.repeat(df[['a', 'b']].values, 2, axis=0)\ny = np.repeat(df.y.values, 2, axis=0)", SPLIT, FIT_EVAL],
+     {"NB307"}),
+    ("training-rows-repeated-after-the-split",
+     ["X = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "X_train = np.repeat(X_train, 2, axis=0)\ny_train = np.repeat(y_train, 2, axis=0)", FIT_EVAL], set()),
+    ("a-constant-repeated-and-a-prediction-row-tiled",
+     ["X = df[['a', 'b']].values\ny = df.y.values", SPLIT, FIT_EVAL,
+      "weights = np.repeat(1.0, 5)\nx_new = np.tile(X_test[:1], (3, 1))\nprint(weights, m.predict(x_new))"], set()),
+    ("classes-undersampled-and-concatenated-before-the-split",
+     ["neg = df[df.y == 0]\npos = df[df.y == 1]\ndf = pd.concat([neg.sample(len(pos), random_state=0), pos])\n"
+      "X = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], set()),
+    ("majority-resampled-without-replacement-concatenated-before-the-split",
+     ["maj = df[df['y'] == 0]\nmino = df[df['y'] != 0]\n"
+      "df = pd.concat([resample(maj, replace=False, n_samples=len(mino), random_state=0), mino])\n"
+      "X = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], set()),
+    ("minority-concatenated-twice-before-the-split",
+     ["pos = df[df.y == 1]\ndf = pd.concat([df[df.y == 0], pos, pos])\nX = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL],
+     {"NB307"}),
 ]  # fmt: skip
 
 

@@ -48,7 +48,8 @@ EARLY_STOPPING = lazyre.compile(r"EarlyStopping|ModelCheckpoint|early_stopping")
 BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
-                      "sample", "concat", "append", "vstack", "concatenate", "train", "array_split", "qcut", "cut"}
+                      "sample", "concat", "append", "vstack", "concatenate", "train", "array_split", "qcut", "cut",
+                      "repeat", "tile"}
                      | STAT_USERS
                      | CV_CALLS | PREDICT | STATS | SCALE_FUNCTIONS)  # fmt: skip
 _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "score",
@@ -724,6 +725,8 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             )
         elif leaf in ("concat", "append", "vstack", "concatenate") and not _axis_one(call):
             _duplicates(node, call, ev)
+        elif leaf in ("repeat", "tile") and (rep := _repeats(ev, call)) is not None:
+            ev.copies.append((node, rep[0], _values(flow, node, [rep[1]])))
         elif isinstance(func, ast.Name) and func.id in helpers:
             names = _data_names(flow, call, {func.id})
             ev.fits.append(
@@ -1113,12 +1116,47 @@ def _compared(call: ast.Call) -> list[ast.expr] | None:
     return None
 
 
+def _times(node: ast.expr | None) -> bool:
+    """A constant count of two or more."""
+    return isinstance(node, ast.Constant) and type(node.value) is int and node.value >= 2
+
+
+def _repeats(ev: Events, call: ast.Call) -> tuple[str, ast.expr] | None:
+    """Rows repeated: ``df.loc[df.index.repeat(2)]``, ``np.repeat(X, 3, axis=0)``, ``np.tile(X, (2, 1))``:
+    the call's text and the data it repeats (None when no row is repeated)."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if _leaf(call) == "repeat" and isinstance(func.value, ast.Attribute) and func.value.attr == "index":
+        return (f"{_call_text(call)}()", func.value.value) if call.args and _times(call.args[0]) else None
+    if _qualified(ev, func) not in ("numpy.repeat", "numpy.tile") or len(call.args) < 2:
+        return None
+    count = call.args[1]
+    if _leaf(call) == "repeat":
+        axis = (
+            call.args[2]
+            if len(call.args) > 2
+            else next((k.value for k in call.keywords if k.arg == "axis"), None)
+        )
+        rows = isinstance(axis, ast.Constant) and axis.value == 0
+        return ("np.repeat()", call.args[0]) if rows and _times(count) else None
+    if isinstance(count, ast.Tuple) and count.elts:
+        count = count.elts[0]
+    return ("np.tile()", call.args[0]) if _times(count) else None
+
+
 def _duplicates(node: Node, call: ast.Call, ev: Events) -> None:
     """``pd.concat([df, df[df.y == 1]])``: rows of a frame added to the frame again."""
     flow = ev.flow
     items: list[ast.expr] = []
     for arg in call.args:
-        items.extend(arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg])
+        times = 1
+        if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Mult):  # pd.concat([df] * 3)
+            if isinstance(arg.left, (ast.List, ast.Tuple)) and _times(arg.right):
+                arg, times = arg.left, 2
+            elif isinstance(arg.right, (ast.List, ast.Tuple)) and _times(arg.left):
+                arg, times = arg.right, 2
+        items.extend((arg.elts if isinstance(arg, (ast.List, ast.Tuple)) else [arg]) * times)
     if isinstance(call.func, ast.Attribute) and _leaf(call) == "append":
         items.append(call.func.value)
     vals = [flow.values(node, names_in(item), rows=True) for item in items]
@@ -1137,8 +1175,67 @@ def _duplicates(node: Node, call: ast.Call, ev: Events) -> None:
             ):
                 if _leaf(call) == "append" and not (a == b):
                     continue
+                if _disjoint(_mask(flow, node, items[i]), _mask(flow, node, items[j])):
+                    continue  # df[df.y == 0].sample(n) and df[df.y == 1]: undersampling, no row twice
                 ev.copies.append((node, f"{_leaf(call)}() of {names[i]} and {names[j]}", a | b))
                 return
+
+
+_PEELED = frozenset({"sample", "head", "tail", "reset_index", "copy", "drop_duplicates", "dropna", "astype"})
+
+
+def _mask(flow: DataFlow, node: Node, item: ast.expr, hops: int = 2) -> tuple[str, str, bool, object] | None:
+    """The class filter a concatenated item was cut by: ``df[df.y == 1]``, ``df.loc[df['y'] != 0]``
+    (with a sample or head after it, or through a name bound to it): (frame, column, equal, value)."""
+    while True:
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and _leaf(item) in _PEELED:
+            item = item.func.value
+        elif (
+            isinstance(item, ast.Call)
+            and _leaf(item) == "resample"
+            and item.args
+            and _kw(item, "replace") is not True
+        ):
+            item = item.args[0]  # resample(df_major, replace=False, n_samples=...)
+        elif isinstance(item, ast.Subscript) and isinstance(item.slice, ast.Slice):
+            item = item.value
+        elif isinstance(item, ast.Attribute) and item.attr in ("loc", "iloc"):
+            item = item.value
+        else:
+            break
+    if isinstance(item, ast.Name) and hops:
+        d = node.reach.get(item.id)
+        bound = flow.nodes[d] if d is not None else None
+        if bound is not None and isinstance(bound.stmt, ast.Assign) and len(bound.stmt.targets) == 1:
+            return _mask(flow, bound, bound.stmt.value, hops - 1)
+        return None
+    if not isinstance(item, ast.Subscript):
+        return None
+    frame = (
+        item.value.value if isinstance(item.value, ast.Attribute) and item.value.attr == "loc" else item.value
+    )
+    test = item.slice
+    if not (isinstance(frame, ast.Name) and isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    op, value, column = test.ops[0], test.comparators[0], test.left
+    if not isinstance(op, (ast.Eq, ast.NotEq)) or not isinstance(value, ast.Constant):
+        return None
+    if isinstance(column, ast.Attribute) and isinstance(column.value, ast.Name):
+        col = column.attr
+    elif isinstance(column, ast.Subscript) and isinstance(column.slice, ast.Constant):
+        col = str(column.slice.value)
+    else:
+        return None
+    return frame.id, col, isinstance(op, ast.Eq), value.value
+
+
+def _disjoint(a: tuple[str, str, bool, object] | None, b: tuple[str, str, bool, object] | None) -> bool:
+    """Two class filters of one frame that no row passes both: ``y == 0`` and ``y == 1``, ``y == 1`` and ``y != 1``."""
+    if a is None or b is None or a[:2] != b[:2]:
+        return False
+    if a[2] and b[2]:
+        return a[3] != b[3]
+    return a[2] != b[2] and a[3] == b[3]
 
 
 # -- helpers for the rules -----------------------------------------------------
