@@ -944,6 +944,19 @@ CASES: list[tuple[str, list[str], set[str]]] = [
     ("minority-concatenated-twice-before-the-split",
      ["pos = df[df.y == 1]\ndf = pd.concat([df[df.y == 0], pos, pos])\nX = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL],
      {"NB307"}),
+    # -- stop 22: with no test part, early stopping on the one held-out part whose score is reported ---------
+    ("early-stop-on-the-only-held-out-part-reported",
+     ["from xgboost import XGBClassifier\nfrom sklearn.metrics import roc_auc_score\nX = df[['a', 'b']]\ny = df.y\nX_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, random_state=0)", "m = XGBClassifier(n_estimators=500, early_stopping_rounds=50)\n"
+      "m.fit(X_train, y_train, eval_set=[(X_train, y_train), (X_val, y_val)], verbose=0)\n"
+      "print('val auc', roc_auc_score(y_val, m.predict_proba(X_val)[:, 1]))"], {"NB308"}),
+    ("eval-set-only-monitored-on-the-only-held-out-part-reported",
+     ["from xgboost import XGBClassifier\nfrom sklearn.metrics import roc_auc_score\nX = df[['a', 'b']]\ny = df.y\nX_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, random_state=0)", "m = XGBClassifier(n_estimators=200)\nm.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=0)\n"
+      "print('val auc', roc_auc_score(y_val, m.predict_proba(X_val)[:, 1]))"], set()),
+    ("early-stop-on-a-validation-part-then-a-holdout-file-scored",
+     ["from xgboost import XGBClassifier\nfrom sklearn.metrics import roc_auc_score\nX = df[['a', 'b']]\ny = df.y\nX_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.2, random_state=0)", "m = XGBClassifier(n_estimators=500, early_stopping_rounds=50)\n"
+      "m.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=0)\n"
+      "hold = pd.read_csv('holdout.csv')\nprint('holdout auc', roc_auc_score(hold.y, m.predict_proba(hold[['a', 'b']])[:, 1]))"],
+     set()),
 ]  # fmt: skip
 
 

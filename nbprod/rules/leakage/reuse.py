@@ -95,6 +95,9 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
             if _named_test(v[1]) and not (_lineage(flow, {v}) & parts)
         }
     if not tests:
+        reported = _stopped_on_reported(ev)
+        if reported is not None:
+            yield reported
         return
     on_test = [s for s in ev.scores if _rows(flow, s.data) & tests]
     for hit in (
@@ -230,6 +233,35 @@ def _tuned_on_test(ev: Events, on_test: list[Score], outer: list[Split]) -> Hit 
                 node.line,
                 f"the objective handed to {by}() in cell {_cell(node)} scores each trial on "
                 f"{', '.join(score.names)} ({_held_out(ev.flow, outer, score)}): the test set chose the settings",
+            )
+    return None
+
+
+def _stopped_on_reported(ev: Events) -> Hit | None:
+    """With no test part, early stopping watches a held-out part (``eval_set=[(X_val, y_val)]``) and
+    that same part gives the only held-out score: the reported score chose when to stop."""
+    flow = ev.flow
+    for node, model, data in ev.stops:
+        fit = next((m for m in ev.models if m.node is node and m.model == model), None)
+        if fit is None or not data or data & fit.data:
+            continue
+        on_watched, elsewhere = [], False
+        for score in ev.scores:
+            if score.node.index < node.index or score.model not in (model, ""):
+                continue
+            seen = _rows(flow, score.data)
+            if seen & data:
+                on_watched.append(score)
+            elif not (seen & fit.data):
+                elsewhere = True  # another held-out part is scored: the watched one is a validation part
+        if on_watched and not elsewhere:
+            score = on_watched[0]
+            return (
+                node.cell,
+                node.line,
+                f"{model or 'the model'}.fit in cell {_cell(node)} stops early on {', '.join(sorted({n for _, n in data}))}, "
+                f"and the only held-out score ({score.leaf} in cell {_cell(score.node)}) is on that same part: "
+                "the reported part chose when to stop",
             )
     return None
 
