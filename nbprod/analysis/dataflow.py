@@ -970,6 +970,8 @@ class _Classes:
             args.args = m.args.args[1:]
             body = [_SelfNames(me, obj).visit(copy_module.deepcopy(sub)) for sub in m.body]
             fn = ast.FunctionDef(name=f"{obj}.{name}", args=args, body=body, decorator_list=[], returns=None)
+            if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+                setattr(fn, "type_params", [])  # noqa: B010  (the field is missing before 3.12)
             ast.copy_location(fn, m)
             made[name] = fn
         kept = {name for name, fn in made.items() if _inlinable(fn, frozenset(), any_body=True)[0]}

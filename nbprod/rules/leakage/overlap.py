@@ -30,8 +30,11 @@ from nbprod.rules.leakage._events import (
 )
 def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     """Rows that sit on both sides of the split make the test score a training score:
-    SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)` or
-    duplicated rows concatenated before `train_test_split` or cross-validation; a model
+    SMOTE, ADASYN, `RandomOverSampler`, `resample(replace=True)`, `sample(replace=True)`,
+    duplicated rows concatenated (`pd.concat([df, df[m]])`, `pd.concat([df] * 3)`) or repeated
+    (`df.loc[df.index.repeat(2)]`, `np.repeat(X, 2, axis=0)`, `np.tile(X, (2, 1))`) before
+    `train_test_split` or cross-validation (two class filters of one frame that no row passes both,
+    `df[df.y == 0].sample(n)` and `df[df.y == 1]`, are undersampling and stay quiet); a model
     fit on the full data and scored on, or predicting, a test part of it (`m.fit(X, y)`
     after the split, then `m.predict(X_test)`, a `GridSearchCV` fit on every row whose
     `best_estimator_` then predicts the test part); and a notebook whose only

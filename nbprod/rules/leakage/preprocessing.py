@@ -248,7 +248,12 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     `if __name__ == "__main__":` too, since a kernel runs that block, a `main()` that only
     calls such helpers, a helper that fits, splits or resamples called inside a loop or a branch,
     `results = [run(m) for m in markets]`, and a helper the notebook never calls whose body
-    splits the rows, a web route or a test function, read where it is defined), and fires
+    splits the rows, a web route or a test function, read where it is defined; one handed to
+    something else to call, `study.optimize(objective)`, `toolbox.register('evaluate', f)`, read
+    where it is handed over; the methods of the notebook's own classes on their instances, `obj =
+    Model(X, y)` running `__init__` and `obj.train(df)` its method, with `self.scaler` as
+    `obj.scaler`; a helper's branches on a flag it is given or left at its default, `if scale:`,
+    decided), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and

@@ -43,13 +43,19 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     as a score where it is called, and one that computes a metric of two of its arguments
     (`evaluate_model(y_test, m.predict(X_test))`) as a metric. A training loop with no
     scikit-learn score (PyTorch, Keras by hand) fires when each pass is measured on a
-    test-named part (`acc = evaluate(model, test_loader)`) and the best is kept (`if acc >
-    best_acc: best_acc = acc`); a labelled test file (`X_holdout`) beside a validation split
-    counts as a test part. It also fires when early stopping watches the test part
+    test-named part (`acc = evaluate(model, test_loader)`, or a loss summed over a test loader's
+    batches) and the best is kept (`if acc > best_acc: best_acc = acc`); a loader that holds only
+    a split's test rows counts as a test part whatever its name (`val_loader =
+    DataLoader(TensorDataset(X_test, y_test))`, and the training function's parameter it is given
+    as); a labelled test file (`X_holdout`) beside a validation split counts as a test part. It
+    fires when a tuner's objective (`study.optimize(objective)`, `fmin(fn=...)`) scores the test
+    part, and when a decision threshold is picked from a `roc_curve` / `precision_recall_curve`
+    drawn on the test part (`thr[np.argmax(tpr - fpr)]`) and the test part is scored at it. It also fires when early stopping watches the test part
     (`eval_set=[(X_test, y_test)]` with `early_stopping_rounds`, Keras
     `validation_data=(X_test, y_test)` with an `EarlyStopping` callback) and the same test
     part then scores the model; when, after a sweep scored on the test part, one of the
-    swept values is typed in by hand (`n_neighbors=9`) and scored there (an error rate by hand,
+    swept values is typed in by hand (`n_neighbors=9`, or a list of some of them, `for k in [3, 5,
+    9]`, when the sweep's scores were printed or drawn) and scored there (an error rate by hand,
     `np.mean(pred_i != y_test)`, is a score, and so is a model class's own `m.score_rmse(X_test,
     y_test)`; a pick may read the scores through a frame made of them, `df.loc[df['rmse'].idxmin()]`); and when a
     cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
@@ -57,8 +63,10 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     `GridSearchCV` (`best = grid.best_estimator_` scored in a printing loop), a test part that
     is only monitored, early stopping on a validation part cut from the same rows as the test
     part the model is scored on (`X_val, X_test = train_test_split(X_tmp, ...)`), the best fold of
-    a cross-validation kept for display, and a sweep whose test scores are only printed, drawn
-    or ranked into a table (`sort_values` with no first row taken) stay quiet."""
+    a cross-validation kept for display, a sweep whose test scores are only printed, drawn
+    or ranked into a table (`sort_values` with no first row taken), and a "best" kept over a
+    single configuration (`for n in [50]:`) stay quiet. With no test part at all, early stopping on
+    the one held-out part whose score is then the only one reported fires too."""
     kept = _kept_best_on_test(facts)
     if kept is not None:
         yield kept
