@@ -957,6 +957,16 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "m.fit(X_train, y_train, eval_set=[(X_val, y_val)], verbose=0)\n"
       "hold = pd.read_csv('holdout.csv')\nprint('holdout auc', roc_auc_score(hold.y, m.predict_proba(hold[['a', 'b']])[:, 1]))"],
      set()),
+    ("own-knn-class-scored-on-its-fit-rows",
+     ["X = df[['a', 'b']].values\ny = df.y.values",
+      "class KNN:\n    def __init__(self, k=3):\n        self.k = k\n\n    def fit(self, X, y):\n        self.X, self.y = X, y\n\n"
+      "    def predict(self, X):\n        out = []\n        for x in X:\n            d = np.linalg.norm(self.X - x, axis=1)\n"
+      "            out.append(np.bincount(self.y[np.argsort(d)[: self.k]]).argmax())\n        return np.array(out)",
+      "knn = KNN(5)\nknn.fit(X, y)\nprint(accuracy_score(y, knn.predict(X)))"], {"NB307"}),
+    ("library-subclass-fit-on-every-row-scored-on-the-test-part",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "class MyForest(RandomForestClassifier):\n    def fit(self, X, y):\n        print('fitting')\n        return super().fit(X, y)",
+      "m = MyForest(n_estimators=10)\nm.fit(X, y)\nprint(m.score(X_test, y_test))"], {"NB307"}),
 ]  # fmt: skip
 
 

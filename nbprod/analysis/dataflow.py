@@ -886,9 +886,18 @@ class _MethodCalls(ast.NodeTransformer):
         return node
 
 
+# the estimator interface: a call of one stays (``m.fit(X, y)`` is the model's fit, ``m.score(X_test,
+# y_test)`` its score) and, on a notebook class, its body follows; on a class built on a library's
+# class (``class MyRF(RandomForestClassifier)``) the body is not followed
+ESTIMATOR_METHODS = frozenset({"fit", "partial_fit", "predict", "predict_proba", "predict_log_proba",
+                               "decision_function", "score", "transform", "fit_transform", "fit_predict",
+                               "fit_resample", "evaluate"})  # fmt: skip
+
+
 def _class_methods(defs: dict[str, ast.ClassDef]) -> dict[str, dict[str, ast.FunctionDef]]:
     """Each notebook class's plain methods (``def m(self, ...)``, no decorator), a notebook base
-    class's too unless overridden."""
+    class's too unless overridden; a class with a base from outside the notebook keeps its
+    estimator methods (``ESTIMATOR_METHODS``) out."""
     out: dict[str, dict[str, ast.FunctionDef]] = {}
 
     def methods(name: str, seen: frozenset[str]) -> dict[str, ast.FunctionDef]:
@@ -896,12 +905,17 @@ def _class_methods(defs: dict[str, ast.ClassDef]) -> dict[str, dict[str, ast.Fun
             return out[name]
         cls = defs[name]
         found: dict[str, ast.FunctionDef] = {}
+        outside = False
         for base in cls.bases:
             if isinstance(base, ast.Name) and base.id in defs and base.id not in seen:
                 found.update(methods(base.id, seen | {name}))
+            elif not (isinstance(base, ast.Name) and base.id == "object"):
+                outside = True
         for m in cls.body:
             if isinstance(m, ast.FunctionDef) and not m.decorator_list and m.args.args:
                 found[m.name] = m
+        if outside:
+            found = {n: m for n, m in found.items() if n not in ESTIMATOR_METHODS}
         out[name] = found
         return found
 
@@ -931,18 +945,22 @@ class _Classes:
         """The statement with its method calls as helper calls, and after ``obj = Model(...)`` the
         call of ``obj.__init__``."""
         out: list[tuple[ast.stmt, set[str]]] = []
+        inlined = {obj: ms - ESTIMATOR_METHODS for obj, ms in self.instances.items()}
         if self.instances and any(
             isinstance(c, ast.Call)
             and isinstance(c.func, ast.Attribute)
             and isinstance(c.func.value, ast.Name)
-            and c.func.attr in self.instances.get(c.func.value.id, ())
+            and c.func.attr in inlined.get(c.func.value.id, ())
             for c in ast.walk(stmt)
         ):
-            new = _MethodCalls(self.instances).visit(copy_module.deepcopy(stmt))
+            new = _MethodCalls(inlined).visit(copy_module.deepcopy(stmt))
             for n in ast.walk(new):
                 n.__dict__.pop("_nbprod_sources", None)
             stmt, reads = new, reads | names_in(new)
         out.append((stmt, reads))
+        kept = self.estimator_call(stmt)
+        if kept is not None:  # pred = knn.predict(X): the call stays (a predict), and its body follows
+            out.append((kept, names_in(kept)))
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             obj, value = stmt.targets[0].id, stmt.value
             cls = value.func.id if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) else None
@@ -957,6 +975,29 @@ class _Classes:
             else:
                 self.instances.pop(obj, None)
         return out
+
+    def estimator_call(self, stmt: ast.stmt) -> ast.stmt | None:
+        """``m.fit(X, y)``, ``pred = m.predict(X)``, ``print(m.score(X, y))`` on an instance: the call of
+        the method's body as a helper, its value unused (the statement itself still binds it)."""
+        call = stmt.value if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name)
+            and call.func.id == "print"
+            and call.args
+        ):
+            call = call.args[0]
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.attr in ESTIMATOR_METHODS
+            and call.func.attr in self.instances.get(call.func.value.id, ())
+        ):
+            return None
+        name = f"{call.func.value.id}.{call.func.attr}"
+        body = ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=call.args, keywords=call.keywords)
+        return ast.fix_missing_locations(ast.copy_location(ast.Expr(value=body), stmt))
 
     def instance(self, obj: str, cls: str) -> set[str]:
         """The helpers ``obj.m`` for the methods of ``cls`` simple enough to follow (made once)."""
