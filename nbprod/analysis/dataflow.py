@@ -1166,8 +1166,8 @@ def build(facts: NotebookFacts) -> DataFlow:
                         helpers[stmt.name] = stmt  # type: ignore[assignment]
                     elif called:
                         waiting[stmt.name] = (stmt, called)  # type: ignore[assignment]
-    while waiting:  # main() -> train(): a helper that calls a followed helper is followed too
-        ready = [name for name, (_, called) in waiting.items() if called & helpers.keys()]
+    while waiting:  # main() -> train(), or main() -> Trainer(...): followed too
+        ready = [name for name, (_, called) in waiting.items() if called & (helpers.keys() | classes.keys())]
         if not ready:
             break
         for name in ready:
