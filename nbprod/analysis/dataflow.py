@@ -924,6 +924,41 @@ def _class_methods(defs: dict[str, ast.ClassDef]) -> dict[str, dict[str, ast.Fun
     return out
 
 
+class _Unnamed(ast.NodeTransformer):
+    """``Trainer(path).run()`` read as ``Trainer().run()``, the name ``Trainer()`` for the instance."""
+
+    def __init__(self, cls: str) -> None:
+        self.cls = cls
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        v = node.value
+        if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id == self.cls:
+            node.value = ast.copy_location(ast.Name(id=f"{self.cls}()", ctx=ast.Load()), v)
+            return node
+        self.generic_visit(node)
+        return node
+
+
+def _anonymous(
+    stmt: ast.stmt, classes: dict[str, dict[str, ast.FunctionDef]]
+) -> tuple[ast.stmt, ast.stmt] | None:
+    """For a statement calling a method of an instance it builds on the spot (``Trainer(path).run()``):
+    the statement building it (``Trainer() = Trainer(path)``) and the statement on that name."""
+    for c in ast.walk(stmt):
+        if not (isinstance(c, ast.Attribute) and isinstance(c.value, ast.Call)):
+            continue
+        inner = c.value
+        if isinstance(inner.func, ast.Name) and inner.func.id in classes:
+            cls = inner.func.id
+            made = ast.Assign(targets=[ast.Name(id=f"{cls}()", ctx=ast.Store())], value=inner)
+            made = ast.fix_missing_locations(ast.copy_location(made, stmt))
+            new = _Unnamed(cls).visit(copy_module.deepcopy(stmt))
+            for n in ast.walk(new):
+                n.__dict__.pop("_nbprod_sources", None)
+            return made, new
+    return None
+
+
 class _Classes:
     """The classes a notebook defines and the instances its statements build (``obj = Model(X, y)``):
     each method of an instance is followed where it is called, as a helper ``obj.method`` whose
@@ -943,8 +978,13 @@ class _Classes:
 
     def rewrite(self, stmt: ast.stmt, reads: set[str]) -> list[tuple[ast.stmt, set[str]]]:
         """The statement with its method calls as helper calls, and after ``obj = Model(...)`` the
-        call of ``obj.__init__``."""
+        call of ``obj.__init__``; ``Model(X, y).train()`` as ``Model() = Model(X, y)`` then the call."""
         out: list[tuple[ast.stmt, set[str]]] = []
+        built = _anonymous(stmt, self.methods) if isinstance(stmt, (ast.Assign, ast.Expr)) else None
+        if built is not None:  # Trainer(path).run(): the instance is named Trainer()
+            made, stmt = built
+            out.extend(self.rewrite(made, names_in(made)))
+            reads = reads | names_in(stmt)
         inlined = {obj: ms - ESTIMATOR_METHODS for obj, ms in self.instances.items()}
         if self.instances and any(
             isinstance(c, ast.Call)
