@@ -973,6 +973,88 @@ CASES: list[tuple[str, list[str], set[str]]] = [
      ["class Trainer:\n    def __init__(self, path):\n        self.df = pd.read_csv(path)\n        self.scaler = StandardScaler()\n    def preprocess(self):\n        self.df = self.df.dropna()\n        self.X = self.df.drop('y', axis=1)\n        self.y = self.df.y\n    def split(self):\n        self.X_train, self.X_test, self.y_train, self.y_test = train_test_split(self.X, self.y, random_state=0)\n    def train(self):\n        self.model = RandomForestClassifier().fit(self.X_train, self.y_train)\n    def evaluate(self):\n        return accuracy_score(self.y_test, self.model.predict(self.X_test))\n    def run(self):\n        self.preprocess()\n        self.split()\n        self.X_train = self.scaler.fit_transform(self.X_train)\n        self.X_test = self.scaler.transform(self.X_test)\n        self.train()\n        return self.evaluate()\ndef main():\n    t = Trainer('d.csv')\n    print(t.run())\nif __name__ == '__main__':\n    main()\n"], set()),
     ("trainer-instance-built-on-the-spot-scales-before-its-split",
      ["class Trainer:\n    def __init__(self, path):\n        self.df = pd.read_csv(path)\n        self.scaler = StandardScaler()\n    def preprocess(self):\n        self.df = self.df.fillna(self.df.mean())\n        self.X = self.scaler.fit_transform(self.df.drop('y', axis=1))\n        self.y = self.df.y\n    def split(self):\n        self.X_train, self.X_test, self.y_train, self.y_test = train_test_split(self.X, self.y, random_state=0)\n    def train(self):\n        self.model = RandomForestClassifier().fit(self.X_train, self.y_train)\n    def evaluate(self):\n        return accuracy_score(self.y_test, self.model.predict(self.X_test))\n    def run(self):\n        self.preprocess()\n        self.split()\n        self.train()\n        return self.evaluate()\ndef main():\n    print(Trainer('d.csv').run())\nif __name__ == '__main__':\n    main()\n"], {"NB301"}),
+    # -- round 10 (held-out-10's misses, each a general form) ------------------------------
+    ("helper-defined-inside-a-helper-scales-before-its-positional-cut",
+     ["def run(df):\n    def evaluate(d, cols):\n        d = d.copy()\n        d[cols] = StandardScaler().fit_transform(d[cols])\n"
+      "        n = int(len(d) * 0.8)\n        train, test = d.iloc[:n], d.iloc[n:]\n"
+      "        m = LogisticRegression().fit(train[cols], train.y)\n        return accuracy_score(test.y, m.predict(test[cols]))\n"
+      "    r1 = evaluate(df, ['a', 'b'])\n    r2 = evaluate(df, ['a', 'c'])\n    print(r1, r2)\nrun(df)"], {"NB301"}),
+    ("helper-defined-inside-a-helper-splits-then-scales",
+     ["def run(df):\n    def evaluate(d, cols):\n        n = int(len(d) * 0.8)\n        train, test = d.iloc[:n], d.iloc[n:]\n"
+      "        sc = StandardScaler().fit(train[cols])\n        m = LogisticRegression().fit(sc.transform(train[cols]), train.y)\n"
+      "        return accuracy_score(test.y, m.predict(sc.transform(test[cols])))\n"
+      "    print(evaluate(df, ['a', 'b']))\nrun(df)"], set()),
+    ("split-imported-under-another-name-after-smote",
+     ["from sklearn.model_selection import train_test_split as tts\nX = df[['a', 'b']]\ny = df.y",
+      "Xr, yr = SMOTE(random_state=0).fit_resample(X, y)\nX_train, X_test, y_train, y_test = tts(Xr, yr, random_state=0)",
+      FIT_EVAL], {"NB307"}),
+    ("split-imported-under-another-name-then-smote-on-training-part",
+     ["from sklearn.model_selection import train_test_split as tts\nX = df[['a', 'b']]\ny = df.y",
+      "X_train, X_test, y_train, y_test = tts(X, y, random_state=0)\nX_train, y_train = SMOTE(random_state=0).fit_resample(X_train, y_train)",
+      FIT_EVAL], set()),
+    ("dict-of-label-encoders-fit-on-every-row",
+     ["encoders = {'city': LabelEncoder(), 'job': LabelEncoder()}\nfor c in encoders:\n    df[c + '_code'] = encoders[c].fit_transform(df[c])",
+      "X = df[['city_code', 'job_code', 'a']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("dict-of-label-encoders-fit-on-the-training-part",
+     ["X = df[['city', 'job', 'a']]\ny = df.y", SPLIT,
+      "encoders = {'city': LabelEncoder(), 'job': LabelEncoder()}\nfor c in encoders:\n    X_train[c] = encoders[c].fit_transform(X_train[c])\n    X_test[c] = encoders[c].transform(X_test[c])",
+      FIT_EVAL], set()),
+    ("model-from-a-helper-scored-on-its-own-training-rows",
+     ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
+      "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),
+    ("model-from-a-helper-scored-on-the-test-part",
+     ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
+      "X = df[['a', 'b']]\ny = df.y", SPLIT, "model = train_model(X_train, y_train)\nprint(accuracy_score(y_test, model.predict(X_test)))"],
+     set()),
+    ("scaler-before-a-search-whose-fold-scores-are-never-read",
+     ["X = StandardScaler().fit_transform(df[['a', 'b']])\ny = df.y",
+      "gs = GridSearchCV(LogisticRegression(), {'C': [0.1, 1]}, cv=5)\ngs.fit(X, y)\nbest = gs.best_estimator_\nprint(best.coef_)"],
+     {"NB309"}),
+    ("scaler-before-a-search-whose-best-score-is-shown",
+     ["X = StandardScaler().fit_transform(df[['a', 'b']])\ny = df.y",
+      "gs = GridSearchCV(LogisticRegression(), {'C': [0.1, 1]}, cv=5)\ngs.fit(X, y)\nprint(gs.best_score_)"], {"NB301"}),
+    ("test-sweep-in-a-function-never-called",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def sweep(x_train, x_test, y_train, y_test):\n    best_score = 0\n    for C in [0.1, 1, 10]:\n"
+      "        s = LogisticRegression(C=C).fit(x_train, y_train).score(x_test, y_test)\n        if best_score < s:\n            best_score = s\n    print(best_score)",
+      "# sweep(X_train, X_test, y_train, y_test)\nprint(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))"], set()),
+    ("test-sweep-in-a-function-that-is-called",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def sweep(x_train, x_test, y_train, y_test):\n    best_score = 0\n    for C in [0.1, 1, 10]:\n"
+      "        s = LogisticRegression(C=C).fit(x_train, y_train).score(x_test, y_test)\n        if best_score < s:\n            best_score = s\n    print(best_score)",
+      "sweep(X_train, X_test, y_train, y_test)"], {"NB308"}),
+    ("smote-per-fold-in-a-helper-called-twice-in-a-loop",
+     ["from sklearn.model_selection import StratifiedKFold\n"
+      "def evaluate(X, y):\n    skf = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)\n    acc = []\n"
+      "    for tr, te in skf.split(X, y):\n        sc = StandardScaler().fit(X[tr])\n"
+      "        Xb, yb = SMOTE(random_state=0).fit_resample(sc.transform(X[tr]), y[tr])\n"
+      "        m = LogisticRegression().fit(Xb, yb)\n        acc.append(accuracy_score(y[te], m.predict(sc.transform(X[te]))))\n    return np.mean(acc)",
+      "for f in ['a.csv', 'b.csv']:\n    d = pd.read_csv(f)\n    y = d.y.values\n    print(evaluate(d[['a']].values, y))\n    print(evaluate(d[['b']].values, y))"],
+     set()),
+    ("two-models-scored-by-a-helper-on-the-test-part-best-kept",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def evaluate_model(model, X_test, y_test):\n    p = model.predict(X_test)\n    return {'acc': accuracy_score(y_test, p), 'pred': p}",
+      "results = {}\nlr = LogisticRegression().fit(X_train, y_train)\nresults['lr'] = evaluate_model(lr, X_test, y_test)\n"
+      "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nresults['rf'] = evaluate_model(rf, X_test, y_test)\n"
+      "best = max(results, key=lambda k: results[k]['acc'])\nprint(best)"], {"NB308"}),
+    ("two-models-scored-by-a-helper-on-the-test-part-both-shown",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "def evaluate_model(model, X_test, y_test):\n    p = model.predict(X_test)\n    return {'acc': accuracy_score(y_test, p), 'pred': p}",
+      "results = {}\nlr = LogisticRegression().fit(X_train, y_train)\nresults['lr'] = evaluate_model(lr, X_test, y_test)\n"
+      "rf = RandomForestClassifier(random_state=0).fit(X_train, y_train)\nresults['rf'] = evaluate_model(rf, X_test, y_test)\n"
+      "print(results['lr']['acc'], results['rf']['acc'])"], set()),
+    ("pipeline-with-a-scaler-searched-on-every-row-then-scored-on-the-test-part",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "pipe = Pipeline([('sc', StandardScaler()), ('m', LogisticRegression())])\ngrid = GridSearchCV(pipe, {'m__C': [0.1, 1]}, cv=5)\ngrid.fit(X, y)",
+      "print(grid.best_estimator_.score(X_test, y_test))"], {"NB301", "NB307"}),
+    ("pipeline-with-a-scaler-searched-on-the-training-part",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "pipe = Pipeline([('sc', StandardScaler()), ('m', LogisticRegression())])\ngrid = GridSearchCV(pipe, {'m__C': [0.1, 1]}, cv=5)\ngrid.fit(X_train, y_train)",
+      "print(grid.best_estimator_.score(X_test, y_test))"], set()),
+    ("pipeline-without-a-transformer-searched-on-every-row-then-scored-on-the-test-part",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "pipe = Pipeline([('m', LogisticRegression())])\ngrid = GridSearchCV(pipe, {'m__C': [0.1, 1]}, cv=5)\ngrid.fit(X, y)",
+      "print(grid.best_estimator_.score(X_test, y_test))"], {"NB307"}),
 ]  # fmt: skip
 
 

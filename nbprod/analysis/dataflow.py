@@ -538,6 +538,8 @@ def _inlinable(
     relevant = False
     called: set[str] = set()
     for stmt in fn.body[1:] if _is_docstring(fn.body[0]) else fn.body:
+        if isinstance(stmt, ast.FunctionDef) and not stmt.decorator_list:
+            continue  # a helper defined inside the helper: followed on its own (``nested_helpers``)
         for sub in ast.walk(stmt):
             if isinstance(sub, _NOT_INLINED):
                 return False, set()
@@ -551,6 +553,14 @@ def _inlinable(
             elif isinstance(sub, ast.Subscript) and _row_cut(sub):
                 relevant = True
     return relevant or any_body or bool(called & followed), set() if relevant else called
+
+
+def nested_helpers(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.FunctionDef]:
+    """The plain functions defined directly in a function's body (``def run(): def evaluate(df): ...``),
+    which reach only their parameters and the notebook's names: followed like top-level helpers."""
+    if isinstance(fn, ast.AsyncFunctionDef):
+        return []
+    return [s for s in fn.body if isinstance(s, ast.FunctionDef) and not s.decorator_list]
 
 
 def _row_cut(sub: ast.Subscript) -> bool:
@@ -608,7 +618,9 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     if stored is None:  # the names the helper binds: walked once per helper, not once per call
         stored = fn._nbprod_stored = frozenset(  # type: ignore[attr-defined]
             sub.id
-            for sub in ast.walk(fn)
+            for top in fn.body
+            if not isinstance(top, ast.FunctionDef)  # a nested helper's locals are its own
+            for sub in ast.walk(top)
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)) and "." not in sub.id
         )  # an instance's attribute (``obj.scaler``, a method's ``self.scaler``) is no local
     local = set(params) | stored
@@ -623,6 +635,8 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     known = _known_flags(fn, given, stored)
     decide = _Decide(known) if known else None
     for sub in body:
+        if isinstance(sub, ast.FunctionDef):  # a nested helper: its calls are followed as a helper's
+            continue
         copy = copy_module.deepcopy(sub)
         for n in ast.walk(copy):  # a walk remembered on the original holds the old names
             n.__dict__.pop("_nbprod_sources", None)
@@ -1190,6 +1204,7 @@ def build(facts: NotebookFacts) -> DataFlow:
     opaque: set[str] = set(facts.imports) | BUILTIN_NAMES
     objects: set[str] = set()
     waiting: dict[str, tuple[ast.FunctionDef, set[str]]] = {}  # followed once a helper they call is
+    nested: dict[str, ast.FunctionDef] = {}  # helpers defined inside a top-level function
     for _, cf in facts.code():
         opaque.update(cf.functions)
         opaque.update(cf.classes)
@@ -1201,11 +1216,21 @@ def build(facts: NotebookFacts) -> DataFlow:
                     functions[stmt.name] = function_updates(stmt)
                     helpers.pop(stmt.name, None)
                     waiting.pop(stmt.name, None)
+                    for inner in nested_helpers(stmt):
+                        nested.setdefault(inner.name, inner)
                     ok, called = _inlinable(stmt, frozenset())
                     if ok:
                         helpers[stmt.name] = stmt  # type: ignore[assignment]
                     elif called:
                         waiting[stmt.name] = (stmt, called)  # type: ignore[assignment]
+    for name, inner in nested.items():  # def run(): def evaluate(df): ...: evaluate is followed too
+        if name in functions or name in classes or name in helpers:
+            continue  # a name the notebook also defines at the top level: not guessed
+        ok, called = _inlinable(inner, frozenset())
+        if ok:
+            helpers[name] = inner
+        elif called:
+            waiting[name] = (inner, called)
     while waiting:  # main() -> train(), or main() -> Trainer(...): followed too
         ready = [name for name, (_, called) in waiting.items() if called & (helpers.keys() | classes.keys())]
         if not ready:

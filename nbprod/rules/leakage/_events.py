@@ -56,6 +56,17 @@ _TRIGGERS = frozenset({"fit", "fit_transform", "fit_resample", "fit_sample", "tr
                        "resample", "sample", "concat", "append", "train"} | CV_CALLS)  # fmt: skip
 
 
+def _aliases(imports: dict[str, str]) -> dict[str, str]:
+    """Functions imported under another name that the rules read: ``tts`` -> ``train_test_split``
+    (``from sklearn.model_selection import train_test_split as tts``)."""
+    out = {}
+    for alias, qualified in imports.items():
+        leaf = qualified.rpartition(".")[2]
+        if leaf != alias and "." in qualified and leaf in _SCANNED:
+            out[alias] = leaf
+    return out
+
+
 def _leaf(call: ast.Call) -> str:
     f = call.func
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
@@ -252,9 +263,12 @@ class Events:
         self.models = []
         self.transforms = []
         self.copies = []
+        self.aliases: dict[str, str] = {}  # a function imported under another name -> its own name
+        self.copy_calls: dict[int, ast.Call] = {}  # ev.copies[i] made by this oversampler call
         self.predicts = []
         self.stops = []
         self.evaluates_in_functions = False
+        self.cv_read = True  # a search's fold scores are read somewhere (best_score_, cv_results_)
         self.imports = {} if imports is None else imports
         self.scorers = {} if scorers is None else scorers
         self.metrics = frozenset()
@@ -299,6 +313,26 @@ def _ctor_of(call: ast.AST, ctors: dict[str, str]) -> str:
                 call = call.func.value
                 continue
         return ""
+
+
+def _ctor_in_container(flow: DataFlow, node: Node, recv: ast.AST) -> str:
+    """``encoders[key].fit_transform(...)`` where ``encoders = {'a': LabelEncoder(), 'b':
+    LabelEncoder()}`` (or a list of them): the class every member was built from."""
+    if not (isinstance(recv, ast.Subscript) and isinstance(recv.value, ast.Name)):
+        return ""
+    bound = node.reach.get(recv.value.id)
+    stmt = flow.nodes[bound].stmt if bound is not None and 0 <= bound < len(flow.nodes) else None
+    if not isinstance(stmt, ast.Assign):
+        return ""
+    value = stmt.value
+    members = (
+        value.values if isinstance(value, ast.Dict) else value.elts if isinstance(value, ast.List) else []
+    )
+    leaves = {_leaf(m) if isinstance(m, ast.Call) else "" for m in members}
+    if len(leaves) != 1:
+        return ""
+    leaf = leaves.pop()
+    return leaf if leaf[:1].isupper() else ""
 
 
 def _constructors(facts: NotebookFacts) -> dict[str, str]:
@@ -426,6 +460,9 @@ def events(facts: NotebookFacts) -> Events | None:
     if cached is not None:
         return cached or None  # type: ignore[no-any-return]
     leaves = {call.leaf for _, cf in facts.code() for call in cf.calls}
+    aliases = _aliases(facts.imports) if facts.imports else {}
+    if aliases:  # from sklearn.model_selection import train_test_split as tts
+        leaves |= {aliases[leaf] for leaf in leaves & aliases.keys()}
     if not leaves & _TRIGGERS:
         facts._leak_events = False  # type: ignore[attr-defined]
         return None
@@ -449,6 +486,8 @@ def events(facts: NotebookFacts) -> Events | None:
                             ctors[t.id] = ctor
     helpers = _function_fits(facts, ctors)
     ev = Events(flow, ctors, imports=facts.imports, scorers=_function_scorers(facts))
+    ev.aliases = aliases
+    ev.cv_read = any("best_score_" in cf.source or "cv_results_" in cf.source for _, cf in facts.code())
     ev.evaluates_in_functions = _functions_evaluate(facts, flow.followed, flow.followed_classes)
     ev.metrics = _function_metrics(facts)
     wanted: dict[tuple[int, int], set[str]] = {}
@@ -458,6 +497,7 @@ def events(facts: NotebookFacts) -> Events | None:
                 ev.leaves.setdefault((cell.index, call.stmt), set()).add(call.leaf)
             if not call.deferred and (
                 call.leaf in _SCANNED
+                or call.leaf in aliases
                 or call.name in helpers
                 or call.name in ev.scorers
                 or call.name in ev.metrics
@@ -569,12 +609,15 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
         and c.func.attr == "transform"
         and isinstance(c.func.value, ast.Call)
     }
+    aliases = ev.aliases
     for call in calls:
         leaf = _leaf(call)
         func = call.func
+        if aliases and isinstance(func, ast.Name) and leaf in aliases:
+            leaf = aliases[leaf]  # sk_split(X, y): train_test_split imported under another name
         recv = func.value if isinstance(func, ast.Attribute) else None
         if leaf in ("fit", "fit_transform", "partial_fit") and recv is not None:
-            ctor = _ctor_of(recv, ctors)
+            ctor = _ctor_of(recv, ctors) or _ctor_in_container(flow, node, recv)
             data = _data_arg(call)
             if ctor in SEARCHES:
                 if data is not None:
@@ -712,6 +755,7 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
                 ev.copies.append(
                     (node, f"{ctor or base_name(recv)}().{leaf}", _values(flow, node, call.args[:1]))
                 )
+                ev.copy_calls[len(ev.copies) - 1] = call
         elif leaf == "resample" and _kw(call, "replace") is True:
             ev.copies.append((node, "resample(replace=True)", _values(flow, node, call.args[:1])))
         elif leaf == "sample" and recv is not None and (_kw(call, "replace") is True or _frac_over_one(call)):
@@ -1248,6 +1292,31 @@ def _rows(flow: DataFlow, values: set[ID]) -> set[ID]:
     return out
 
 
+def _plain_copies(flow: DataFlow, values: set[ID]) -> set[ID]:
+    """The values and those they are plain copies of: ``train_model.X = X`` (a helper's parameter
+    bound at its call) is the caller's ``X``."""
+    out = set(values)
+    todo = list(values)
+    while todo:
+        idx, name = todo.pop()
+        if not 0 <= idx < len(flow.nodes):
+            continue
+        node = flow.nodes[idx]
+        stmt = node.stmt
+        if (
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == name
+            and isinstance(stmt.value, ast.Name)
+        ):
+            src = node.reach.get(stmt.value.id)
+            if src is not None and (src, stmt.value.id) not in out:
+                out.add((src, stmt.value.id))
+                todo.append((src, stmt.value.id))
+    return out
+
+
 def _lineage(flow: DataFlow, values: set[ID]) -> set[ID]:
     out: set[ID] = set()
     for v in values:
@@ -1359,6 +1428,10 @@ def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
             best = m
     if best is None and model and index < len(ev.flow.nodes):
         bound = ev.flow.nodes[index].reach.get(model)
+        if bound is None:  # a score of predictions made earlier (y_proba = model.predict_proba(X)): the
+            bound = next(  # binding of the model before the score
+                (k for k in range(index, max(index - 200, -1), -1) if model in ev.flow.nodes[k].sources), None
+            )
         stmt = ev.flow.nodes[bound].stmt if bound is not None else None
         if (
             isinstance(stmt, ast.Assign)
@@ -1368,6 +1441,15 @@ def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
             and stmt.value.value.id != model
         ):
             return _last_model(ev, stmt.value.value.id, bound)  # type: ignore[arg-type]
+        if (  # model = train_model.model: a helper's fitted model returned under the caller's name
+            isinstance(stmt, ast.Assign)
+            and len(stmt.targets) == 1
+            and isinstance(stmt.targets[0], ast.Name)
+            and isinstance(stmt.value, ast.Name)
+            and stmt.value.id != model
+            and bound is not None
+        ):
+            return _last_model(ev, stmt.value.id, bound)
     if best is None and model and index < len(ev.flow.nodes):
         best = _member_fit(ev, model, index)
     return best

@@ -15,6 +15,7 @@ from nbprod.rules.leakage._events import (
     _last_model,
     _model_fit,
     _out,
+    _plain_copies,
     _rows,
     events,
 )
@@ -42,23 +43,30 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     count as fits, and so does a `Pipeline` fit with labels; a search whose cross-validated scores,
     `best_score_` or `cv_results_`, are never read reports no held-out score; an accuracy by hand,
     `(preds == y).mean()`, and models scored through a dict, `for name, model in models.items()`,
-    count too). Resampling inside a helper the notebook calls is followed (one it never calls,
+    count too; so does a model a helper fits and returns, `model = train_model(X, y)`, scored on
+    `X`). Resampling inside a helper the notebook calls is followed (one it never calls,
     whose body splits the rows, is read where it is defined). Oversampling the training
     part of a `train_test_split` (or of a cut whose test part is scored) and then splitting or
     cross-validating those rows only divides training rows: the test part holds no copy, so it
-    stays quiet (a competition's unlabelled test file cut off by position is no such part)."""
+    stays quiet (a competition's unlabelled test file cut off by position is no such part), and
+    so does oversampling inside each fold's loop of a helper called more than once."""
     ev = events(facts)
     if ev is None:
         return
     flow = ev.flow
     reported: set[int] = set()
-    for node, what, copied in ev.copies:
+    for i, (node, what, copied) in enumerate(ev.copies):
         if node.index in reported:
             continue
         if _of_training_part(ev, node, copied):
             continue
+        call = ev.copy_calls.get(i)
+        per_fold = call is not None and any(  # oversampling inside a folds' loop: each fold's own rows
+            s.kind == "loop" and s.node.index == node.index and s.inside and id(call) in s.inside
+            for s in ev.splits
+        )
         for split in ev.splits:
-            if split.node.index < node.index:
+            if split.node.index < node.index or (per_fold and split.kind == "loop" and split.node is node):
                 continue
             out = _out(node, flow)
             hit = {v for v in split.inputs if out & flow.rows(v)}
@@ -76,8 +84,7 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     train_only: list[tuple[Score, ModelFit]] = []
     # cross-validation reports held-out scores; a search only when its scores are read (best_score_,
     # cv_results_): a search whose best estimator is then scored on its training rows reports no other
-    read_cv = any("best_score_" in cf.source or "cv_results_" in cf.source for _, cf in facts.code())
-    held_out = any(s.kind != "split" and (read_cv or not s.leaf.endswith(".fit")) for s in ev.splits)
+    held_out = any(s.kind != "split" and (ev.cv_read or not s.leaf.endswith(".fit")) for s in ev.splits)
     held_out = held_out or ev.evaluates_in_functions
     held_out = held_out or any(_rows(flow, data) & tests for _, data, _ in ev.predicts)
     for score in ev.scores:
@@ -85,7 +92,7 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
         if model is None or not model.data or not score.data:
             continue
         seen = _rows(flow, score.data)
-        if model.data & seen:
+        if model.data & seen or _plain_copies(flow, model.data) & seen:
             if seen & tests and not (_rows(flow, model.data) & tests):
                 split = next(s for s in ev.splits if s.part_ids() & seen)
                 yield (

@@ -5,18 +5,23 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from nbprod.analysis.dataflow import ID, DataFlow
+from nbprod.analysis.dataflow import ID, DataFlow, Node
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 from nbprod.rules.leakage._events import (
     CATEGORY_CODERS,
+    FITTERS,
+    LABEL_ENCODERS,
     LABEL_NAMES,
+    PIPELINES,
+    SEARCHES,
     Events,
     Fit,
     Split,
     _cell,
     _column_keys,
     _columns_written,
+    _leaf,
     _lineage,
     _model_fit,
     _only_labels,
@@ -55,12 +60,73 @@ def preprocessing_leaks(facts: NotebookFacts) -> list[_Leak]:
             leak = _fit_leak(flow, ev, fit, train_parts)
             if leak is not None:
                 found.append(leak)
+    if ev is not None and ev.models and ev.splits and not any(leak.rule == "NB301" for leak in found):
+        refit = _pipeline_refit_on_test_rows(ev)
+        if refit is not None:
+            found.append(refit)
     if ev is not None and ev.scores and ev.splits and not any(leak.rule == "NB301" for leak in found):
         chosen = _chosen_by_score(ev)
         if chosen is not None:
             found.append(chosen)
     facts._leak_found = found  # type: ignore[attr-defined]
     return found
+
+
+def _pipeline_refit_on_test_rows(ev: Events) -> _Leak | None:
+    """A pipeline (or a search over one) with a transformer inside, fit on rows that still hold a
+    split's test part, then scored on that test part: the transformer's statistics (and the model)
+    saw the test rows (``grid.fit(X, y)`` after the split, then ``grid.best_estimator_.score(X_test,
+    y_test)``). NB307 names the model's side of it."""
+    flow = ev.flow
+    tests = ev.test_parts()
+    if not tests:
+        return None
+    for score in ev.scores:
+        model = _model_fit(ev, score)
+        if model is None or not model.data or not score.data:
+            continue
+        seen = _rows(flow, score.data)
+        if not (seen & tests and model.data & seen) or _rows(flow, model.data) & tests:
+            continue
+        inside = _transformers_in(flow, model.node, model.model)
+        if not inside:
+            continue
+        split = next(s for s in ev.splits if s.part_ids() & seen)
+        what = ", ".join(sorted(inside))
+        fit = Fit(model.node, what, set(model.data), list(model.names), set(), sorted(inside)[0])
+        return _Leak(
+            "NB301",
+            fit,
+            f"the pipeline's {what} is refit with the model on {', '.join(model.names)} (cell {_cell(model.node)}), "
+            f"which still holds the rows {split.leaf} in cell {_cell(split.node)} held out as "
+            f"{', '.join(score.names)}, scored in cell {_cell(score.node)}",
+        )
+    return None
+
+
+def _transformers_in(flow: DataFlow, node: Node, name: str, depth: int = 0) -> set[str]:
+    """The transformers (``StandardScaler``, ``OneHotEncoder``...) built inside the pipeline or search
+    bound to ``name`` before ``node``: ``grid = GridSearchCV(pipe, ...)``, ``pipe = Pipeline([('p',
+    pre), ...])``, ``pre = ColumnTransformer([('num', StandardScaler(), cols)])``."""
+    bound = node.reach.get(name) if name else None
+    if bound is None or depth > 4 or not 0 <= bound < len(flow.nodes):
+        return set()
+    at = flow.nodes[bound]
+    stmt = at.stmt
+    if not isinstance(stmt, ast.Assign) or not isinstance(stmt.value, ast.Call):
+        return set()
+    top = _leaf(stmt.value)
+    if top not in PIPELINES and top not in SEARCHES:
+        return set()
+    out: set[str] = set()
+    for sub in ast.walk(stmt.value):
+        if isinstance(sub, ast.Call) and sub is not stmt.value:
+            leaf = _leaf(sub)
+            if leaf in FITTERS and leaf not in LABEL_ENCODERS:
+                out.add(leaf)
+        elif isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id != name:
+            out |= _transformers_in(flow, at, sub.id, depth + 1)
+    return out
 
 
 def _chosen_by_score(ev: Events) -> _Leak | None:
@@ -95,11 +161,18 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
     fit_rows = _rows(flow, fit.data)
     on_train = bool(fit_rows & train_parts)
     info: _Leak | None = None
+    per_fold = fit.call is not None and any(  # fit inside one folds' loop of this block (a helper
+        s.kind == "loop" and s.node.index == fit.node.index and s.inside and id(fit.call) in s.inside
+        for s in ev.splits  # with its own folds, called twice in a loop: each copy's folds)
+    )
     for split in ev.splits:
+        # a search whose fold scores are never read (best_score_, cv_results_) reports no score the
+        # fit inflated: its folds choose a setting (NB309), no reported figure is a leaked one (NB301)
+        unread = split.kind != "split" and split.leaf.endswith(".fit") and not ev.cv_read
         if (
             split.node.index == fit.node.index
             and split.kind == "loop"
-            and (split.inside is None or fit.call is None or id(fit.call) in split.inside)
+            and (split.inside is None or fit.call is None or per_fold)
         ):
             continue  # a fit inside the folds' loop: fit per fold (one before it, in the same block, is not)
         split_rows = ev.rows_of(split, split.inputs)
@@ -125,7 +198,7 @@ def _fit_leak(flow: DataFlow, ev: Events, fit: Fit, train_parts: set[ID]) -> _Le
             if labels_only:
                 msg += " as the labels: the test rows' targets shape the training targets"
             if split.kind != "split" or nested:
-                if on_train or nested:
+                if on_train or nested or unread:
                     info = info or _Leak("NB309", fit, msg + ": each held-out fold was seen by the fit")
                     continue
             return _Leak("NB301", fit, msg)
@@ -226,9 +299,12 @@ def _scored_leak(flow: DataFlow, ev: Events, fit: Fit) -> _Leak | None:
 
 
 def _preprocessing_hits(facts: NotebookFacts, rule_id: str) -> Iterator[Hit]:
-    for leak in preprocessing_leaks(facts):
-        if leak.rule == rule_id:
-            yield leak.fit.node.cell, leak.fit.node.line, leak.message
+    seen: set[tuple[int, int, str]] = set()
+    for leak in preprocessing_leaks(facts):  # one helper called twice gives its fit twice at one call
+        hit = (leak.fit.node.cell, leak.fit.node.line, leak.message)
+        if leak.rule == rule_id and hit not in seen:
+            seen.add(hit)
+            yield hit
 
 
 @rule(
@@ -253,7 +329,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     where it is handed over; the methods of the notebook's own classes on their instances, `obj =
     Model(X, y)` running `__init__` and `obj.train(df)` its method, with `self.scaler` as
     `obj.scaler`; a helper's branches on a flag it is given or left at its default, `if scale:`,
-    decided), and fires
+    decided; a helper defined inside another, `def run(): def evaluate(df): ...`; a function
+    imported under another name, `train_test_split as tts`), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
@@ -263,13 +340,19 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     `quantile_transform`, `power_transform`), bins learned from the data (`pd.qcut(s, 4)`,
     `pd.cut(s, bins=8)`), a statistic held by a name (`m = df[c].mean()`, then
     `df[c].replace(0, m)`) or in the function form (`df.Age.fillna(value=np.mean(df.Age))`)
-    and `X.apply(encoder.fit_transform)` count as fits; a fit in the same loop as a
+    `X.apply(encoder.fit_transform)` and a member of a dict or list of one class
+    (`encoders[c].fit_transform(df[c])`, `encoders = {'a': LabelEncoder(), ...}`) count as fits.
+    A pipeline with a transformer inside, or a search over one, fit after the split on rows that
+    still hold the test part and then scored there fires too (its scaler saw the test rows; NB307
+    names the model's side). A fit in the same loop as a
     `for tr, te in kf.split(X)` loop but before it (not inside it) is not a fit per fold. A statistic learned on the target before the split
     (`y = StandardScaler().fit_transform(y)`, `df['y']` filled with its mean) fires too: the
     test rows' targets shape the training targets. Fits are followed by column: a fit that
     wrote `df['y']` does not reach `df.drop('y', axis=1)` or `df[['a', 'b']]`. A fit on the
     training part, a fit on the test part alone that is applied only to the test part,
-    a `Pipeline` fitted on the training part, label and ordinal codes of the target
+    a `Pipeline` fitted on the training part, a fit before a search whose fold scores are never
+    read (`best_score_`, `cv_results_`: NB309 instead, as the folds chose the setting but no figure
+    they gave is reported), label and ordinal codes of the target
     (`y = LabelEncoder().fit_transform(y)`, or a frame's label column `df['label'] =
     le.transform(df['diagnosis'])` that the split stratifies on), `normalize` (row by row), `get_dummies` and
     fixed mappings, and Kaggle-style test files that are only predicted stay quiet."""

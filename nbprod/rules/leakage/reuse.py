@@ -64,8 +64,11 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     is only monitored, early stopping on a validation part cut from the same rows as the test
     part the model is scored on (`X_val, X_test = train_test_split(X_tmp, ...)`), the best fold of
     a cross-validation kept for display, a sweep whose test scores are only printed, drawn
-    or ranked into a table (`sort_values` with no first row taken), and a "best" kept over a
-    single configuration (`for n in [50]:`) stay quiet. With no test part at all, early stopping on
+    or ranked into a table (`sort_values` with no first row taken), a "best" kept over a
+    single configuration (`for n in [50]:`), and a loop in a function the notebook never calls
+    (its call commented out) stay quiet. Models scored by a helper that returns their test metrics
+    (`results[name] = evaluate_model(m, X_test, y_test)`) and then ranked (`max(results, key=...)`)
+    fire. With no test part at all, early stopping on
     the one held-out part whose score is then the only one reported fires too."""
     kept = _kept_best_on_test(facts)
     if kept is not None:
@@ -640,11 +643,17 @@ def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
     a loader named ``val`` that holds only rows of a split's test part (``val_loader =
     DataLoader(TensorDataset(X_test, y_test))``), given to the training function or used at the top."""
     tested: _TestNames | None = None
+    used: set[str] | None = None
     for cell, cf in facts.code():
         if cf.tree is None or "best" not in cf.source:
             continue
         named = "test" in cf.source.lower()  # else only a loader that holds test rows under another name
         for top in cf.tree.body:
+            if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if used is None:
+                    used = _names_used(facts)
+                if top.name not in used and not _splits_rows(top):
+                    continue  # defined, never called (its call commented out): its loop never runs
             for loop in ast.walk(top):
                 if not isinstance(loop, (ast.For, ast.While)) or _over_folds(loop):
                     continue
@@ -662,6 +671,29 @@ def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
                 if hit is not None:
                     return hit
     return None
+
+
+def _names_used(facts: NotebookFacts) -> set[str]:
+    """Every name the notebook reads (a function called, or handed on) and every attribute."""
+    used: set[str] = set()
+    for _, cf in facts.code():
+        if cf.tree is None:
+            continue
+        for sub in ast.walk(cf.tree):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+                used.add(sub.id)
+            elif isinstance(sub, ast.Attribute):
+                used.add(sub.attr)
+    return used
+
+
+def _splits_rows(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A function whose body makes its own split (read where it is defined even when never called:
+    a route a web framework calls, a test function pytest calls)."""
+    return any(
+        isinstance(c, ast.Call) and _leaf(c) in ("train_test_split", "split", "random_split")
+        for c in ast.walk(fn)
+    )
 
 
 def _keeps_best(cell: int, body: list[ast.AST], measured: dict[str, str]) -> Hit | None:
