@@ -1147,12 +1147,12 @@ def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: i
     return new if changed else None
 
 
-def _never_called(facts: NotebookFacts, helpers: dict[str, ast.FunctionDef]) -> frozenset[str]:
-    """The followed helpers the notebook defines but never calls or passes on (a route a web framework
-    calls, a test function pytest calls, a ``train_model(contents)`` left for later) whose body splits
-    rows or calls a followed helper: their body is read where they are defined, parameters unknown."""
-    if not helpers:
-        return frozenset()
+def names_used(facts: NotebookFacts) -> frozenset[str]:
+    """Every name the notebook reads (a function called, or handed on) and every attribute
+    (walked once per notebook, cached on the facts)."""
+    cached = getattr(facts, "_names_used", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     used: set[str] = set()
     for _, cf in facts.code():
         if cf.tree is None:
@@ -1162,6 +1162,18 @@ def _never_called(facts: NotebookFacts, helpers: dict[str, ast.FunctionDef]) -> 
                 used.add(sub.id)
             elif isinstance(sub, ast.Attribute):
                 used.add(sub.attr)
+    out = frozenset(used)
+    facts._names_used = out  # type: ignore[attr-defined]
+    return out
+
+
+def _never_called(facts: NotebookFacts, helpers: dict[str, ast.FunctionDef]) -> frozenset[str]:
+    """The followed helpers the notebook defines but never calls or passes on (a route a web framework
+    calls, a test function pytest calls, a ``train_model(contents)`` left for later) whose body splits
+    rows or calls a followed helper: their body is read where they are defined, parameters unknown."""
+    if not helpers:
+        return frozenset()
+    used = names_used(facts)
     out = set()
     for name, fn in helpers.items():
         if name in used or name.startswith("_"):
@@ -1273,4 +1285,4 @@ def build(facts: NotebookFacts) -> DataFlow:
     return flow
 
 
-__all__ = ["DataFlow", "Node", "Origin", "base_name", "build", "function_updates", "names_in"]
+__all__ = ["DataFlow", "Node", "Origin", "base_name", "build", "function_updates", "names_in", "names_used"]

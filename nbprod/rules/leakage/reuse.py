@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, names_in
+from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, names_in, names_used
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
 from nbprod.rules.leakage._events import (
@@ -643,7 +643,7 @@ def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
     a loader named ``val`` that holds only rows of a split's test part (``val_loader =
     DataLoader(TensorDataset(X_test, y_test))``), given to the training function or used at the top."""
     tested: _TestNames | None = None
-    used: set[str] | None = None
+    used: frozenset[str] | None = None
     for cell, cf in facts.code():
         if cf.tree is None or "best" not in cf.source:
             continue
@@ -651,7 +651,7 @@ def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
         for top in cf.tree.body:
             if isinstance(top, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 if used is None:
-                    used = _names_used(facts)
+                    used = names_used(facts)
                 if top.name not in used and not _splits_rows(top):
                     continue  # defined, never called (its call commented out): its loop never runs
             for loop in ast.walk(top):
@@ -671,20 +671,6 @@ def _kept_best_on_test(facts: NotebookFacts) -> Hit | None:
                 if hit is not None:
                     return hit
     return None
-
-
-def _names_used(facts: NotebookFacts) -> set[str]:
-    """Every name the notebook reads (a function called, or handed on) and every attribute."""
-    used: set[str] = set()
-    for _, cf in facts.code():
-        if cf.tree is None:
-            continue
-        for sub in ast.walk(cf.tree):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-                used.add(sub.id)
-            elif isinstance(sub, ast.Attribute):
-                used.add(sub.attr)
-    return used
 
 
 def _splits_rows(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
