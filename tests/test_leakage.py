@@ -979,6 +979,11 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "        n = int(len(d) * 0.8)\n        train, test = d.iloc[:n], d.iloc[n:]\n"
       "        m = LogisticRegression().fit(train[cols], train.y)\n        return accuracy_score(test.y, m.predict(test[cols]))\n"
       "    r1 = evaluate(df, ['a', 'b'])\n    r2 = evaluate(df, ['a', 'c'])\n    print(r1, r2)\nrun(df)"], {"NB301"}),
+    ("two-helper-calls-in-one-print-scale-before-the-positional-cut",
+     ["def evaluate(d, cols):\n    d = d.copy()\n    d[cols] = StandardScaler().fit_transform(d[cols])\n"
+      "    n = int(len(d) * 0.8)\n    train, test = d.iloc[:n], d.iloc[n:]\n"
+      "    m = LogisticRegression().fit(train[cols], train.y)\n    return accuracy_score(test.y, m.predict(test[cols]))",
+      "print(evaluate(df, ['a', 'b']), evaluate(df, ['a', 'c']))"], {"NB301"}),
     ("helper-defined-inside-a-helper-splits-then-scales",
      ["def run(df):\n    def evaluate(d, cols):\n        n = int(len(d) * 0.8)\n        train, test = d.iloc[:n], d.iloc[n:]\n"
       "        sc = StandardScaler().fit(train[cols])\n        m = LogisticRegression().fit(sc.transform(train[cols]), train.y)\n"

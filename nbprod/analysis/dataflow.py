@@ -606,6 +606,12 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
             ]
             if len(inner) == 1:
                 call = inner[0]
+            elif inner:  # print(evaluate(a), evaluate(b)): each call followed in turn
+                out_all: list[ast.stmt] = []
+                for one in inner:
+                    body = inline_call(ast.copy_location(ast.Expr(value=one), stmt), functions)
+                    out_all.extend(body or ())
+                return out_all or None
     else:
         return None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)) or call.func.id not in functions:
