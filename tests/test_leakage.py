@@ -1060,6 +1060,25 @@ CASES: list[tuple[str, list[str], set[str]]] = [
      ["X = df[['a', 'b']]\ny = df.y", SPLIT,
       "pipe = Pipeline([('m', LogisticRegression())])\ngrid = GridSearchCV(pipe, {'m__C': [0.1, 1]}, cv=5)\ngrid.fit(X, y)",
       "print(grid.best_estimator_.score(X_test, y_test))"], {"NB307"}),
+    # -- round 11 (held-out-11's misses) -----------------------------------------------------
+    ("scaled-frame-saved-and-read-back-before-the-split",
+     ["X_s = pd.DataFrame(StandardScaler().fit_transform(df[['a', 'b']]), columns=['a', 'b'])\nX_s.to_csv('clean/X.csv', index=False)\ndf.y.to_csv('clean/y.csv', index=False)",
+      "X = pd.read_csv('clean/X.csv')\ny = pd.read_csv('clean/y.csv').squeeze()", SPLIT, FIT_EVAL], {"NB301"}),
+    ("training-part-saved-and-read-back-then-scaled",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT, "X_train.to_csv('train.csv', index=False)\nX_test.to_csv('test.csv', index=False)",
+      "tr = pd.read_csv('train.csv')\nte = pd.read_csv('test.csv')\nsc = StandardScaler().fit(tr)\nm = LogisticRegression().fit(sc.transform(tr), y_train)\nprint(accuracy_score(y_test, m.predict(sc.transform(te))))"],
+     set()),
+    ("median-by-numpy-in-a-helper-called-in-a-loop-before-the-split",
+     ["def impute(data, col):\n    med = np.median(data[col].dropna())\n    data[col] = data[col].fillna(med)\n    return data",
+      "for col in ['a', 'b']:\n    df = impute(df, col)\nX = df[['a', 'b']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("median-by-numpy-in-a-helper-on-the-training-part",
+     ["def impute(data, col, med):\n    data[col] = data[col].fillna(med)\n    return data",
+      "X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "for col in ['a', 'b']:\n    med = np.median(X_train[col].dropna())\n    X_train = impute(X_train, col, med)\n    X_test = impute(X_test, col, med)",
+      FIT_EVAL], set()),
+    ("label-encoder-fit-then-transform-in-one-loop-before-the-split",
+     ["le = LabelEncoder()\nfor col in ['city', 'job']:\n    le.fit(df[col])\n    df[col] = le.transform(df[col])",
+      "X = df.drop('y', axis=1)\ny = df['y']", SPLIT, FIT_EVAL], {"NB301"}),
 ]  # fmt: skip
 
 

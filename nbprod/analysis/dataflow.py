@@ -193,6 +193,52 @@ def _inplace(call: ast.Call) -> bool:
     )
 
 
+_FILE_WRITERS = frozenset({"to_csv", "to_parquet", "to_pickle", "to_feather", "to_json", "to_excel"})
+_FILE_READERS = frozenset({"read_csv", "read_parquet", "read_pickle", "read_feather", "read_json", "read_excel",
+                           "load", "loadtxt"})  # fmt: skip
+
+
+def _file_name(arg: ast.AST) -> str | None:
+    """The data-flow name of a file a notebook writes and reads back by a literal path
+    (``<data/X_clean․csv>``: the dots of the path shown as one-dot leaders, since a dotted
+    name is a helper's local or an instance's attribute)."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and arg.value.strip():
+        path = arg.value.strip()
+        path = path[2:] if path.startswith("./") else path
+        return "<" + path.replace(".", "\u2024") + ">"
+    return None
+
+
+def _file_written(call: ast.Call) -> tuple[str, str] | None:
+    """``X_s.to_csv('clean.csv')``, ``np.save('X.npy', X)``: (the file's name, the value written)."""
+    f = call.func
+    if not isinstance(f, ast.Attribute):
+        return None
+    if f.attr in _FILE_WRITERS and call.args:
+        name, value = _file_name(call.args[0]), base_name(f.value)
+    elif f.attr == "save" and len(call.args) >= 2 and isinstance(f.value, ast.Name):  # np.save(path, X)
+        name, value = _file_name(call.args[0]), base_name(call.args[1])
+    else:
+        return None
+    return (name, value) if name and value else None
+
+
+def _file_read(value: ast.AST) -> str | None:
+    """The file a value is read from: ``pd.read_csv('clean.csv').squeeze()``, ``np.load('X.npy')``."""
+    while True:
+        if isinstance(value, ast.Subscript):
+            value = value.value
+            continue
+        if not isinstance(value, ast.Call):
+            return None
+        f = value.func
+        if isinstance(f, ast.Attribute) and f.attr in _FILE_READERS and value.args:
+            return _file_name(value.args[0])
+        if not isinstance(f, ast.Attribute):
+            return None
+        value = f.value
+
+
 class _Builder:
     """Turns statements into binding maps: name -> the names its new value is made of."""
 
@@ -204,6 +250,11 @@ class _Builder:
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 self.assign(target, node.value, out)
+            read = _file_read(node.value) if isinstance(node.value, (ast.Call, ast.Subscript)) else None
+            if read is not None:  # X = pd.read_csv('clean.csv') after X_s.to_csv('clean.csv'): X_s's rows
+                for target in node.targets:
+                    for bound in _targets(target):
+                        self.bind(out, bound, {read})
             if isinstance(node.value, (ast.List, ast.Tuple)) and all(
                 isinstance(e, ast.Name) for e in node.value.elts
             ):
@@ -218,6 +269,9 @@ class _Builder:
             self.assign(node.target, node.value, out)
         elif isinstance(node, ast.Expr):
             self.expr(node.value, out)
+            written = _file_written(node.value) if isinstance(node.value, ast.Call) else None
+            if written is not None:
+                self.bind(out, written[0], {written[1]})
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             self.loop(node, out)
         elif isinstance(node, (ast.If, ast.While)):
@@ -424,9 +478,10 @@ class DataFlow:
                 src = src[1:]
             if rows and (src in self.objects or src in self.opaque):
                 continue
-            if compound and src != name and src in node.sources and src not in node.reach:
-                yield (node.index, src)  # a loop variable bound by this same statement
-                continue
+            if compound and src != name and src in node.sources:
+                yield (node.index, src)  # a loop variable, or a name updated earlier in the same block
+                if src not in node.reach:  # (le.fit(df[c]) then df[c] = le.transform(df[c]) in a loop)
+                    continue
             v = self.value(node, src)
             if v is not None:
                 yield v
@@ -1089,7 +1144,7 @@ _BLOCKS = (ast.For, ast.While, ast.If, ast.With)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _WORK = frozenset({
     "fit", "fit_transform", "fit_resample", "fit_sample", "train_test_split", "split", "resample",
-    "cross_val_score", "cross_validate",
+    "cross_val_score", "cross_validate", "fillna",
 })  # fmt: skip
 
 
@@ -1278,6 +1333,10 @@ def build(facts: NotebookFacts) -> DataFlow:
                 assigns = [a for a in ast.walk(stmt) if isinstance(a, ast.Assign)]
             for a in assigns:
                 leaf = _constructor_leaf(a.value) if isinstance(a.value, ast.Call) else None
+                if leaf is None and isinstance(a.value, (ast.Dict, ast.List)):  # {'a': LabelEncoder(), ...}
+                    members = a.value.values if isinstance(a.value, ast.Dict) else a.value.elts
+                    built = [_constructor_leaf(m) if isinstance(m, ast.Call) else None for m in members]
+                    leaf = built[0] if built and None not in built else None
                 if leaf is not None:
                     for t in a.targets:
                         objects.update(_targets(t))

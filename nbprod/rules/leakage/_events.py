@@ -1074,7 +1074,10 @@ def _stat_data(stat: ast.Call) -> set[str]:
     form ``np.mean(df.Age)`` (whose receiver is the module: the import is left out later)."""
     out = _names(stat.func.value) if isinstance(stat.func, ast.Attribute) else set()
     if stat.args and not isinstance(stat.args[0], ast.Constant):
-        out |= _names(stat.args[0])
+        arg = stat.args[0]
+        while isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute):
+            arg = arg.func.value  # np.median(df[c].dropna()), np.mean(df[c].to_numpy()): of df
+        out |= _names(arg)
     return out
 
 
