@@ -330,7 +330,8 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     Model(X, y)` running `__init__` and `obj.train(df)` its method, with `self.scaler` as
     `obj.scaler`; a helper's branches on a flag it is given or left at its default, `if scale:`,
     decided; a helper defined inside another, `def run(): def evaluate(df): ...`; a function
-    imported under another name, `train_test_split as tts`), and fires
+    imported under another name, `train_test_split as tts`; a frame the notebook saves and reads
+    back by the same literal path, `X_s.to_csv('clean.csv')` then `pd.read_csv('clean.csv')`), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
     positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
