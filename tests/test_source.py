@@ -7,6 +7,7 @@ import ast
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+import nbprod.analysis.source as source_module
 from nbprod.analysis.cell import analyze_cell
 from nbprod.analysis.source import fast_transform, parse_cell
 
@@ -200,3 +201,52 @@ def test_magic_kinds_are_recorded() -> None:
         ("getoutput", "", "ls", ("files",)),
         ("line", "env", "HOME", ("v",)),
     ]
+
+
+# Cells that do not parse and hold no escape IPython could rewrite (Python 2, other languages):
+# IPython is not asked, and the result is what asking it gives.
+NOT_REWRITTEN = [
+    'print "%d items" % n\n',
+    'if a != b:\n    print "differ"\n',
+    '\n\nprint "after blank lines %s" % x',
+    "(defn f [x] (+ x 1))  ; 100% clojure\n",
+    "x = 5 %\n",
+]
+# ... and cells that must still reach IPython: an indented first line (IPython dedents), a
+# prompt, a line ending in `?`, a continued line, an autocall escape.
+STILL_ASKED = [
+    '  print "a %s" % b\n',
+    ">>> 1 +\n",
+    "f(x)?\nprint 'x' % 1\n",
+    "x = 1 + \\\n  2 %\n",
+    ",f a b\nprint 'x' % 1\n",
+]
+
+
+def _parse_counting_ipython(src: str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, int]:
+    calls = []
+    real = source_module._ipython_transform
+
+    def counted(text: str) -> str | None:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(source_module, "_ipython_transform", counted)
+    return parse_cell(src), len(calls)
+
+
+@pytest.mark.parametrize("src", NOT_REWRITTEN)
+def test_python2_cells_skip_ipython_with_its_result(
+    src: str, ipython: TransformerManager, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed, asked = _parse_counting_ipython(src, monkeypatch)
+    assert asked == 0
+    assert parsed.tree is None and parsed.error  # type: ignore[attr-defined]
+    with pytest.raises(SyntaxError):  # what IPython would have given does not parse either
+        ast.parse(ipython.transform_cell(src))
+
+
+@pytest.mark.parametrize("src", STILL_ASKED)
+def test_cells_ipython_may_rewrite_still_reach_it(src: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, asked = _parse_counting_ipython(src, monkeypatch)
+    assert asked == 1

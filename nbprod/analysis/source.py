@@ -91,28 +91,34 @@ def fast_transform(source: str) -> str | None:
     (including its removal of leading blank lines and common leading indentation).
     Returns None when the cell holds anything this transformer does not handle exactly
     (prompts, line continuations, multi-line strings, autocall escapes...), so that the
-    caller falls back to IPython.
+    caller falls back to IPython, and when it has nothing to rewrite.
     """
+    return _fast_scan(source)[0]
+
+
+def _fast_scan(source: str) -> tuple[str | None, bool]:
+    """``fast_transform``'s text, and whether the whole cell was read and held no escape at all
+    (then IPython has nothing to rewrite either: only its blank-line and indentation clean-up)."""
     if not source.endswith("\n"):
         source += "\n"
     lines = source.splitlines(keepends=True)
     while lines and (not lines[0] or lines[0].isspace()):  # leading_empty_lines
         lines.pop(0)
     if not lines:
-        return None
+        return None, False
     m = _INDENT.match(lines[0])  # leading_indent
     if m:
         space = m.group(0)
         lines = [ln[len(space) :] if ln.startswith(space) else ln for ln in lines]
     if _PROMPT.search("".join(lines[:2])):
-        return None
+        return None, False
     if lines[0].startswith("%%"):  # cell_magic
         if re.match(r"%%\w+\?", lines[0]):
-            return None
+            return None, False
         name, _, first = lines[0][2:].rstrip().partition(" ")
-        return f"get_ipython().run_cell_magic({name!r}, {first!r}, {''.join(lines[1:])!r})\n"
+        return f"get_ipython().run_cell_magic({name!r}, {first!r}, {''.join(lines[1:])!r})\n", False
     if "\\\n" in source or "\\\r" in source or '"""' in source or "'''" in source:
-        return None  # continued lines and multi-line strings: left to IPython
+        return None, False  # continued lines and multi-line strings: left to IPython
     changed = False
     out = []
     depth = 0  # open brackets so far (a rough count: escapes only start a logical line)
@@ -128,9 +134,9 @@ def fast_transform(source: str) -> str | None:
         elif stripped[:1] in ("!", "%", "?"):
             new = _escaped(indent, stripped.rstrip())
         elif stripped[:1] in (",", ";", "/"):
-            return None  # autocall escapes: left to IPython
+            return None, False  # autocall escapes: left to IPython
         elif stripped.endswith("?") and "#" not in stripped:  # ``# why?`` is no escape
-            return None
+            return None, False
         else:
             a = _ASSIGN_ESCAPE.match(body)
             if a:
@@ -141,18 +147,18 @@ def fast_transform(source: str) -> str | None:
                     name, _, args = rest.partition(" ")
                     new = f"{lhs}get_ipython().run_line_magic({name!r}, {args!r})"
         if new is None:
-            return None
+            return None, False
         if new is not body:
             if depth:
-                return None
+                return None, False
             changed = True
             ending = "\n"
         else:
             depth = max(0, depth + sum(body.count(c) for c in "([{") - sum(body.count(c) for c in ")]}"))
         out.append(new + ending)
     if not changed:
-        return None
-    return "".join(out)
+        return None, True
+    return "".join(out), False
 
 
 def _ipython_transform(source: str) -> str | None:
@@ -178,8 +184,20 @@ def parse_cell(source: str) -> Parsed:
     if not any(ch in source for ch in "%!?") and not _PROMPT.search(source):
         return Parsed(source, None, error, error_line)
     skipped = _leading_blank_lines(source)  # IPython drops them: keep the line numbers
-    for transform in (fast_transform, _ipython_transform):
-        python = transform(source)
+    fast, plain = _fast_scan(source)
+    # fast_transform's text is IPython's own; with an unindented first line no dedent can make them
+    # differ, so when it does not parse, or there was nothing to rewrite (Python 2's print "%d" % x),
+    # IPython's will not parse either: its transformer (about 1 ms a cell) is not asked
+    final = not _INDENT.match(source[_first_line_at(source) :])
+    if plain and final:
+        return Parsed(source, None, error, error_line)
+    for step in (1, 2):
+        if step == 1:
+            python = fast
+        elif fast is not None and final:
+            break
+        else:
+            python = _ipython_transform(source)
         if python is None or python == source:
             continue
         try:
@@ -191,6 +209,16 @@ def parse_cell(source: str) -> Parsed:
             python = "\n" * skipped + python
         return Parsed(python, tree, transformed=True)
     return Parsed(source, None, error, error_line)
+
+
+def _first_line_at(source: str) -> int:
+    """The offset of the first line that is not blank (0 when there is none)."""
+    at = 0
+    for line in source.splitlines(keepends=True):
+        if line and not line.isspace():
+            return at
+        at += len(line)
+    return 0
 
 
 def _leading_blank_lines(source: str) -> int:
