@@ -1034,6 +1034,23 @@ def _anonymous(
     return None
 
 
+def _does_ml(fn: ast.FunctionDef) -> bool:
+    """A method that fits, splits, resamples, predicts or scores (cached on the node)."""
+    known = fn.__dict__.get("_nbprod_ml")
+    if known is None:
+        known = fn._nbprod_ml = any(  # type: ignore[attr-defined]
+            isinstance(c, ast.Call)
+            and isinstance(c.func, ast.Attribute | ast.Name)
+            and (
+                (leaf := c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id) in _INLINE_LEAVES
+                or leaf in _WORK
+                or leaf.endswith(("_score", "_curve"))
+            )
+            for c in ast.walk(fn)
+        )
+    return bool(known)
+
+
 class _Classes:
     """The classes a notebook defines and the instances its statements build (``obj = Model(X, y)``):
     each method of an instance is followed where it is called, as a helper ``obj.method`` whose
@@ -1045,7 +1062,11 @@ class _Classes:
         helpers: dict[str, ast.FunctionDef],
         workers: dict[str, ast.FunctionDef],
     ) -> None:
-        self.methods = _class_methods(defs)
+        self.methods = {  # a class none of whose methods fits, splits, predicts or scores (a network's
+            cls: ms  # layers, a plotting helper) is not followed: copying its methods per instance
+            for cls, ms in _class_methods(defs).items()  # is most of the graph's cost on such notebooks
+            if any(_does_ml(m) for m in ms.values())
+        }
         self.helpers, self.workers = helpers, workers
         self.instances: dict[str, set[str]] = {}  # obj -> its followed methods
         self.made: dict[tuple[str, str], set[str]] = {}
@@ -1209,20 +1230,19 @@ def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: i
 
 
 def names_used(facts: NotebookFacts) -> frozenset[str]:
-    """Every name the notebook reads (a function called, or handed on) and every attribute
-    (walked once per notebook, cached on the facts)."""
+    """Every name the notebook reads (a function called, or handed on) and every method it calls
+    (from the cell analysis, no walk; cached on the facts)."""
     cached = getattr(facts, "_names_used", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     used: set[str] = set()
-    for _, cf in facts.code():
+    for _, cf in facts.code():  # from the cell analysis: its free names read, its calls' names
         if cf.tree is None:
             continue
-        for sub in ast.walk(cf.tree):
-            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-                used.add(sub.id)
-            elif isinstance(sub, ast.Attribute):
-                used.add(sub.attr)
+        for st in cf.stmts:
+            used |= st.reads
+            used |= st.deferred_reads
+        used.update(call.leaf for call in cf.calls)
     out = frozenset(used)
     facts._names_used = out  # type: ignore[attr-defined]
     return out
