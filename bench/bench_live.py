@@ -278,6 +278,18 @@ def _nbprod_switch(on):
     if _nbprod_t1 in cbs:
         cbs.remove(_nbprod_t1)
     cbs.append(_nbprod_t1)
+def _nbprod_noop_pre(info):
+    pass
+def _nbprod_noop_post(result):
+    pass
+def _nbprod_floor(on):
+    # the floor of IPython's event API: two no-op callbacks where nbprod's hooks go
+    for ev, fn in (("pre_run_cell", _nbprod_noop_pre), ("post_run_cell", _nbprod_noop_post)):
+        cbs = _ip.events.callbacks[ev]
+        if on and fn not in cbs:
+            cbs.insert(0, fn)
+        elif not on and fn in cbs:
+            cbs.remove(fn)
 """
 
 
@@ -417,6 +429,19 @@ def kernel_bench(python: str, extension: str, cells: int, mmap_gb: float) -> dic
                     if state:
                         chunks_on.append(med(t))
                 diffs.append(pair[True] - pair[False])
+            # the floor, in the same kernel: two no-op callbacks in nbprod's place, nbprod off
+            k.run("_nbprod_switch(False)", silent=True)
+            floor_diffs: list[float] = []
+            for rnd in range(max(2, cells // chunk // 2)):
+                pair = {}
+                for state in (True, False) if rnd % 2 == 0 else (False, True):
+                    k.run(f"_nbprod_floor({state})", silent=True)
+                    for i in range(chunk):
+                        k.run(sources[i % len(ids)], ids[i % len(ids)])
+                    pair[state] = med(k.times())
+                floor_diffs.append(pair[True] - pair[False])
+            k.run("_nbprod_floor(False)", silent=True)
+            results["floor_added_us"] = med(floor_diffs) * 1e6
             k.run("_nbprod_switch(True)", silent=True)
             results["cell_in_kernel_us"] = {"on": med(on) * 1e6, "off": med(off) * 1e6}
             results["added_us"] = med(diffs) * 1e6  # median of paired chunk differences
@@ -501,6 +526,10 @@ def kernel_main(args: argparse.Namespace) -> int:
     print(
         f"20 cells x(i) = x(i-1) + 1 run in order, in-kernel µs per cell (pre_execute..post_run_cell), median of "
         f"{res['cells_with_nbprod']} each (main thread CPU time): plain {c['off']:.1f}, nbprod {c['on']:.1f}, added {res['added_us']:+.1f}"
+    )
+    print(
+        f"  floor: two no-op callbacks in nbprod's place added {res['floor_added_us']:+.1f} µs per cell "
+        f"(same kernel, paired chunks); nbprod's own part {res['added_us'] - res['floor_added_us']:+.1f}"
     )
     r = res["round_trip_us"]
     print(f"  added: median of {len(res.get('diffs', [])) or 'the'} paired chunk differences")

@@ -1,7 +1,9 @@
 """Instructions nbprod's live hooks add per cell, counted by callgrind (no timing noise).
 
-Usage: ``python bench/bench_live_instructions.py [--kernel] [--cells 100] [--rounds 6] [--tree DIR]``
-(needs ``valgrind``; a few minutes; ``--tree`` compares another checkout).
+Usage: ``python bench/bench_live_instructions.py [--kernel] [--cells 100] [--rounds 6] [--tree DIR]
+[--cache-sim]`` (needs ``valgrind``; a few minutes; ``--tree`` compares another checkout;
+``--cache-sim``, bare shell only: callgrind also simulates the caches and the L1 data-cache
+misses per cell are printed the same way, the part of the added time instruction counts miss).
 
 ``--kernel``: a real ipykernel runs under callgrind (one counter file per thread), driven
 through ``jupyter_client`` as JupyterLab drives it: execute requests with the cell id in
@@ -271,29 +273,39 @@ def kernel_parent(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(seg: list[float], order: list[str], plain: str) -> None:
+def _report(seg: list[float], order: list[str], plain: str, unit: str = "instructions") -> None:
     """Medians of the per-round differences against the plain segment of the same round."""
     by = {m: [v for v, o in zip(seg, order, strict=True) if o == m] for m in MODES}
     diffs = [a - b for a, b in zip(by["on"], by["off"], strict=True)]
     floor = [a - b for a, b in zip(by["noop"], by["off"], strict=True)]
     added, base = statistics.median(diffs), statistics.median(floor)
-    print(f"{plain} {statistics.median(by['off']):,.0f} instructions per cell")
+    print(f"{plain} {statistics.median(by['off']):,.0f} {unit} per cell")
     print(
-        f"added by nbprod: {added:,.0f} instructions per cell "
+        f"added by nbprod: {added:,.0f} {unit} per cell "
         f"(median of per-round differences; range {min(diffs):,.0f} to {max(diffs):,.0f})"
     )
     print(
-        f"the floor, two no-op callbacks in nbprod's place: {base:,.0f} instructions per cell "
-        f"(range {min(floor):,.0f} to {max(floor):,.0f}); nbprod = {added / base:.1f}x the floor, "
-        f"its own work {added - base:,.0f}"
+        f"the floor, two no-op callbacks in nbprod's place: {base:,.0f} {unit} per cell "
+        f"(range {min(floor):,.0f} to {max(floor):,.0f}); "
+        + (f"nbprod = {added / base:.1f}x the floor, " if base > 0 else "")
+        + f"its own work {added - base:,.0f}"
     )
 
 
 def _total(path: str) -> int:
+    return _events(path)["Ir"]
+
+
+def _events(path: str) -> dict[str, int]:
+    """A callgrind dump's totals by event name (trailing zero counts are left out)."""
+    names: list[str] = []
     with open(path) as fh:
         for line in fh:
-            if line.startswith(("summary:", "totals:")):
-                return int(line.split()[1])
+            if line.startswith("events:"):
+                names = line.split()[1:]
+            elif line.startswith(("summary:", "totals:")):
+                values = [int(v) for v in line.split()[1:]]
+                return {n: values[i] if i < len(values) else 0 for i, n in enumerate(names or ["Ir"])}
     raise ValueError(path)
 
 
@@ -305,8 +317,13 @@ def main() -> int:
     )
     parser.add_argument("--tree", default=str(HERE.parent), help="the checkout to import nbprod from")
     parser.add_argument("--kernel", action="store_true", help="a real ipykernel, driven by execute requests")
+    parser.add_argument(
+        "--cache-sim", action="store_true", help="also count L1 data-cache misses (bare shell only)"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.kernel and args.cache_sim:
+        parser.error("--cache-sim measures the bare shell only (not with --kernel)")
     if args.kernel:
         if shutil.which("valgrind") is None:
             print("valgrind is not installed", file=sys.stderr)
@@ -320,7 +337,7 @@ def main() -> int:
         return 1
     out = tempfile.mkdtemp(prefix="nbprod-cgout-")
     cmd = [
-        "valgrind", "--tool=callgrind", "--dump-before=getppid",
+        "valgrind", "--tool=callgrind", "--dump-before=getppid", *(["--cache-sim=yes"] if args.cache_sim else []),
         f"--callgrind-out-file={out}/cg.out", sys.executable, str(Path(__file__).resolve()),
         "--worker", "--cells", str(args.cells), "--rounds", str(args.rounds),
     ]  # fmt: skip
@@ -332,12 +349,16 @@ def main() -> int:
         return 1
 
     files = sorted(glob.glob(f"{out}/cg.out.*"), key=lambda f: int(f.rsplit(".", 1)[1]))
-    per_cell = [_total(f) / args.cells for f in files[1 : 1 + len(info["order"])]]
+    events = [_events(f) for f in files[1 : 1 + len(info["order"])]]
+    per_cell = [e["Ir"] / args.cells for e in events]
     shutil.rmtree(out, ignore_errors=True)
     print(
         f"python {sys.version.split()[0]}; {args.rounds} rounds of {args.cells} cells; internal errors {info['errors']}"
     )
     _report(per_cell, info["order"], "plain IPython run_cell:")
+    if args.cache_sim:
+        misses = [(e.get("D1mr", 0) + e.get("D1mw", 0)) / args.cells for e in events]
+        _report(misses, info["order"], "L1 data-cache misses (simulated), plain IPython run_cell:", "misses")
     return 0
 
 
