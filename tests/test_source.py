@@ -250,3 +250,25 @@ def test_python2_cells_skip_ipython_with_its_result(
 def test_cells_ipython_may_rewrite_still_reach_it(src: str, monkeypatch: pytest.MonkeyPatch) -> None:
     _, asked = _parse_counting_ipython(src, monkeypatch)
     assert asked == 1
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "%matplotlib inline\nx = (\n",
+        "!ls\nprint 'x'\n",
+        "?len\nif:\n",
+        "\n\n  %time f()\nprint 'a' % b\n",
+        "%time x = (\nprint 'a'\n",
+    ],
+)
+def test_magic_first_cells_keep_the_plain_parse_error(src: str) -> None:
+    # a cell that starts with an escape is transformed first; when that fails too, the finding
+    # still carries the plain parse's own error and line
+    try:
+        ast.parse(src)
+    except SyntaxError as exc:
+        want = (exc.msg.splitlines()[0], exc.lineno)
+    parsed = parse_cell(src)
+    assert parsed.tree is None
+    assert (parsed.error, parsed.error_line) == want  # type: ignore[attr-defined]

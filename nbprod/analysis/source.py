@@ -174,15 +174,31 @@ def _ipython_transform(source: str) -> str | None:
 
 def parse_cell(source: str) -> Parsed:
     """Parse a code cell's source, applying IPython's transforms when needed."""
+    if source.lstrip()[:1] in ("%", "!", "?") and source.strip():
+        # a cell that starts with a magic, a shell escape or help can never parse as it is: its
+        # transforms come first, and the plain parse only when they fail (for the error it gives)
+        transformed = _transformed(source)
+        return transformed if transformed is not None else _plain(source)
+    return _plain(source, transform=True)
+
+
+def _plain(source: str, transform: bool = False) -> Parsed:
+    """The plain parse of a cell, or (``transform``) that failing, its transforms."""
     try:
         return Parsed(source, parse_python(source))
     except (SyntaxError, ValueError) as exc:
-        error = _describe(exc)
-        error_line = getattr(exc, "lineno", None)
+        failed = Parsed(source, None, _describe(exc), getattr(exc, "lineno", None))
     except (MemoryError, RecursionError) as exc:  # CPython's parser gives up on deep nesting
         return Parsed(source, None, f"nested too deeply for Python's parser ({type(exc).__name__})", 1)
-    if not any(ch in source for ch in "%!?") and not _PROMPT.search(source):
-        return Parsed(source, None, error, error_line)
+    if not transform or (not any(ch in source for ch in "%!?") and not _PROMPT.search(source)):
+        return failed
+    transformed = _transformed(source)
+    return transformed if transformed is not None else failed
+
+
+def _transformed(source: str) -> Parsed | None:
+    """The cell parsed after IPython's transforms (the fast ones, then IPython's own when they
+    may differ from it), or None when no transform gives Python that parses."""
     skipped = _leading_blank_lines(source)  # IPython drops them: keep the line numbers
     fast, plain = _fast_scan(source)
     # fast_transform's text is IPython's own; with an unindented first line no dedent can make them
@@ -190,7 +206,7 @@ def parse_cell(source: str) -> Parsed:
     # IPython's will not parse either: its transformer (about 1 ms a cell) is not asked
     final = not _INDENT.match(source[_first_line_at(source) :])
     if plain and final:
-        return Parsed(source, None, error, error_line)
+        return None
     for step in (1, 2):
         if step == 1:
             python = fast
@@ -208,7 +224,7 @@ def parse_cell(source: str) -> Parsed:
             ast.increment_lineno(tree, skipped)
             python = "\n" * skipped + python
         return Parsed(python, tree, transformed=True)
-    return Parsed(source, None, error, error_line)
+    return None
 
 
 def _first_line_at(source: str) -> int:
