@@ -1004,6 +1004,9 @@ CASES: list[tuple[str, list[str], set[str]]] = [
      ["X = df[['city', 'job', 'a']]\ny = df.y", SPLIT,
       "encoders = {'city': LabelEncoder(), 'job': LabelEncoder()}\nfor c in encoders:\n    X_train[c] = encoders[c].fit_transform(X_train[c])\n    X_test[c] = encoders[c].transform(X_test[c])",
       FIT_EVAL], set()),
+    ("list-of-label-encoders-fit-on-every-row",
+     ["coders = [LabelEncoder(), LabelEncoder()]\nfor coder, c in zip(coders, ['city', 'job']):\n    df[c] = coders[0].fit_transform(df[c])",
+      "X = df[['city', 'job', 'a']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
     ("model-from-a-helper-scored-on-its-own-training-rows",
      ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
       "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),
@@ -1207,3 +1210,24 @@ def test_leakage_rules_are_fast(make_notebook: Callable[..., Path]) -> None:
         times.append(time.process_time() - start)
     per = min(times)
     assert per < 0.05, per  # a 40-cell ML notebook; the benchmark measures the real figure
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{'a': LabelEncoder(), 'b': LabelEncoder()}", {"LabelEncoder"}),
+        ("[StandardScaler(), MinMaxScaler().fit(X)]", {"StandardScaler", "MinMaxScaler"}),
+        ("[make_pipeline(StandardScaler()), 3]", {"make_pipeline", None}),
+        ("{'a': pd.DataFrame(x)}", {None}),
+        ("LabelEncoder()", set()),
+        ("[]", set()),
+    ],
+)
+def test_member_classes_names_what_each_member_is_built_from(source: str, expected: set) -> None:
+    """The one reading of a container of constructors that the data flow (is it an object?) and the
+    leakage events (which class is fit through ``coders[key]``?) share."""
+    import ast
+
+    from nbprod.analysis.dataflow import member_classes
+
+    assert member_classes(ast.parse(source, mode="eval").body) == expected

@@ -803,6 +803,19 @@ def _constructor_leaf(value: ast.AST) -> str | None:
     return None
 
 
+def member_classes(value: ast.AST) -> set[str | None]:
+    """The classes the members of a dict or list literal are built from: ``{'a': LabelEncoder(),
+    'b': LabelEncoder()}`` gives ``{'LabelEncoder'}``; ``None`` stands for a member that is not a
+    constructor call. Empty for any other value."""
+    if isinstance(value, ast.Dict):
+        members: list[ast.expr | None] = list(value.values)
+    elif isinstance(value, ast.List):
+        members = list(value.elts)
+    else:
+        return set()
+    return {_constructor_leaf(m) if isinstance(m, ast.Call) else None for m in members}
+
+
 def _statements(cf: CellFacts) -> Iterator[tuple[ast.stmt, int, set[str]]]:
     """A cell's top-level statements with their number in the cell and the names they read.
     The Python that ``%time``/``%%capture``... run is analysed as if it stood in the cell,
@@ -1353,10 +1366,9 @@ def build(facts: NotebookFacts) -> DataFlow:
                 assigns = [a for a in ast.walk(stmt) if isinstance(a, ast.Assign)]
             for a in assigns:
                 leaf = _constructor_leaf(a.value) if isinstance(a.value, ast.Call) else None
-                if leaf is None and isinstance(a.value, (ast.Dict, ast.List)):  # {'a': LabelEncoder(), ...}
-                    members = a.value.values if isinstance(a.value, ast.Dict) else a.value.elts
-                    built = [_constructor_leaf(m) if isinstance(m, ast.Call) else None for m in members]
-                    leaf = built[0] if built and None not in built else None
+                if leaf is None:  # {'a': LabelEncoder(), ...}: a container of objects is an object
+                    built = member_classes(a.value)
+                    leaf = "container" if built and None not in built else None
                 if leaf is not None:
                     for t in a.targets:
                         objects.update(_targets(t))
@@ -1370,4 +1382,14 @@ def build(facts: NotebookFacts) -> DataFlow:
     return flow
 
 
-__all__ = ["DataFlow", "Node", "Origin", "base_name", "build", "function_updates", "names_in", "names_used"]
+__all__ = [
+    "DataFlow",
+    "Node",
+    "Origin",
+    "base_name",
+    "build",
+    "function_updates",
+    "member_classes",
+    "names_in",
+    "names_used",
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from nbprod import lazyre
-from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, names_in
+from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, member_classes, names_in
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules.readiness import TRANSFORMERS
 
@@ -324,15 +324,9 @@ def _ctor_in_container(flow: DataFlow, node: Node, recv: ast.AST) -> str:
     stmt = flow.nodes[bound].stmt if bound is not None and 0 <= bound < len(flow.nodes) else None
     if not isinstance(stmt, ast.Assign):
         return ""
-    value = stmt.value
-    members = (
-        value.values if isinstance(value, ast.Dict) else value.elts if isinstance(value, ast.List) else []
-    )
-    leaves = {_leaf(m) if isinstance(m, ast.Call) else "" for m in members}
-    if len(leaves) != 1:
-        return ""
-    leaf = leaves.pop()
-    return leaf if leaf[:1].isupper() else ""
+    classes = member_classes(stmt.value)
+    leaf = classes.pop() if len(classes) == 1 else None
+    return leaf if leaf and leaf[:1].isupper() else ""
 
 
 def _constructors(facts: NotebookFacts) -> dict[str, str]:
@@ -1420,6 +1414,20 @@ def _without(stmt: ast.stmt, name: str, columns: frozenset[str]) -> str | None:
 def _model_fit(ev: Events, score: Score) -> ModelFit | None:
     """The last fit of the scored model before the score."""
     return _last_model(ev, score.model, score.node.index)
+
+
+def _fit_holds_scored_test(ev: Events, score: Score, model: ModelFit) -> Split | None:
+    """The split whose test part ``score`` scores when ``model`` was fit on rows that still hold that
+    test part (its data, or what its data plainly copies, is the scored rows' source, and no test
+    part was taken out of it): the model, and any transformer fit with it, saw the rows it is scored on."""
+    flow = ev.flow
+    tests = ev.test_parts()
+    seen = _rows(flow, score.data)
+    if not (seen & tests) or not (model.data & seen or _plain_copies(flow, model.data) & seen):
+        return None
+    if _rows(flow, model.data) & tests:
+        return None
+    return next(s for s in ev.splits if s.part_ids() & seen)
 
 
 def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:

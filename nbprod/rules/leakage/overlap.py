@@ -12,6 +12,7 @@ from nbprod.rules.leakage._events import (
     ModelFit,
     Score,
     _cell,
+    _fit_holds_scored_test,
     _last_model,
     _model_fit,
     _out,
@@ -93,13 +94,13 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
             continue
         seen = _rows(flow, score.data)
         if model.data & seen or _plain_copies(flow, model.data) & seen:
-            if seen & tests and not (_rows(flow, model.data) & tests):
-                split = next(s for s in ev.splits if s.part_ids() & seen)
+            held = _fit_holds_scored_test(ev, score, model)
+            if held is not None:
                 yield (
                     model.node.cell,
                     model.node.line,
                     f"the model is fit on {', '.join(model.names)} (cell {_cell(model.node)}), which still holds "
-                    f"the rows {split.leaf} in cell {_cell(split.node)} held out as {', '.join(score.names)}, "
+                    f"the rows {held.leaf} in cell {_cell(held.node)} held out as {', '.join(score.names)}, "
                     f"scored in cell {_cell(score.node)}",
                 )
                 return

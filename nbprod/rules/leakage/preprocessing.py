@@ -21,6 +21,7 @@ from nbprod.rules.leakage._events import (
     _cell,
     _column_keys,
     _columns_written,
+    _fit_holds_scored_test,
     _leaf,
     _lineage,
     _model_fit,
@@ -78,20 +79,16 @@ def _pipeline_refit_on_test_rows(ev: Events) -> _Leak | None:
     saw the test rows (``grid.fit(X, y)`` after the split, then ``grid.best_estimator_.score(X_test,
     y_test)``). NB307 names the model's side of it."""
     flow = ev.flow
-    tests = ev.test_parts()
-    if not tests:
+    if not ev.test_parts():
         return None
     for score in ev.scores:
         model = _model_fit(ev, score)
         if model is None or not model.data or not score.data:
             continue
-        seen = _rows(flow, score.data)
-        if not (seen & tests and model.data & seen) or _rows(flow, model.data) & tests:
+        split = _fit_holds_scored_test(ev, score, model)
+        inside = _transformers_in(flow, model.node, model.model) if split is not None else set()
+        if split is None or not inside:
             continue
-        inside = _transformers_in(flow, model.node, model.model)
-        if not inside:
-            continue
-        split = next(s for s in ev.splits if s.part_ids() & seen)
         what = ", ".join(sorted(inside))
         fit = Fit(model.node, what, set(model.data), list(model.names), set(), sorted(inside)[0])
         return _Leak(
