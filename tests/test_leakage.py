@@ -1007,6 +1007,41 @@ CASES: list[tuple[str, list[str], set[str]]] = [
     ("list-of-label-encoders-fit-on-every-row",
      ["coders = [LabelEncoder(), LabelEncoder()]\nfor coder, c in zip(coders, ['city', 'job']):\n    df[c] = coders[0].fit_transform(df[c])",
       "X = df[['city', 'job', 'a']]\ny = df.y", SPLIT, FIT_EVAL], {"NB301"}),
+    ("early-stopping-on-a-positional-cut-made-in-each-round-of-a-loop",
+     ["from xgboost import XGBClassifier\nfrom sklearn.model_selection import KFold\nimport optuna\nX = df[['a', 'b']]\ny = df.y",
+      "for frac in [0.8, 0.85]:\n    n = int(len(X) * frac)\n    X_f, X_v = X.iloc[:n], X.iloc[n:]\n    y_f, y_v = y.iloc[:n], y.iloc[n:]\n"
+      "    m = XGBClassifier(early_stopping_rounds=20)\n    m.fit(X_f, y_f, eval_set=[(X_v, y_v)])\n    print(accuracy_score(y_v, m.predict(X_v)))"],
+     {"NB308"}),
+    ("positional-cut-in-a-loop-early-stopping-on-a-validation-part-test-scored-apart",
+     ["from xgboost import XGBClassifier\nfrom sklearn.model_selection import KFold\nimport optuna\nX = df[['a', 'b']]\ny = df.y",
+      "for frac in [0.8, 0.85]:\n    n = int(len(X) * frac)\n    X_f, X_t = X.iloc[:n], X.iloc[n:]\n    y_f, y_t = y.iloc[:n], y.iloc[n:]\n"
+      "    X_a, X_v, y_a, y_v = train_test_split(X_f, y_f, random_state=0)\n"
+      "    m = XGBClassifier(early_stopping_rounds=20)\n    m.fit(X_a, y_a, eval_set=[(X_v, y_v)])\n    print(accuracy_score(y_t, m.predict(X_t)))"],
+     set()),
+    ("early-stopping-on-each-kfold-fold-that-then-scores-it",
+     ["from xgboost import XGBClassifier\nfrom sklearn.model_selection import KFold\nimport optuna\nX = df[['a', 'b']]\ny = df.y",
+      "accs = []\nfor tr, te in KFold(5).split(X):\n    X_f, X_v = X.iloc[tr], X.iloc[te]\n    y_f, y_v = y.iloc[tr], y.iloc[te]\n"
+      "    m = XGBClassifier(early_stopping_rounds=20)\n    m.fit(X_f, y_f, eval_set=[(X_v, y_v)])\n    accs.append(accuracy_score(y_v, m.predict(X_v)))\nprint(np.mean(accs))"],
+     {"NB308"}),
+    ("kfold-folds-scored-without-early-stopping",
+     ["from xgboost import XGBClassifier\nfrom sklearn.model_selection import KFold\nimport optuna\nX = df[['a', 'b']]\ny = df.y",
+      "accs = []\nfor tr, te in KFold(5).split(X):\n    X_f, X_v = X.iloc[tr], X.iloc[te]\n    y_f, y_v = y.iloc[tr], y.iloc[te]\n"
+      "    m = XGBClassifier()\n    m.fit(X_f, y_f, eval_set=[(X_v, y_v)])\n    accs.append(accuracy_score(y_v, m.predict(X_v)))\nprint(np.mean(accs))"],
+     set()),
+    ("tuner-objective-handed-over-as-a-named-lambda-early-stops-on-each-fold",
+     ["from xgboost import XGBClassifier\nfrom sklearn.model_selection import KFold\nimport optuna\ndef objective(trial, X, y):\n    lr = trial.suggest_float('lr', 0.01, 0.3)\n    scores = []\n"
+      "    for tr, te in KFold(5).split(X):\n        X_tr, X_te = X.iloc[tr], X.iloc[te]\n        y_tr, y_te = y.iloc[tr], y.iloc[te]\n"
+      "        m = XGBClassifier(learning_rate=lr)\n        m.fit(X_tr, y_tr, eval_set=[(X_te, y_te)], early_stopping_rounds=50)\n"
+      "        scores.append(accuracy_score(y_te, m.predict(X_te)))\n    return np.mean(scores)",
+      "X = df[['a', 'b']]\ny = df.y\nstudy = optuna.create_study()\nfunc = lambda trial: objective(trial, X, y)\nstudy.optimize(func, n_trials=20)"],
+     {"NB308"}),
+    ("tuner-objective-handed-over-as-a-named-lambda-plain-cv",
+     ["from xgboost import XGBClassifier\nfrom sklearn.model_selection import KFold\nimport optuna\ndef objective(trial, X, y):\n    lr = trial.suggest_float('lr', 0.01, 0.3)\n    scores = []\n"
+      "    for tr, te in KFold(5).split(X):\n        X_tr, X_te = X.iloc[tr], X.iloc[te]\n        y_tr, y_te = y.iloc[tr], y.iloc[te]\n"
+      "        m = XGBClassifier(learning_rate=lr)\n        m.fit(X_tr, y_tr)\n"
+      "        scores.append(accuracy_score(y_te, m.predict(X_te)))\n    return np.mean(scores)",
+      "X = df[['a', 'b']]\ny = df.y\nstudy = optuna.create_study()\nfunc = lambda trial: objective(trial, X, y)\nstudy.optimize(func, n_trials=20)"],
+     set()),
     ("model-from-a-helper-scored-on-its-own-training-rows",
      ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
       "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),

@@ -881,10 +881,12 @@ def _followed(
     depth: int = 0,
     workers: dict[str, ast.FunctionDef] | None = None,
     classes: _Classes | None = None,
+    lambdas: dict[str, ast.Lambda] | None = None,
 ) -> Iterator[tuple[ast.stmt, int, set[str]]]:
     """The statements, a call of a simple notebook helper replaced by the helper's body (in a loop
     or a branch too, for the helpers that fit, split or resample: ``workers``); a method called on an
-    instance of a class the notebook defines is such a helper too (``classes``)."""
+    instance of a class the notebook defines is such a helper too (``classes``); ``lambdas``: the
+    notebook's ``name = lambda ...`` bindings, for a callback handed over by name."""
     if workers is None:
         workers = _workers(helpers) if helpers else {}
     for first, number, first_reads in stmts:
@@ -900,25 +902,30 @@ def _followed(
                 else:  # scanned as a followed statement (-1): its calls are the helpers'
                     yield nested, -1, reads | names_in(nested)
                 if workers and depth < 3:
-                    for call, by in _callbacks(stmt, workers):
+                    for call, by in _callbacks(stmt, workers, lambdas):
                         at = ast.fix_missing_locations(ast.copy_location(ast.Expr(value=call), stmt))
                         run = ((s, -1, names_in(s)) for s in inline_call(at, helpers) or ())
-                        for sub, n, r in _followed(run, helpers, depth + 1, workers, classes):
+                        for sub, n, r in _followed(run, helpers, depth + 1, workers, classes, lambdas):
                             sub._nbprod_callback = by  # type: ignore[attr-defined]  # the caller: study.optimize
                             yield sub, n, r
                 continue
             yield from (
-                _followed(((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1, workers, classes)
+                _followed(
+                    ((sub, -1, names_in(sub)) for sub in body), helpers, depth + 1, workers, classes, lambdas
+                )
                 if depth < 3
                 else ((sub, -1, names_in(sub)) for sub in body)
             )
 
 
-def _callbacks(stmt: ast.stmt, workers: dict[str, ast.FunctionDef]) -> list[tuple[ast.Call, str]]:
+def _callbacks(
+    stmt: ast.stmt, workers: dict[str, ast.FunctionDef], lambdas: dict[str, ast.Lambda] | None = None
+) -> list[tuple[ast.Call, str]]:
     """The helpers a statement hands to something else to call: ``study.optimize(objective)``,
-    ``toolbox.register('evaluate', evaluate)``, ``fmin(fn=lambda p: score(p, X, y), ...)``; each as
-    the call it stands for (no arguments: its parameters are whatever the caller gives) and the
-    name of the call it is handed to."""
+    ``toolbox.register('evaluate', evaluate)``, ``fmin(fn=lambda p: score(p, X, y), ...)``, or a
+    lambda bound to a name first (``func = lambda t: objective(t, X, y)``, then
+    ``study.optimize(func)``); each as the call it stands for (no arguments: its parameters are
+    whatever the caller gives) and the name of the call it is handed to."""
     if not isinstance(stmt, (ast.Expr, ast.Assign)) or not isinstance(stmt.value, ast.Call):
         return []
     out: list[tuple[ast.Call, str]] = []
@@ -927,6 +934,8 @@ def _callbacks(stmt: ast.stmt, workers: dict[str, ast.FunctionDef]) -> list[tupl
             continue
         by = c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", "")
         for a in (*c.args, *(k.value for k in c.keywords)):
+            if lambdas and isinstance(a, ast.Name) and a.id not in workers and a.id in lambdas:
+                a = lambdas[a.id]
             if isinstance(a, ast.Name) and a.id in workers:
                 out.append((ast.Call(func=ast.Name(id=a.id, ctx=ast.Load()), args=[], keywords=[]), by))
             elif isinstance(a, ast.Lambda):  # lambda p: -objective(p, X, y)
@@ -1311,11 +1320,21 @@ def build(facts: NotebookFacts) -> DataFlow:
     objects: set[str] = set()
     waiting: dict[str, tuple[ast.FunctionDef, set[str]]] = {}  # followed once a helper they call is
     nested: dict[str, ast.FunctionDef] = {}  # helpers defined inside a top-level function
+    lambdas: dict[str, ast.Lambda] = {}  # func = lambda trial: objective(trial, X, y)
     for _, cf in facts.code():
         opaque.update(cf.functions)
         opaque.update(cf.classes)
         if cf.tree is not None and cf.classes:
             classes.update((s.name, s) for s in cf.tree.body if isinstance(s, ast.ClassDef))
+        if cf.tree is not None and "lambda" in cf.source:
+            for stmt in cf.tree.body:
+                if (
+                    isinstance(stmt, ast.Assign)
+                    and isinstance(stmt.value, ast.Lambda)
+                    and len(stmt.targets) == 1
+                    and isinstance(stmt.targets[0], ast.Name)
+                ):
+                    lambdas[stmt.targets[0].id] = stmt.value
         if cf.tree is not None and cf.functions:
             for stmt in cf.tree.body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -1351,7 +1370,9 @@ def build(facts: NotebookFacts) -> DataFlow:
     followed = _Classes(classes, helpers, workers) if classes else None
     for cell, cf in facts.code():
         stmts = _with_unused(_statements(cf), unused)
-        for stmt, number, reads in _followed(stmts, helpers, workers=workers, classes=followed):
+        for stmt, number, reads in _followed(
+            stmts, helpers, workers=workers, classes=followed, lambdas=lambdas
+        ):
             out: dict[str, set[str]] = {}
             builder.stmt(stmt, out)
             node = Node(len(nodes), cell.index, stmt.lineno, stmt, number=number)

@@ -4,6 +4,7 @@ resamplings and transforms, and the helpers that ask the def-use graph about the
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from nbprod import lazyre
 from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, children, member_classes, names_in
@@ -539,13 +540,33 @@ def _slice_side(expr: ast.AST) -> tuple[str, str, str] | None:
     return value.id, ast.dump(bound), "train" if sl.lower is None else "test"
 
 
+def _assigns(flow: DataFlow) -> Iterator[tuple[Node, ast.Assign]]:
+    """Each statement's assignments: the statement itself, or those in a loop's, branch's or
+    ``with`` block's body (a split cut again in each round of a loop), outside nested functions."""
+    for node in flow.nodes:
+        yield from _assigns_in(node)
+
+
+def _assigns_in(node: Node) -> Iterator[tuple[Node, ast.Assign]]:
+    stmt = node.stmt
+    if isinstance(stmt, ast.Assign):
+        yield node, stmt
+    elif isinstance(stmt, (ast.For, ast.While, ast.If, ast.With)):
+        todo: list[ast.AST] = [stmt]
+        while todo:
+            sub = todo.pop()
+            if isinstance(sub, ast.Assign):
+                yield node, sub
+            elif not isinstance(sub, _OPAQUE_NODES):
+                todo.extend(reversed(list(ast.iter_child_nodes(sub))))
+
+
 def _slice_splits(ev: Events) -> None:
     """``train, test = df[:n], df[n:]`` (or on two lines): a split by position, as a time series is split."""
     flow = ev.flow
     seen: dict[tuple[str, str, str], tuple[Node, str]] = {}
-    for node in flow.nodes:
-        stmt = node.stmt
-        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1:
+    for node, stmt in _assigns(flow):
+        if len(stmt.targets) != 1:
             continue
         target, value = stmt.targets[0], stmt.value
         pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
@@ -903,12 +924,18 @@ def _early_stop(node: Node, call: ast.Call, model: str, ev: Events) -> None:
     stops = "early_stopping_rounds" in kws or any(
         EARLY_STOPPING.search(ast.unparse(kws[k])) for k in ("callbacks", "early_stopping") if k in kws
     )
-    if not stops and model:  # XGBClassifier(early_stopping_rounds=10) where the model was built
-        d = node.reach.get(model)
-        built = ev.flow.nodes[d].stmt if d is not None else None
-        stops = isinstance(built, ast.Assign) and any(
-            isinstance(c, ast.Call) and any(k.arg == "early_stopping_rounds" for k in c.keywords)
-            for c in ast.walk(built.value)
+    if not stops and model:  # XGBClassifier(early_stopping_rounds=10) where the model was built:
+        d = node.reach.get(model)  # before, or in the same loop's body
+        built = [ev.flow.nodes[d].stmt] if d is not None else []
+        if not isinstance(node.stmt, ast.Assign):
+            built += [a for n, a in _assigns_in(node) if any(_names(t) & {model} for t in a.targets)]
+        stops = any(
+            isinstance(b, ast.Assign)
+            and any(
+                isinstance(c, ast.Call) and any(k.arg == "early_stopping_rounds" for k in c.keywords)
+                for c in ast.walk(b.value)
+            )
+            for b in built
         )
     if not stops:
         return
