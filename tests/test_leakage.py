@@ -1042,6 +1042,41 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "        scores.append(accuracy_score(y_te, m.predict(X_te)))\n    return np.mean(scores)",
       "X = df[['a', 'b']]\ny = df.y\nstudy = optuna.create_study()\nfunc = lambda trial: objective(trial, X, y)\nstudy.optimize(func, n_trials=20)"],
      set()),
+    ("scaler-on-every-row-then-a-split-by-year-filters",
+     ["df[['a', 'b']] = StandardScaler().fit_transform(df[['a', 'b']])",
+      "train = df[df['year'] < 2015]\ntest = df[df['year'] >= 2015]\n"
+      "m = LogisticRegression().fit(train[['a', 'b']], train.y)\nprint(accuracy_score(test.y, m.predict(test[['a', 'b']])))"],
+     {"NB301"}),
+    ("split-by-year-filters-then-scaler-on-the-training-part",
+     ["train = df[df['year'] < 2015]\ntest = df[df['year'] >= 2015]",
+      "sc = StandardScaler().fit(train[['a', 'b']])\n"
+      "m = LogisticRegression().fit(sc.transform(train[['a', 'b']]), train.y)\nprint(accuracy_score(test.y, m.predict(sc.transform(test[['a', 'b']]))))"],
+     set()),
+    ("scaler-on-every-row-then-leave-one-group-out-by-hand",
+     ["df[['a', 'b']] = StandardScaler().fit_transform(df[['a', 'b']])",
+      "accs = []\nfor g in df.site.unique():\n    test_df = df[df.site == g]\n    train_df = df[df.site != g]\n"
+      "    m = LogisticRegression().fit(train_df[['a', 'b']], train_df.y)\n    accs.append(accuracy_score(test_df.y, m.predict(test_df[['a', 'b']])))\nprint(np.mean(accs))"],
+     {"NB301"}),
+    ("label-codes-on-every-row-then-leave-one-group-out-scaler-per-fold",
+     ["le = LabelEncoder()\ndf['stage_code'] = le.fit_transform(df['stage'])",
+      "accs = []\nfor g in df.site.unique():\n    test_df = df[df.site == g]\n    train_df = df[df.site != g]\n"
+      "    sc = StandardScaler()\n    X_tr = sc.fit_transform(train_df[['a', 'b']])\n    X_te = sc.transform(test_df[['a', 'b']])\n"
+      "    y_train = train_df['stage_code'].values\n    y_test = test_df['stage_code'].values\n"
+      "    m = LogisticRegression().fit(X_tr, y_train)\n    accs.append(accuracy_score(y_test, m.predict(X_te)))\nprint(np.mean(accs))"],
+     set()),
+    ("label-codes-on-a-frame-split-whole-labels-read-in-the-fit-call",
+     ["le = LabelEncoder()\ndf['enc'] = le.fit_transform(df['stage'])",
+      "train_df, test_df = train_test_split(df, random_state=0)\n"
+      "m = LogisticRegression().fit(train_df[['a', 'b']].values, train_df['enc'].values)\n"
+      "print(accuracy_score(test_df['enc'].values, m.predict(test_df[['a', 'b']].values)))"],
+     set()),
+    ("class-partition-by-label-filters-recombined-is-no-split",
+     ["benign = df[df['label'] == 'Benign']\nother = df[df['label'] != 'Benign']\n"
+      "df = pd.concat([benign.sample(n=1000, random_state=0), other])",
+      "X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "sc = StandardScaler().fit(X_train)\nm = LogisticRegression().fit(sc.transform(X_train), y_train)\n"
+      "print(accuracy_score(y_test, m.predict(sc.transform(X_test))))"],
+     set()),
     ("model-from-a-helper-scored-on-its-own-training-rows",
      ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
       "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),

@@ -512,6 +512,7 @@ def events(facts: NotebookFacts) -> Events | None:
             continue
         _scan(node, ev, helpers, seen)
     _slice_splits(ev)
+    _mask_splits(ev)
     for fit in ev.fits:
         fit.columns = _columns_written(fit.node.stmt)
     facts._leak_events = ev  # type: ignore[attr-defined]
@@ -596,6 +597,97 @@ def _slice_splits(ev: Events) -> None:
                 split.parts = {t.id: part}  # type: ignore[attr-defined]
                 split.elsewhere = {(first.index, name): parts[name]}
             ev.splits.append(split)
+
+
+_COMPLEMENT = {ast.Lt: ast.GtE, ast.Gt: ast.LtE, ast.Eq: ast.NotEq, ast.In: ast.NotIn, ast.Is: ast.IsNot}
+_COMPLEMENT.update({v: k for k, v in list(_COMPLEMENT.items())})
+_MASK_CALLS = frozenset({"isin", "between", "contains", "startswith", "endswith", "isna", "notna", "isnull"})
+_HELD_OUT_NAME = lazyre.compile(r"(^|_)(test|tst|val|valid|validation|holdout|hold|te|eval|oos)(_|\d|$)", 2)
+_TRAIN_NAME = lazyre.compile(r"(^|_)(train|trn|tr|fit)(_|\d|$)", 2)
+
+
+def _mask_side(expr: ast.AST) -> tuple[str, tuple[str, ...], bool] | None:
+    """``df[df.year < 2015]`` -> (df, key, True), ``df.loc[df.year >= 2015]`` -> (df, the same key,
+    False): rows kept by a condition, the key naming the condition up to its negation."""
+    if not isinstance(expr, ast.Subscript):
+        return None
+    value, cond = expr.value, expr.slice
+    if isinstance(value, ast.Attribute) and value.attr == "loc":
+        value = value.value
+        if isinstance(cond, ast.Tuple) and cond.elts:
+            cond = cond.elts[0]
+    if not isinstance(value, ast.Name):
+        return None
+    key = _condition_key(cond)
+    return None if key is None else (value.id, key[0], key[1])
+
+
+def _condition_key(cond: ast.AST, depth: int = 0) -> tuple[tuple[str, ...], bool] | None:
+    """A boolean row condition as (key, polarity): ``a < b`` and ``a >= b`` share the key with
+    opposite polarity, as do ``m`` and ``~m``, ``x.isin(s)`` and ``~x.isin(s)``."""
+    if isinstance(cond, ast.UnaryOp) and isinstance(cond.op, (ast.Invert, ast.Not)) and depth < 3:
+        inner = _condition_key(cond.operand, depth + 1)
+        return None if inner is None else (inner[0], not inner[1])
+    if isinstance(cond, ast.Compare) and len(cond.ops) == 1:
+        op = type(cond.ops[0])
+        other = _COMPLEMENT.get(op)
+        if other is None:
+            return None
+        first = min(op.__name__, other.__name__)
+        return ("cmp", ast.dump(cond.left), ast.dump(cond.comparators[0]), first), op.__name__ == first
+    if isinstance(cond, ast.Call) and isinstance(cond.func, ast.Attribute) and cond.func.attr in _MASK_CALLS:
+        return ("call", ast.dump(cond)), True
+    if isinstance(cond, ast.Name):
+        return ("name", cond.id), True
+    return None
+
+
+def _mask_splits(ev: Events) -> None:
+    """``train = df[df.year < 2015]`` and ``test = df[df.year >= 2015]`` (or ``df[mask]`` and
+    ``df[~mask]``, in one statement, two, or each round of a leave-one-group-out loop): rows divided
+    by a condition and its negation, one of them named like a training or held-out part (else it is
+    a partition: by class, by kind). The part named like a test or validation part is the held-out
+    one (else the one not named like training, else the second)."""
+    flow = ev.flow
+    seen: dict[tuple[str, tuple[str, ...], bool], tuple[Node, str]] = {}
+    for node, stmt in _assigns(flow):
+        if len(stmt.targets) != 1:
+            continue
+        target, value = stmt.targets[0], stmt.value
+        pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
+        if (
+            isinstance(target, ast.Tuple)
+            and isinstance(value, ast.Tuple)
+            and len(target.elts) == len(value.elts)
+        ):
+            pairs = list(zip(target.elts, value.elts, strict=True))
+        for t, v in pairs:
+            side = _mask_side(v) if isinstance(t, ast.Name) else None
+            if side is None:
+                continue
+            base, key, polarity = side
+            other = seen.get((base, key, not polarity))
+            if other is None or other[1] == t.id:  # type: ignore[attr-defined]
+                seen[(base, key, polarity)] = (node, t.id)  # type: ignore[attr-defined]
+                continue
+            first, name = other
+            mine = t.id  # type: ignore[attr-defined]
+            if not any(_HELD_OUT_NAME.search(n) or _TRAIN_NAME.search(n) for n in (name, mine)):
+                continue  # benign = df[df.label == 'B'], other = df[df.label != 'B']: a partition, no split
+            test_first = bool(_HELD_OUT_NAME.search(name)) and not _HELD_OUT_NAME.search(mine)
+            if not test_first and not _HELD_OUT_NAME.search(mine):
+                test_first = bool(_TRAIN_NAME.search(mine)) and not _TRAIN_NAME.search(name)
+            roles = {name: "test" if test_first else "train", mine: "train" if test_first else "test"}
+            inputs = flow.values(first, [base])
+            labels = inputs if LABEL_NAMES.match(base) else set()
+            split = Split(node, "split", f"the filters {base}[…]/{base}[~…]", inputs, labels, {})
+            if first.index == node.index:
+                split.parts = roles
+            else:
+                split.parts = {mine: roles[mine]}
+                split.elsewhere = {(first.index, name): roles[name]}
+            ev.splits.append(split)
+            del seen[(base, key, not polarity)]
 
 
 def _out(node: Node, flow: DataFlow) -> set[ID]:
