@@ -513,6 +513,7 @@ def events(facts: NotebookFacts) -> Events | None:
         _scan(node, ev, helpers, seen)
     _slice_splits(ev)
     _mask_splits(ev)
+    _correlation_choices(ev)
     for fit in ev.fits:
         fit.columns = _columns_written(fit.node.stmt)
     facts._leak_events = ev  # type: ignore[attr-defined]
@@ -688,6 +689,91 @@ def _mask_splits(ev: Events) -> None:
                 split.elsewhere = {(first.index, name): roles[name]}
             ev.splits.append(split)
             del seen[(base, key, not polarity)]
+
+
+def label_columns(ev: Events) -> set[str]:
+    """The columns a notebook takes its labels from: ``y = df['stage_code']``, ``y_train =
+    train_df['stage_code'].values`` (a name like ``y``, ``y_train``, ``target``)."""
+    cached = getattr(ev, "_label_columns", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    labels: list[ast.expr] = [
+        stmt.value
+        for _, stmt in _assigns(ev.flow)
+        if len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and LABEL_NAMES.match(stmt.targets[0].id.rsplit(".", 1)[-1])
+    ]
+    for node in ev.flow.nodes:  # m.fit(X_train, train_df['stage_code'].values)
+        labels += [c.args[1] for c in ev.calls_of(node) if _leaf(c) == "fit" and len(c.args) >= 2]
+    out: set[str] = set()
+    for value in labels:
+        while True:  # .values, .to_numpy(), .ravel(), .astype(int)
+            if isinstance(value, ast.Attribute) and value.attr == "values":
+                value = value.value
+            elif (
+                isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and len(value.args) <= 1
+            ):
+                value = value.func.value
+            else:
+                break
+        if isinstance(value, ast.Subscript):
+            out |= _column_keys(value)
+    ev._label_columns = out  # type: ignore[attr-defined]
+    return out
+
+
+def _correlation_choices(ev: Events) -> None:
+    """``top = df.corr()['price'].abs().nlargest(10).index`` (or ``corr = df.corr()`` first, then
+    ``corr['price']``; ``df.corrwith(df['price'])``): features chosen by their correlation with the
+    labels over the rows read, a statistic of those rows like a ``SelectKBest`` fit."""
+    flow = ev.flow
+    labels = label_columns(ev)
+    if not labels:
+        return
+    for node in flow.nodes:
+        stmt = node.stmt
+        if not isinstance(stmt, ast.Assign):
+            continue
+        corr: ast.Call | None = None
+        for c in ev.calls_of(node):
+            if isinstance(c.func, ast.Attribute) and c.func.attr in ("corr", "corrwith"):
+                corr = c
+                break
+        func = corr.func if corr is not None else None
+        base = base_name(func.value) if isinstance(func, ast.Attribute) else None
+        if corr is None or base is None or not isinstance(func, ast.Attribute):
+            continue
+        out = _out(node, flow)
+        names = {n for _, n in out}
+        keyed = {  # data.corr()['price'], df.corrwith(df['price'])
+            key
+            for sub in ast.walk(stmt.value)
+            if isinstance(sub, ast.Subscript)
+            for key in _column_keys(sub) & labels
+        }
+        if not keyed:  # corr = df.corr(), then corr['price'] in a later statement
+            keyed = {
+                key
+                for later in flow.nodes[node.index + 1 : node.index + 40]
+                if names & later.reach.keys()
+                for sub in ast.walk(later.stmt)
+                if isinstance(sub, ast.Subscript)
+                and isinstance(sub.value, ast.Name)
+                and sub.value.id in names
+                for key in _column_keys(sub) & labels
+            }
+        if keyed:
+            label = ", ".join(sorted(keyed))
+            ev.fits.append(
+                Fit(
+                    node,
+                    f"the choice of features by correlation with {label}",
+                    _vals(flow, node, [base]),
+                    [base],
+                    out,
+                )
+            )
 
 
 def _out(node: Node, flow: DataFlow) -> set[ID]:

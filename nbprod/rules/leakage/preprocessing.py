@@ -18,7 +18,6 @@ from nbprod.rules.leakage._events import (
     Events,
     Fit,
     Split,
-    _assigns,
     _cell,
     _column_keys,
     _columns_written,
@@ -32,6 +31,7 @@ from nbprod.rules.leakage._events import (
     _rows,
     _what,
     events,
+    label_columns,
 )
 
 
@@ -239,7 +239,7 @@ def _codes_label_column(ev: Events, fit: Fit, split: Split) -> bool:
         if k.arg == "stratify" and isinstance(k.value, ast.Subscript)
         for key in _column_keys(k.value)
     }
-    labels |= _label_columns(ev)
+    labels |= label_columns(ev)
     written = set(fit.columns)
     coder = {v for v in fit.out if v[1] in flow.objects} or fit.out  # the fitted coder, not the frame
     for node, obj, _ in ev.transforms:
@@ -253,38 +253,6 @@ def _codes_label_column(ev: Events, fit: Fit, split: Split) -> bool:
             return False  # the codes went somewhere else too
         written |= columns
     return bool(written) and all(c in labels or LABEL_NAMES.match(c) for c in written)
-
-
-def _label_columns(ev: Events) -> set[str]:
-    """The columns a notebook takes its labels from: ``y = df['stage_code']``, ``y_train =
-    train_df['stage_code'].values`` (a name like ``y``, ``y_train``, ``target``)."""
-    cached = getattr(ev, "_label_columns", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    labels: list[ast.expr] = [
-        stmt.value
-        for _, stmt in _assigns(ev.flow)
-        if len(stmt.targets) == 1
-        and isinstance(stmt.targets[0], ast.Name)
-        and LABEL_NAMES.match(stmt.targets[0].id.rsplit(".", 1)[-1])
-    ]
-    for node in ev.flow.nodes:  # m.fit(X_train, train_df['stage_code'].values)
-        labels += [c.args[1] for c in ev.calls_of(node) if _leaf(c) == "fit" and len(c.args) >= 2]
-    out: set[str] = set()
-    for value in labels:
-        while True:  # .values, .to_numpy(), .ravel(), .astype(int)
-            if isinstance(value, ast.Attribute) and value.attr == "values":
-                value = value.value
-            elif (
-                isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and len(value.args) <= 1
-            ):
-                value = value.func.value
-            else:
-                break
-        if isinstance(value, ast.Subscript):
-            out |= _column_keys(value)
-    ev._label_columns = out  # type: ignore[attr-defined]
-    return out
 
 
 def _applied(ev: Events, fit: Fit, split: Split, parts: set[ID]) -> bool:
