@@ -452,3 +452,100 @@ def test_validate_reports_the_same_with_or_without_the_drift_pass_factorize(tmp_
     X, errors, problems, _ = serve.validate(ints, bundle, prof)
     assert (errors, problems) == ([], [])
     assert X["n"].dtype == np.float64 and ints["n"].dtype == np.int64
+
+
+def _float_families(n: int) -> dict[str, np.ndarray]:
+    """The float64 shapes a model's outputs take, and the edges of repr's plain range."""
+    rng = np.random.default_rng(2026)
+    bits = rng.integers(0, 2**63, n, dtype=np.uint64) | (
+        rng.integers(0, 2, n, dtype=np.uint64) << np.uint64(63)
+    )
+    edges = np.array(
+        [np.nextafter(e, s * np.inf) for e in (1e-4, 1e16, -1e-4, -1e16) for s in (1, -1)]
+        + [1e-4, 1e16, -1e-4, -1e16]
+    )
+    around = np.concatenate([e * (1 + np.arange(-50, 51) * np.finfo(float).eps) for e in (1e-4, 1e16)])
+    return {
+        "bit patterns": bits.view(np.float64),
+        "log-uniform": 10 ** rng.uniform(-4.5, 16.5, n) * rng.choice([-1, 1], n),
+        "mantissa x 2^e": np.ldexp(rng.random(n), rng.integers(-20, 60, n)),
+        "rounded decimals": np.array(
+            [
+                round(x, d)
+                for x, d in zip(rng.normal(0, 1e4, n).tolist(), rng.integers(0, 8, n).tolist(), strict=True)
+            ]
+        ),
+        "integers": rng.integers(-(2**54), 2**54, n).astype(np.float64),
+        "forest k/200": rng.integers(0, 201, n) / 200,
+        "uniform": rng.random(n),
+        "subnormals": rng.integers(1, 2**52, n // 10, dtype=np.uint64).view(np.float64),
+        "edges": np.concatenate([edges, around, [0.0, -0.0, np.nan, np.inf, -np.inf, 5e-324]]),
+    }
+
+
+@pytest.mark.parametrize("family", list(_float_families(1)))
+def test_the_fast_float_text_is_repr_on_every_family(family: str) -> None:
+    """orjson writes repr's digits in repr's plain range; outside it (and for NaN, inf) repr itself."""
+    pytest.importorskip("orjson")
+    from nbprod.export.production.runtime import _float_text, _shortest
+
+    v = _float_families(40_000)[family]
+    want = list(map(repr, v.tolist()))
+    assert _shortest(v) == want
+    whole = _float_text(v)  # the one-call path: only when no value needs repr
+    if whole is not None:
+        assert whole.decode("ascii").split(",") == want
+
+
+def test_without_orjson_the_writer_falls_back_to_repr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbprod.export.production.runtime import _numeric_body, _shortest, write_table
+
+    monkeypatch.setitem(sys.modules, "orjson", None)  # import orjson raises ImportError
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"prediction": rng.integers(0, 2, 3000), "proba_1": rng.random(3000)})
+    assert _shortest(df["proba_1"].to_numpy()) is None and _numeric_body(df) is None
+    df.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(df, tmp_path / "nbprod.csv")
+    assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+_N = 3000
+_R = np.random.default_rng(11)
+
+
+def _u(n: int) -> np.ndarray:
+    """Probabilities away from 0 (repr writes those below 1e-4 with an exponent: another path)."""
+    return 0.001 + 0.998 * _R.random(n)
+
+
+@pytest.mark.parametrize(
+    ("frame", "numeric"),
+    [
+        ({"prediction": _R.integers(0, 3, _N), "proba_0": _u(_N), "proba_1": _u(_N)}, True),
+        ({"proba_0": _u(_N), "prediction": _R.integers(-5, 5, _N), "proba_1": _u(_N)}, True),
+        ({"p": _u(_N), "u": _R.integers(0, 2**40, _N).astype(np.uint64)}, True),
+        ({"p": _u(_N), "big": np.full(_N, 2**53 - 1)}, True),
+        ({"p": _u(_N), "big": np.full(_N, 2**53)}, False),  # not exact as a float: not this path
+        (
+            {
+                "p": np.where(_u(_N) < 0.2, _R.choice([0.0, 1.0, -0.0], _N), _u(_N)),
+                "k": np.zeros(_N, int),
+            },
+            True,
+        ),
+        ({"p": _R.random(_N) * 1e-5, "k": np.zeros(_N, int)}, False),  # exponent form: repr writes those
+        ({"p": np.where(_u(_N) < 0.01, np.nan, _u(_N)), "k": np.zeros(_N, int)}, False),  # NaN
+        ({"p": _u(_N), "q": _R.normal(0, 1e6, _N)}, True),
+    ],
+)
+def test_the_numeric_block_writer_is_pandas_byte_for_byte(tmp_path: Path, frame: dict, numeric: bool) -> None:
+    pytest.importorskip("orjson")
+    from nbprod.export.production.runtime import _numeric_body, write_table
+
+    df = pd.DataFrame(frame)
+    assert (_numeric_body(df) is not None) is numeric
+    df.to_csv(tmp_path / "pandas.csv", index=False)
+    write_table(df, tmp_path / "nbprod.csv")
+    assert (tmp_path / "nbprod.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

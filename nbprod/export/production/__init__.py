@@ -28,6 +28,9 @@ RUNTIME_FILES = (
     "cli.py",
 )
 NEEDS = ("numpy", "pandas", "joblib")
+# predict's CSV writer: the same bytes as pandas, its floats written by orjson where it writes repr's
+# digits (about 20x faster than repr); the runtime falls back to repr without it (no PyPy wheel)
+SPEEDUPS = ("orjson>=3.9.15; platform_python_implementation == 'CPython'",)
 CONFIG = {
     "on_input_problem": "fail",
     "on_prediction_problem": "warn",
@@ -57,6 +60,7 @@ def _requirements(requirements: list[str]) -> list[str]:
                 extra.append(f"{name}=={importlib.metadata.version(name)}")
             except importlib.metadata.PackageNotFoundError:
                 extra.append(name)
+    extra += [s for s in SPEEDUPS if s.split(">")[0] not in have]
     return extra
 
 
