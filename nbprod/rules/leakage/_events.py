@@ -563,41 +563,49 @@ def _assigns_in(node: Node) -> Iterator[tuple[Node, ast.Assign]]:
                 todo.extend(reversed(list(ast.iter_child_nodes(sub))))
 
 
-def _slice_splits(ev: Events) -> None:
-    """``train, test = df[:n], df[n:]`` (or on two lines): a split by position, as a time series is split."""
-    flow = ev.flow
-    seen: dict[tuple[str, str, str], tuple[Node, str]] = {}
+def _bindings(flow: DataFlow) -> Iterator[tuple[Node, str, ast.expr]]:
+    """(statement, name, value) for each name an assignment binds on its own or by tuple
+    unpacking of a tuple of the same length (``train, test = df[:n], df[n:]``)."""
     for node, stmt in _assigns(flow):
         if len(stmt.targets) != 1:
             continue
         target, value = stmt.targets[0], stmt.value
-        pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
-        if (
+        if isinstance(target, ast.Name):
+            yield node, target.id, value
+        elif (
             isinstance(target, ast.Tuple)
             and isinstance(value, ast.Tuple)
             and len(target.elts) == len(value.elts)
         ):
-            pairs = list(zip(target.elts, value.elts, strict=True))
-        for t, v in pairs:
-            side = _slice_side(v) if isinstance(t, ast.Name) else None
-            if side is None:
-                continue
-            base, bound, part = side
-            other = seen.get((base, bound, "test" if part == "train" else "train"))
-            if other is None:
-                seen[(base, bound, part)] = (node, t.id)  # type: ignore[attr-defined]
-                continue
-            first, name = other
-            inputs = flow.values(first, [base])
-            labels = inputs if LABEL_NAMES.match(base) else set()
-            parts = {name: "test" if part == "train" else "train", t.id: part}  # type: ignore[attr-defined]
-            split = Split(node, "split", f"the slice {base}[:…]/[…:]", inputs, labels, {})
-            if first.index == node.index:
-                split.parts = parts
-            else:  # two statements: the first part is bound where it was cut
-                split.parts = {t.id: part}  # type: ignore[attr-defined]
-                split.elsewhere = {(first.index, name): parts[name]}
-            ev.splits.append(split)
+            for t, v in zip(target.elts, value.elts, strict=True):
+                if isinstance(t, ast.Name):
+                    yield node, t.id, v
+
+
+def _slice_splits(ev: Events) -> None:
+    """``train, test = df[:n], df[n:]`` (or on two lines): a split by position, as a time series is split."""
+    flow = ev.flow
+    seen: dict[tuple[str, str, str], tuple[Node, str]] = {}
+    for node, named, v in _bindings(flow):
+        side = _slice_side(v)
+        if side is None:
+            continue
+        base, bound, part = side
+        other = seen.get((base, bound, "test" if part == "train" else "train"))
+        if other is None:
+            seen[(base, bound, part)] = (node, named)
+            continue
+        first, name = other
+        inputs = flow.values(first, [base])
+        labels = inputs if LABEL_NAMES.match(base) else set()
+        parts = {name: "test" if part == "train" else "train", named: part}
+        split = Split(node, "split", f"the slice {base}[:…]/[…:]", inputs, labels, {})
+        if first.index == node.index:
+            split.parts = parts
+        else:  # two statements: the first part is bound where it was cut
+            split.parts = {named: part}
+            split.elsewhere = {(first.index, name): parts[name]}
+        ev.splits.append(split)
 
 
 _COMPLEMENT = {ast.Lt: ast.GtE, ast.Gt: ast.LtE, ast.Eq: ast.NotEq, ast.In: ast.NotIn, ast.Is: ast.IsNot}
@@ -651,44 +659,33 @@ def _mask_splits(ev: Events) -> None:
     one (else the one not named like training, else the second)."""
     flow = ev.flow
     seen: dict[tuple[str, tuple[str, ...], bool], tuple[Node, str]] = {}
-    for node, stmt in _assigns(flow):
-        if len(stmt.targets) != 1:
+    for node, named, v in _bindings(flow):
+        side = _mask_side(v)
+        if side is None:
             continue
-        target, value = stmt.targets[0], stmt.value
-        pairs: list[tuple[ast.AST, ast.AST]] = [(target, value)]
-        if (
-            isinstance(target, ast.Tuple)
-            and isinstance(value, ast.Tuple)
-            and len(target.elts) == len(value.elts)
-        ):
-            pairs = list(zip(target.elts, value.elts, strict=True))
-        for t, v in pairs:
-            side = _mask_side(v) if isinstance(t, ast.Name) else None
-            if side is None:
-                continue
-            base, key, polarity = side
-            other = seen.get((base, key, not polarity))
-            if other is None or other[1] == t.id:  # type: ignore[attr-defined]
-                seen[(base, key, polarity)] = (node, t.id)  # type: ignore[attr-defined]
-                continue
-            first, name = other
-            mine = t.id  # type: ignore[attr-defined]
-            if not any(_HELD_OUT_NAME.search(n) or _TRAIN_NAME.search(n) for n in (name, mine)):
-                continue  # benign = df[df.label == 'B'], other = df[df.label != 'B']: a partition, no split
-            test_first = bool(_HELD_OUT_NAME.search(name)) and not _HELD_OUT_NAME.search(mine)
-            if not test_first and not _HELD_OUT_NAME.search(mine):
-                test_first = bool(_TRAIN_NAME.search(mine)) and not _TRAIN_NAME.search(name)
-            roles = {name: "test" if test_first else "train", mine: "train" if test_first else "test"}
-            inputs = flow.values(first, [base])
-            labels = inputs if LABEL_NAMES.match(base) else set()
-            split = Split(node, "split", f"the filters {base}[…]/{base}[~…]", inputs, labels, {})
-            if first.index == node.index:
-                split.parts = roles
-            else:
-                split.parts = {mine: roles[mine]}
-                split.elsewhere = {(first.index, name): roles[name]}
-            ev.splits.append(split)
-            del seen[(base, key, not polarity)]
+        base, key, polarity = side
+        other = seen.get((base, key, not polarity))
+        if other is None or other[1] == named:
+            seen[(base, key, polarity)] = (node, named)
+            continue
+        first, name = other
+        mine = named
+        if not any(_HELD_OUT_NAME.search(n) or _TRAIN_NAME.search(n) for n in (name, mine)):
+            continue  # benign = df[df.label == 'B'], other = df[df.label != 'B']: a partition, no split
+        test_first = bool(_HELD_OUT_NAME.search(name)) and not _HELD_OUT_NAME.search(mine)
+        if not test_first and not _HELD_OUT_NAME.search(mine):
+            test_first = bool(_TRAIN_NAME.search(mine)) and not _TRAIN_NAME.search(name)
+        roles = {name: "test" if test_first else "train", mine: "train" if test_first else "test"}
+        inputs = flow.values(first, [base])
+        labels = inputs if LABEL_NAMES.match(base) else set()
+        split = Split(node, "split", f"the filters {base}[…]/{base}[~…]", inputs, labels, {})
+        if first.index == node.index:
+            split.parts = roles
+        else:
+            split.parts = {mine: roles[mine]}
+            split.elsewhere = {(first.index, name): roles[name]}
+        ev.splits.append(split)
+        del seen[(base, key, not polarity)]
 
 
 def label_columns(ev: Events) -> set[str]:
