@@ -1091,6 +1091,24 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "train = X_train.assign(y=y_train)\ntop = train.corr()['y'].drop('y').abs().nlargest(2).index\n"
       "m = LogisticRegression().fit(X_train[top], y_train)\nprint(accuracy_score(y_test, m.predict(X_test[top])))"],
      set()),
+    ("static-method-loader-fills-with-every-row-mean-before-the-split",
+     ["class Trainer:\n    def __init__(self):\n        self.model = LogisticRegression()\n\n"
+      "    @staticmethod\n    def load(path):\n        d = pd.read_csv(path)\n        d = d.fillna(d.mean())\n        return d\n\n"
+      "    def train(self, d):\n        X = d[['a', 'b']]\n        y = d.y\n"
+      "        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+      "        self.model.fit(X_train, y_train)\n        print(accuracy_score(y_test, self.model.predict(X_test)))\n\n"
+      "    def helper():\n        return 1",
+      "t = Trainer()\nd = t.load('data.csv')\nif d is not None:\n    t.train(d)"],
+     {"NB301"}),
+    ("class-method-loader-with-constant-fill-then-split",
+     ["class Trainer:\n    def __init__(self):\n        self.model = LogisticRegression()\n\n"
+      "    @classmethod\n    def load(cls, path):\n        d = pd.read_csv(path)\n        return d.fillna(0)\n\n"
+      "    def train(self, d):\n        X = d[['a', 'b']]\n        y = d.y\n"
+      "        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+      "        sc = StandardScaler().fit(X_train)\n        self.model.fit(sc.transform(X_train), y_train)\n"
+      "        print(accuracy_score(y_test, self.model.predict(sc.transform(X_test))))",
+      "t = Trainer()\nd = t.load('data.csv')\nt.train(d)"],
+     set()),
     ("model-from-a-helper-scored-on-its-own-training-rows",
      ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
       "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),

@@ -947,6 +947,17 @@ def _callbacks(
     return out
 
 
+def _method_kind(m: ast.FunctionDef) -> str:
+    """``static`` or ``class`` for a method so decorated, else ``instance``."""
+    for d in m.decorator_list:
+        name = d.id if isinstance(d, ast.Name) else d.attr if isinstance(d, ast.Attribute) else ""
+        if name == "staticmethod":
+            return "static"
+        if name == "classmethod":
+            return "class"
+    return "instance"
+
+
 class _SelfNames(ast.NodeTransformer):
     """A method's body as an instance's: ``self.scaler`` is the name ``obj.scaler``, ``self`` is ``obj``."""
 
@@ -1009,8 +1020,11 @@ def _class_methods(defs: dict[str, ast.ClassDef]) -> dict[str, dict[str, ast.Fun
             elif not (isinstance(base, ast.Name) and base.id == "object"):
                 outside = True
         for m in cls.body:
-            if isinstance(m, ast.FunctionDef) and not m.decorator_list and m.args.args:
-                found[m.name] = m
+            if not isinstance(m, ast.FunctionDef):
+                continue
+            kind = _method_kind(m) if m.decorator_list else "instance"
+            if kind == "static" or (m.args.args and (kind == "class" or not m.decorator_list)):
+                found[m.name] = m  # plain, @staticmethod or @classmethod: called the same way
         if outside:
             found = {n: m for n, m in found.items() if n not in ESTIMATOR_METHODS}
         out[name] = found
@@ -1164,10 +1178,16 @@ class _Classes:
             return known
         made: dict[str, ast.FunctionDef] = {}
         for name, m in self.methods[cls].items():
-            me = m.args.args[0].arg
+            kind = _method_kind(m)
             args = copy_module.copy(m.args)
-            args.args = m.args.args[1:]
-            body = [_SelfNames(me, obj).visit(copy_module.deepcopy(sub)) for sub in m.body]
+            if kind == "static":  # @staticmethod: the call's arguments are all its parameters
+                body = [copy_module.deepcopy(sub) for sub in m.body]
+            elif m.args.args:  # self (or, for a @classmethod, cls: the class's own names)
+                args.args = m.args.args[1:]
+                me = _SelfNames(m.args.args[0].arg, cls if kind == "class" else obj)
+                body = [me.visit(copy_module.deepcopy(sub)) for sub in m.body]
+            else:
+                continue  # a method without self: not called on an instance
             fn = ast.FunctionDef(name=f"{obj}.{name}", args=args, body=body, decorator_list=[], returns=None)
             if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
                 setattr(fn, "type_params", [])  # noqa: B010  (the field is missing before 3.12)
