@@ -1109,6 +1109,23 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "        print(accuracy_score(y_test, self.model.predict(sc.transform(X_test))))",
       "t = Trainer()\nd = t.load('data.csv')\nt.train(d)"],
      set()),
+    ("scaler-on-every-price-then-a-cut-from-zero-and-to-the-last-but-one-row",
+     ["from tensorflow import keras\nprices = df[['close']]\nprices = MinMaxScaler().fit_transform(prices)\nn = int(len(prices) * 0.8)\n"
+      "xtrain = prices[0:n].reshape((-1, 1, 1))\nytrain = prices[1:n + 1].reshape((-1, 1))\n"
+      "xtest = prices[n:-1].reshape((-1, 1, 1))\nytest = prices[n + 1:].reshape((-1, 1))",
+      "m = keras.Sequential()\nm.fit(xtrain, ytrain, epochs=5)\nprint(m.evaluate(xtest, ytest))"],
+     {"NB301"}),
+    ("scaler-on-a-column-then-a-cut-of-its-values",
+     ["df['close'] = MinMaxScaler().fit_transform(df[['close']])\nn = int(len(df) * 0.8)\n"
+      "train_data, test_data = df['close'].values[:n], df['close'].values[n:]",
+      "m = LogisticRegression().fit(train_data.reshape(-1, 1)[:-1], train_data[1:] > 0.5)\n"
+      "print(accuracy_score(test_data[1:] > 0.5, m.predict(test_data.reshape(-1, 1)[:-1])))"],
+     {"NB301"}),
+    ("cut-of-a-column-s-values-then-scaler-on-the-training-part",
+     ["n = int(len(df) * 0.8)\ntrain_data, test_data = df['close'].values[:n], df['close'].values[n:]",
+      "sc = MinMaxScaler().fit(train_data.reshape(-1, 1))\ntr = sc.transform(train_data.reshape(-1, 1))\nte = sc.transform(test_data.reshape(-1, 1))\n"
+      "m = LogisticRegression().fit(tr[:-1], tr[1:, 0] > 0.5)\nprint(accuracy_score(te[1:, 0] > 0.5, m.predict(te[:-1])))"],
+     set()),
     ("model-from-a-helper-scored-on-its-own-training-rows",
      ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
       "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),

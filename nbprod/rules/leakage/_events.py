@@ -523,23 +523,48 @@ def events(facts: NotebookFacts) -> Events | None:
 LABEL_NAMES = lazyre.compile(r"^(y|Y|target|label|labels)(_|$)")
 
 
+_ROW_KEEPING = frozenset({"reshape", "copy", "to_numpy", "astype", "flatten", "ravel", "squeeze"})
+
+
 def _slice_side(expr: ast.AST) -> tuple[str, str, str] | None:
     """``df[:n]`` -> (df, n, train), ``X.iloc[n:]`` -> (X, n, test): rows cut at a bound."""
+    while True:  # df[:n].values, a[:n].reshape(-1, 1), X[n:].copy()
+        if isinstance(expr, ast.Attribute) and expr.attr == "values":
+            expr = expr.value
+        elif (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr in _ROW_KEEPING
+        ):
+            expr = expr.func.value
+        else:
+            break
     if not isinstance(expr, ast.Subscript):
         return None
     value, sl = expr.value, expr.slice
     if isinstance(value, ast.Attribute) and value.attr in ("iloc", "loc"):
         value = value.value
-    if not isinstance(value, ast.Name):
+    base = base_name(value)  # df, or df['Close'].values: the frame the rows are cut from
+    if base is None:
         return None
     if isinstance(sl, ast.Tuple) and sl.elts:
         sl = sl.elts[0]
-    if not isinstance(sl, ast.Slice) or sl.step is not None or (sl.lower is None) == (sl.upper is None):
+    if not isinstance(sl, ast.Slice) or sl.step is not None:
         return None
-    bound = sl.upper if sl.lower is None else sl.lower
+    lower = None if isinstance(sl.lower, ast.Constant) and sl.lower.value == 0 else sl.lower  # a[0:n]
+    upper = sl.upper
+    if (
+        isinstance(upper, ast.UnaryOp)
+        and isinstance(upper.op, ast.USub)
+        and isinstance(upper.operand, ast.Constant)
+    ):
+        upper = None  # a[n:-1]: to the end, less the last rows (a series' next-step target)
+    if (lower is None) == (upper is None):
+        return None
+    bound = upper if lower is None else lower
     if bound is None:  # pragma: no cover - one of the two is set (checked above)
         return None
-    return value.id, ast.dump(bound), "train" if sl.lower is None else "test"
+    return base, ast.dump(bound), "train" if lower is None else "test"
 
 
 def _assigns(flow: DataFlow) -> Iterator[tuple[Node, ast.Assign]]:
