@@ -1126,6 +1126,16 @@ CASES: list[tuple[str, list[str], set[str]]] = [
       "sc = MinMaxScaler().fit(train_data.reshape(-1, 1))\ntr = sc.transform(train_data.reshape(-1, 1))\nte = sc.transform(test_data.reshape(-1, 1))\n"
       "m = LogisticRegression().fit(tr[:-1], tr[1:, 0] > 0.5)\nprint(accuracy_score(te[1:, 0] > 0.5, m.predict(te[:-1])))"],
      set()),
+    ("keras-early-stopping-bound-to-a-name-watches-the-test-part",
+     ["from tensorflow import keras\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "es = keras.callbacks.EarlyStopping(patience=5, restore_best_weights=True)\nm = keras.Sequential()\n"
+      "m.fit(X_train, y_train, validation_data=(X_test, y_test), epochs=50, callbacks=[es])\nprint(m.evaluate(X_test, y_test))"],
+     {"NB308"}),
+    ("keras-checkpoint-bound-to-a-name-never-reloaded",
+     ["from tensorflow import keras\nX = df[['a', 'b']].values\ny = df.y.values", SPLIT,
+      "ckpt = keras.callbacks.ModelCheckpoint('best.keras', save_best_only=True)\nm = keras.Sequential()\n"
+      "m.fit(X_train, y_train, validation_data=(X_test, y_test), epochs=10, callbacks=[ckpt])\nprint(m.evaluate(X_test, y_test))"],
+     set()),
     ("model-from-a-helper-scored-on-its-own-training-rows",
      ["def train_model(X, y):\n    model = LogisticRegression()\n    model.fit(X, y)\n    return model",
       "X = df[['a', 'b']]\ny = df.y\nmodel = train_model(X, y)\nprint(accuracy_score(y, model.predict(X)))"], {"NB307"}),

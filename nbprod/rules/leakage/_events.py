@@ -46,6 +46,7 @@ SCALE_FUNCTIONS = frozenset({"scale", "minmax_scale", "robust_scale", "maxabs_sc
 # fits whose output may reach the labels alone: they map categories to codes and learn no statistic of them
 CATEGORY_CODERS = frozenset(LABEL_ENCODERS | {"OrdinalEncoder", "OneHotEncoder"})
 EARLY_STOPPING = lazyre.compile(r"EarlyStopping|ModelCheckpoint|early_stopping")
+_STOPPER = lazyre.compile(r"EarlyStopping\(|early_stopping\(")
 BOOSTERS = frozenset({"xgb", "xgboost", "lgb", "lightgbm"})
 _SCANNED = frozenset({"fit", "fit_transform", "partial_fit", "transform", "map", "apply", "train_test_split",
                       "random_split", "split", "score", "evaluate", "fit_resample", "fit_sample", "resample",
@@ -1124,6 +1125,14 @@ def _early_stop(node: Node, call: ast.Call, model: str, ev: Events) -> None:
     stops = "early_stopping_rounds" in kws or any(
         EARLY_STOPPING.search(ast.unparse(kws[k])) for k in ("callbacks", "early_stopping") if k in kws
     )
+    if not stops and "callbacks" in kws:  # es = EarlyStopping(...) bound first, then callbacks=[es, ckpt]
+        flow = ev.flow
+        for name in {n.id for n in ast.walk(kws["callbacks"]) if isinstance(n, ast.Name)}:
+            d = node.reach.get(name)
+            made = flow.nodes[d].stmt if d is not None and 0 <= d < len(flow.nodes) else None
+            if isinstance(made, ast.Assign) and _STOPPER.search(ast.unparse(made.value)):
+                stops = True  # (a checkpoint bound to a name changes the model only if reloaded)
+                break
     if not stops and model:  # XGBClassifier(early_stopping_rounds=10) where the model was built:
         d = node.reach.get(model)  # before, or in the same loop's body
         built = [ev.flow.nodes[d].stmt] if d is not None else []
