@@ -1022,9 +1022,11 @@ def _class_methods(defs: dict[str, ast.ClassDef]) -> dict[str, dict[str, ast.Fun
         for m in cls.body:
             if not isinstance(m, ast.FunctionDef):
                 continue
-            kind = _method_kind(m) if m.decorator_list else "instance"
-            if kind == "static" or (m.args.args and (kind == "class" or not m.decorator_list)):
-                found[m.name] = m  # plain, @staticmethod or @classmethod: called the same way
+            kind = _method_kind(m)
+            if m.decorator_list and kind == "instance":
+                continue  # @property and other decorators: not called as written
+            if kind == "static" or m.args.args:  # a plain or class method has its self / cls
+                found[m.name] = m
         if outside:
             found = {n: m for n, m in found.items() if n not in ESTIMATOR_METHODS}
         out[name] = found
@@ -1182,12 +1184,10 @@ class _Classes:
             args = copy_module.copy(m.args)
             if kind == "static":  # @staticmethod: the call's arguments are all its parameters
                 body = [copy_module.deepcopy(sub) for sub in m.body]
-            elif m.args.args:  # self (or, for a @classmethod, cls: the class's own names)
-                args.args = m.args.args[1:]
+            else:  # self (or, for a @classmethod, cls: the class's own names); _class_methods keeps
+                args.args = m.args.args[1:]  # only methods that have it
                 me = _SelfNames(m.args.args[0].arg, cls if kind == "class" else obj)
                 body = [me.visit(copy_module.deepcopy(sub)) for sub in m.body]
-            else:
-                continue  # a method without self: not called on an instance
             fn = ast.FunctionDef(name=f"{obj}.{name}", args=args, body=body, decorator_list=[], returns=None)
             if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
                 setattr(fn, "type_params", [])  # noqa: B010  (the field is missing before 3.12)

@@ -512,9 +512,11 @@ def events(facts: NotebookFacts) -> Events | None:
         if node.number >= 0 and not seen:
             continue
         _scan(node, ev, helpers, seen)
-    _slice_splits(ev)
-    _mask_splits(ev)
-    _correlation_choices(ev)
+    bindings = list(_bindings(flow))  # one walk of the assignments for both kinds of cut
+    _slice_splits(ev, bindings)
+    _mask_splits(ev, bindings)
+    if leaves & {"corr", "corrwith"}:
+        _correlation_choices(ev)
     for fit in ev.fits:
         fit.columns = _columns_written(fit.node.stmt)
     facts._leak_events = ev  # type: ignore[attr-defined]
@@ -608,11 +610,11 @@ def _bindings(flow: DataFlow) -> Iterator[tuple[Node, str, ast.expr]]:
                     yield node, t.id, v
 
 
-def _slice_splits(ev: Events) -> None:
+def _slice_splits(ev: Events, bindings: list[tuple[Node, str, ast.expr]]) -> None:
     """``train, test = df[:n], df[n:]`` (or on two lines): a split by position, as a time series is split."""
     flow = ev.flow
     seen: dict[tuple[str, str, str], tuple[Node, str]] = {}
-    for node, named, v in _bindings(flow):
+    for node, named, v in bindings:
         side = _slice_side(v)
         if side is None:
             continue
@@ -677,7 +679,7 @@ def _condition_key(cond: ast.AST, depth: int = 0) -> tuple[tuple[str, ...], bool
     return None
 
 
-def _mask_splits(ev: Events) -> None:
+def _mask_splits(ev: Events, bindings: list[tuple[Node, str, ast.expr]]) -> None:
     """``train = df[df.year < 2015]`` and ``test = df[df.year >= 2015]`` (or ``df[mask]`` and
     ``df[~mask]``, in one statement, two, or each round of a leave-one-group-out loop): rows divided
     by a condition and its negation, one of them named like a training or held-out part (else it is
@@ -685,7 +687,7 @@ def _mask_splits(ev: Events) -> None:
     one (else the one not named like training, else the second)."""
     flow = ev.flow
     seen: dict[tuple[str, tuple[str, ...], bool], tuple[Node, str]] = {}
-    for node, named, v in _bindings(flow):
+    for node, named, v in bindings:
         side = _mask_side(v)
         if side is None:
             continue
@@ -758,14 +760,15 @@ def _correlation_choices(ev: Events) -> None:
         stmt = node.stmt
         if not isinstance(stmt, ast.Assign):
             continue
-        corr: ast.Call | None = None
-        for c in ev.calls_of(node):
-            if isinstance(c.func, ast.Attribute) and c.func.attr in ("corr", "corrwith"):
-                corr = c
-                break
-        func = corr.func if corr is not None else None
-        base = base_name(func.value) if isinstance(func, ast.Attribute) else None
-        if corr is None or base is None or not isinstance(func, ast.Attribute):
+        base = next(
+            (
+                base_name(c.func.value)
+                for c in ev.calls_of(node)
+                if isinstance(c.func, ast.Attribute) and c.func.attr in ("corr", "corrwith")
+            ),
+            None,
+        )
+        if base is None:
             continue
         out = _out(node, flow)
         names = {n for _, n in out}

@@ -87,8 +87,10 @@ def _pipeline_refit_on_test_rows(ev: Events) -> _Leak | None:
         if model is None or not model.data or not score.data:
             continue
         split = _fit_holds_scored_test(ev, score, model)
-        inside = _transformers_in(flow, model.node, model.model) if split is not None else set()
-        if split is None or not inside:
+        if split is None:
+            continue
+        inside = _transformers_in(flow, model.node, model.model)
+        if not inside:
             continue
         what = ", ".join(sorted(inside))
         fit = Fit(model.node, what, set(model.data), list(model.names), set(), sorted(inside)[0])
