@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -1321,6 +1324,38 @@ def test_labelled_set_is_real_and_labelled() -> None:
             assert source not in sources, (f.name, sources.get(source))
             sources[source] = f.name
     assert traps >= 20
+
+
+def test_messages_are_the_same_under_every_hash_seed(tmp_path: Path) -> None:
+    """The chain a NB301 message names ("→ scaled_df → X") is a shortest path, ties broken by
+    name, not by a set's order: processes with different hash seeds print the same bytes
+    over the labelled set's NB301 notebooks, and a cache written under one seed answers another with those bytes
+    (a hit must equal a miss in any process)."""
+    import nbformat
+
+    folder = tmp_path / "items"
+    folder.mkdir()
+    for item in sorted(DATA.glob("*.json")):
+        labelled = json.loads(item.read_text(encoding="utf-8"))
+        if labelled["labels"]["NB301"]["leaky"]:  # the notebooks with a chain to print
+            nb = nbformat.v4.new_notebook()
+            nb.cells = [nbformat.v4.new_code_cell(c) for c in labelled["cells"]]
+            nbformat.write(nb, folder / f"{item.stem}.ipynb")
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "nbprod", "check", "--format", "json", "--jobs", "1", str(folder)]
+
+    def run(seed: str, *extra: str) -> str:
+        env = {**os.environ, "PYTHONHASHSEED": seed, "NBPROD_CACHE_DIR": str(cache)}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")]))
+        done = subprocess.run([*cmd, *extra], capture_output=True, text=True, env=env, timeout=600)
+        assert done.returncode == 1, done.stderr
+        return done.stdout
+
+    first = run("1", "--no-cache")
+    assert run("2") == first  # a miss, written to the cache
+    assert run("3") == first  # a hit, read under another seed
+    chains = [f["message"] for nb in json.loads(first)["notebooks"] for f in nb["findings"] if f["rule"] == "NB301"]
+    assert sum(m.count(" → ") >= 2 for m in chains) > 20  # many chains of several names to tie on
 
 
 def test_leakage_rules_are_fast(make_notebook: Callable[..., Path]) -> None:

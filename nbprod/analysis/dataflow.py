@@ -518,25 +518,28 @@ class DataFlow:
         return self._walk(value, rows=True)
 
     def chain(self, start: ID, goal: ID, rows: bool = False) -> list[ID]:
-        """The names from ``goal`` forward to ``start`` (``goal`` first), or [] if unrelated."""
+        """The names from ``goal`` forward to ``start`` (``goal`` first), or [] if unrelated: a
+        shortest such path, breadth first with each value's sources in sorted order, so the
+        same notebook gives the same chain in every process (a set's order is the hash seed's)."""
         parents: dict[ID, ID | None] = {start: None}
-        stack = [start]
-        while stack:
-            cur = stack.pop()
-            if cur == goal:
-                path = []
-                step: ID | None = cur
-                while step is not None:
-                    path.append(step)
-                    step = parents[step]
-                return path
-            if cur[0] < 0:
-                continue
-            node = self.nodes[cur[0]]
-            for v in self._sources(node, cur[1], rows):
-                if v not in parents:
-                    parents[v] = cur
-                    stack.append(v)
+        level = [start]
+        while level:
+            following: list[ID] = []
+            for cur in level:
+                if cur == goal:
+                    path = []
+                    step: ID | None = cur
+                    while step is not None:
+                        path.append(step)
+                        step = parents[step]
+                    return path
+                if cur[0] < 0:
+                    continue
+                for v in sorted(set(self._sources(self.nodes[cur[0]], cur[1], rows))):
+                    if v not in parents:
+                        parents[v] = cur
+                        following.append(v)
+            level = following
         return []
 
     def where_from(self, name: str, cell: int | None = None, line: int | None = None) -> list[Origin]:

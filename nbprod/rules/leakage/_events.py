@@ -1567,11 +1567,14 @@ def _cell(node: Node) -> int:
 def _path(flow: DataFlow, fit: Fit, target: set[ID]) -> str:
     """`` → scaled_df → X``: the names the fit's output passes through to reach ``target``."""
     best: list[ID] = []
-    for t in sorted(target):
-        for o in sorted(fit.out):
-            path = flow.chain(t, o)
-            if path and (not best or len(path) < len(best)):
-                best = path
+    for rows in (True, False):  # through the rows first: not "→ le → df" when df is also reached directly
+        for t in sorted(target):
+            for o in sorted(fit.out):
+                path = flow.chain(t, o, rows)
+                if path and (not best or len(path) < len(best)):
+                    best = path
+        if best:
+            break
     names: list[str] = []
     for _, name in best:
         if name not in names and name not in fit.data_names:
