@@ -1346,7 +1346,9 @@ def test_messages_are_the_same_under_every_hash_seed(tmp_path: Path) -> None:
 
     def run(seed: str, *extra: str) -> str:
         env = {**os.environ, "PYTHONHASHSEED": seed, "NBPROD_CACHE_DIR": str(cache)}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(Path(__file__).parents[1]), env.get("PYTHONPATH")])
+        )
         done = subprocess.run([*cmd, *extra], capture_output=True, text=True, env=env, timeout=600)
         assert done.returncode == 1, done.stderr
         return done.stdout
@@ -1354,7 +1356,9 @@ def test_messages_are_the_same_under_every_hash_seed(tmp_path: Path) -> None:
     first = run("1", "--no-cache")
     assert run("2") == first  # a miss, written to the cache
     assert run("3") == first  # a hit, read under another seed
-    chains = [f["message"] for nb in json.loads(first)["notebooks"] for f in nb["findings"] if f["rule"] == "NB301"]
+    chains = [
+        f["message"] for nb in json.loads(first)["notebooks"] for f in nb["findings"] if f["rule"] == "NB301"
+    ]
     assert sum(m.count(" → ") >= 2 for m in chains) > 20  # many chains of several names to tie on
 
 
