@@ -131,6 +131,10 @@ ROUNDS = (
         "held-out-13",
         "15 public notebooks and scripts found by find_string by a second labeller in round 12 (labels committed before any rule ran on them)",
     ),
+    (
+        "held-out-14",
+        "public notebooks and scripts found by find_string by two labellers in round 13, blind to the rules (labels committed before any rule ran on them)",
+    ),
 )
 HELD_SETS = (HELD_OUT_SET, FRESH_SET, *(name for name, _ in ROUNDS))
 
@@ -310,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         "--set",
         dest="only",
         metavar="NAME",
-        help="only the labelled items of one set (held-out-2 ... held-out-13, or tuning), with --accuracy-only",
+        help="only the labelled items of one set (held-out-2 ... held-out-14, or tuning), with --accuracy-only",
     )
     args = ap.parse_args(argv)
     if args.quick:

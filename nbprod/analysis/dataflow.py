@@ -595,13 +595,14 @@ def _inlinable(
         return False, set()
     relevant = False
     called: set[str] = set()
-    for stmt in fn.body[1:] if _is_docstring(fn.body[0]) else fn.body:
+    body = _body(fn)
+    for stmt in body:
         if isinstance(stmt, ast.FunctionDef) and not stmt.decorator_list:
             continue  # a helper defined inside the helper: followed on its own (``nested_helpers``)
         for sub in ast.walk(stmt):
             if isinstance(sub, _NOT_INLINED):
                 return False, set()
-            if isinstance(sub, ast.Return) and sub is not fn.body[-1]:
+            if isinstance(sub, ast.Return) and sub is not body[-1]:
                 return False, set()
             if isinstance(sub, ast.Call) and isinstance(sub.func, (ast.Attribute, ast.Name)):
                 leaf = sub.func.attr if isinstance(sub.func, ast.Attribute) else sub.func.id
@@ -611,6 +612,36 @@ def _inlinable(
             elif isinstance(sub, ast.Subscript) and _row_cut(sub):
                 relevant = True
     return relevant or any_body or bool(called & followed), set() if relevant else called
+
+
+def _body(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    """The statements a call of ``fn`` runs, its docstring left out; a body that is one ``try``
+    whose handlers only give up (``except ValueError: return 'Wrong file format'``, a print, a
+    raise) as the ``try`` block: the run that gives the helper's result."""
+    body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
+    if len(body) == 1 and isinstance(body[0], ast.Try) and not body[0].orelse and not body[0].finalbody:
+        block = body[0]
+        if block.body and all(_gives_up(h.body) for h in block.handlers):
+            return block.body
+    return body
+
+
+def _gives_up(stmts: list[ast.stmt]) -> bool:
+    return all(
+        isinstance(st, (ast.Pass, ast.Raise))
+        or (isinstance(st, ast.Return) and (st.value is None or isinstance(st.value, ast.Constant)))
+        or (
+            isinstance(st, ast.Expr)
+            and isinstance(st.value, ast.Call)
+            and _leaf_name(st.value) in ("print", "error", "warning", "exception")
+        )
+        for st in stmts
+    )
+
+
+def _leaf_name(call: ast.Call) -> str:
+    f = call.func
+    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
 def nested_helpers(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.FunctionDef]:
@@ -652,18 +683,19 @@ class _Rename(ast.NodeTransformer):
 def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[ast.stmt] | None:
     """``X, y = prep(df)`` as the statements of ``prep`` with its locals renamed ``prep.name``:
     the parameters bound to the arguments, the ``return`` value bound to the call's targets."""
+    outer: ast.Call | None = None  # results.append(evaluate(m)): the call the helper's result goes to
     if isinstance(stmt, ast.Assign):
         call, targets = stmt.value, stmt.targets
     elif isinstance(stmt, ast.Expr):
         call, targets = stmt.value, []
         if isinstance(call, ast.Call) and not (isinstance(call.func, ast.Name) and call.func.id in functions):
-            inner = [  # print(train(df)), print(k, evaluate(X, y)): the helper's result is only shown
+            inner = [  # print(train(df)), print(k, evaluate(X, y)), results.append(evaluate(m, X, y))
                 a
                 for a in call.args
                 if isinstance(a, ast.Call) and isinstance(a.func, ast.Name) and a.func.id in functions
             ]
             if len(inner) == 1:
-                call = inner[0]
+                outer, call = call, inner[0]
             elif inner:  # print(evaluate(a), evaluate(b)): each call followed in turn
                 out_all: list[ast.stmt] = []
                 for one in inner:
@@ -694,7 +726,7 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     given.update({k.arg: k.value for k in call.keywords if k.arg in params})
     for p, value in given.items():
         bound.append(ast.Assign(targets=[ast.Name(id=f"{fn.name}.{p}", ctx=ast.Store())], value=value))
-    body = fn.body[1:] if _is_docstring(fn.body[0]) else fn.body
+    body = _body(fn)
     out = bound
     known = _known_flags(fn, given, stored)
     decide = _Decide(known) if known else None
@@ -706,7 +738,7 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
             n.__dict__.pop("_nbprod_sources", None)
         kept = [copy] if decide is None else decide.statements(copy)
         for k in kept:
-            at_call = _returned(rename.visit(k), targets)
+            at_call = _returned(rename.visit(k), targets, outer, call)
             if at_call is not None:
                 out.append(at_call)
     for s in out:
@@ -715,12 +747,20 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
     return out
 
 
-def _returned(copy: ast.stmt, targets: list[ast.expr]) -> ast.stmt | None:
-    """A helper's statement as it stands at the call: ``return v`` binds the call's targets."""
+def _returned(
+    copy: ast.stmt, targets: list[ast.expr], outer: ast.Call | None = None, call: ast.expr | None = None
+) -> ast.stmt | None:
+    """A helper's statement as it stands at the call: ``return v`` binds the call's targets, or
+    goes where the call was (``results.append(evaluate(m))``: ``results.append(v)``)."""
     if isinstance(copy, ast.Return):
         if copy.value is None:
             return None
-        return ast.Expr(value=copy.value) if not targets else ast.Assign(targets=targets, value=copy.value)
+        if targets:
+            return ast.Assign(targets=targets, value=copy.value)
+        if outer is not None:
+            args = [copy.value if a is call else a for a in outer.args]
+            return ast.Expr(value=ast.Call(func=outer.func, args=args, keywords=outer.keywords))
+        return ast.Expr(value=copy.value)
     return copy
 
 
@@ -1244,7 +1284,22 @@ def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: i
         elt = comp.value if isinstance(comp, ast.DictComp) else comp.elt
         if gen is None or gen.ifs or gen.is_async or not isinstance(elt, ast.Call):
             return None
-        body = inline_call(ast.copy_location(ast.Expr(value=elt), stmt), helpers)
+        one: ast.stmt = ast.Expr(value=elt)
+        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+        if isinstance(target, ast.Name):  # the results kept: results.append(run(m)), results[k] = run(k)
+            name = ast.Name(id=target.id, ctx=ast.Load())
+            if isinstance(comp, ast.DictComp):
+                one = ast.Assign(
+                    targets=[ast.Subscript(value=name, slice=comp.key, ctx=ast.Store())], value=elt
+                )
+            elif isinstance(comp, (ast.ListComp, ast.SetComp)):
+                add = "append" if isinstance(comp, ast.ListComp) else "add"
+                one = ast.Expr(
+                    value=ast.Call(
+                        func=ast.Attribute(value=name, attr=add, ctx=ast.Load()), args=[elt], keywords=[]
+                    )
+                )
+        body = inline_call(ast.copy_location(one, stmt), helpers)
         if body is None:
             return None
         loop = ast.For(target=gen.target, iter=gen.iter, body=body, orelse=[])
@@ -1253,14 +1308,17 @@ def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: i
         return None
     changed = False
 
-    def follow(body: list[ast.stmt]) -> list[ast.stmt]:
+    def follow(body: list[ast.stmt], level: int, blocks: bool = True) -> list[ast.stmt]:
         nonlocal changed
         out: list[ast.stmt] = []
         for sub in body:
             inlined = inline_call(sub, helpers)
             if inlined is not None:
-                changed = True
-                out.extend(inlined)
+                changed = True  # and the helpers its own statements call: a branch's train() calling load()
+                out.extend(follow(inlined, level + 1, False) if level < 3 else inlined)
+                continue
+            if not blocks:  # (not inside the helper's loops: one node would hold a fold loop's order)
+                out.append(sub)
                 continue
             nested = _inline_blocks(sub, helpers, depth + 1)
             changed = changed or nested is not None
@@ -1268,9 +1326,9 @@ def _inline_blocks(stmt: ast.stmt, helpers: dict[str, ast.FunctionDef], depth: i
         return out
 
     new = copy_module.copy(stmt)
-    new.body = follow(stmt.body)
+    new.body = follow(stmt.body, depth)
     if isinstance(stmt, (ast.For, ast.While, ast.If)):
-        new.orelse = follow(stmt.orelse)  # type: ignore[union-attr]
+        new.orelse = follow(stmt.orelse, depth)  # type: ignore[union-attr]
     return new if changed else None
 
 

@@ -16,7 +16,10 @@ ENCODERS = {"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer", "OneHotEnco
             "NMF", "LatentDirichletAllocation", "FactorAnalysis", "SparsePCA", "Isomap", "RFECV", "RFE",
             "SequentialFeatureSelector", "TfidfVectorizer", "CountVectorizer", "PolynomialFeatures",
             "LinearDiscriminantAnalysis", "MissingIndicator", "StandardScaler"}  # fmt: skip
-FITTERS = frozenset(TRANSFORMERS | ENCODERS) - {"FunctionTransformer", "FeatureHasher", "HashingVectorizer"}
+FITTERS = frozenset(TRANSFORMERS | ENCODERS | {"ImageDataGenerator (featurewise)"}) - {
+    "FunctionTransformer", "FeatureHasher", "HashingVectorizer"}  # fmt: skip
+# Keras's ImageDataGenerator learns a statistic in fit() only when built with one of these
+_FEATUREWISE = ("featurewise_center", "featurewise_std_normalization", "zca_whitening")
 LABEL_ENCODERS = {"LabelEncoder", "LabelBinarizer", "MultiLabelBinarizer"}
 PIPELINES = {"Pipeline", "make_pipeline", "ColumnTransformer", "make_column_transformer", "FeatureUnion",
              "make_union"}  # fmt: skip
@@ -343,6 +346,8 @@ def _constructors(facts: NotebookFacts) -> dict[str, str]:
             leaf = call.receiver_call.rsplit(".", 1)[-1]
         elif leaf in ("fit", "set_params") and call.name.count(".") == 1 and not call.name.startswith("."):
             leaf = out.get(call.name.split(".", 1)[0], "")
+        if leaf == "ImageDataGenerator" and any(call.kwargs.get(k) is True for k in _FEATUREWISE):
+            leaf = "ImageDataGenerator (featurewise)"  # its fit learns the images' mean and std
         if leaf[:1].isupper() or leaf in PIPELINES:
             for t in call.targets:
                 out[t] = leaf
@@ -643,7 +648,9 @@ _HELD_OUT_NAME = lazyre.compile(r"(^|_)(test|tst|val|valid|validation|holdout|ho
 _TRAIN_NAME = lazyre.compile(r"(^|_)(train|trn|tr|fit)(_|\d|$)", 2)
 
 
-def _mask_side(expr: ast.AST) -> tuple[str, tuple[str, ...], bool] | None:
+def _mask_side(
+    expr: ast.AST, masks: dict[str, ast.expr] | None = None
+) -> tuple[str, tuple[str, ...], bool] | None:
     """``df[df.year < 2015]`` -> (df, key, True), ``df.loc[df.year >= 2015]`` -> (df, the same key,
     False): rows kept by a condition, the key naming the condition up to its negation."""
     if not isinstance(expr, ast.Subscript):
@@ -655,15 +662,20 @@ def _mask_side(expr: ast.AST) -> tuple[str, tuple[str, ...], bool] | None:
             cond = cond.elts[0]
     if not isinstance(value, ast.Name):
         return None
-    key = _condition_key(cond)
+    key = _condition_key(cond, 0, masks)
     return None if key is None else (value.id, key[0], key[1])
 
 
-def _condition_key(cond: ast.AST, depth: int = 0) -> tuple[tuple[str, ...], bool] | None:
+def _condition_key(
+    cond: ast.AST, depth: int = 0, masks: dict[str, ast.expr] | None = None
+) -> tuple[tuple[str, ...], bool] | None:
     """A boolean row condition as (key, polarity): ``a < b`` and ``a >= b`` share the key with
-    opposite polarity, as do ``m`` and ``~m``, ``x.isin(s)`` and ``~x.isin(s)``."""
+    opposite polarity, as do ``m`` and ``~m``, ``x.isin(s)`` and ``~x.isin(s)``; ``masks``: the
+    conditions bound to names (``train_mask = df.year < 2010``, ``test_mask = df.year >= 2010``)."""
+    if isinstance(cond, ast.Name) and masks and cond.id in masks and depth < 3:
+        return _condition_key(masks[cond.id], depth + 1)
     if isinstance(cond, ast.UnaryOp) and isinstance(cond.op, (ast.Invert, ast.Not)) and depth < 3:
-        inner = _condition_key(cond.operand, depth + 1)
+        inner = _condition_key(cond.operand, depth + 1, masks)
         return None if inner is None else (inner[0], not inner[1])
     if isinstance(cond, ast.Compare) and len(cond.ops) == 1:
         op = type(cond.ops[0])
@@ -687,8 +699,15 @@ def _mask_splits(ev: Events, bindings: list[tuple[Node, str, ast.expr]]) -> None
     one (else the one not named like training, else the second)."""
     flow = ev.flow
     seen: dict[tuple[str, tuple[str, ...], bool], tuple[Node, str]] = {}
+    masks: dict[
+        str, ast.expr
+    ] = {  # conditions bound to a name first: df.loc[train_mask, cols] and df.loc[test_mask, cols]
+        named: v
+        for _, named, v in bindings
+        if isinstance(v, ast.Compare) and len(v.ops) == 1 and type(v.ops[0]) in _COMPLEMENT
+    }
     for node, named, v in bindings:
-        side = _mask_side(v)
+        side = _mask_side(v, masks)
         if side is None:
             continue
         base, key, polarity = side
@@ -886,7 +905,13 @@ def _scan(node: Node, ev: Events, helpers: dict[str, str], leaves: set[str] | No
             fitted = call.args[0]
             ctor = _ctor_of(fitted.value, ctors) if isinstance(fitted, ast.Attribute) else ""
             ev.fits.append(Fit(node, ctor, _vals(flow, node, names), names, _out(node, flow), ctor))
-        elif leaf == "transform" and recv is not None and call.args:
+        elif (
+            recv is not None
+            and call.args
+            and (
+                leaf == "transform" or (leaf in ("flow", "standardize") and _ctor_of(recv, ctors) in FITTERS)
+            )
+        ):  # datagen.flow(X_test, y_test): a featurewise generator's transform
             obj = base_name(recv)
             if obj:
                 ev.transforms.append((node, obj, flow.values(node, names_in(call.args[0]), rows=True)))
@@ -1703,6 +1728,16 @@ def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
             and bound is not None
         ):
             return _last_model(ev, stmt.value.id, bound)
+        if (  # model = search.fit(x, y): a fit returns the estimator itself
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "fit"
+            and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id != model
+            and bound is not None
+        ):
+            return _last_model(ev, stmt.value.func.value.id, bound)
     if best is None and model and index < len(ev.flow.nodes):
         best = _member_fit(ev, model, index)
     return best
