@@ -20,7 +20,7 @@ LEAK_RULES = ("NB301", "NB307", "NB308", "NB309")
 DATA = Path(__file__).parent / "data" / "leakage"
 IMPORTS = (
     "import numpy as np\nimport pandas as pd\n"
-    "from sklearn.model_selection import train_test_split, cross_val_score, GridSearchCV, TimeSeriesSplit\n"
+    "from sklearn.model_selection import train_test_split, cross_val_score, GridSearchCV, TimeSeriesSplit, StratifiedKFold\n"
     "from sklearn.preprocessing import StandardScaler, MinMaxScaler, LabelEncoder\n"
     "from sklearn.impute import SimpleImputer\n"
     "from sklearn.decomposition import PCA\n"
@@ -1276,6 +1276,34 @@ CASES: list[tuple[str, list[str], set[str]]] = [
      ["def fit_tree(x, y):\n    x_tr, x_te, y_tr, y_te = train_test_split(x, y)\n    model = RandomForestClassifier(max_depth=3).fit(x_tr, y_tr)\n    return model.score(x_te, y_te)",
       "def load(path):\n    try:\n        frame = pd.read_excel(path)\n        return fit_tree(frame[['a', 'b']], frame['y'])\n    except ValueError:\n        return 'Wrong file format'",
       "print(load('data.xlsx'))"], set()),
+    ("methods-of-a-class-never-built-scale-then-split",
+     ["class Models:\n    def __init__(self, frame):\n        self.frame = frame\n\n    def run(self):\n        X = StandardScaler().fit_transform(self.frame[['a', 'b']])\n        X_train, X_test, y_train, y_test = train_test_split(X, self.frame['y'])\n        m = LogisticRegression().fit(X_train, y_train)\n        print(accuracy_score(y_test, m.predict(X_test)))"],
+     {"NB301"}),
+    ("methods-of-a-class-never-built-split-then-scale",
+     ["class Models:\n    def __init__(self, frame):\n        self.frame = frame\n\n    def run(self):\n        X_train, X_test, y_train, y_test = train_test_split(self.frame[['a', 'b']], self.frame['y'])\n        sc = StandardScaler().fit(X_train)\n        m = LogisticRegression().fit(sc.transform(X_train), y_train)\n        print(accuracy_score(y_test, m.predict(sc.transform(X_test))))"],
+     set()),
+    ("search-in-a-loop-best-estimator-scored-on-its-own-rows",
+     ["X = df[['a', 'b']]\ny = df.y",
+      "for name, est in {'lr': LogisticRegression(), 'rf': RandomForestClassifier()}.items():\n    grid = GridSearchCV(est, {}, cv=5)\n    grid.fit(X, y)\n    best = grid.best_estimator_\n    print(name, accuracy_score(y, best.predict(X)))"],
+     {"NB307"}),
+    ("helper-fills-the-frame-in-place-before-the-folds",
+     ["def preprocess(frame):\n    frame[['a', 'b']] = SimpleImputer(strategy='mean').fit_transform(frame[['a', 'b']])",
+      "def train(model, X, y, skf):\n    for fold, (tr, va) in enumerate(skf.split(X, y)):\n        model.fit(X[tr], y[tr])\n        print(fold, accuracy_score(y[va], model.predict(X[va])))",
+      "preprocess(df)\nX = df[['a', 'b']].values\ny = df['y'].values\nskf = StratifiedKFold(n_splits=5)\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    train(m, X, y, skf)"],
+     {"NB301"}),
+    ("helper-fills-a-copy-before-the-folds",
+     ["def preprocess(frame):\n    out = frame.copy()\n    out[['a', 'b']] = out[['a', 'b']].fillna(0)\n    return out",
+      "def train(model, X, y, skf):\n    for fold, (tr, va) in enumerate(skf.split(X, y)):\n        model.fit(X[tr], y[tr])\n        print(fold, accuracy_score(y[va], model.predict(X[va])))",
+      "preprocess(df)\nX = df[['a', 'b']].values\ny = df['y'].values\nskf = StratifiedKFold(n_splits=5)\nfor m in [LogisticRegression(), RandomForestClassifier()]:\n    train(m, X, y, skf)"],
+     set()),
+    ("settings-ranked-by-a-cv-column-holdout-only-tabulated",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "rows = []\nfor c in [0.1, 1.0]:\n    m = LogisticRegression(C=c)\n    cv = cross_val_score(m, X_train, y_train, cv=5).mean()\n    m.fit(X_train, y_train)\n    rows.append({'C': c, 'cv_acc': cv, 'holdout_acc': accuracy_score(y_test, m.predict(X_test))})\nres = pd.DataFrame(rows)\nprint(res.sort_values('cv_acc', ascending=False).iloc[0]['C'])"],
+     set()),
+    ("settings-ranked-by-the-holdout-column",
+     ["X = df[['a', 'b']]\ny = df.y", SPLIT,
+      "rows = []\nfor c in [0.1, 1.0]:\n    m = LogisticRegression(C=c)\n    m.fit(X_train, y_train)\n    rows.append({'C': c, 'test_acc': accuracy_score(y_test, m.predict(X_test))})\nres = pd.DataFrame(rows)\nprint(res.sort_values('test_acc', ascending=False).iloc[0]['C'])"],
+     {"NB308"}),
 ]  # fmt: skip
 
 

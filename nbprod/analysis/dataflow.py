@@ -741,10 +741,41 @@ def inline_call(stmt: ast.stmt, functions: dict[str, ast.FunctionDef]) -> list[a
             at_call = _returned(rename.visit(k), targets, outer, call)
             if at_call is not None:
                 out.append(at_call)
+    if not targets and outer is None:  # preprocess(df): what the helper changed in place is the caller's
+        for p, value in given.items():
+            if isinstance(value, ast.Name) and p not in stored and _mutates(fn, p):
+                back = ast.Name(id=f"{fn.name}.{p}", ctx=ast.Load())
+                out.append(ast.Assign(targets=[ast.Name(id=value.id, ctx=ast.Store())], value=back))
     for s in out:
         ast.copy_location(s, stmt)
         ast.fix_missing_locations(s)
     return out
+
+
+def _mutates(fn: ast.FunctionDef, param: str) -> bool:
+    """The helper changes its parameter in place: ``df[cols] = ...``, ``df.loc[...] = ...``,
+    ``df.fillna(..., inplace=True)``."""
+    for sub in ast.walk(fn):
+        if isinstance(sub, (ast.Assign, ast.AugAssign)):
+            for t in sub.targets if isinstance(sub, ast.Assign) else [sub.target]:
+                while isinstance(t, (ast.Subscript, ast.Attribute)):
+                    t = t.value
+                    if isinstance(t, ast.Name) and t.id == param:
+                        return True
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+            base = sub.func.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if (
+                isinstance(base, ast.Name)
+                and base.id == param
+                and any(
+                    k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
+                    for k in sub.keywords
+                )
+            ):
+                return True
+    return False
 
 
 def _returned(
@@ -1374,12 +1405,53 @@ def _never_called(facts: NotebookFacts, helpers: dict[str, ast.FunctionDef]) -> 
 _SPLITS = frozenset({"train_test_split", "split", "cross_val_score", "cross_validate", "cross_val_predict"})
 
 
+def _unused_methods(
+    facts: NotebookFacts, classes: dict[str, ast.ClassDef]
+) -> dict[str, list[ast.FunctionDef]]:
+    """The methods that split rows of the classes the notebook defines but never builds nor names
+    (a script's ``class Models:`` whose caller is elsewhere): read where the class is defined."""
+    if not classes:
+        return {}
+    used = names_used(facts)
+    out: dict[str, list[ast.FunctionDef]] = {}
+    for name, cls in classes.items():
+        if name in used:
+            continue
+        methods = [
+            fn
+            for fn in cls.body
+            if isinstance(fn, ast.FunctionDef)
+            and not fn.decorator_list
+            and not fn.name.startswith("_")
+            and _inlinable(fn, frozenset())[0]
+            and any(
+                isinstance(c, ast.Call)
+                and (c.func.attr if isinstance(c.func, ast.Attribute) else getattr(c.func, "id", ""))
+                in _SPLITS
+                for c in ast.walk(fn)
+            )
+        ]
+        if methods:
+            out[name] = methods
+    return out
+
+
 def _with_unused(
-    stmts: Iterator[tuple[ast.stmt, int, set[str]]], unused: frozenset[str]
+    stmts: Iterator[tuple[ast.stmt, int, set[str]]],
+    unused: frozenset[str],
+    methods: dict[str, list[ast.FunctionDef]] | None = None,
 ) -> Iterator[tuple[ast.stmt, int, set[str]]]:
-    """The statements, each never-called helper's definition followed by a call of it with no argument."""
+    """The statements, each never-called helper's definition followed by a call of it with no
+    argument, and an unused class's splitting methods by their bodies (``methods``)."""
     for stmt, number, reads in stmts:
         yield stmt, number, reads
+        if methods and isinstance(stmt, ast.ClassDef) and stmt.name in methods:
+            for fn in methods[stmt.name]:
+                call = ast.Expr(
+                    value=ast.Call(func=ast.Name(id=fn.name, ctx=ast.Load()), args=[], keywords=[])
+                )
+                for sub in inline_call(ast.copy_location(call, stmt), {fn.name: fn}) or ():
+                    yield sub, -1, names_in(sub)
         if unused and isinstance(stmt, ast.FunctionDef) and stmt.name in unused:
             call = ast.Expr(value=ast.Call(func=ast.Name(id=stmt.name, ctx=ast.Load()), args=[], keywords=[]))
             ast.copy_location(call, stmt)
@@ -1447,10 +1519,11 @@ def build(facts: NotebookFacts) -> DataFlow:
     nodes: list[Node] = []
     last: dict[str, int] = {}
     unused = _never_called(facts, helpers)
+    methods = _unused_methods(facts, classes)
     workers = _workers(helpers) if helpers else {}
     followed = _Classes(classes, helpers, workers) if classes else None
     for cell, cf in facts.code():
-        stmts = _with_unused(_statements(cf), unused)
+        stmts = _with_unused(_statements(cf), unused, methods)
         for stmt, number, reads in _followed(
             stmts, helpers, workers=workers, classes=followed, lambdas=lambdas
         ):

@@ -479,7 +479,7 @@ def events(facts: NotebookFacts) -> Events | None:
             else [s for s in ast.walk(stmt) if isinstance(s, ast.Assign)]
         )
         for sub in subs:
-            if isinstance(sub.value, ast.Call):
+            if isinstance(sub.value, (ast.Call, ast.Name)):  # train.skf = skf: a parameter given an object
                 ctor = _ctor_of(sub.value, ctors)
                 if ctor:
                     for t in sub.targets:
@@ -1711,6 +1711,18 @@ def _last_model(ev: Events, model: str, index: int) -> ModelFit | None:
                 (k for k in range(index, max(index - 200, -1), -1) if model in ev.flow.nodes[k].sources), None
             )
         stmt = ev.flow.nodes[bound].stmt if bound is not None else None
+        if stmt is not None and not isinstance(stmt, ast.Assign):  # bound inside a loop or branch
+            stmt = next(
+                (
+                    sub
+                    for sub in reversed(list(ast.walk(stmt)))
+                    if isinstance(sub, ast.Assign)
+                    and len(sub.targets) == 1
+                    and isinstance(sub.targets[0], ast.Name)
+                    and sub.targets[0].id == model
+                ),
+                stmt,
+            )
         if (
             isinstance(stmt, ast.Assign)
             and isinstance(stmt.value, ast.Attribute)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
+from nbprod import lazyre
 from nbprod.analysis.dataflow import ID, DataFlow, Node, base_name, names_in, names_used
 from nbprod.analysis.facts import NotebookFacts
 from nbprod.rules import Hit, rule
@@ -608,7 +609,10 @@ def _on_validation(call: ast.Call) -> bool:
         for c in ast.walk(call)
         if isinstance(c, ast.Constant) and isinstance(c.value, str)
     ]
-    return any("val" in k for k in keys) and not any(_named_test(k) for k in keys)
+    return any("val" in k or _CV_KEY.search(k) for k in keys) and not any(_named_test(k) for k in keys)
+
+
+_CV_KEY = lazyre.compile(r"(^|_)cv(_|$)|^mean_test_")  # 'cv_r2_mean', a cv_results_ column
 
 
 def _search_bests(stmt: ast.stmt) -> set[str]:
