@@ -243,7 +243,14 @@ def _ipyflow_python() -> str | None:
 
 
 # -- a real ipykernel -----------------------------------------------------------------------
-KERNEL_SETUP = """
+# The floor (what any extension on IPython's two cell events pays) is measured with this many
+# pairs of no-op callbacks and divided by it: one pair costs about 1 µs, while the medians of
+# chunks of 250 cells drift by several µs, so a single pair's difference is noise.
+FLOOR_PAIRS = 10
+SLOT_MODES = ["off", "nbprod", "noop"]
+KERNEL_SETUP = (
+    f"FLOOR_PAIRS = {FLOOR_PAIRS}\n"
+    + """
 import time as _t
 _ip = get_ipython()
 _nbprod_times = []
@@ -278,19 +285,58 @@ def _nbprod_switch(on):
     if _nbprod_t1 in cbs:
         cbs.remove(_nbprod_t1)
     cbs.append(_nbprod_t1)
-def _nbprod_noop_pre(info):
-    pass
-def _nbprod_noop_post(result):
-    pass
+def _nbprod_noops(n):
+    # distinct functions (each its own code object), as n separate extensions would register
+    fns = {}
+    for i in range(n):
+        exec(f"def _noop_pre_{i}(info):\\n    pass\\ndef _noop_post_{i}(result):\\n    pass\\n", fns)
+    return [(fns[f"_noop_pre_{i}"], fns[f"_noop_post_{i}"]) for i in range(n)]
+_nbprod_noop_pairs = _nbprod_noops(FLOOR_PAIRS)
 def _nbprod_floor(on):
-    # the floor of IPython's event API: two no-op callbacks where nbprod's hooks go
-    for ev, fn in (("pre_run_cell", _nbprod_noop_pre), ("post_run_cell", _nbprod_noop_post)):
+    # the floor of IPython's event API: FLOOR_PAIRS pairs of no-op pre/post_run_cell
+    # callbacks where nbprod's hooks go (one pair is ~1 µs, below the chunks' drift)
+    for pre, post in _nbprod_noop_pairs:
+        for ev, fn in (("pre_run_cell", pre), ("post_run_cell", post)):
+            cbs = _ip.events.callbacks[ev]
+            if on and fn not in cbs:
+                cbs.insert(0, fn)
+            elif not on and fn in cbs:
+                cbs.remove(fn)
+_nbprod_pc = _t.perf_counter_ns
+_nbprod_slot_ns = {"pre": [], "post": []}
+_nbprod_marks = [0, 0]
+def _nbprod_pre_a(info):
+    _nbprod_marks[0] = _nbprod_pc()
+def _nbprod_pre_b(info):
+    _nbprod_slot_ns["pre"].append(_nbprod_pc() - _nbprod_marks[0])
+def _nbprod_post_a(result):
+    _nbprod_marks[1] = _nbprod_pc()
+def _nbprod_post_b(result):
+    _nbprod_slot_ns["post"].append(_nbprod_pc() - _nbprod_marks[1])
+def _nbprod_slot(mode):
+    # nbprod's callbacks (or one no-op pair, or nothing) between two clock reads of their own:
+    # what the callbacks themselves cost in place, caches as cold as a cell leaves them
+    from nbprod.live import get_hooks
+    h = get_hooks(_ip)
+    _nbprod_floor(False)
+    _nbprod_switch(False)
+    pair = _nbprod_noop_pairs[0]
+    slot = {"off": (), "nbprod": (h.pre_run_cell, h.post_run_cell), "noop": pair, None: None}[mode]
+    for i, (ev, a, b) in enumerate((("pre_run_cell", _nbprod_pre_a, _nbprod_pre_b),
+                                    ("post_run_cell", _nbprod_post_a, _nbprod_post_b))):
         cbs = _ip.events.callbacks[ev]
-        if on and fn not in cbs:
-            cbs.insert(0, fn)
-        elif not on and fn in cbs:
-            cbs.remove(fn)
+        for fn in (a, b, h.pre_run_cell, h.post_run_cell, *pair):
+            while fn in cbs:
+                cbs.remove(fn)
+        if slot is not None:
+            cbs[0:0] = [a, *slot[i:i + 1], b]
+def _nbprod_slot_take():
+    out = __import__("json").dumps(_nbprod_slot_ns)
+    _nbprod_slot_ns["pre"].clear()
+    _nbprod_slot_ns["post"].clear()
+    return out
 """
+)
 
 
 class Kernel:
@@ -441,10 +487,31 @@ def kernel_bench(python: str, extension: str, cells: int, mmap_gb: float) -> dic
                     pair[state] = med(k.times())
                 floor_diffs.append(pair[True] - pair[False])
             k.run("_nbprod_floor(False)", silent=True)
-            results["floor_added_us"] = med(floor_diffs) * 1e6
+            # nbprod's callbacks timed in place (a clock read just before and just after them),
+            # against nothing and a no-op pair there: a narrow window, far less drift
+            slot: dict[str, dict[str, list[float]]] = {m: {"pre": [], "post": []} for m in SLOT_MODES}
+            for rnd in range(max(3, cells // chunk // 10)):
+                for mode in SLOT_MODES[rnd % 3 :] + SLOT_MODES[: rnd % 3]:
+                    k.run(f"_nbprod_slot({mode!r})", silent=True)
+                    for i in range(chunk):
+                        k.run(sources[i % len(ids)], ids[i % len(ids)])
+                    got = json.loads(k.value("_nbprod_slot_take()"))
+                    for ev in ("pre", "post"):
+                        slot[mode][ev].extend(got[ev])
+                    k.times()
+            k.run("_nbprod_slot(None); _nbprod_slot_take()", silent=True)  # all timers out
+            results["slot_us"] = {
+                m: {ev: med(v[ev]) / 1e3 for ev in ("pre", "post")} for m, v in slot.items()
+            }
+            results["slot_cells"] = len(slot["off"]["pre"])
+            results["floor_added_us"] = med(floor_diffs) / FLOOR_PAIRS * 1e6
+            results["floor_pairs_added_us"] = med(floor_diffs) * 1e6
             k.run("_nbprod_switch(True)", silent=True)
             results["cell_in_kernel_us"] = {"on": med(on) * 1e6, "off": med(off) * 1e6}
             results["added_us"] = med(diffs) * 1e6  # median of paired chunk differences
+            q = statistics.quantiles(diffs, n=4)
+            results["added_quartiles_us"] = (q[0] * 1e6, q[2] * 1e6)
+            results["pairs"] = len(diffs)
             results["round_trip_us"] = {"on": med(rt_on) * 1e6, "off": med(rt_off) * 1e6}
             results["flat_on_us"] = {"first": min(chunks_on[:4]) * 1e6, "last": min(chunks_on[-4:]) * 1e6}
             results["flat_added_us"] = {"first": med(diffs[:8]) * 1e6, "last": med(diffs[-8:]) * 1e6}
@@ -527,12 +594,22 @@ def kernel_main(args: argparse.Namespace) -> int:
         f"20 cells x(i) = x(i-1) + 1 run in order, in-kernel µs per cell (pre_execute..post_run_cell), median of "
         f"{res['cells_with_nbprod']} each (main thread CPU time): plain {c['off']:.1f}, nbprod {c['on']:.1f}, added {res['added_us']:+.1f}"
     )
+    lo, hi = res["added_quartiles_us"]
+    print(f"  added: median of {res['pairs']} paired chunk differences (quartiles {lo:+.1f} .. {hi:+.1f})")
     print(
-        f"  floor: two no-op callbacks in nbprod's place added {res['floor_added_us']:+.1f} µs per cell "
-        f"(same kernel, paired chunks); nbprod's own part {res['added_us'] - res['floor_added_us']:+.1f}"
+        f"  floor: a no-op pre_run_cell + post_run_cell pair in nbprod's place added {res['floor_added_us']:+.2f} µs "
+        f"per cell ({FLOOR_PAIRS} distinct pairs added {res['floor_pairs_added_us']:+.1f}, divided by {FLOOR_PAIRS}; "
+        f"same kernel, paired chunks); nbprod's own part {res['added_us'] - res['floor_added_us']:+.1f}"
+    )
+    sl, n = res["slot_us"], res["slot_cells"]
+    own = {ev: sl["nbprod"][ev] - sl["off"][ev] for ev in ("pre", "post")}
+    noop = {ev: sl["noop"][ev] - sl["off"][ev] for ev in ("pre", "post")}
+    print(
+        f"  in place (clock reads right before and after the callbacks, medians of {n} cells each): "
+        f"nbprod's pre_run_cell {own['pre']:+.2f} µs, post_run_cell {own['post']:+.2f} µs; "
+        f"a no-op pre {noop['pre']:+.2f}, post {noop['post']:+.2f} (nothing there: {sl['off']['pre']:.2f} / {sl['off']['post']:.2f})"
     )
     r = res["round_trip_us"]
-    print(f"  added: median of {len(res.get('diffs', [])) or 'the'} paired chunk differences")
     print(f"  client round trip µs (wall, loaded machine): plain {r['off']:.0f}, nbprod {r['on']:.0f}")
     f, fa = res["flat_on_us"], res["flat_added_us"]
     print(
