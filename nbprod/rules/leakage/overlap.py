@@ -45,7 +45,8 @@ def overlap(facts: NotebookFacts) -> Iterator[Hit]:
     `best_score_` or `cv_results_`, are never read reports no held-out score; an accuracy by hand,
     `(preds == y).mean()`, and models scored through a dict, `for name, model in models.items()`,
     count too; so does a model a helper fits and returns, `model = train_model(X, y)`, scored on
-    `X`). Resampling inside a helper the notebook calls is followed (one it never calls,
+    `X`, a search whose `fit` is bound to a name, `model = search.fit(X, y)`, and a search's
+    `best_estimator_` taken inside a loop over models and scored on the rows it was refit on). Resampling inside a helper the notebook calls is followed (one it never calls,
     whose body splits the rows, is read where it is defined). Oversampling the training
     part of a `train_test_split` (or of a cut whose test part is scored) and then splitting or
     cross-validating those rows only divides training rows: the test part holds no copy, so it

@@ -325,8 +325,11 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     frames and into the notebook's simple helper functions (`X, y = prep(df)`, a call under
     `if __name__ == "__main__":` too, since a kernel runs that block, a `main()` that only
     calls such helpers, a helper that fits, splits or resamples called inside a loop or a branch,
-    `results = [run(m) for m in markets]`, and a helper the notebook never calls whose body
-    splits the rows, a web route or a test function, read where it is defined; one handed to
+    and the helpers that helper calls in turn, `results = [run(m) for m in markets]`, a helper
+    that changes its frame argument in place, `preprocess(df)`, a helper whose body is one `try`
+    whose handlers only give up, and a helper the notebook never calls whose body
+    splits the rows, a web route or a test function, read where it is defined (so are the
+    splitting methods of a class the notebook never builds); one handed to
     something else to call, `study.optimize(objective)`, `toolbox.register('evaluate', f)`, read
     where it is handed over; the methods of the notebook's own classes on their instances, `obj =
     Model(X, y)` running `__init__` and `obj.train(df)` its method, with `self.scaler` as
@@ -335,13 +338,17 @@ def leakage(facts: NotebookFacts) -> Iterator[Hit]:
     imported under another name, `train_test_split as tts`; a frame the notebook saves and reads
     back by the same literal path, `X_s.to_csv('clean.csv')` then `pd.read_csv('clean.csv')`), and fires
     when the fitted values reach a later `train_test_split`, `np.split` / `np.array_split`,
-    positional split (`df[:n]` / `df[n:]`, `iloc`) or cross-validation of the same rows, when
+    positional split (`df[:n]` / `df[n:]`, `iloc`), a cut by a condition and its negation
+    (`df[df.year < 2010]` / `df[df.year >= 2010]`, or the conditions bound to names first,
+    `df.loc[train_mask, cols]`) or cross-validation of the same rows, when
     a fit on the unsplit data after the split is applied to the parts, and when train and
     test are put together for the fit. Columns or rows picked by a model's score on every
     row (a forward selection written by hand) before the split fire too. Scaling by hand (`X / X.max()`), the function forms
     (`preprocessing.scale`, `minmax_scale`, `robust_scale`, `maxabs_scale`,
     `quantile_transform`, `power_transform`), bins learned from the data (`pd.qcut(s, 4)`,
-    `pd.cut(s, bins=8)`), a statistic held by a name (`m = df[c].mean()`, then
+    `pd.cut(s, bins=8)`), a Keras `ImageDataGenerator` built with `featurewise_center`,
+    `featurewise_std_normalization` or `zca_whitening` (its `fit` learns the images' statistics,
+    its `flow` applies them), a statistic held by a name (`m = df[c].mean()`, then
     `df[c].replace(0, m)`) or in the function form (`df.Age.fillna(value=np.mean(df.Age))`)
     `X.apply(encoder.fit_transform)` and a member of a dict or list of one class
     (`encoders[c].fit_transform(df[c])`, `encoders = {'a': LabelEncoder(), ...}`) count as fits.

@@ -60,7 +60,7 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     `np.mean(pred_i != y_test)`, is a score, and so is a model class's own `m.score_rmse(X_test,
     y_test)`; a pick may read the scores through a frame made of them, `df.loc[df['rmse'].idxmin()]`); and when a
     cross-validation loop (`for tr, te in kf.split(X)`) chooses a setting on each fold's
-    test part. A choice made on a validation split (a pick keyed on `'val'` scores too) or by
+    test part. A choice made on a validation split (a pick keyed on `'val'` or `cv_*` scores too) or by
     `GridSearchCV` (`best = grid.best_estimator_` scored in a printing loop), a test part that
     is only monitored, early stopping on a validation part cut from the same rows as the test
     part the model is scored on (`X_val, X_test = train_test_split(X_tmp, ...)`), the best fold of
@@ -68,8 +68,8 @@ def test_reuse(facts: NotebookFacts) -> Iterator[Hit]:
     or ranked into a table (`sort_values` with no first row taken), a "best" kept over a
     single configuration (`for n in [50]:`), and a loop in a function the notebook never calls
     (its call commented out) stay quiet. Models scored by a helper that returns their test metrics
-    (`results[name] = evaluate_model(m, X_test, y_test)`) and then ranked (`max(results, key=...)`)
-    fire. With no test part at all, early stopping on
+    (`results[name] = evaluate_model(m, X_test, y_test)`, `results.append(evaluate(m))`, `results =
+    [evaluate(m) for m in models]`) and then ranked (`max(results, key=...)`) fire. With no test part at all, early stopping on
     the one held-out part whose score is then the only one reported fires too."""
     kept = _kept_best_on_test(facts)
     if kept is not None:
